@@ -1,6 +1,7 @@
 import { UrndError } from '../errors.js';
 import {
   HEADER_BYTES,
+  MAX_CAPACITY,
   MAX_VANTAGES,
   OBSERVATION_MAGIC,
   kObsCapacityWord,
@@ -55,7 +56,8 @@ export class ObservationTable {
     const magic = Atomics.load(header, kObsMagicWord);
     const capacity = header[kObsCapacityWord] ?? 0;
     const vantages = header[kObsVantageWord] ?? 0;
-    if (magic !== OBSERVATION_MAGIC || buffer.byteLength !== observationTableBytes(vantages, capacity)) {
+    const shapeOk = vantages >= 1 && vantages <= MAX_VANTAGES && capacity >= 1 && capacity <= MAX_CAPACITY;
+    if (magic !== OBSERVATION_MAGIC || !shapeOk || buffer.byteLength !== observationTableBytes(vantages, capacity)) {
       throw new UrndError('URND_ERR_TABLE_LAYOUT', `observation table: bad header (magic ${magic >>> 0}, ${vantages} × ${capacity}, ${buffer.byteLength} bytes)`);
     }
     return new ObservationTable(buffer, vantages, capacity);

@@ -49,6 +49,7 @@ export function isValidObservation(word: number): boolean {
   const result = word & RESULT_MASK;
   if (result === 3) return false;
   if ((word & 0b11000000) !== 0) return false;
-  // A word with no result carries nothing else.
-  return result !== 0 || word === 0;
+  // A word with no result carries nothing else; one with a result has run ≥ 1.
+  if (result === 0) return word === 0;
+  return ((word >>> RUN_SHIFT) & RUN_MASK) >= 1;
 }

@@ -1,0 +1,77 @@
+/**
+ * Bytes allocated per `resolveInto` call, measured as the change in heap
+ * used across a million calls with no GC in between. Run it in its own
+ * process with `--expose-gc --min-semi-space-size=256 --max-semi-space-size=256`,
+ * so a scavenge can't hide allocation inside the window (256 MiB of new space
+ * holds what a million calls could allocate at up to ~250 bytes each):
+ *
+ *   node --expose-gc --min-semi-space-size=256 --max-semi-space-size=256 dist/bench/resolve-alloc.js [calls]
+ *
+ * Prints one JSON object. The allocating `resolve()` is measured too, as a
+ * control that shows the method sees allocation when there is some.
+ */
+import { RecordType } from '../src/config/plan.js';
+import { RESOLVE_BUFFER_LENGTH } from '../src/resolve/resolver.js';
+import { benchCell, BENCH_POLICIES } from './fixtures.js';
+
+export interface AllocationRow {
+  readonly policy: string;
+  readonly unhealthyPercent: number;
+  readonly calls: number;
+  readonly bytesPerCall: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function measure(run: (calls: number) => number, calls: number): { bytes: number; sink: number } {
+  (gc as () => void)();
+  (gc as () => void)();
+  const before = process.memoryUsage().heapUsed;
+  const sink = run(calls);
+  const after = process.memoryUsage().heapUsed;
+  return { bytes: after - before, sink };
+}
+
+export function measureResolveAllocation(calls: number): { rows: AllocationRow[]; control: AllocationRow } {
+  if (gc === undefined) throw new Error('resolve-alloc: run node with --expose-gc');
+  const rows: AllocationRow[] = [];
+  let sink = 0;
+  const runs: { policy: string; pct: number; run: (n: number) => number }[] = [];
+  for (const policy of BENCH_POLICIES) {
+    for (const pct of [0, 50, 100]) {
+      const cell = benchCell(policy, 8, pct / 100);
+      const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
+      runs.push({
+        policy,
+        pct,
+        run: (n) => {
+          let s = 0;
+          for (let i = 0; i < n; i++) s += cell.resolver.resolveInto(cell.name, RecordType.A, out) + (out[0] as number);
+          return s;
+        },
+      });
+    }
+  }
+  // Warm every case up first, so the JIT has seen every policy and finished
+  // optimising before any window opens: its code and feedback are heap too.
+  for (const r of runs) sink ^= r.run(calls);
+  for (const r of runs) {
+    const m = measure(r.run, calls);
+    sink ^= m.sink;
+    rows.push({ policy: r.policy, unhealthyPercent: r.pct, calls, bytesPerCall: Math.max(0, m.bytes) / calls });
+  }
+  const cell = benchCell('weighted', 8, 0);
+  const ctl = measure((n) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += cell.resolver.resolve(cell.name, 'A').addresses.length;
+    return s;
+  }, Math.min(calls, 200_000));
+  sink ^= ctl.sink;
+  if (sink === 0x7fffffff) console.error(''); // keep every result alive
+  return { rows, control: { policy: 'weighted via resolve() (allocating control)', unhealthyPercent: 0, calls: Math.min(calls, 200_000), bytesPerCall: ctl.bytes / Math.min(calls, 200_000) } };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const calls = Number(process.argv[2] ?? 1_000_000);
+  process.stdout.write(`${JSON.stringify(measureResolveAllocation(calls))}\n`);
+}

@@ -1,0 +1,175 @@
+import { UrndError } from '../errors.js';
+import {
+  MAX_ANSWERS_PER_SET,
+  Policy,
+  RecordType,
+  type Plan,
+} from '../config/plan.js';
+import type { StatusTable } from '../table/status-table.js';
+import { fastPicker, pickerFrom, type PickIndex, type RandomSource } from './random.js';
+import { selectSimple } from './simple.js';
+import { selectWeighted } from './weighted.js';
+import { selectFailover } from './failover.js';
+import { selectMultivalue } from './multivalue.js';
+import { normalizeName, zoneOf } from './names.js';
+import { explain, type Explanation } from './explain.js';
+
+/**
+ * Outcome codes of `Resolver.resolveInto` below zero. Zero and above is the
+ * number of answers written (0 is a record set that answered nothing, as a
+ * fail-closed set does when every candidate is unhealthy).
+ */
+export const ResolveCode = {
+  /** The name does not exist in a zone we serve. */
+  NXDOMAIN: -1,
+  /** The name exists, but has no record set of this type. */
+  NODATA: -2,
+  /** The name is outside every zone we serve. */
+  REFUSED: -3,
+} as const;
+export type ResolveCode = (typeof ResolveCode)[keyof typeof ResolveCode];
+
+/** How big the `out` buffer of `resolveInto` must be. */
+export const RESOLVE_BUFFER_LENGTH = MAX_ANSWERS_PER_SET;
+
+type Selector = (
+  plan: Plan,
+  statuses: Uint8Array,
+  first: number,
+  n: number,
+  failMode: number,
+  pick: PickIndex,
+  out: Int32Array,
+) => number;
+
+// Indexed by Policy: a table lookup, not a switch, picks the policy.
+const SELECTORS: Selector[] = [];
+SELECTORS[Policy.SIMPLE] = selectSimple;
+SELECTORS[Policy.WEIGHTED] = selectWeighted;
+SELECTORS[Policy.FAILOVER] = selectFailover;
+SELECTORS[Policy.MULTIVALUE] = selectMultivalue;
+
+/** Options of a Resolver. */
+export interface ResolverOptions {
+  /** Seed of the built-in generator, for repeatable answers. Default: a random seed. */
+  seed?: number;
+  /**
+   * Your own uniform numbers in [0, 1) instead of the built-in generator
+   * (e.g. `seededRandom(n)` or a counting wrapper in tests). The built-in
+   * one is what the zero-allocation figures are measured with.
+   */
+  random?: RandomSource;
+}
+
+/** The allocating, friendly result of `Resolver.resolve`. */
+export interface ResolveResult {
+  /** `ok` (possibly with no addresses, for a fail-closed set), or why there is no record set. */
+  readonly status: 'ok' | 'nxdomain' | 'nodata' | 'refused';
+  readonly addresses: string[];
+  /** TTL of the record set, seconds; 0 when status is not `ok`. */
+  readonly ttl: number;
+}
+
+/**
+ * The resolver core: answers a name from a compiled Plan, cross-referencing
+ * every candidate with the shared StatusTable on every query.
+ *
+ * `resolveInto` is the hot path: it allocates nothing, takes no lock, and
+ * runs the same instructions for a given name whether none, some or all of
+ * its candidates are healthy.
+ */
+export class Resolver {
+  private planRef: Plan;
+  private readonly statuses: Uint8Array;
+  private readonly table: StatusTable;
+  private readonly pick: PickIndex;
+  private readonly scratch = new Int32Array(RESOLVE_BUFFER_LENGTH);
+
+  constructor(plan: Plan, table: StatusTable, options: ResolverOptions = {}) {
+    checkFits(plan, table);
+    this.planRef = plan;
+    this.table = table;
+    this.statuses = table.statuses;
+    this.pick = options.random !== undefined ? pickerFrom(options.random) : fastPicker(options.seed);
+  }
+
+  /** The plan queries are answered from. */
+  get plan(): Plan {
+    return this.planRef;
+  }
+
+  /** The status table queries are checked against. */
+  get statusTable(): StatusTable {
+    return this.table;
+  }
+
+  /**
+   * Swaps in a new plan (a config reload). One reference store, so a query
+   * sees the old plan or the new one whole. Its capacity must match the table.
+   */
+  setPlan(plan: Plan): void {
+    checkFits(plan, this.table);
+    this.planRef = plan;
+  }
+
+  /**
+   * Resolves `name` — lower case, no trailing dot, as `normalizeName`
+   * gives it — into `out` as answer indices of `plan` (addresses in
+   * `plan.answerValue` / `plan.answerAddress`). Returns the number written,
+   * or a negative ResolveCode. `out` must hold RESOLVE_BUFFER_LENGTH entries.
+   */
+  resolveInto(name: string, type: RecordType, out: Int32Array): number {
+    const plan = this.planRef;
+    const set = (plan.setByType[type] as ReadonlyMap<string, number>).get(name);
+    if (set === undefined) return missCode(plan, name);
+    return (SELECTORS[plan.setPolicy[set] as number] as Selector)(
+      plan,
+      this.statuses,
+      plan.setFirst[set] as number,
+      plan.setLength[set] as number,
+      plan.setFailMode[set] as number,
+      this.pick,
+      out,
+    );
+  }
+
+  /** Why each candidate of `name` is, or isn't, eligible now. See `Explanation`. */
+  explain(name: string): Explanation {
+    return explain(this.planRef, this.statuses, name);
+  }
+
+  /**
+   * Resolves a name to address strings. Allocates; for tools and tests.
+   * Case and a trailing dot in `name` are ignored.
+   */
+  resolve(name: string, type: RecordType | 'A' | 'AAAA' = RecordType.A): ResolveResult {
+    const t = type === 'A' ? RecordType.A : type === 'AAAA' ? RecordType.AAAA : type;
+    const n = normalizeName(name);
+    const plan = this.planRef;
+    const count = this.resolveInto(n, t, this.scratch);
+    if (count < 0) {
+      const status = count === ResolveCode.NXDOMAIN ? 'nxdomain' : count === ResolveCode.NODATA ? 'nodata' : 'refused';
+      return { status, addresses: [], ttl: 0 };
+    }
+    const addresses: string[] = [];
+    for (let k = 0; k < count; k++) addresses.push(plan.answerValue[this.scratch[k] as number] as string);
+    const set = (plan.setByType[t] as ReadonlyMap<string, number>).get(n) as number;
+    return { status: 'ok', addresses, ttl: plan.setTtl[set] as number };
+  }
+}
+
+function checkFits(plan: Plan, table: StatusTable): void {
+  if (plan.cell.capacity !== table.capacity) {
+    throw new UrndError(
+      'URND_ERR_ARGUMENT',
+      `plan: cell capacity ${plan.cell.capacity} does not match the status table's ${table.capacity}`,
+    );
+  }
+}
+
+/** Why a name has no record set of a type: NODATA, NXDOMAIN or REFUSED. */
+function missCode(plan: Plan, name: string): number {
+  if (plan.names.has(name)) return ResolveCode.NODATA;
+  return zoneOf(plan, name) >= 0 ? ResolveCode.NXDOMAIN : ResolveCode.REFUSED;
+}
+

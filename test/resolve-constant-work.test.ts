@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Status } from '../src/table/layout.js';
+import { RecordType } from '../src/config/plan.js';
+import { RESOLVE_BUFFER_LENGTH } from '../src/resolve/resolver.js';
+import { seededRandom } from '../src/resolve/random.js';
+import { buildCell, tcpChecks } from './support/cell.js';
+
+/**
+ * The resolver runs the same work for a name whatever its candidates'
+ * health. Reads of the status table can't be counted from JavaScript, but
+ * random draws can: they are the only varying-length part of a selection, so
+ * an equal count at 0%, 50% and 100% unhealthy pins the loop structure.
+ */
+function drawsPerQuery(policy: string, n: number, unhealthyFraction: number): number {
+  let draws = 0;
+  const base = seededRandom(7);
+  const counting = () => {
+    draws++;
+    return base();
+  };
+  const cell = buildCell(
+    {
+      checks: tcpChecks(n),
+      records: [
+        {
+          name: 'x.t.test',
+          type: 'A',
+          policy,
+          answers: Array.from({ length: n }, (_, i) => ({
+            value: `127.0.0.${i + 1}`,
+            ...(policy === 'weighted' ? { weight: i + 1 } : {}),
+            ...(policy === 'failover' ? { role: i === 0 ? 'primary' : 'secondary' } : {}),
+            ...(policy !== 'simple' ? { check: `c${i}` } : {}),
+          })),
+        },
+      ],
+    },
+    counting,
+  );
+  const down = Math.round(n * unhealthyFraction);
+  for (let i = 0; i < n; i++) cell.table.set(i, i < down ? Status.UNHEALTHY : Status.HEALTHY);
+  const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
+  for (let q = 0; q < 1000; q++) cell.resolver.resolveInto('x.t.test', RecordType.A, out);
+  return draws / 1000;
+}
+
+describe('constant work: random draws per query do not depend on health', () => {
+  for (const [policy, n] of [
+    ['simple', 6],
+    ['weighted', 8],
+    ['failover', 2],
+    ['multivalue', 12],
+    ['multivalue', 5],
+  ] as const) {
+    it(`${policy} with ${n} answers`, () => {
+      const healthy = drawsPerQuery(policy, n, 0);
+      expect(drawsPerQuery(policy, n, 0.5)).toBe(healthy);
+      expect(drawsPerQuery(policy, n, 1)).toBe(healthy);
+    });
+  }
+});
+
+/** A naive model of Route 53's eligibility rules, written as plainly as possible. */
+function modelEligible(policy: string, weights: number[], healthy: boolean[], failClosed: boolean): { eligible: Set<number>; size: number } {
+  const all = weights.map((_, i) => i);
+  const up = all.filter((i) => healthy[i]);
+  if (up.length === 0 && failClosed) return { eligible: new Set(), size: 0 };
+  if (policy === 'multivalue') {
+    const pool = up.length > 0 ? up : all;
+    return { eligible: new Set(pool), size: Math.min(8, pool.length) };
+  }
+  // weighted
+  const upNonZero = up.filter((i) => (weights[i] as number) > 0);
+  if (upNonZero.length > 0) return { eligible: new Set(upNonZero), size: 1 };
+  if (up.length > 0) return { eligible: new Set(up), size: 1 };
+  const nonZero = all.filter((i) => (weights[i] as number) > 0);
+  return { eligible: new Set(nonZero.length > 0 ? nonZero : all), size: 1 };
+}
+
+describe('selection matches a naive model of the rules (fast-check)', () => {
+  it('weighted and multivalue, random weights, statuses, check kinds and fail modes', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('weighted', 'multivalue'),
+        fc.array(fc.record({ weight: fc.integer({ min: 0, max: 255 }), status: fc.constantFrom(0, 1, 2), kind: fc.constantFrom('plain', 'none', 'inverted', 'disabled') }), { minLength: 1, maxLength: 20 }),
+        fc.boolean(),
+        fc.integer(),
+        (policy, answers, failClosed, seed) => {
+          const cell = buildCell(
+            {
+              checks: answers.map((a, i) => ({ id: `c${i}`, slot: i, type: 'tcp', host: '127.0.0.1', port: 9, inverted: a.kind === 'inverted', disabled: a.kind === 'disabled' })),
+              records: [
+                {
+                  name: 'x.t.test',
+                  type: 'A',
+                  policy,
+                  whenAllUnhealthy: failClosed ? 'answer-none' : 'answer-all',
+                  answers: answers.map((a, i) => ({
+                    value: `127.0.${Math.floor(i / 200)}.${(i % 200) + 1}`,
+                    ...(policy === 'weighted' ? { weight: a.weight } : {}),
+                    ...(a.kind === 'none' ? {} : { check: `c${i}` }),
+                  })),
+                },
+              ],
+            },
+            seededRandom(seed),
+          );
+          answers.forEach((a, i) => cell.table.set(i, a.status as Status));
+          const healthy = answers.map((a) =>
+            a.kind === 'none' || a.kind === 'disabled' ? true : a.kind === 'inverted' ? a.status === 1 : a.status !== 2,
+          );
+          const want = modelEligible(policy, answers.map((a) => a.weight), healthy, failClosed);
+          const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
+          const first = cell.plan.setFirst[0] as number;
+          for (let q = 0; q < 20; q++) {
+            const count = cell.resolver.resolveInto('x.t.test', RecordType.A, out);
+            expect(count).toBe(want.size);
+            const got = Array.from(out.subarray(0, count), (i) => i - first);
+            expect(new Set(got).size).toBe(count);
+            for (const g of got) expect(want.eligible.has(g)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 20261123 },
+    );
+  });
+});
