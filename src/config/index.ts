@@ -1,0 +1,16 @@
+/** The config document: schema, loading, compiling to a Plan. See README.md here. */
+export * from './plan.js';
+export {
+  configDocumentSchema,
+  validateConfig,
+  type ConfigDocument,
+  type ConfigDocumentInput,
+  type ConfigCheck,
+  type ConfigProbeCheck,
+  type ConfigCalculatedCheck,
+  type ConfigZone,
+  type ConfigRecord,
+  type ConfigAnswer,
+} from './schema.js';
+export { parseConfigText, loadConfigFile } from './load.js';
+export { compileConfig, encodePlan, decodePlan } from './compile.js';

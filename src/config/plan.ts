@@ -1,0 +1,200 @@
+/**
+ * The compiled form of a config document: what the resolver and aggregator
+ * scan. Every per-answer and per-slot fact lives in a fixed-layout typed
+ * array, so a query reads numbers, never objects; `encodePlan` turns a plan
+ * into bytes, and the same document always gives the same bytes.
+ */
+
+/** Record types urnd answers from record sets, as indices into `Plan.setByType`. */
+export const RecordType = {
+  A: 0,
+  AAAA: 1,
+} as const;
+export type RecordType = (typeof RecordType)[keyof typeof RecordType];
+export const RECORD_TYPE_NAMES = ['A', 'AAAA'] as const;
+export type RecordTypeName = (typeof RECORD_TYPE_NAMES)[number];
+
+/** Routing policies, as stored in `Plan.setPolicy`. */
+export const Policy = {
+  SIMPLE: 0,
+  WEIGHTED: 1,
+  FAILOVER: 2,
+  MULTIVALUE: 3,
+} as const;
+export type Policy = (typeof Policy)[keyof typeof Policy];
+export const POLICY_NAMES = ['simple', 'weighted', 'failover', 'multivalue'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+/** What a record set answers when every candidate is unhealthy (`Plan.setFailMode`). */
+export const FailMode = {
+  /** Route 53's behaviour: answer as if every candidate were healthy. */
+  ANSWER_ALL: 0,
+  /** Fail closed: an empty answer. */
+  ANSWER_NONE: 1,
+} as const;
+export type FailMode = (typeof FailMode)[keyof typeof FailMode];
+export const FAIL_MODE_NAMES = ['answer-all', 'answer-none'] as const;
+
+/** Failover roles (`Plan.answerRole`); other policies use NONE. */
+export const Role = {
+  NONE: 0,
+  PRIMARY: 1,
+  SECONDARY: 2,
+} as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+/** Kinds of slot (`Plan.slotKind`). */
+export const SlotKind = {
+  /** No check owns the slot: a dummy, still scanned and shipped. */
+  UNUSED: 0,
+  /** A probed check (tcp, http, https). */
+  PROBE: 1,
+  /** A calculated check over other checks' statuses. */
+  CALCULATED: 2,
+} as const;
+export type SlotKind = (typeof SlotKind)[keyof typeof SlotKind];
+
+/** Bits of `Plan.slotFlags`. */
+export const SlotFlag = {
+  INVERTED: 1,
+  DISABLED: 2,
+} as const;
+
+/** Most answers one record set may have. */
+export const MAX_ANSWERS_PER_SET = 128;
+/** Most answers a multivalue record set returns. */
+export const MULTIVALUE_MAX_RETURNED = 8;
+
+/**
+ * `Plan.answerMask` bits: bit s is set when a candidate whose check's status
+ * byte is s counts as healthy. One shift and mask then answers "eligible?"
+ * for any candidate, with no branch on what kind of check it has.
+ */
+export const HealthMask = {
+  /** No check, or a disabled check: healthy whatever the byte says. */
+  ALWAYS: 0b111,
+  /** A plain check: healthy while unknown (no result yet) or healthy. */
+  CHECKED: 0b011,
+  /** An inverted check: the aggregator wrote the inverted status; unknown counts unhealthy. */
+  INVERTED: 0b010,
+  /** Disabled and inverted: never healthy (how Route 53 users force traffic away). */
+  NEVER: 0b000,
+} as const;
+
+/** A probe check, normalised: durations in ms, defaults filled in. */
+export interface ProbeCheckSpec {
+  readonly kind: 'probe';
+  readonly id: string;
+  readonly slot: number;
+  readonly type: 'tcp' | 'http' | 'https';
+  readonly host: string;
+  readonly port: number;
+  /** HTTP(S) only: request path, `/` by default. */
+  readonly path: string;
+  /** HTTP(S) only: inclusive range of statuses that count as success. */
+  readonly statusMin: number;
+  readonly statusMax: number;
+  /** HTTP(S) only: a string that must appear in the first 5,120 bytes of the body, or null. */
+  readonly bodyMatch: string | null;
+  /** HTTPS only: verify the certificate (off by default, as Route 53). */
+  readonly verifyTls: boolean;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly failureThreshold: number;
+  readonly inverted: boolean;
+  readonly disabled: boolean;
+}
+
+/** A calculated check: healthy if at least `healthyThreshold` children are healthy. */
+export interface CalculatedCheckSpec {
+  readonly kind: 'calculated';
+  readonly id: string;
+  readonly slot: number;
+  readonly children: readonly string[];
+  /** Slots of `children`, in the same order. */
+  readonly childSlots: readonly number[];
+  readonly healthyThreshold: number;
+  readonly inverted: boolean;
+  readonly disabled: boolean;
+}
+
+export type CheckSpec = ProbeCheckSpec | CalculatedCheckSpec;
+
+/** SOA data of a zone. */
+export interface SoaSpec {
+  readonly mname: string;
+  readonly rname: string;
+  readonly serial: number;
+  readonly refresh: number;
+  readonly retry: number;
+  readonly expire: number;
+  readonly minimum: number;
+}
+
+/** A zone we are authoritative for. */
+export interface ZoneSpec {
+  /** Lower case, no trailing dot. */
+  readonly origin: string;
+  readonly ttl: number;
+  readonly soa: SoaSpec;
+  readonly ns: readonly string[];
+}
+
+export interface Plan {
+  readonly cell: { readonly name: string; readonly capacity: number };
+  /** Hex SHA-256 of `encodePlan(plan)`: equal for equal documents. */
+  readonly version: string;
+
+  // ── record sets, indexed 0..setCount-1 ──────────────────────────────────
+  readonly setCount: number;
+  /** Owner name of each set: lower case, no trailing dot. */
+  readonly setName: readonly string[];
+  readonly setType: Uint8Array; // RecordType
+  readonly setPolicy: Uint8Array; // Policy
+  readonly setFailMode: Uint8Array; // FailMode
+  readonly setTtl: Uint32Array;
+  /** Index of the set's first answer; its answers are consecutive. */
+  readonly setFirst: Uint32Array;
+  /** Number of answers, 1..MAX_ANSWERS_PER_SET. Failover sets: primary first, then the secondary if any. */
+  readonly setLength: Uint8Array;
+  /** Index into `zones` of the zone that holds the set. */
+  readonly setZone: Uint16Array;
+  /** Index of the set in the document's `records` list (for messages). */
+  readonly setSource: Uint32Array;
+
+  // ── answers, indexed 0..answerCount-1 ──────────────────────────────────
+  readonly answerCount: number;
+  /** Slot whose status byte decides the answer's health; 0 when it has no check (the mask ignores it). */
+  readonly answerSlot: Uint32Array;
+  /** HealthMask for the answer. */
+  readonly answerMask: Uint8Array;
+  readonly answerWeight: Uint8Array;
+  readonly answerRole: Uint8Array; // Role
+  /** 16 bytes an answer: an A address in the first 4, an AAAA address in all 16. */
+  readonly answerAddress: Uint8Array;
+  /** Canonical text of each address. */
+  readonly answerValue: readonly string[];
+  /** Health check id of each answer, or null. */
+  readonly answerCheck: readonly (string | null)[];
+  /** Index of the answer in its record's `answers` list in the document. */
+  readonly answerSource: Uint16Array;
+
+  // ── name lookup ─────────────────────────────────────────────────────────
+  /** Per RecordType, owner name → set index. */
+  readonly setByType: readonly [ReadonlyMap<string, number>, ReadonlyMap<string, number>];
+  /** Every name that exists (record owners and zone apexes) → zone index. */
+  readonly names: ReadonlyMap<string, number>;
+  readonly zones: readonly ZoneSpec[];
+
+  // ── checks and slots (what the aggregator scans) ───────────────────────
+  /** Every check, in document order. */
+  readonly checks: readonly CheckSpec[];
+  /** Check id → slot. */
+  readonly checkSlot: ReadonlyMap<string, number>;
+  /** Per slot (capacity entries): SlotKind. */
+  readonly slotKind: Uint8Array;
+  /** Per slot: SlotFlag bits. */
+  readonly slotFlags: Uint8Array;
+  /** Per slot: consecutive results needed to flip (probe checks), or the healthy-children threshold (calculated). */
+  readonly slotThreshold: Uint32Array;
+}

@@ -1,0 +1,505 @@
+/**
+ * The config document: its zod schema, the cross-field rules, and
+ * `validateConfig`, which applies both and either returns the document with
+ * every default filled in or throws one ConfigError listing every problem.
+ *
+ * Field checks use zod's per-check `error` callbacks; rules that span fields
+ * (unique ids and slots, slots below the capacity, references between
+ * checks and records, record names inside zones) live in one root
+ * `superRefine` that runs even when fields failed, so a document with ten
+ * mistakes is answered with ten messages, not one per edit-and-retry.
+ *
+ * The validated document is itself a valid input that validates to an equal
+ * document: durations stay numbers of seconds and derived defaults are plain
+ * values. So a document that went through JSON (a worker message, a file)
+ * can be validated again with the same result.
+ */
+import * as z from 'zod';
+import { ConfigError } from '../errors.js';
+import { DEFAULT_CAPACITY, MAX_CAPACITY, MIN_CAPACITY } from '../table/layout.js';
+import { FAIL_MODE_NAMES, MAX_ANSWERS_PER_SET, POLICY_NAMES, RECORD_TYPE_NAMES } from './plan.js';
+import { defaultMessage, show, toConfigIssues } from './issues.js';
+import { findZone, formatIPv4, formatIPv6, isDnsName, isHost, normalizeName, parseIPv4, parseIPv6 } from './names.js';
+
+// ── building blocks ─────────────────────────────────────────────────────────
+
+/** A whole number in [min, max]; messages name the value (`300 is above 255`). */
+function int(min: number, max: number) {
+  return z
+    .number()
+    .refine(Number.isInteger, { error: (iss) => `${show(iss.input)} is not a whole number` })
+    .min(min, { error: (iss) => `${show(iss.input)} is below ${min}` })
+    .max(max, { error: (iss) => `${show(iss.input)} is above ${max}` });
+}
+
+/** `1500ms`, `1m`, `90s`, … as text. */
+export function formatMs(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** Seconds as the document holds them → whole milliseconds. */
+export function secondsToMs(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
+
+const DURATION_TEXT = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 };
+
+/** Milliseconds of a duration (a number of seconds or `500ms`/`10s`/`1m`), or null if it is not a whole number of ms. */
+function durationMs(value: number | string): number | null {
+  let raw: number;
+  if (typeof value === 'number') {
+    raw = value * 1000;
+  } else {
+    const m = DURATION_TEXT.exec(value);
+    if (m === null) return null;
+    raw = Number(m[1]) * UNIT_MS[m[2]!]!;
+  }
+  const ms = Math.round(raw);
+  // Tolerate float noise (1.1 s = 1100.0000000000002 ms), not real fractions.
+  return Math.abs(raw - ms) < 1e-6 ? ms : null;
+}
+
+/**
+ * A duration in [minMs, maxMs]. Output: seconds, the unit of the number form,
+ * so that the output is a valid input again.
+ */
+function duration(minMs: number, maxMs: number) {
+  return z
+    .union([z.number(), z.string()], {
+      error: (iss) => (iss.input === undefined ? 'required' : `expected a duration such as 500ms, 10s or 1m, got ${show(iss.input)}`),
+    })
+    .transform((value, ctx) => {
+      const ms = durationMs(value);
+      if (ms !== null && ms >= minMs && ms <= maxMs) return ms / 1000;
+      const message =
+        ms === null
+          ? typeof value === 'string' && !DURATION_TEXT.test(value)
+            ? `${show(value)} is not a duration such as 500ms, 10s or 1m`
+            : `${show(value)} is not a whole number of milliseconds`
+          : ms < minMs
+            ? `${show(value)} is below ${formatMs(minMs)}`
+            : `${show(value)} is above ${formatMs(maxMs)}`;
+      ctx.addIssue({ code: 'custom', message, input: value });
+      return z.NEVER;
+    });
+}
+
+const MAX_TTL = 2_147_483_647;
+const MAX_U32 = 4_294_967_295;
+
+const dnsName = z.string().refine(isDnsName, { error: (iss) => `${show(iss.input)} is not a valid DNS name` });
+
+const checkId = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: (iss) => `${show(iss.input)} is not a valid id (1 to 64 of A-Z a-z 0-9 _ . -)` });
+
+// Whether a slot is below the capacity depends on `cell`, so the root checks it.
+const slot = int(0, Number.MAX_SAFE_INTEGER);
+const ttl = int(0, MAX_TTL);
+const port = int(1, 65_535);
+const flag = z.boolean();
+
+const host = z.string().refine(isHost, { error: (iss) => `${show(iss.input)} is not an IP address or host name` });
+
+const statusCode = int(100, 599);
+const statusRange = z
+  .tuple([statusCode, statusCode], {
+    error: (iss) =>
+      iss.code === 'invalid_type' && iss.input === undefined ? 'required' : `expected a range [min, max] such as [200, 399], got ${show(iss.input)}`,
+  })
+  .refine(([min, max]) => min <= max, {
+    error: (iss) => {
+      const [min, max] = iss.input as [number, number];
+      return `${show(iss.input)} is not a range: ${min} is above ${max}`;
+    },
+  });
+
+// Node's HTTP client refuses unescaped non-ASCII or spaces in a path: say so here, not at probe time.
+const httpPath = z
+  .string()
+  .max(2048)
+  .refine((p) => p.startsWith('/'), { error: (iss) => `${show(iss.input)} does not start with "/"` })
+  .refine((p) => /^[\x21-\x7e]*$/.test(p), {
+    error: (iss) => `${show(iss.input)} may only hold printable ASCII without spaces (percent-encode the rest)`,
+  });
+
+const interval = duration(1000, 300_000).default(10);
+const timeout = duration(1, 300_000).optional();
+const failureThreshold = int(1, 10).default(3);
+
+// ── checks: one strict object per type, so a field of another type is an error ─
+
+const tcpCheck = z.strictObject({
+  id: checkId,
+  slot,
+  type: z.literal('tcp'),
+  host,
+  port,
+  interval,
+  timeout,
+  failureThreshold,
+  inverted: flag.default(false),
+  disabled: flag.default(false),
+});
+
+const httpFields = {
+  path: httpPath.default('/'),
+  status: statusRange.default([200, 399]),
+  bodyMatch: z.string().min(1).max(255).optional(),
+};
+
+const httpCheck = z.strictObject({
+  id: checkId,
+  slot,
+  type: z.literal('http'),
+  host,
+  port: port.default(80),
+  ...httpFields,
+  interval,
+  timeout,
+  failureThreshold,
+  inverted: flag.default(false),
+  disabled: flag.default(false),
+});
+
+const httpsCheck = z.strictObject({
+  id: checkId,
+  slot,
+  type: z.literal('https'),
+  host,
+  port: port.default(443),
+  ...httpFields,
+  verifyTls: flag.default(false),
+  interval,
+  timeout,
+  failureThreshold,
+  inverted: flag.default(false),
+  disabled: flag.default(false),
+});
+
+const calculatedCheck = z.strictObject({
+  id: checkId,
+  slot,
+  type: z.literal('calculated'),
+  children: z.array(z.string()).min(1).max(256),
+  healthyThreshold: int(0, 255).default(1),
+  inverted: flag.default(false),
+  disabled: flag.default(false),
+});
+
+const check = z.discriminatedUnion('type', [tcpCheck, httpCheck, httpsCheck, calculatedCheck]);
+
+// ── zones and records ───────────────────────────────────────────────────────
+
+const soa = z.strictObject({
+  // Defaults derived from the origin (ns1.<origin>, hostmaster.<origin>) are filled in at the root.
+  mname: dnsName.optional(),
+  rname: dnsName.optional(),
+  serial: int(0, MAX_U32).default(1),
+  refresh: ttl.default(3600),
+  retry: ttl.default(600),
+  expire: ttl.default(86_400),
+  minimum: ttl.default(60),
+});
+
+const zone = z.strictObject({
+  origin: dnsName,
+  ttl: ttl.default(60),
+  soa: soa.prefault({}),
+  ns: z.array(dnsName).min(1).max(16).optional(),
+});
+
+const answer = z.strictObject({
+  value: z.string(),
+  weight: int(0, 255).optional(),
+  role: z.enum(['primary', 'secondary']).optional(),
+  check: z.string().optional(),
+});
+
+const record = z.strictObject({
+  name: dnsName,
+  type: z.enum(RECORD_TYPE_NAMES),
+  ttl: ttl.optional(),
+  policy: z.enum(POLICY_NAMES).default('simple'),
+  whenAllUnhealthy: z.enum(FAIL_MODE_NAMES).optional(),
+  answers: z.array(answer).min(1).max(MAX_ANSWERS_PER_SET),
+});
+
+const cell = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9_.-]{1,63}$/, { error: (iss) => `${show(iss.input)} may only hold a-z 0-9 - _ . (1 to 63 characters)` }),
+  capacity: int(MIN_CAPACITY, MAX_CAPACITY).default(DEFAULT_CAPACITY),
+});
+
+const rawDocument = z.strictObject({
+  cell,
+  checks: z.array(check).default([]),
+  // Plan.setZone is a Uint16Array.
+  zones: z.array(zone).max(65_535).default([]),
+  records: z.array(record).default([]),
+});
+
+type RawDocument = z.output<typeof rawDocument>;
+
+// ── cross-field rules ───────────────────────────────────────────────────────
+
+type Loose = { readonly [key: string]: unknown };
+
+// The root rule runs even after field errors, so it reads the value defensively:
+// anything of the wrong shape was already reported and is skipped here.
+function asObject(value: unknown): Loose | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Loose) : undefined;
+}
+function asList(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+function isWhole(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+function oneOf<T extends string>(value: unknown, names: readonly T[]): T | undefined {
+  return typeof value === 'string' && (names as readonly string[]).includes(value) ? (value as T) : undefined;
+}
+
+const NOT_ON_SIMPLE = 'not allowed on a simple record set (simple sets are never filtered; use multivalue)';
+
+function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
+  const add = (path: (string | number)[], message: string): void => {
+    ctx.addIssue({ code: 'custom', path, message, input: undefined });
+  };
+  const doc = asObject(value);
+  if (doc === undefined) return;
+
+  const cellObj = asObject(doc['cell']);
+  const capacityValue = cellObj?.['capacity'];
+  const capacity = isWhole(capacityValue) && capacityValue >= MIN_CAPACITY && capacityValue <= MAX_CAPACITY ? capacityValue : undefined;
+
+  // Checks: ids and slots unique, slots below the capacity, timeout below the interval.
+  const checks = asList(doc['checks']);
+  if (capacity !== undefined && checks.length > capacity) {
+    add(['checks'], `${checks.length} checks do not fit the cell capacity ${capacity}`);
+  }
+  const byId = new Map<string, { index: number; calculated: boolean }>();
+  const bySlot = new Map<number, number>();
+  checks.forEach((raw, i) => {
+    const c = asObject(raw);
+    if (c === undefined) return;
+    const id = c['id'];
+    if (typeof id === 'string') {
+      const prev = byId.get(id);
+      if (prev !== undefined) add(['checks', i, 'id'], `${show(id)} is already used by checks[${prev.index}]`);
+      else byId.set(id, { index: i, calculated: c['type'] === 'calculated' });
+    }
+    const s = c['slot'];
+    if (isWhole(s) && s >= 0) {
+      if (capacity !== undefined && s >= capacity) add(['checks', i, 'slot'], `${s} is not below the cell capacity ${capacity}`);
+      const prev = bySlot.get(s);
+      if (prev !== undefined) add(['checks', i, 'slot'], `${s} is already used by checks[${prev}]`);
+      else bySlot.set(s, i);
+    }
+    const iv = c['interval'];
+    const to = c['timeout'];
+    if (c['type'] !== 'calculated' && typeof iv === 'number' && typeof to === 'number' && to >= iv) {
+      add(['checks', i, 'timeout'], `${formatMs(secondsToMs(to))} is not below the interval ${formatMs(secondsToMs(iv))}`);
+    }
+  });
+
+  // Calculated checks: children exist, are probes, are listed once; the threshold is reachable.
+  checks.forEach((raw, i) => {
+    const c = asObject(raw);
+    if (c === undefined || c['type'] !== 'calculated') return;
+    const children = c['children'];
+    const first = new Map<string, number>();
+    asList(children).forEach((child, j) => {
+      if (typeof child !== 'string') return;
+      const prev = first.get(child);
+      if (prev !== undefined) {
+        add(['checks', i, 'children', j], `${show(child)} is already listed at children[${prev}]`);
+        return;
+      }
+      first.set(child, j);
+      const target = byId.get(child);
+      if (target === undefined) add(['checks', i, 'children', j], `no check has id ${show(child)}`);
+      else if (target.calculated) add(['checks', i, 'children', j], `${show(child)} is a calculated check; children must be probe checks`);
+    });
+    // healthyThreshold above the number of children is allowed: as in Route 53,
+    // such a check is always unhealthy (a way to force traffic away).
+  });
+
+  // Zones: one origin, one zone. If any origin is unusable, zone membership of records is not judged
+  // (every record of that zone would be reported for a mistake already reported once).
+  const zones = asList(doc['zones']);
+  const origins: string[] = [];
+  const originIndex = new Map<string, number>();
+  let zonesKnown = true;
+  zones.forEach((raw, i) => {
+    const origin = asObject(raw)?.['origin'];
+    if (typeof origin !== 'string' || !isDnsName(origin)) {
+      zonesKnown = false;
+      return;
+    }
+    const name = normalizeName(origin);
+    const prev = originIndex.get(name);
+    if (prev !== undefined) add(['zones', i, 'origin'], `${show(origin)} is already defined by zones[${prev}]`);
+    else {
+      originIndex.set(name, i);
+      origins.push(name);
+    }
+  });
+
+  // Records: inside a zone, one set per name and type, answers that fit the type and policy.
+  const sets = new Map<string, number>();
+  asList(doc['records']).forEach((raw, i) => {
+    const r = asObject(raw);
+    if (r === undefined) return;
+    const type = oneOf(r['type'], RECORD_TYPE_NAMES);
+    const policy = oneOf(r['policy'], POLICY_NAMES);
+    const name = r['name'];
+    if (typeof name === 'string' && isDnsName(name)) {
+      const owner = normalizeName(name);
+      if (zonesKnown && findZone(owner, origins) < 0) add(['records', i, 'name'], `${show(name)} is not inside any zone`);
+      if (type !== undefined) {
+        const key = `${owner} ${type}`;
+        const prev = sets.get(key);
+        if (prev !== undefined) add(['records', i], `${key} is already defined by records[${prev}]`);
+        else sets.set(key, i);
+      }
+    }
+    if (policy === 'simple' && r['whenAllUnhealthy'] !== undefined) add(['records', i, 'whenAllUnhealthy'], NOT_ON_SIMPLE);
+
+    const answers = asList(r['answers']);
+    const values = new Map<string, number>();
+    const roles = new Map<string, number>();
+    let rolesComplete = true;
+    answers.forEach((rawAnswer, k) => {
+      const a = asObject(rawAnswer);
+      if (a === undefined) return;
+      const at = (field: string): (string | number)[] => ['records', i, 'answers', k, field];
+      const text = a['value'];
+      if (typeof text === 'string') {
+        const v4 = type === 'AAAA' ? null : parseIPv4(text);
+        const v6 = type === 'A' || v4 !== null ? null : parseIPv6(text);
+        if (v4 === null && v6 === null) {
+          const family = type === 'A' ? 'an IPv4 address' : type === 'AAAA' ? 'an IPv6 address' : 'an IP address';
+          add(at('value'), `${show(text)} is not ${family}${type === undefined ? '' : ` (record type ${type})`}`);
+        } else {
+          const canonical = v4 !== null ? formatIPv4(v4) : formatIPv6(v6!);
+          const prev = values.get(canonical);
+          if (prev !== undefined) add(at('value'), `${show(text)} is already used by answers[${prev}]`);
+          else values.set(canonical, k);
+        }
+      }
+      const weight = a['weight'];
+      if (policy === 'weighted' && weight === undefined) add(at('weight'), 'required for a weighted record set');
+      if (policy !== undefined && policy !== 'weighted' && weight !== undefined) add(at('weight'), `only allowed on a weighted record set (this one is ${policy})`);
+      const role = a['role'];
+      if (policy === 'failover') {
+        if (role === 'primary' || role === 'secondary') {
+          const prev = roles.get(role);
+          if (prev !== undefined) add(at('role'), `${show(role)} is already used by answers[${prev}]`);
+          else roles.set(role, k);
+        } else {
+          rolesComplete = false;
+          if (role === undefined) add(at('role'), 'required for a failover record set (primary or secondary)');
+        }
+      } else if (policy !== undefined && role !== undefined) {
+        add(at('role'), `only allowed on a failover record set (this one is ${policy})`);
+      }
+      const checkRef = a['check'];
+      if (checkRef !== undefined) {
+        if (policy === 'simple') add(at('check'), NOT_ON_SIMPLE);
+        else if (typeof checkRef === 'string' && !byId.has(checkRef)) add(at('check'), `no check has id ${show(checkRef)}`);
+      }
+    });
+    if (policy === 'failover' && answers.length > 0 && rolesComplete && !roles.has('primary')) {
+      add(['records', i, 'answers'], 'a failover record set needs an answer with role primary');
+    }
+  });
+}
+
+// ── derived defaults ────────────────────────────────────────────────────────
+
+/** Default probe timeout: min(4 s, 0.8 × interval), in seconds. */
+function defaultTimeout(intervalSeconds: number): number {
+  return Math.min(4000, Math.floor(secondsToMs(intervalSeconds) * 0.8)) / 1000;
+}
+
+/** Fills the defaults that depend on other fields. Runs only on a document that passed every rule. */
+function fillDerived(doc: RawDocument) {
+  const origins = doc.zones.map((z) => normalizeName(z.origin));
+  return {
+    cell: doc.cell,
+    checks: doc.checks.map((c) => (c.type === 'calculated' ? c : { ...c, timeout: c.timeout ?? defaultTimeout(c.interval) })),
+    zones: doc.zones.map((z, i) => ({
+      ...z,
+      soa: { ...z.soa, mname: z.soa.mname ?? `ns1.${origins[i]}`, rname: z.soa.rname ?? `hostmaster.${origins[i]}` },
+      ns: z.ns ?? [`ns1.${origins[i]}`],
+    })),
+    records: doc.records.map((r) => {
+      const zoneTtl = doc.zones[findZone(normalizeName(r.name), origins)]?.ttl ?? 60;
+      // Simple sets are never filtered, so they carry no whenAllUnhealthy (and stay valid input).
+      if (r.policy === 'simple') return { ...r, ttl: r.ttl ?? zoneTtl };
+      return { ...r, ttl: r.ttl ?? zoneTtl, whenAllUnhealthy: r.whenAllUnhealthy ?? 'answer-all' };
+    }),
+  };
+}
+
+/**
+ * The whole document schema. Its output is a {@link ConfigDocument}. Parse with
+ * {@link validateConfig} rather than directly: that maps issues to our
+ * messages and throws a ConfigError.
+ */
+export const configDocumentSchema = rawDocument.superRefine(crossCheck, { when: () => true }).transform(fillDerived);
+
+/** What a document may look like before validation (durations as text, defaults missing). */
+export type ConfigDocumentInput = z.input<typeof configDocumentSchema>;
+/**
+ * A validated document with every default applied. Durations (`interval`,
+ * `timeout`) are numbers of seconds. Names are as written (compile normalizes).
+ * Validated documents are deeply frozen.
+ */
+export type ConfigDocument = z.output<typeof configDocumentSchema>;
+export type ConfigCheck = ConfigDocument['checks'][number];
+export type ConfigProbeCheck = Exclude<ConfigCheck, { type: 'calculated' }>;
+export type ConfigCalculatedCheck = Extract<ConfigCheck, { type: 'calculated' }>;
+export type ConfigZone = ConfigDocument['zones'][number];
+export type ConfigRecord = ConfigDocument['records'][number];
+export type ConfigAnswer = ConfigRecord['answers'][number];
+
+// Documents this module produced: compile trusts them without validating again.
+const validated = new WeakSet<object>();
+
+/** True if `value` is a document returned by {@link validateConfig} (frozen, so still valid). */
+export function isValidatedDocument(value: unknown): value is ConfigDocument {
+  return typeof value === 'object' && value !== null && validated.has(value);
+}
+
+/**
+ * A deep, frozen copy built from plain literals. Measured: reading fields of
+ * zod's output objects was ~15× slower than of plain copies (50,000 checks:
+ * 60 ms vs 4 ms a pass), which compile and every later reader would pay.
+ */
+function frozenCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) out[key] = frozenCopy(child);
+  return Object.freeze(out) as T;
+}
+
+/**
+ * Validates a parsed document (plain data from YAML or JSON). Returns it with
+ * defaults applied, deeply frozen; or throws
+ * `ConfigError('URND_ERR_CONFIG_INVALID')` listing every problem found.
+ */
+export function validateConfig(input: unknown): ConfigDocument {
+  if (isValidatedDocument(input)) return input;
+  const result = configDocumentSchema.safeParse(input, { error: defaultMessage });
+  if (!result.success) throw new ConfigError('URND_ERR_CONFIG_INVALID', toConfigIssues(result.error.issues));
+  const doc = frozenCopy(result.data);
+  validated.add(doc);
+  return doc;
+}
