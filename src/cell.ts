@@ -1,0 +1,130 @@
+import type { Plan, ProbeCheckSpec } from './config/plan.js';
+import { StatusTable } from './table/status-table.js';
+import { ObservationTable } from './table/observation-table.js';
+import { CheckerPool } from './check/checker-pool.js';
+import { Aggregator } from './aggregate/aggregator.js';
+import { Resolver } from './resolve/resolver.js';
+
+/** Options of a Cell. */
+export interface CellOptions {
+  /** Checker worker threads (default: min(2, cores)). */
+  checkers?: number;
+  /** Aggregator tick, ms (default 1000). */
+  tickMs?: number;
+  /** Fraction of vantage points that must report healthy (default 0.18, Route 53's rule). */
+  healthyFraction?: number;
+  /** Where the cell reports worker crashes. */
+  log?: (message: string) => void;
+}
+
+/** A one-line picture of a running cell. */
+export interface CellStatus {
+  readonly healthy: number;
+  readonly unhealthy: number;
+  readonly unknown: number;
+  /** Duration of the last aggregator tick, ms. */
+  readonly tickMs: number;
+  readonly ticks: number;
+  /** Probes finished per second over the last status interval. */
+  readonly probesPerSec: number;
+  readonly probesDone: number;
+  readonly crashes: number;
+  /** The latest status change: slot, check id, new status, when (ms since epoch); null if none yet. */
+  readonly lastChange: { slot: number; check: string | null; status: string; atMs: number } | null;
+}
+
+/**
+ * A whole cell in one process: checker workers probing into the
+ * ObservationTable, the aggregator turning observations into the
+ * StatusTable once a tick, and a Resolver reading it. `urnd serve` runs one.
+ *
+ * The aggregator runs on the main thread: its tick over every slot is a
+ * fraction of a millisecond at 16,384 slots and a few ms at 1,048,576 (see
+ * results/REPORT.md), with no I/O, so it cannot delay probes (other threads)
+ * or queries (the resolver reads the table directly).
+ */
+export class Cell {
+  readonly statusTable: StatusTable;
+  readonly observations: ObservationTable;
+  readonly resolver: Resolver;
+  readonly aggregator: Aggregator;
+  readonly checkers: CheckerPool;
+  private planRef: Plan;
+  private readonly tickMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private ticks = 0;
+  private lastTickMs = 0;
+  private lastChange: CellStatus['lastChange'] = null;
+  private rateMark = { at: performance.now(), done: 0 };
+
+  private constructor(plan: Plan, options: CellOptions) {
+    this.planRef = plan;
+    this.tickMs = options.tickMs ?? 1000;
+    this.statusTable = StatusTable.create(plan.cell.capacity);
+    this.observations = ObservationTable.create(plan.cell.capacity, 1);
+    this.aggregator = new Aggregator(plan, this.observations, this.statusTable, options.healthyFraction === undefined ? {} : { healthyFraction: options.healthyFraction });
+    this.resolver = new Resolver(plan, this.statusTable);
+    this.checkers = new CheckerPool(this.observations, {
+      ...(options.checkers === undefined ? {} : { workers: options.checkers }),
+      ...(options.log === undefined ? {} : { log: options.log }),
+    });
+  }
+
+  /** Builds the tables, starts the checkers and the aggregator tick. */
+  static start(plan: Plan, options: CellOptions = {}): Cell {
+    const cell = new Cell(plan, options);
+    cell.checkers.start(probeChecks(plan));
+    cell.tick();
+    cell.timer = setInterval(() => cell.tick(), cell.tickMs);
+    return cell;
+  }
+
+  get plan(): Plan {
+    return this.planRef;
+  }
+
+  /** One aggregator pass; the timer calls it every tickMs. */
+  tick(): void {
+    const stats = this.aggregator.tick(Date.now());
+    this.ticks += 1;
+    this.lastTickMs = stats.tickMs;
+    if (stats.changes > 0 && stats.lastChangeSlot >= 0) {
+      const slot = stats.lastChangeSlot;
+      const check = this.planRef.checks.find((c) => c.slot === slot)?.id ?? null;
+      const s = this.statusTable.statuses[slot] as number;
+      this.lastChange = { slot, check, status: s === 1 ? 'healthy' : s === 2 ? 'unhealthy' : 'unknown', atMs: Date.now() };
+    }
+  }
+
+  /** Counts and rates for the status line; resets the probes/s window. */
+  status(): CellStatus {
+    const stats = this.aggregator.stats;
+    const pool = this.checkers.stats();
+    const now = performance.now();
+    const elapsed = (now - this.rateMark.at) / 1000;
+    const probesPerSec = elapsed > 0 ? (pool.probesDone - this.rateMark.done) / elapsed : 0;
+    this.rateMark = { at: now, done: pool.probesDone };
+    return {
+      healthy: stats.healthy,
+      unhealthy: stats.unhealthy,
+      unknown: stats.unknown,
+      tickMs: this.lastTickMs,
+      ticks: this.ticks,
+      probesPerSec,
+      probesDone: pool.probesDone,
+      crashes: pool.crashes,
+      lastChange: this.lastChange,
+    };
+  }
+
+  /** Stops the tick and the checkers; resolves when every probe has ended. */
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.checkers.stop();
+  }
+}
+
+function probeChecks(plan: Plan): ProbeCheckSpec[] {
+  return plan.checks.filter((c): c is ProbeCheckSpec => c.kind === 'probe');
+}
