@@ -1,0 +1,64 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Figure } from './harness.js';
+
+/** A headline figure the README shows, read from results/summary.json. */
+interface Headline {
+  readonly scenario: string;
+  readonly key: string;
+  readonly label: string;
+  readonly goal: string;
+}
+
+/** The README's benchmark table, in order. Keys are summary.json's stable keys. */
+export const HEADLINES: readonly Headline[] = [
+  { scenario: 'resolve', key: 'weighted8_resolves_per_sec_healthy', label: 'resolves/s, 8-answer weighted name, all healthy, one thread', goal: '≥ 10,000,000' },
+  { scenario: 'resolve', key: 'weighted8_resolves_per_sec_all_down', label: 'resolves/s, same name, all unhealthy', goal: '≥ 10,000,000' },
+  { scenario: 'resolve', key: 'weighted8_ratio_all_down_vs_healthy', label: 'time per resolve, all unhealthy ÷ all healthy', goal: '0.95–1.05' },
+  { scenario: 'resolve', key: 'max_bytes_per_call_any_policy', label: 'bytes allocated per resolve (any policy, any health)', goal: '0' },
+  { scenario: 'table', key: 'invalid_reads', label: 'table values read that nobody wrote (real threads)', goal: '0' },
+  { scenario: 'table', key: 'c16k_busy_over_idle_scan_rate', label: 'reader scan rate, writers busy ÷ idle, 16,384 slots', goal: 'reported' },
+  { scenario: 'aggregate', key: 'c16k_v1_ratio_all_down_vs_healthy', label: 'aggregator tick, 100% ÷ 0% unhealthy, 16,384 slots', goal: '0.95–1.05' },
+  { scenario: 'aggregate', key: 'c1m_v1_ratio_all_down_vs_healthy', label: 'aggregator tick, 100% ÷ 0% unhealthy, 1,048,576 slots', goal: '0.95–1.05' },
+  { scenario: 'aggregate', key: 'c16k_v1_tick_ms_p50_healthy', label: 'aggregator tick p50 at 16,384 slots, ms', goal: 'reported' },
+  { scenario: 'aggregate', key: 'c1m_v1_tick_ms_p50_healthy', label: 'aggregator tick p50 at 1,048,576 slots, ms', goal: 'reported' },
+  { scenario: 'probes', key: 'lateness_p99_ratio_timeout_vs_healthy', label: 'probe start lateness p99, all timing out ÷ all healthy', goal: '≤ 1.1' },
+  { scenario: 'probes', key: 'cpu_us_per_probe_healthy', label: 'CPU per probe (HTTP, healthy), µs', goal: 'reported' },
+  { scenario: 'probes', key: 'max_checks_per_interval', label: 'most checks per interval sustained with lateness p99 < 10% of the interval', goal: 'reported' },
+];
+
+const START = '<!-- bench:start -->';
+const END = '<!-- bench:end -->';
+
+function show(v: Figure | undefined): string {
+  if (v === undefined || v === null) return 'not measured yet';
+  if (typeof v === 'number') return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(v);
+  return String(v);
+}
+
+/** Rewrites the README's marked benchmark section from summary.json. */
+export function updateReadme(readmePath: string, summaryPath: string): boolean {
+  if (!existsSync(readmePath) || !existsSync(summaryPath)) return false;
+  const readme = readFileSync(readmePath, 'utf8');
+  const a = readme.indexOf(START);
+  const b = readme.indexOf(END);
+  if (a < 0 || b < a) return false;
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, Record<string, Figure>>;
+  const rows = HEADLINES.map((h) => `| ${h.label} | ${show(summary[h.scenario]?.[h.key])} | ${h.goal} |`);
+  const runs = [...new Set(Object.values(summary).map((s) => `${String(s._date).slice(0, 10)} (commit ${String(s._commit)}${s._quick === true ? ', quick' : ''})`))];
+  const table = [
+    START,
+    '| figure | measured | goal |',
+    '| --- | --- | --- |',
+    ...rows,
+    '',
+    `From ${runs.join('; ')} on the project's 2-core machine. Full tables, histograms and environment: [results/REPORT.md](results/REPORT.md); raw figures: [results/summary.json](results/summary.json).`,
+    END,
+  ].join('\n');
+  writeFileSync(readmePath, readme.slice(0, a) + table + readme.slice(b + END.length));
+  return true;
+}
+
+export function readmeBeside(resultsDir: string): string {
+  return path.join(path.dirname(resultsDir), 'README.md');
+}

@@ -1,0 +1,133 @@
+import { Bench } from 'tinybench';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { RecordType } from '../src/config/plan.js';
+import { RESOLVE_BUFFER_LENGTH } from '../src/resolve/resolver.js';
+import { BENCH_POLICIES, benchCell } from './fixtures.js';
+import { fmt, markdownTable, median, type Scenario, type ScenarioResult } from './harness.js';
+import type { AllocationRow } from './resolve-alloc.js';
+
+/**
+ * Resolves per second on one thread, per policy, for an 8-answer name at 0%,
+ * 50% and 100% unhealthy. A resolve takes tens of nanoseconds, below the
+ * timer's resolution, so each sample times a batch of BATCH resolves and
+ * every result is folded into a sink the JIT cannot drop. Rounds interleave
+ * the health states, and the median round is reported, so drift on a shared
+ * machine hits every state alike.
+ */
+const BATCH = 10_000;
+const PERCENTS = [0, 50, 100] as const;
+
+interface Row {
+  policy: string;
+  unhealthyPercent: number;
+  resolvesPerSec: number;
+  nsPerResolveP50: number;
+  nsPerResolveP99: number;
+  rmePercent: number;
+  samples: number;
+  rounds: number;
+}
+
+export const resolveScenario: Scenario = {
+  name: 'resolve',
+  description: 'resolver core: resolves/s per policy at 0/50/100% unhealthy, and bytes allocated per call',
+  estimateSeconds: (quick) => (quick ? 8 : 45),
+  async run(ctx): Promise<ScenarioResult> {
+    const rounds = ctx.quick ? 1 : 3;
+    const time = ctx.quick ? 150 : 500;
+    let sink = 0;
+    const perTask = new Map<string, { tput: number[]; p50: number[]; p99: number[]; rme: number[]; samples: number }>();
+    for (let round = 0; round < rounds; round++) {
+      ctx.log(`round ${round + 1}/${rounds}`);
+      const bench = new Bench({ time, warmupTime: time / 2 });
+      for (const policy of BENCH_POLICIES) {
+        for (const pct of PERCENTS) {
+          const cell = benchCell(policy, 8, pct / 100);
+          const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
+          const { resolver, name } = cell;
+          bench.add(`${policy}@${pct}`, () => {
+            let s = 0;
+            for (let i = 0; i < BATCH; i++) s += resolver.resolveInto(name, RecordType.A, out) + (out[0] as number);
+            sink ^= s;
+          });
+        }
+      }
+      await bench.run();
+      for (const task of bench.tasks) {
+        const r = task.result;
+        if (r.state !== 'completed') throw new Error(`resolve bench: task ${task.name} ${r.state}`);
+        const entry = perTask.get(task.name) ?? { tput: [], p50: [], p99: [], rme: [], samples: 0 };
+        entry.tput.push(r.throughput.mean * BATCH);
+        entry.p50.push((r.latency.p50 / BATCH) * 1e6);
+        entry.p99.push((r.latency.p99 / BATCH) * 1e6);
+        entry.rme.push(r.latency.rme);
+        entry.samples += r.latency.samplesCount;
+        perTask.set(task.name, entry);
+      }
+    }
+    if (sink === 0.5) ctx.log('unreachable');
+
+    const rows: Row[] = [];
+    for (const [key, e] of perTask) {
+      const [policy, pct] = key.split('@') as [string, string];
+      rows.push({
+        policy,
+        unhealthyPercent: Number(pct),
+        resolvesPerSec: median(e.tput),
+        nsPerResolveP50: median(e.p50),
+        nsPerResolveP99: median(e.p99),
+        rmePercent: median(e.rme),
+        samples: e.samples,
+        rounds,
+      });
+    }
+    const rate = (policy: string, pct: number) => rows.find((r) => r.policy === policy && r.unhealthyPercent === pct)?.resolvesPerSec ?? NaN;
+
+    ctx.log('allocation (child process, --expose-gc)');
+    const alloc = measureAllocationInChild(ctx.quick ? 200_000 : 1_000_000);
+    const weightedAlloc = Math.max(...alloc.rows.filter((r) => r.policy === 'weighted').map((r) => r.bytesPerCall));
+
+    const summary = {
+      weighted8_resolves_per_sec_healthy: Math.round(rate('weighted', 0)),
+      weighted8_resolves_per_sec_half_down: Math.round(rate('weighted', 50)),
+      weighted8_resolves_per_sec_all_down: Math.round(rate('weighted', 100)),
+      weighted8_ratio_all_down_vs_healthy: round3(rate('weighted', 0) / rate('weighted', 100)),
+      weighted8_bytes_per_call: weightedAlloc,
+      max_bytes_per_call_any_policy: Math.max(...alloc.rows.map((r) => r.bytesPerCall)),
+      goal_10M_per_sec_met: rate('weighted', 0) >= 10e6 && rate('weighted', 100) >= 10e6,
+      goal_ratio_within_5pct_met: Math.abs(rate('weighted', 0) / rate('weighted', 100) - 1) <= 0.05,
+    };
+
+    const table = markdownTable(
+      ['policy', '% unhealthy', 'resolves/s (median of rounds)', 'ns/resolve p50', 'ns/resolve p99', 'rme %', 'samples', 'time ratio vs 0%'],
+      rows.map((r) => [r.policy, r.unhealthyPercent, fmt(r.resolvesPerSec), fmt(r.nsPerResolveP50, 1), fmt(r.nsPerResolveP99, 1), fmt(r.rmePercent, 2), r.samples, fmt(rate(r.policy, 0) / r.resolvesPerSec, 3)]),
+    );
+    const allocTable = markdownTable(
+      ['policy', '% unhealthy', 'calls', 'bytes/call'],
+      [...alloc.rows, alloc.control].map((r) => [r.policy, r.unhealthyPercent, r.calls, fmt(r.bytesPerCall, 4)]),
+    );
+    const markdown = [
+      '### Resolver core (`resolveInto`, one thread, 8-answer name)',
+      '',
+      `Each sample times a batch of ${BATCH.toLocaleString('en-US')} resolves; ${rounds} interleaved round(s), median reported. "time ratio vs 0%" is time per resolve at this health state ÷ time when all are healthy (goal 0.95–1.05).`,
+      '',
+      table,
+      '',
+      'Bytes allocated per call (heap used across the calls, no GC in between, separate process). The allocating `resolve()` is the control that shows the method sees allocation:',
+      '',
+      allocTable,
+    ].join('\n');
+    return { summary, markdown, details: { batch: BATCH, rows, allocation: alloc } };
+  },
+};
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function measureAllocationInChild(calls: number): { rows: AllocationRow[]; control: AllocationRow } {
+  const script = fileURLToPath(new URL('./resolve-alloc.js', import.meta.url));
+  const stdout = execFileSync(process.execPath, ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256', script, String(calls)], { encoding: 'utf8', timeout: 120_000 });
+  return JSON.parse(stdout) as { rows: AllocationRow[]; control: AllocationRow };
+}
