@@ -83,7 +83,7 @@ describe('selection matches a naive model of the rules (fast-check)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom('weighted', 'multivalue'),
-        fc.array(fc.record({ weight: fc.integer({ min: 0, max: 255 }), status: fc.constantFrom(0, 1, 2), kind: fc.constantFrom('plain', 'none', 'inverted', 'disabled') }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.record({ weight: fc.integer({ min: 0, max: 255 }), status: fc.constantFrom(0, 1, 2), kind: fc.constantFrom('plain', 'none', 'inverted', 'disabled') }), { minLength: 1, maxLength: 40 }),
         fc.boolean(),
         fc.integer(),
         (policy, answers, failClosed, seed) => {

@@ -1,8 +1,16 @@
 import { UrndError } from '../errors.js';
 import { HealthMask, SlotFlag, SlotKind, type Plan } from '../config/plan.js';
-import { RESULT_MASK, RUN_MASK, RUN_MAX, RUN_SHIFT, Status } from '../table/layout.js';
+import { RUN_MAX, Status } from '../table/layout.js';
 import type { ObservationTable } from '../table/observation-table.js';
 import type { StatusTable } from '../table/status-table.js';
+
+// Local copies of layout.ts's observation-word fields: V8 reloads an imported
+// binding, with its TDZ check, at every use in the per-slot loop, while a
+// module-local const is folded into the code.
+// test/resolve-answer-word-layout.test.ts pins the copies to layout.ts.
+export const OBS_RESULT_MASK = 0b11;
+export const OBS_RUN_SHIFT = 2;
+export const OBS_RUN_MASK = 0b1111;
 
 /**
  * What the aggregator reads of a plan. A compiled `Plan` is one; benchmarks
@@ -364,8 +372,8 @@ export class Aggregator {
         // No ordering with other words is needed (each stands alone), and
         // Atomics.load is not inlined on Node 20: ~10 ns a word against ~1.
         const word = words[i] as number;
-        const result = word & RESULT_MASK;
-        const run = (word >>> RUN_SHIFT) & RUN_MASK;
+        const result = word & OBS_RESULT_MASK;
+        const run = (word >>> OBS_RUN_SHIFT) & OBS_RUN_MASK;
         // 1 when the run reached the threshold (threshold - run - 1 < 0) and
         // the result is SUCCESS or FAILURE (bit 0 xor bit 1; NONE and the
         // never-written 3 keep the old verdict). Arithmetic, not a branch.

@@ -20,6 +20,7 @@ import {
   type Plan,
   type ProbeCheckSpec,
   type ZoneSpec,
+  packAnswerWords,
 } from './plan.js';
 import { findZone, formatIPv4, formatIPv6, normalizeName, parseIPv4, parseIPv6 } from './names.js';
 import { secondsToMs, validateConfig, type ConfigCheck, type ConfigDocument } from './schema.js';
@@ -230,6 +231,7 @@ export function compileConfig(doc: ConfigDocument | unknown): Plan {
     answerSlot,
     answerMask,
     answerWeight,
+    answerWord: packAnswerWords(answerSlot, answerMask, answerWeight),
     answerRole,
     answerAddress,
     answerValue,
@@ -592,6 +594,7 @@ export function decodePlan(bytes: Uint8Array): Plan {
       answerSlot,
       answerMask,
       answerWeight,
+      answerWord: packAnswerWords(answerSlot, answerMask, answerWeight),
       answerRole,
       answerAddress,
       answerValue,

@@ -172,6 +172,12 @@ export interface Plan {
   readonly answerRole: Uint8Array; // Role
   /** 16 bytes an answer: an A address in the first 4, an AAAA address in all 16. */
   readonly answerAddress: Uint8Array;
+  /**
+   * Slot, mask and weight of each answer packed in one word (derived, not
+   * encoded): what the selectors read, one load a candidate instead of
+   * three. See `packAnswerWords`.
+   */
+  readonly answerWord: Int32Array;
   /** Canonical text of each address. */
   readonly answerValue: readonly string[];
   /** Health check id of each answer, or null. */
@@ -197,4 +203,18 @@ export interface Plan {
   readonly slotFlags: Uint8Array;
   /** Per slot: consecutive results needed to flip (probe checks), or the healthy-children threshold (calculated). */
   readonly slotThreshold: Uint32Array;
+}
+
+/** Bits of an `answerWord`: slot in 0..19 (capacity ≤ 2^20), HealthMask in 20..22, weight in 23..30. */
+export const ANSWER_SLOT_MASK = 0xfffff;
+export const ANSWER_MASK_SHIFT = 20;
+export const ANSWER_WEIGHT_SHIFT = 23;
+
+/** Packs each answer's slot, health mask and weight into one word. */
+export function packAnswerWords(slot: Uint32Array, mask: Uint8Array, weight: Uint8Array): Int32Array {
+  const words = new Int32Array(slot.length);
+  for (let i = 0; i < slot.length; i++) {
+    words[i] = ((slot[i] as number) & ANSWER_SLOT_MASK) | (((mask[i] as number) & 7) << ANSWER_MASK_SHIFT) | (((weight[i] as number) & 0xff) << ANSWER_WEIGHT_SHIFT);
+  }
+  return words;
 }

@@ -1,5 +1,12 @@
 import type { Plan } from '../config/plan.js';
-import type { PickIndex } from './random.js';
+import type { RandomState } from './random.js';
+
+// Local copies of plan.ts's answer-word layout (ANSWER_*): V8 reloads an
+// imported binding, with its TDZ check, at every use — ~20 ns a query here —
+// while a module-local const is folded into the code.
+// test/resolve-answer-word-layout.test.ts pins the copies to plan.ts.
+export const SLOT_MASK = 0xfffff;
+export const MASK_SHIFT = 20;
 
 /**
  * failover: the primary if healthy, else the secondary if healthy (an answer
@@ -13,16 +20,17 @@ export function selectFailover(
   first: number,
   n: number,
   failMode: number,
-  _pick: PickIndex,
+  _rng: RandomState,
   out: Int32Array,
 ): number {
-  const mask = plan.answerMask;
-  const slot = plan.answerSlot;
+  const word = plan.answerWord;
   const p = first;
   const s = first + n - 1;
-  const hp = ((mask[p] as number) >>> (statuses[slot[p] as number] as number)) & 1;
+  const wp = word[p] as number;
+  const ws = word[s] as number;
+  const hp = ((wp >>> MASK_SHIFT) >>> (statuses[wp & SLOT_MASK] as number)) & 1;
   // A set without a secondary reads the primary twice and weighs it 0.
-  const hs = (((mask[s] as number) >>> (statuses[slot[s] as number] as number)) & 1) * (n - 1);
+  const hs = (((ws >>> MASK_SHIFT) >>> (statuses[ws & SLOT_MASK] as number)) & 1) * (n - 1);
   out[0] = p + (1 - hp) * hs * (s - p);
   return 1 - failMode * (1 - hp) * (1 - hs);
 }

@@ -1,5 +1,13 @@
-import { MULTIVALUE_MAX_RETURNED, type Plan } from '../config/plan.js';
-import type { PickIndex } from './random.js';
+import type { Plan } from '../config/plan.js';
+import { pickIndex, type RandomState } from './random.js';
+
+// Local copies of plan.ts's answer-word layout (ANSWER_*): V8 reloads an
+// imported binding, with its TDZ check, at every use — ~20 ns a query here —
+// while a module-local const is folded into the code.
+// test/resolve-answer-word-layout.test.ts pins the copies to plan.ts.
+export const SLOT_MASK = 0xfffff;
+export const MASK_SHIFT = 20;
+export const MAX_RETURNED = 8; // MULTIVALUE_MAX_RETURNED
 
 /**
  * multivalue: up to 8 healthy answers, chosen at random; when none is
@@ -18,28 +26,28 @@ export function selectMultivalue(
   first: number,
   n: number,
   failMode: number,
-  pick: PickIndex,
+  rng: RandomState,
   out: Int32Array,
 ): number {
-  const mask = plan.answerMask;
-  const slot = plan.answerSlot;
+  const word = plan.answerWord;
   let front = 0;
   let back = n;
   for (let k = 0; k < n; k++) {
     const i = first + k;
-    const h = ((mask[i] as number) >>> (statuses[slot[i] as number] as number)) & 1;
+    const p = word[i] as number;
+    const h = ((p >>> MASK_SHIFT) >>> (statuses[p & SLOT_MASK] as number)) & 1;
     back -= 1 - h;
     out[h * front + (1 - h) * back] = i;
     front += h;
   }
-  const none = 1 - (-front >>> 31);
+  const none = 1 - ((0 - front) >>> 31);
   const pool = front + none * n;
-  const draws = Math.min(MULTIVALUE_MAX_RETURNED, n);
+  const draws = Math.min(MAX_RETURNED, n);
   for (let j = 0; j < draws; j++) {
-    const k = j + pick(Math.max(pool - j, 1));
+    const k = j + pickIndex(rng, Math.max(pool - j, 1));
     const t = out[j] as number;
     out[j] = out[k] as number;
     out[k] = t;
   }
-  return Math.min(MULTIVALUE_MAX_RETURNED, pool) * (1 - failMode * none);
+  return Math.min(MAX_RETURNED, pool) * (1 - failMode * none);
 }

@@ -6,9 +6,6 @@ import { randomInt } from 'node:crypto';
  */
 export type RandomSource = () => number;
 
-/** A uniform whole number in [0, n), for n ≥ 1. What the selectors draw. */
-export type PickIndex = (n: number) => number;
-
 /**
  * A small, fast, seeded generator (mulberry32) of numbers in [0, 1).
  * Deterministic for a seed; good enough to spread DNS answers, not for
@@ -25,25 +22,30 @@ export function seededRandom(seed: number): RandomSource {
 }
 
 /**
- * The resolver's default draw: mulberry32 with its state in an Int32Array,
- * returning a small integer. Both matter on the hot path: a double returned
- * from a call V8 doesn't inline is boxed (16 bytes a draw, measured), and so
- * is an int32 stored in a closure variable outside the small-integer range;
- * a typed-array slot and a small integer return allocate nothing.
+ * The resolver's random state: mulberry32 with its state in an Int32Array,
+ * or a caller's RandomSource (tests). Selectors draw through `pickIndex`, a
+ * plain module function V8 can inline into them; a closure per resolver
+ * could not be, and a double returned from a call V8 doesn't inline is boxed
+ * (16 bytes a draw, measured), as is an int32 kept in a closure variable
+ * outside the small-integer range. A typed-array slot and a small integer
+ * result allocate nothing.
  */
-export function fastPicker(seed: number = randomInt(0x7fffffff)): PickIndex {
-  const state = new Int32Array(1);
-  state[0] = seed | 0;
-  return (n: number): number => {
-    const a = ((state[0] as number) + 0x6d2b79f5) | 0;
-    state[0] = a;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+export class RandomState {
+  readonly state = new Int32Array(1);
+  readonly custom: RandomSource | null;
+  constructor(seed: number = randomInt(0x7fffffff), custom: RandomSource | null = null) {
+    this.state[0] = seed | 0;
+    this.custom = custom;
+  }
 }
 
-/** Draws from a caller's RandomSource (tests); may allocate if V8 doesn't inline it. */
-export function pickerFrom(random: RandomSource): PickIndex {
-  return (n: number): number => Math.floor(random() * n);
+/** A uniform whole number in [0, n), for n ≥ 1. */
+export function pickIndex(rng: RandomState, n: number): number {
+  if (rng.custom !== null) return Math.floor(rng.custom() * n);
+  const s = rng.state;
+  const a = ((s[0] as number) + 0x6d2b79f5) | 0;
+  s[0] = a;
+  let t = Math.imul(a ^ (a >>> 15), 1 | a);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
 }

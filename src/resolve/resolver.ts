@@ -6,7 +6,7 @@ import {
   type Plan,
 } from '../config/plan.js';
 import type { StatusTable } from '../table/status-table.js';
-import { fastPicker, pickerFrom, type PickIndex, type RandomSource } from './random.js';
+import { RandomState, type RandomSource } from './random.js';
 import { selectSimple } from './simple.js';
 import { selectWeighted } from './weighted.js';
 import { selectFailover } from './failover.js';
@@ -31,23 +31,6 @@ export type ResolveCode = (typeof ResolveCode)[keyof typeof ResolveCode];
 
 /** How big the `out` buffer of `resolveInto` must be. */
 export const RESOLVE_BUFFER_LENGTH = MAX_ANSWERS_PER_SET;
-
-type Selector = (
-  plan: Plan,
-  statuses: Uint8Array,
-  first: number,
-  n: number,
-  failMode: number,
-  pick: PickIndex,
-  out: Int32Array,
-) => number;
-
-// Indexed by Policy: a table lookup, not a switch, picks the policy.
-const SELECTORS: Selector[] = [];
-SELECTORS[Policy.SIMPLE] = selectSimple;
-SELECTORS[Policy.WEIGHTED] = selectWeighted;
-SELECTORS[Policy.FAILOVER] = selectFailover;
-SELECTORS[Policy.MULTIVALUE] = selectMultivalue;
 
 /** Options of a Resolver. */
 export interface ResolverOptions {
@@ -82,7 +65,7 @@ export class Resolver {
   private planRef: Plan;
   private readonly statuses: Uint8Array;
   private readonly table: StatusTable;
-  private readonly pick: PickIndex;
+  private readonly rng: RandomState;
   private readonly scratch = new Int32Array(RESOLVE_BUFFER_LENGTH);
 
   constructor(plan: Plan, table: StatusTable, options: ResolverOptions = {}) {
@@ -90,7 +73,7 @@ export class Resolver {
     this.planRef = plan;
     this.table = table;
     this.statuses = table.statuses;
-    this.pick = options.random !== undefined ? pickerFrom(options.random) : fastPicker(options.seed);
+    this.rng = new RandomState(options.seed, options.random ?? null);
   }
 
   /** The plan queries are answered from. */
@@ -122,15 +105,22 @@ export class Resolver {
     const plan = this.planRef;
     const set = (plan.setByType[type] as ReadonlyMap<string, number>).get(name);
     if (set === undefined) return missCode(plan, name);
-    return (SELECTORS[plan.setPolicy[set] as number] as Selector)(
-      plan,
-      this.statuses,
-      plan.setFirst[set] as number,
-      plan.setLength[set] as number,
-      plan.setFailMode[set] as number,
-      this.pick,
-      out,
-    );
+    const statuses = this.statuses;
+    const first = plan.setFirst[set] as number;
+    const n = plan.setLength[set] as number;
+    const failMode = plan.setFailMode[set] as number;
+    // A switch on the policy (fixed per name), so each selector can be
+    // inlined; the selectors themselves never branch on health.
+    switch (plan.setPolicy[set]) {
+      case Policy.WEIGHTED:
+        return selectWeighted(plan, statuses, first, n, failMode, this.rng, out);
+      case Policy.FAILOVER:
+        return selectFailover(plan, statuses, first, n, failMode, this.rng, out);
+      case Policy.MULTIVALUE:
+        return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
+      default:
+        return selectSimple(plan, statuses, first, n, failMode, this.rng, out);
+    }
   }
 
   /** Why each candidate of `name` is, or isn't, eligible now. See `Explanation`. */

@@ -1,5 +1,5 @@
 import type { Plan } from '../config/plan.js';
-import type { PickIndex } from './random.js';
+import { pickIndex, type RandomState } from './random.js';
 
 /**
  * simple: every value, in random order, never filtered by health (Route 53
@@ -12,13 +12,13 @@ export function selectSimple(
   first: number,
   n: number,
   _failMode: number,
-  pick: PickIndex,
+  rng: RandomState,
   out: Int32Array,
 ): number {
   for (let k = 0; k < n; k++) out[k] = first + k;
   // Fisher–Yates: n - 1 draws, whatever the state of the targets.
   for (let j = n - 1; j > 0; j--) {
-    const k = pick(j + 1);
+    const k = pickIndex(rng, j + 1);
     const t = out[j] as number;
     out[j] = out[k] as number;
     out[k] = t;

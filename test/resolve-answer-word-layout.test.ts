@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { ANSWER_MASK_SHIFT, ANSWER_SLOT_MASK, ANSWER_WEIGHT_SHIFT, MULTIVALUE_MAX_RETURNED, packAnswerWords } from '../src/config/plan.js';
+import { MAX_CAPACITY, RESULT_MASK, RUN_MASK, RUN_SHIFT } from '../src/table/layout.js';
+import * as weighted from '../src/resolve/weighted.js';
+import * as multivalue from '../src/resolve/multivalue.js';
+import * as failover from '../src/resolve/failover.js';
+import * as aggregator from '../src/aggregate/aggregator.js';
+
+/**
+ * The hot loops keep module-local copies of layout constants (an imported
+ * binding costs a reload and a TDZ check per use). These must never drift
+ * from the one definition in plan.ts / layout.ts.
+ */
+describe('hot-path copies of the layouts', () => {
+  it('selectors use plan.ts answer-word layout', () => {
+    for (const m of [weighted, multivalue, failover]) {
+      expect(m.SLOT_MASK).toBe(ANSWER_SLOT_MASK);
+      expect(m.MASK_SHIFT).toBe(ANSWER_MASK_SHIFT);
+    }
+    expect(weighted.WEIGHT_SHIFT).toBe(ANSWER_WEIGHT_SHIFT);
+    expect(multivalue.MAX_RETURNED).toBe(MULTIVALUE_MAX_RETURNED);
+  });
+
+  it('the aggregator uses layout.ts observation-word fields', () => {
+    expect(aggregator.OBS_RESULT_MASK).toBe(RESULT_MASK);
+    expect(aggregator.OBS_RUN_SHIFT).toBe(RUN_SHIFT);
+    expect(aggregator.OBS_RUN_MASK).toBe(RUN_MASK);
+  });
+
+  it('an answer word holds every slot of the largest cell, a 3-bit mask and an 8-bit weight', () => {
+    const words = packAnswerWords(Uint32Array.of(MAX_CAPACITY - 1, 0), Uint8Array.of(0b111, 0b010), Uint8Array.of(255, 0));
+    expect((words[0] as number) & ANSWER_SLOT_MASK).toBe(MAX_CAPACITY - 1);
+    expect(((words[0] as number) >>> ANSWER_MASK_SHIFT) & 7).toBe(0b111);
+    expect((words[0] as number) >>> ANSWER_WEIGHT_SHIFT).toBe(255);
+    expect(((words[1] as number) >>> ANSWER_MASK_SHIFT) & 7).toBe(0b010);
+  });
+});
