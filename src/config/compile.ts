@@ -23,7 +23,7 @@ import {
   packAnswerWords,
 } from './plan.js';
 import { findZone, formatIPv4, formatIPv6, normalizeName, parseIPv4, parseIPv6 } from './names.js';
-import { secondsToMs, validateConfig, type ConfigCheck, type ConfigDocument } from './schema.js';
+import { parseListen, secondsToMs, validateConfig, type ConfigCheck, type ConfigDocument } from './schema.js';
 
 /** Bytes an answer takes in `Plan.answerAddress`. */
 const ADDRESS_BYTES = 16;
@@ -215,8 +215,17 @@ export function compileConfig(doc: ConfigDocument | unknown): Plan {
     }
   });
 
+  const listen = parseListen(d.dns.listen) as { host: string; port: number };
   const body: Omit<Plan, 'version'> = {
     cell: { name: d.cell.name, capacity },
+    dns: {
+      host: listen.host,
+      port: listen.port,
+      workers: d.dns.workers,
+      maxUdpSize: d.dns.maxUdpSize,
+      tcpIdleTimeoutMs: secondsToMs(d.dns.tcpIdleTimeout),
+      tcpMaxConnections: d.dns.tcpMaxConnections,
+    },
     setCount,
     setName,
     setType,
@@ -359,6 +368,12 @@ export function encodePlan(plan: Plan | Omit<Plan, 'version'>): Uint8Array {
   w.u32(FORMAT);
   w.str(plan.cell.name);
   w.u32(plan.cell.capacity);
+  w.str(plan.dns.host);
+  w.u32(plan.dns.port);
+  w.u32(plan.dns.workers);
+  w.u32(plan.dns.maxUdpSize);
+  w.u32(plan.dns.tcpIdleTimeoutMs);
+  w.u32(plan.dns.tcpMaxConnections);
 
   w.u32(plan.setCount);
   w.strs(plan.setName);
@@ -506,6 +521,7 @@ export function decodePlan(bytes: Uint8Array): Plan {
     const format = r.u32();
     if (format !== FORMAT) throw new RangeError(`plan format ${format}, expected ${FORMAT}`);
     const cell = { name: r.str(), capacity: r.u32() };
+    const dns = { host: r.str(), port: r.u32(), workers: r.u32(), maxUdpSize: r.u32(), tcpIdleTimeoutMs: r.u32(), tcpMaxConnections: r.u32() };
 
     const setCount = r.u32();
     const setName = r.strs();
@@ -580,6 +596,7 @@ export function decodePlan(bytes: Uint8Array): Plan {
 
     const body: Omit<Plan, 'version'> = {
       cell,
+      dns,
       setCount,
       setName,
       setType,

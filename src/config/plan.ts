@@ -140,8 +140,24 @@ export interface ZoneSpec {
   readonly ns: readonly string[];
 }
 
+/** The DNS front end's settings (the document's `dns` section). */
+export interface DnsSpec {
+  /** Address to answer on (UDP and TCP), an IP literal. */
+  readonly host: string;
+  readonly port: number;
+  /** Resolver worker threads owning DNS sockets. */
+  readonly workers: number;
+  /** Largest UDP response sent to an EDNS client; clients without EDNS get 512. */
+  readonly maxUdpSize: number;
+  /** A TCP connection idle this long is closed, ms. */
+  readonly tcpIdleTimeoutMs: number;
+  /** TCP connections open at once per worker; more are refused. */
+  readonly tcpMaxConnections: number;
+}
+
 export interface Plan {
   readonly cell: { readonly name: string; readonly capacity: number };
+  readonly dns: DnsSpec;
   /** Hex SHA-256 of `encodePlan(plan)`: equal for equal documents. */
   readonly version: string;
 

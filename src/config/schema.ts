@@ -44,6 +44,17 @@ export function secondsToMs(seconds: number): number {
   return Math.round(seconds * 1000);
 }
 
+/** `host:port` (IPv6 hosts in brackets) → its parts, or null. The host must be an IP literal. */
+export function parseListen(value: string): { host: string; port: number } | null {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
+  if (m === null) return null;
+  const host = m[1] ?? m[2] ?? '';
+  const port = Number(m[3]);
+  if (port < 1 || port > 65_535) return null;
+  if (m[1] !== undefined ? parseIPv6(host) === null : parseIPv4(host) === null) return null;
+  return { host, port };
+}
+
 const DURATION_TEXT = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 };
 
@@ -235,8 +246,22 @@ const cell = z.strictObject({
   capacity: int(MIN_CAPACITY, MAX_CAPACITY).default(DEFAULT_CAPACITY),
 });
 
+// host:port with an IP literal host, IPv6 in brackets: 127.0.0.1:5353, [::1]:5353.
+const listenAddress = z.string().refine((v) => parseListen(v) !== null, {
+  error: (iss) => `${show(iss.input)} is not an IP address and port such as 127.0.0.1:5353 or [::1]:5353`,
+});
+
+const dnsSection = z.strictObject({
+  listen: listenAddress.default('127.0.0.1:5353'),
+  workers: int(1, 64).default(1),
+  maxUdpSize: int(512, 4096).default(1232),
+  tcpIdleTimeout: duration(100, 300_000).default(10),
+  tcpMaxConnections: int(1, 65_535).default(256),
+});
+
 const rawDocument = z.strictObject({
   cell,
+  dns: dnsSection.default({ listen: '127.0.0.1:5353', workers: 1, maxUdpSize: 1232, tcpIdleTimeout: 10, tcpMaxConnections: 256 }),
   checks: z.array(check).default([]),
   // Plan.setZone is a Uint16Array.
   zones: z.array(zone).max(65_535).default([]),
@@ -432,6 +457,7 @@ function fillDerived(doc: RawDocument) {
   const origins = doc.zones.map((z) => normalizeName(z.origin));
   return {
     cell: doc.cell,
+    dns: doc.dns,
     checks: doc.checks.map((c) => (c.type === 'calculated' ? c : { ...c, timeout: c.timeout ?? defaultTimeout(c.interval) })),
     zones: doc.zones.map((z, i) => ({
       ...z,
