@@ -12,5 +12,6 @@ export {
   type ConfigRecord,
   type ConfigAnswer,
 } from './schema.js';
-export { parseConfigText, loadConfigFile } from './load.js';
+export { parseConfigText, loadConfigFile, loadConfig, isUrlSource, MAX_CONFIG_BYTES } from './load.js';
+export { ConfigLoop, type ConfigLoopOptions, type ConfigLoopStats } from './loop.js';
 export { compileConfig, encodePlan, decodePlan } from './compile.js';

@@ -63,3 +63,43 @@ export async function loadConfigFile(path: string): Promise<ConfigDocument> {
   }
   return parseConfigText(text, path);
 }
+
+/** Largest document the loader accepts, bytes: a guard against a runaway response. */
+export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
+
+/** True if `source` names an http(s) URL rather than a file. */
+export function isUrlSource(source: string): boolean {
+  return /^https?:\/\//i.test(source);
+}
+
+/**
+ * Reads a whole document from a file path or an http(s) URL (an object
+ * store's URL works: a plain GET of the whole object), parses and validates
+ * it. A URL that answers other than 200, times out (`timeoutMs`) or sends
+ * more than MAX_CONFIG_BYTES is `URND_ERR_CONFIG_READ`.
+ */
+export async function loadConfig(source: string, timeoutMs = 10_000): Promise<ConfigDocument> {
+  if (!isUrlSource(source)) return loadConfigFile(source);
+  let text: string;
+  try {
+    const res = await fetch(source, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow', headers: { accept: 'application/yaml, application/json, text/plain, */*' } });
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      throw new Error(`HTTP ${res.status}`);
+    }
+    const length = Number(res.headers.get('content-length') ?? '0');
+    if (length > MAX_CONFIG_BYTES) {
+      await res.body?.cancel();
+      throw new Error(`${length} bytes is above the ${MAX_CONFIG_BYTES}-byte limit`);
+    }
+    const body = new Uint8Array(await res.arrayBuffer());
+    if (body.byteLength > MAX_CONFIG_BYTES) throw new Error(`${body.byteLength} bytes is above the ${MAX_CONFIG_BYTES}-byte limit`);
+    if (length > 0 && body.byteLength !== length) throw new Error(`got ${body.byteLength} of ${length} bytes`);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch (err) {
+    const e = err as Error;
+    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : e.message;
+    throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: '', message: `cannot fetch ${source}: ${reason}` }], { cause: err });
+  }
+  return parseConfigText(text, source);
+}
