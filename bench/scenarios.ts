@@ -3,6 +3,7 @@ import { resolveScenario } from './resolve.bench.js';
 import { tableScenario } from './table.bench.js';
 import { aggregateScenario } from './aggregate.bench.js';
 import { probesScenario } from './probes.bench.js';
+import { massFailureScenario } from './mass-failure.bench.js';
 
 /** Every scenario `npm run bench` runs, in order. */
-export const SCENARIOS: readonly Scenario[] = [resolveScenario, aggregateScenario, probesScenario, tableScenario];
+export const SCENARIOS: readonly Scenario[] = [resolveScenario, massFailureScenario, aggregateScenario, probesScenario, tableScenario];

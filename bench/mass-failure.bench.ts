@@ -1,0 +1,154 @@
+import { Worker } from 'node:worker_threads';
+import * as hdr from 'hdr-histogram-js';
+import { compileConfig } from '../src/config/compile.js';
+import { Status } from '../src/table/layout.js';
+import { StatusTable } from '../src/table/status-table.js';
+import { parseHgrm, summarize } from '../src/metrics/hgrm.js';
+import { percentilePlot } from '../src/metrics/svg.js';
+import { reportTable } from '../src/cli/report.js';
+import { fmt, markdownTable, type Scenario, type ScenarioResult } from './harness.js';
+import { PHASES, kControlFields, kPhaseField, kQueriesField, kStopField, type LoadResult, type LoadWorkerData } from './mass-failure.js';
+
+const NAMES = 1000;
+const POLICIES = ['weighted', 'multivalue', 'failover', 'simple'] as const;
+
+/** A cell of NAMES names over loopback answers, 8 answers a name (failover 2), one check per answer. */
+function massPlan() {
+  const checks: object[] = [];
+  const records: object[] = [];
+  let slot = 0;
+  for (let n = 0; n < NAMES; n++) {
+    const policy = POLICIES[n % POLICIES.length] as string;
+    const count = policy === 'failover' ? 2 : 8;
+    const answers: object[] = [];
+    for (let k = 0; k < count; k++) {
+      const s = slot++;
+      if (policy !== 'simple') checks.push({ id: `c${s}`, slot: s, type: 'tcp', host: '127.0.0.1', port: 9 });
+      answers.push({
+        value: `127.${(s >> 8) & 255}.${s & 255}.${k + 1}`,
+        ...(policy === 'weighted' ? { weight: 1 + k } : {}),
+        ...(policy === 'failover' ? { role: k === 0 ? 'primary' : 'secondary' } : {}),
+        ...(policy === 'simple' ? {} : { check: `c${s}` }),
+      });
+    }
+    records.push({ name: `n${n}.mass.test`, type: 'A', policy, answers });
+  }
+  return compileConfig({ cell: { name: 'mass', capacity: 16_384 }, checks, zones: [{ origin: 'mass.test' }], records });
+}
+
+/**
+ * Mass failure under load: a resolver thread resolves at a fixed rate
+ * against the shared table while 50%, then 100% of the checks fail at once,
+ * then recover. Per phase: latency from the intended send time (HDR), and
+ * memory. Goal: p99 and p99.9 of every failure phase within 1.1× healthy.
+ */
+export const massFailureScenario: Scenario = {
+  name: 'mass-failure',
+  description: 'resolver thread at a fixed rate while 50% then 100% of targets fail at once, then recover',
+  estimateSeconds: (quick) => (quick ? 7 : 35),
+  async run(ctx): Promise<ScenarioResult> {
+    const phaseMs = ctx.quick ? 1200 : 8000;
+    const ratePerSec = ctx.quick ? 100_000 : 200_000;
+    const plan = massPlan();
+    const table = StatusTable.create(plan.cell.capacity);
+    const used = plan.checks.map((c) => c.slot);
+    for (const s of used) table.set(s, Status.HEALTHY);
+    table.publish();
+    const control = new Int32Array(new SharedArrayBuffer(4 * kControlFields));
+    const names = Array.from({ length: NAMES }, (_, n) => `n${n}.mass.test`);
+    const data: LoadWorkerData = { plan, statusBuffer: table.buffer, control: control.buffer as SharedArrayBuffer, ratePerSec, names, seed: 7 };
+    const worker = new Worker(new URL('./workers/mass-failure-worker.js', import.meta.url), { workerData: data });
+    const result = new Promise<LoadResult>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    const memory: { phase: string; rssMiB: number; mainHeapMiB: number }[] = [];
+    const flipMs: number[] = [];
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // The load thread starts and warms up in phase 0, which is not reported.
+    await sleep(Math.min(phaseMs, 2000));
+    Atomics.store(control, kPhaseField, 1);
+    await sleep(phaseMs);
+    const flip = (fraction: number, status: Status) => {
+      const t = performance.now();
+      const n = Math.round(used.length * fraction);
+      for (let k = 0; k < n; k++) table.set(used[k] as number, status);
+      table.publish();
+      flipMs.push(performance.now() - t);
+    };
+    const mark = (phase: string) => {
+      const m = process.memoryUsage();
+      memory.push({ phase, rssMiB: m.rss / 2 ** 20, mainHeapMiB: m.heapUsed / 2 ** 20 });
+    };
+    mark('healthy');
+    ctx.log(`${PHASES[2]}: ${Math.round(used.length / 2)} of ${used.length} checks fail at once`);
+    flip(0.5, Status.UNHEALTHY);
+    Atomics.store(control, kPhaseField, 2);
+    await sleep(phaseMs);
+    mark('half down');
+    ctx.log(`${PHASES[3]}: all ${used.length} checks down`);
+    flip(1, Status.UNHEALTHY);
+    Atomics.store(control, kPhaseField, 3);
+    await sleep(phaseMs);
+    mark('all down');
+    ctx.log(`${PHASES[4]}`);
+    flip(1, Status.HEALTHY);
+    Atomics.store(control, kPhaseField, 4);
+    await sleep(phaseMs);
+    mark('recovered');
+    Atomics.store(control, kStopField, 1);
+    const load = await result;
+    await worker.terminate();
+    const totalQueries = Atomics.load(control, kQueriesField);
+
+    const curves = load.histograms.slice(1).map((b64, k) => {
+      const i = k + 1;
+      const h = hdr.decodeFromCompressedBase64(b64);
+      const text = h.outputPercentileDistribution(5, 1000); // ns → µs
+      h.destroy();
+      const file = `mass-failure/${(PHASES[i] as string).replace(' ', '-')}.hgrm`;
+      ctx.writeFile(file, text);
+      return { label: PHASES[i] as string, distribution: parseHgrm(text, file), file };
+    });
+    ctx.writeFile('mass-failure/percentiles.svg', percentilePlot('Resolve latency from intended send time, per phase', 'µs', curves));
+    const s = curves.map((c) => summarize(c.distribution));
+    const base = s[0] as ReturnType<typeof summarize>;
+    const ratio = (i: number, k: 'p99' | 'p999') => ((s[i] as ReturnType<typeof summarize>)[k] / base[k]);
+    const summary = {
+      rate_per_sec: ratePerSec,
+      phase_seconds: phaseMs / 1000,
+      healthy_p99_us: base.p99,
+      healthy_p999_us: base.p999,
+      all_down_p99_us: (s[2] as ReturnType<typeof summarize>).p99,
+      all_down_p999_us: (s[2] as ReturnType<typeof summarize>).p999,
+      half_down_p99_ratio: round(ratio(1, 'p99')),
+      all_down_p99_ratio: round(ratio(2, 'p99')),
+      all_down_p999_ratio: round(ratio(2, 'p999')),
+      recovered_p99_ratio: round(ratio(3, 'p99')),
+      goal_met: [1, 2, 3].every((i) => ratio(i, 'p99') <= 1.1 && ratio(i, 'p999') <= 1.1),
+      rss_mib_healthy: round(memory[0]?.rssMiB ?? 0),
+      rss_mib_all_down: round(memory[2]?.rssMiB ?? 0),
+    };
+    const markdown = [
+      '### Mass failure under load',
+      '',
+      `After a warm-up phase that is not reported, one resolver thread resolves ${ratePerSec.toLocaleString('en-US')} queries/s (fixed rate, busy-paced) over ${NAMES} names (weighted, multivalue, failover, simple; ${used.length} checks) against the shared StatusTable, for ${phaseMs / 1000} s per phase. The main thread fails 50% of the checks at once, then 100%, then recovers all, each with one pass over the table (${flipMs.map((m) => `${fmt(m, 2)} ms`).join(', ')}). Latency is from each query's intended send time, so stalls count against every query they delay. ${totalQueries.toLocaleString('en-US')} queries. Histograms: \`mass-failure/*.hgrm\`; plot: [mass-failure/percentiles.svg](mass-failure/percentiles.svg).`,
+      '',
+      reportTable(curves, 'µs'),
+      '',
+      'Memory at the end of each phase (the load thread\'s own heap in the last column):',
+      '',
+      markdownTable(
+        ['phase', 'process RSS (MiB)', 'main heap (MiB)', 'load thread heap (MiB)'],
+        memory.map((m, i) => [m.phase, fmt(m.rssMiB, 1), fmt(m.mainHeapMiB, 1), fmt((load.heapUsed[i + 1] ?? 0) / 2 ** 20, 1)]),
+      ),
+      '',
+      `Goal: p99 and p99.9 of every failure phase within 1.1× the healthy phase — ${summary.goal_met ? 'met' : 'not met'} in this run.`,
+    ].join('\n');
+    return { summary, markdown, details: { queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
+  },
+};
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

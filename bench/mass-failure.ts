@@ -1,0 +1,80 @@
+/**
+ * Mass failure under load: the worker-side loop and the shared contract.
+ * A resolver thread issues resolves at a fixed rate against the shared
+ * StatusTable while the main thread fails 50%, then 100% of the targets at
+ * once, then recovers them. Latency is measured from each query's intended
+ * send time, not from when the loop got to it, so a stall shows up in every
+ * query it delayed (no coordinated omission).
+ */
+import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import * as hdr from 'hdr-histogram-js';
+import { RecordType, type Plan } from '../src/config/plan.js';
+import { StatusTable } from '../src/table/status-table.js';
+import { Resolver, RESOLVE_BUFFER_LENGTH } from '../src/resolve/resolver.js';
+
+/** Phase 0 warms the JIT up and is not reported. */
+export const PHASES = ['warm-up', 'healthy', 'half down', 'all down', 'recovered'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+/** Control words (Int32) shared by the main thread and the load thread. */
+export const kPhaseField = 0;
+export const kStopField = 1;
+export const kQueriesField = 2;
+export const kControlFields = 16;
+
+export interface LoadWorkerData {
+  readonly plan: Plan;
+  readonly statusBuffer: SharedArrayBuffer;
+  readonly control: SharedArrayBuffer;
+  readonly ratePerSec: number;
+  readonly names: readonly string[];
+  readonly seed: number;
+}
+
+export interface LoadResult {
+  /** Compressed HdrHistogram per phase, latency in ns from the intended send time. */
+  readonly histograms: readonly string[];
+  readonly queries: readonly number[];
+  /** The load thread's heap used at the end of each phase, bytes. */
+  readonly heapUsed: readonly number[];
+  readonly answersEmpty: number;
+}
+
+/** Runs on the load thread until the stop word is set. */
+export function runLoad(data: LoadWorkerData): LoadResult {
+  const control = new Int32Array(data.control);
+  const table = StatusTable.attach(data.statusBuffer);
+  const resolver = new Resolver(data.plan, table, { seed: data.seed });
+  const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
+  const histograms = PHASES.map(() => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 }));
+  const queries = PHASES.map(() => 0);
+  const heapUsed = PHASES.map(() => 0);
+  const names = data.names;
+  const periodMs = 1000 / data.ratePerSec;
+  let empty = 0;
+  let phase = Atomics.load(control, kPhaseField);
+  let i = 0;
+  const t0 = performance.now();
+  while (Atomics.load(control, kStopField) === 0) {
+    const intended = t0 + i * periodMs;
+    let now = performance.now();
+    while (now < intended) now = performance.now();
+    const p = Atomics.load(control, kPhaseField);
+    if (p !== phase) {
+      heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
+      phase = p;
+    }
+    const count = resolver.resolveInto(names[i % names.length] as string, RecordType.A, out);
+    empty += count <= 0 ? 1 : 0;
+    const done = performance.now();
+    (histograms[phase] as hdr.Histogram).recordValue(Math.max(1, Math.round((done - intended) * 1e6)));
+    queries[phase] = (queries[phase] as number) + 1;
+    i += 1;
+    if ((i & 1023) === 0) Atomics.store(control, kQueriesField, i);
+  }
+  heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
+  const encoded = histograms.map((h) => hdr.encodeIntoCompressedBase64(h));
+  for (const h of histograms) h.destroy();
+  return { histograms: encoded, queries, heapUsed, answersEmpty: empty };
+}

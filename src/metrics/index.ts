@@ -1,0 +1,4 @@
+/** Latency reporting: percentiles, .hgrm parsing, SVG plots. See README.md here. */
+export { REPORTED_PERCENTILES, type ReportedPercentile, type LatencySummary } from './percentiles.js';
+export { parseHgrm, valueAt, summarize, type PercentileDistribution, type PercentilePoint } from './hgrm.js';
+export { percentilePlot, linePlot, type Series } from './svg.js';
