@@ -8,7 +8,39 @@ export type UrndErrorCode =
   | 'URND_ERR_CONFIG_READ'
   | 'URND_ERR_CAPACITY'
   | 'URND_ERR_TABLE_LAYOUT'
-  | 'URND_ERR_ARGUMENT';
+  | 'URND_ERR_ARGUMENT'
+  /** The DNS front could not bind its address (in use, not local, no permission). */
+  | 'URND_ERR_DNS_LISTEN'
+  /** `dns.workers` asks for more resolver threads than can share one port on this platform. */
+  | 'URND_ERR_DNS_WORKERS'
+  /** A resolver worker thread failed to start, or did not answer. */
+  | 'URND_ERR_DNS_WORKER'
+  // Snapshot frames (src/snapshot): why a frame was rejected. The receiver
+  // keeps its last good table and counts each under the suffix, lower-cased.
+  /** Shorter than its header says (or than a header). */
+  | 'URND_ERR_FRAME_TRUNCATED'
+  /** CRC32C trailer does not match: corrupted on the way. */
+  | 'URND_ERR_FRAME_CHECKSUM'
+  /** HMAC-SHA256 trailer does not match, or the frame is keyed and the receiver is not (or vice versa). */
+  | 'URND_ERR_FRAME_AUTH'
+  /** Capacity differs from the receiving table's. */
+  | 'URND_ERR_FRAME_CAPACITY'
+  /** Frame of another cell. */
+  | 'URND_ERR_FRAME_CELL'
+  /** Status frame where an observation vector was expected, or vice versa. */
+  | 'URND_ERR_FRAME_KIND'
+  /** Longer than the receiver's maxBytes. */
+  | 'URND_ERR_FRAME_OVERSIZED'
+  /** Unknown frame format version. */
+  | 'URND_ERR_FRAME_VERSION'
+  /** Checksum good, but not a frame: bad magic, bad msgpack, missing or mistyped field, trailing bytes. */
+  | 'URND_ERR_FRAME_MALFORMED'
+  /** Sequence not newer than the last applied one from the same sender epoch. */
+  | 'URND_ERR_FRAME_STALE'
+  /** Observation vector for a vantage row the receiving table does not have (or does not accept). */
+  | 'URND_ERR_FRAME_VANTAGE'
+  /** A snapshot FrameListener could not bind its address. */
+  | 'URND_ERR_SNAPSHOT_LISTEN';
 
 /** Base class of every error urnd throws; `code` is stable across releases. */
 export class UrndError extends Error {

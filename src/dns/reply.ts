@@ -1,0 +1,125 @@
+/**
+ * Encoding replies. Every reply to a readable question starts as a copy of
+ * the query's header and question (so the ID and the name's letter case are
+ * echoed byte for byte), then gets its records, each owner a compression
+ * pointer into that question, and the OPT RR last when the query had one.
+ *
+ * Both paths encode here, so a query answers with the same bytes whichever
+ * path read it, and the truncation decision is the same too. (dns-packet's
+ * encoder writes every name in full, never a pointer: its answers would be
+ * bigger than ours and truncate at other sizes.)
+ */
+import {
+  FlagsHigh,
+  FlagsLow,
+  HEADER_LENGTH,
+  OPT_RR_LENGTH,
+  QType,
+  RR_FIXED_LENGTH,
+  type QueryState,
+} from './wire.js';
+
+/** How a reply is counted; one per reply (`ResponderCounters` has a field for each). */
+export const Outcome = {
+  /** NOERROR with answers (possibly truncated away). */
+  NOERROR: 0,
+  /** NOERROR, empty answer: another type, or a fail-closed set with nothing to give. */
+  NODATA: 1,
+  NXDOMAIN: 2,
+  REFUSED: 3,
+  FORMERR: 4,
+  NOTIMP: 5,
+  BADVERS: 6,
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+/**
+ * A 12-byte reply for a query whose question was not read (FORMERR, NOTIMP):
+ * ID, opcode, RD and CD copied, every count zero. `query` holds at least 12 bytes.
+ */
+export function headerOnlyReply(query: Uint8Array, rcode: number): Buffer {
+  const out = Buffer.alloc(HEADER_LENGTH);
+  out[0] = query[0] as number;
+  out[1] = query[1] as number;
+  out[2] = FlagsHigh.QR | ((query[2] as number) & (FlagsHigh.OPCODE | FlagsHigh.RD));
+  out[3] = ((query[3] as number) & FlagsLow.CD) | (rcode & FlagsLow.RCODE);
+  return out;
+}
+
+/**
+ * Starts a reply to the question in `s`: header, question, and `body` bytes
+ * of room for `an` answer and `ns` authority records at `s.end`, then OPT.
+ * If it all would exceed `s.limit`, the reply is header + question (+ OPT)
+ * with TC set and no records, and `s.truncated` is true: the caller then
+ * writes nothing (the client retries over TCP). `rcode` may be extended
+ * (BADVERS): its high bits go into the OPT RR.
+ */
+export function beginReply(s: QueryState, query: Uint8Array, rcode: number, aa: boolean, an: number, ns: number, body: number): Buffer {
+  const opt = s.edns ? OPT_RR_LENGTH : 0;
+  const qEnd = s.end;
+  let size = qEnd + body + opt;
+  let tc = 0;
+  s.truncated = size > s.limit;
+  if (s.truncated) {
+    size = qEnd + opt;
+    an = 0;
+    ns = 0;
+    tc = FlagsHigh.TC;
+  }
+  const out = Buffer.allocUnsafe(size);
+  // Header and question, byte for byte (a loop: ~30 bytes, no view object).
+  for (let i = 0; i < qEnd; i++) out[i] = query[i] as number;
+  out[2] = FlagsHigh.QR | ((query[2] as number) & (FlagsHigh.OPCODE | FlagsHigh.RD)) | (aa ? FlagsHigh.AA : 0) | tc;
+  out[3] = ((query[3] as number) & FlagsLow.CD) | (rcode & FlagsLow.RCODE);
+  out[4] = 0;
+  out[5] = 1;
+  out[6] = an >>> 8;
+  out[7] = an;
+  out[8] = ns >>> 8;
+  out[9] = ns;
+  out[10] = 0;
+  out[11] = opt === 0 ? 0 : 1;
+  if (opt !== 0) writeOpt(out, size - OPT_RR_LENGTH, s.replyUdpSize, rcode >>> 4);
+  return out;
+}
+
+/** Our OPT RR: root owner, our UDP payload size, extended rcode, version 0, no flags, no options. */
+function writeOpt(out: Buffer, o: number, udpSize: number, extendedRcode: number): void {
+  out[o] = 0;
+  out[o + 1] = 0;
+  out[o + 2] = QType.OPT;
+  out[o + 3] = udpSize >>> 8;
+  out[o + 4] = udpSize;
+  out[o + 5] = extendedRcode;
+  out[o + 6] = 0; // version
+  out[o + 7] = 0; // flags (DO clear: we sign nothing)
+  out[o + 8] = 0;
+  out[o + 9] = 0; // RDLENGTH
+  out[o + 10] = 0;
+}
+
+/**
+ * Writes a record's fixed part at `o`, owner a compression pointer, class IN;
+ * returns the offset of its RDATA.
+ */
+export function writeRecordHeader(out: Buffer, o: number, pointer: number, type: number, ttl: number, rdlength: number): number {
+  out[o] = pointer >>> 8;
+  out[o + 1] = pointer;
+  out[o + 2] = type >>> 8;
+  out[o + 3] = type;
+  out[o + 4] = 0;
+  out[o + 5] = 1; // CLASS IN
+  out[o + 6] = ttl >>> 24;
+  out[o + 7] = ttl >>> 16;
+  out[o + 8] = ttl >>> 8;
+  out[o + 9] = ttl;
+  out[o + 10] = rdlength >>> 8;
+  out[o + 11] = rdlength;
+  return o + RR_FIXED_LENGTH;
+}
+
+/** Copies `src` into `out` at `o`; returns the offset after it. */
+export function writeBytes(out: Buffer, o: number, src: Uint8Array): number {
+  out.set(src, o);
+  return o + src.length;
+}

@@ -1,0 +1,464 @@
+import net from 'node:net';
+import { UrndError } from '../errors.js';
+
+/**
+ * The push transport: TCP, each frame preceded by its length (uint32,
+ * big-endian). Frames go from the smaller fleet to the larger — aggregators
+ * push status frames to DNS servers, checker vantage points push observation
+ * vectors to aggregators — and receivers never poll.
+ *
+ * FramePublisher (sender). Every tick the caller hands it one frame; for each
+ * subscriber, independently:
+ *
+ *   connected, nothing in flight ──► write [length][frame]        (sent++ when the kernel has it)
+ *   connected, previous in flight ──► hold it as the one pending   (replacing an older pending: replaced++)
+ *   connecting                    ──► hold it as the one pending   (replaced++ likewise)
+ *   disconnected                  ──► connect (one attempt per publish, no timers),
+ *                                     hold it; send it when connected (dropped++ if the attempt fails)
+ *
+ * So a subscriber costs at most one frame in flight plus one pending, however
+ * slow or dead it is, and a slow or dead one never delays another: publish()
+ * never waits on a socket. There is no backoff and no retry timer — a dead
+ * subscriber gets one connection attempt per tick, the same on a calm day as
+ * during an outage. A subscriber whose frame has been in flight longer than
+ * `stallTimeoutMs` (a peer that stopped reading) is disconnected, and the
+ * next publish connects again.
+ */
+
+export interface Subscriber {
+  host: string;
+  port: number;
+}
+
+export interface FramePublisherOptions {
+  /** Frames held per subscriber besides the one in flight. Only 1: the newest replaces an unsent older one. */
+  maxQueuedFrames?: 1;
+  /** A connection attempt not done by then fails (and is retried on a later publish). Default 1000 ms. */
+  connectTimeoutMs?: number;
+  /** A frame in flight this long means the subscriber stopped reading: disconnect it. Default 10,000 ms. */
+  stallTimeoutMs?: number;
+  /** Connection state changes: connected, disconnected, and the first failed attempt of a run (not every one). */
+  log?: (message: string) => void;
+}
+
+export type SubscriberState = 'connected' | 'connecting' | 'disconnected';
+
+export interface SubscriberStats {
+  host: string;
+  port: number;
+  state: SubscriberState;
+  connected: boolean;
+  /** Frames the kernel accepted. */
+  sent: number;
+  /** Unsent frames replaced by a newer one (the subscriber was slow, or still connecting). */
+  replaced: number;
+  /** Frames given up because the connection failed or closed before they went out. */
+  dropped: number;
+  /** Connection attempts that failed (refused, timed out, unreachable). */
+  connectFailures: number;
+  /** Connections made. */
+  connects: number;
+  /** Connections that closed after being made (by the peer, an error, or a stall). */
+  disconnects: number;
+  /** Disconnects for a frame in flight longer than stallTimeoutMs. */
+  stalls: number;
+  /** 0 or 1: the frame held for when the socket is free. */
+  pendingFrames: number;
+  /** Bytes written to the socket that the kernel has not taken yet. */
+  bufferedBytes: number;
+  lastError: string | null;
+}
+
+const LENGTH_PREFIX_BYTES = 4;
+
+/** One subscriber's connection and its one pending frame. */
+class Link {
+  readonly host: string;
+  readonly port: number;
+  state: SubscriberState = 'disconnected';
+  private socket: net.Socket | null = null;
+  /** A frame handed to the socket whose write has not completed. */
+  private inFlightSince = -1;
+  private pending: Buffer | null = null;
+  sent = 0;
+  replaced = 0;
+  dropped = 0;
+  connectFailures = 0;
+  connects = 0;
+  disconnects = 0;
+  stalls = 0;
+  lastError: string | null = null;
+  private failingQuietly = false;
+
+  constructor(
+    sub: Subscriber,
+    private readonly connectTimeoutMs: number,
+    private readonly stallTimeoutMs: number,
+    private readonly log: ((m: string) => void) | undefined,
+  ) {
+    this.host = sub.host;
+    this.port = sub.port;
+  }
+
+  publish(frame: Buffer, nowMs: number): void {
+    switch (this.state) {
+      case 'connected':
+        if (this.socket === null || this.socket.destroyed) {
+          // Closing; its 'close' drops this and the next publish reconnects.
+          this.hold(frame);
+          return;
+        }
+        if (this.inFlightSince < 0) {
+          this.write(frame);
+          return;
+        }
+        if (nowMs - this.inFlightSince > this.stallTimeoutMs) {
+          this.stalls++;
+          this.lastError = `stalled: a frame in flight for ${nowMs - this.inFlightSince} ms`;
+          this.say(`${this.name()}: ${this.lastError}; disconnecting`);
+          this.socket?.destroy();
+        }
+        this.hold(frame);
+        return;
+      case 'connecting':
+        this.hold(frame);
+        return;
+      case 'disconnected':
+        this.hold(frame);
+        this.connect();
+        return;
+    }
+  }
+
+  close(): void {
+    this.pending = null;
+    this.socket?.destroy();
+    this.socket = null;
+    this.state = 'disconnected';
+  }
+
+  stats(): SubscriberStats {
+    return {
+      host: this.host,
+      port: this.port,
+      state: this.state,
+      connected: this.state === 'connected',
+      sent: this.sent,
+      replaced: this.replaced,
+      dropped: this.dropped,
+      connectFailures: this.connectFailures,
+      connects: this.connects,
+      disconnects: this.disconnects,
+      stalls: this.stalls,
+      pendingFrames: this.pending === null ? 0 : 1,
+      bufferedBytes: this.socket?.writableLength ?? 0,
+      lastError: this.lastError,
+    };
+  }
+
+  private hold(frame: Buffer): void {
+    if (this.pending !== null) this.replaced++;
+    this.pending = frame;
+  }
+
+  private write(frame: Buffer): void {
+    const sock = this.socket as net.Socket;
+    const prefix = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES);
+    prefix.writeUInt32BE(frame.length, 0);
+    this.inFlightSince = Date.now();
+    // Corked: prefix and frame leave in one writev, and the frame is not copied.
+    sock.cork();
+    sock.write(prefix);
+    sock.write(frame, (err) => {
+      // A callback of a socket since replaced belongs to a connection that is gone.
+      if (this.socket !== sock || err) return;
+      this.sent++;
+      this.inFlightSince = -1;
+      const next = this.pending;
+      if (next !== null) {
+        this.pending = null;
+        this.write(next);
+      }
+    });
+    sock.uncork();
+  }
+
+  private connect(): void {
+    const sock = net.connect({ host: this.host, port: this.port, noDelay: true });
+    this.socket = sock;
+    this.state = 'connecting';
+    sock.setTimeout(this.connectTimeoutMs);
+    sock.on('timeout', () => {
+      if (this.state === 'connecting' && this.socket === sock) sock.destroy(new Error(`connect timed out after ${this.connectTimeoutMs} ms`));
+    });
+    sock.once('connect', () => {
+      if (this.socket !== sock) return;
+      sock.setTimeout(0);
+      this.state = 'connected';
+      this.connects++;
+      this.inFlightSince = -1;
+      if (this.failingQuietly || this.connects === 1) this.say(`${this.name()}: connected`);
+      this.failingQuietly = false;
+      // Read (and discard) so that a peer's close is seen at once, not at the next failed write.
+      sock.resume();
+      const next = this.pending;
+      if (next !== null) {
+        this.pending = null;
+        this.write(next);
+      }
+    });
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.socket === sock) this.lastError = err.code ?? err.message;
+    });
+    sock.once('close', () => {
+      if (this.socket !== sock) return;
+      if (this.state === 'connecting') {
+        this.connectFailures++;
+        if (!this.failingQuietly) this.say(`${this.name()}: cannot connect (${this.lastError ?? 'closed'}); retrying once per publish`);
+        this.failingQuietly = true;
+      } else {
+        this.disconnects++;
+        this.say(`${this.name()}: disconnected (${this.lastError ?? 'closed by peer'}); reconnecting on the next publish`);
+      }
+      if (this.pending !== null) this.dropped++;
+      this.pending = null;
+      this.inFlightSince = -1;
+      this.socket = null;
+      this.state = 'disconnected';
+    });
+  }
+
+  private name(): string {
+    return `snapshot subscriber ${this.host}:${this.port}`;
+  }
+
+  private say(m: string): void {
+    this.log?.(m);
+  }
+}
+
+/**
+ * Pushes every frame to every subscriber (see the drawing above). Call
+ * `publish` once per tick with the tick's frame; don't modify a frame after
+ * publishing it (it may still be going out). `encodeSnapshot` returns a new
+ * buffer each call.
+ */
+export class FramePublisher {
+  private readonly links: Link[];
+  private closed = false;
+
+  constructor(subscribers: readonly Subscriber[], options: FramePublisherOptions = {}) {
+    if (options.maxQueuedFrames !== undefined && options.maxQueuedFrames !== 1) {
+      throw new UrndError('URND_ERR_ARGUMENT', `maxQueuedFrames: ${String(options.maxQueuedFrames)}; only 1 is supported (the newest frame replaces an unsent older one)`);
+    }
+    const connectTimeoutMs = options.connectTimeoutMs ?? 1000;
+    const stallTimeoutMs = options.stallTimeoutMs ?? 10_000;
+    for (const [name, v] of [['connectTimeoutMs', connectTimeoutMs], ['stallTimeoutMs', stallTimeoutMs]] as const) {
+      if (!(Number.isFinite(v) && v > 0)) throw new UrndError('URND_ERR_ARGUMENT', `${name}: ${String(v)} is not a positive number of ms`);
+    }
+    this.links = subscribers.map((s, i) => {
+      if (typeof s?.host !== 'string' || s.host === '' || !Number.isInteger(s.port) || s.port < 1 || s.port > 65535) {
+        throw new UrndError('URND_ERR_ARGUMENT', `subscribers[${i}]: needs a host and a port from 1 to 65535`);
+      }
+      return new Link(s, connectTimeoutMs, stallTimeoutMs, options.log);
+    });
+  }
+
+  /** Sends `frame` to every subscriber, or holds it as that subscriber's one pending frame. Never waits. A no-op after `close()`. */
+  publish(frame: Buffer): void {
+    if (this.closed) return; // a last tick racing shutdown: nothing to send to
+    if (frame.length === 0 || frame.length > 0xffffffff) throw new UrndError('URND_ERR_ARGUMENT', `frame: ${frame.length} bytes does not fit a length prefix`);
+    const now = Date.now();
+    for (const link of this.links) link.publish(frame, now);
+  }
+
+  /** Per subscriber, in the order given. */
+  stats(): SubscriberStats[] {
+    return this.links.map((l) => l.stats());
+  }
+
+  /** Closes every connection and drops pending frames. */
+  close(): void {
+    this.closed = true;
+    for (const link of this.links) link.close();
+  }
+}
+
+export interface FrameListenerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port; see `address`). */
+  port?: number;
+  /** Longest frame accepted; a longer length prefix closes that connection (counted as `oversized`). */
+  maxBytes: number;
+  /** Most senders connected at once. Default 64. */
+  maxConnections?: number;
+  log?: (message: string) => void;
+}
+
+export interface FrameListenerStats {
+  /** Connections open now. */
+  connections: number;
+  /** Connections accepted so far. */
+  accepted: number;
+  /** Frames handed to the callback. */
+  frames: number;
+  /** Bytes of those frames. */
+  bytes: number;
+  /** Connections closed for a length prefix over maxBytes. */
+  oversized: number;
+  /** Connections that ended part-way through a frame (that frame is lost; the next one heals). */
+  partial: number;
+  /** Callback calls that threw. */
+  callbackErrors: number;
+}
+
+/** Who sent a frame. */
+export interface FramePeer {
+  address: string;
+  port: number;
+}
+
+/** Called with each whole frame, in the order its sender sent them. */
+export type FrameHandler = (bytes: Buffer, peer: FramePeer) => void;
+
+/**
+ * The receiving end of the push: a TCP server that splits each connection's
+ * byte stream into length-prefixed frames and hands each to `onFrame`
+ * (typically `receiver.receive(bytes)`). Several senders may connect. A frame
+ * that arrived in one chunk at an 8-aligned offset is handed over as a view
+ * of that chunk; any other is gathered into one buffer of its length (8-
+ * aligned): one copy at most.
+ * Memory per connection is bounded by maxBytes.
+ */
+export class FrameListener {
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly counters = { accepted: 0, frames: 0, bytes: 0, oversized: 0, partial: 0, callbackErrors: 0 };
+
+  private constructor(
+    private readonly options: FrameListenerOptions,
+    private readonly onFrame: FrameHandler,
+  ) {
+    this.server = net.createServer((sock) => this.accept(sock));
+    this.server.maxConnections = options.maxConnections ?? 64;
+  }
+
+  /** Starts listening; resolves once bound. Rejects with URND_ERR_SNAPSHOT_LISTEN. */
+  static async listen(options: FrameListenerOptions, onFrame: FrameHandler): Promise<FrameListener> {
+    if (!Number.isInteger(options.maxBytes) || options.maxBytes < 1) throw new UrndError('URND_ERR_ARGUMENT', `maxBytes: ${String(options.maxBytes)} is not a positive whole number`);
+    const listener = new FrameListener(options, onFrame);
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port ?? 0;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(new UrndError('URND_ERR_SNAPSHOT_LISTEN', `snapshot listener: cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      listener.server.once('error', onError);
+      listener.server.listen({ host, port }, () => {
+        listener.server.off('error', onError);
+        resolve();
+      });
+    });
+    listener.server.on('error', (err) => options.log?.(`snapshot listener: ${err.message}`));
+    return listener;
+  }
+
+  /** The bound address. */
+  get address(): { host: string; port: number } {
+    const a = this.server.address() as net.AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  stats(): FrameListenerStats {
+    return { connections: this.sockets.size, ...this.counters };
+  }
+
+  /** Stops listening and closes every connection. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  private accept(sock: net.Socket): void {
+    this.counters.accepted++;
+    this.sockets.add(sock);
+    const peer: FramePeer = { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0 };
+    const maxBytes = this.options.maxBytes;
+    const header = Buffer.alloc(LENGTH_PREFIX_BYTES);
+    let headerHave = 0;
+    let length = -1; // -1: reading a length prefix
+    let body: Buffer | null = null;
+    let bodyHave = 0;
+
+    sock.on('data', (chunk: Buffer) => {
+      let off = 0;
+      // Each pass consumes at least one byte of the chunk, so the loop ends.
+      while (off < chunk.length) {
+        if (length < 0) {
+          const n = Math.min(LENGTH_PREFIX_BYTES - headerHave, chunk.length - off);
+          chunk.copy(header, headerHave, off, off + n);
+          headerHave += n;
+          off += n;
+          if (headerHave < LENGTH_PREFIX_BYTES) return;
+          length = header.readUInt32BE(0);
+          headerHave = 0;
+          if (length > maxBytes) {
+            length = -1;
+            this.counters.oversized++;
+            this.options.log?.(`snapshot listener: ${peer.address}:${peer.port} sent a ${length}-byte frame (limit ${maxBytes}); closing the connection`);
+            sock.destroy();
+            return;
+          }
+          if (length === 0) {
+            this.deliver(Buffer.alloc(0), peer);
+            length = -1;
+          }
+          continue;
+        }
+        const available = chunk.length - off;
+        if (body === null && available >= length && ((chunk.byteOffset + off) & 7) === 0) {
+          // Whole frame in this chunk, 8-aligned: hand over a view, no copy. (Otherwise it is
+          // copied once, to an aligned buffer: the payload inside is aligned when the frame is,
+          // and copying it into a SharedArrayBuffer table is word-wise only then.)
+          const frame = chunk.subarray(off, off + length);
+          off += length;
+          length = -1;
+          this.deliver(frame, peer);
+          continue;
+        }
+        if (body === null) {
+          body = Buffer.allocUnsafe(length);
+          bodyHave = 0;
+        }
+        const n = Math.min(length - bodyHave, available);
+        chunk.copy(body, bodyHave, off, off + n);
+        bodyHave += n;
+        off += n;
+        if (bodyHave === length) {
+          const frame = body;
+          body = null;
+          length = -1;
+          this.deliver(frame, peer);
+        }
+      }
+    });
+    sock.on('error', () => {
+      // 'close' follows; a reset sender is nothing to report per frame.
+    });
+    sock.on('close', () => {
+      this.sockets.delete(sock);
+      if (length >= 0 || headerHave > 0) this.counters.partial++;
+    });
+  }
+
+  private deliver(frame: Buffer, peer: FramePeer): void {
+    this.counters.frames++;
+    this.counters.bytes += frame.length;
+    try {
+      this.onFrame(frame, peer);
+    } catch (err) {
+      this.counters.callbackErrors++;
+      this.options.log?.(`snapshot listener: frame handler threw: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+}
