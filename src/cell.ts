@@ -4,6 +4,7 @@ import { ObservationTable } from './table/observation-table.js';
 import { CheckerPool } from './check/checker-pool.js';
 import { Aggregator } from './aggregate/aggregator.js';
 import { Resolver } from './resolve/resolver.js';
+import { DnsFront, type DnsFrontOptions, type DnsSample } from './dns/dns-front.js';
 
 /** Options of a Cell. */
 export interface CellOptions {
@@ -15,6 +16,14 @@ export interface CellOptions {
   healthyFraction?: number;
   /** Where the cell reports worker crashes. */
   log?: (message: string) => void;
+  /**
+   * Answer DNS over UDP and TCP on the plan's `dns.listen` from a resolver
+   * worker thread (a DnsFront on the cell's StatusTable). Default false for
+   * embedding; `urnd serve` turns it on. Await `cell.ready` before querying.
+   */
+  dns?: boolean;
+  /** Options of the DnsFront (e.g. `listen` to override `dns.listen`, `seed`). */
+  dnsOptions?: DnsFrontOptions;
 }
 
 /** A one-line picture of a running cell. */
@@ -31,12 +40,16 @@ export interface CellStatus {
   readonly crashes: number;
   /** The latest status change: slot, check id, new status, when (ms since epoch); null if none yet. */
   readonly lastChange: { slot: number; check: string | null; status: string; atMs: number } | null;
+  /** The DNS front's latest once-a-second sample (queries/s, shed, kernel drops); null without DNS or before the first. */
+  readonly dns: DnsSample | null;
 }
 
 /**
  * A whole cell in one process: checker workers probing into the
  * ObservationTable, the aggregator turning observations into the
- * StatusTable once a tick, and a Resolver reading it. `urnd serve` runs one.
+ * StatusTable once a tick, and a Resolver reading it; with `dns: true`, a
+ * resolver worker thread answering DNS from the same table (DnsFront).
+ * `urnd serve` runs one.
  *
  * The aggregator runs on the main thread: its tick over every slot is a
  * fraction of a millisecond at 16,384 slots and a few ms at 1,048,576 (see
@@ -56,6 +69,8 @@ export class Cell {
   private lastTickMs = 0;
   private lastChange: CellStatus['lastChange'] = null;
   private rateMark = { at: performance.now(), done: 0 };
+  private dnsFront: DnsFront | null = null;
+  private dnsStarting: Promise<void> = Promise.resolve();
 
   private constructor(plan: Plan, options: CellOptions) {
     this.planRef = plan;
@@ -70,13 +85,40 @@ export class Cell {
     });
   }
 
-  /** Builds the tables, starts the checkers and the aggregator tick. */
+  /**
+   * Builds the tables, starts the checkers and the aggregator tick, and with
+   * `dns: true` the DNS front (see `ready`).
+   */
   static start(plan: Plan, options: CellOptions = {}): Cell {
     const cell = new Cell(plan, options);
     cell.checkers.start(probeChecks(plan));
     cell.tick();
     cell.timer = setInterval(() => cell.tick(), cell.tickMs);
+    if (options.dns === true) {
+      const dnsOptions: DnsFrontOptions = { ...(options.log === undefined ? {} : { log: options.log }), ...options.dnsOptions };
+      cell.dnsStarting = DnsFront.start(plan, cell.statusTable, dnsOptions).then((front) => {
+        cell.dnsFront = front;
+      });
+      // Whoever awaits `ready` sees a failure; an embedder who never does must not crash on it.
+      cell.dnsStarting.catch(() => {});
+    }
     return cell;
+  }
+
+  /**
+   * Resolves when everything started is serving: at once without DNS; with
+   * DNS, once the resolver thread answers on UDP and TCP. Rejects with
+   * URND_ERR_DNS_LISTEN (naming the address) if it cannot bind, or
+   * URND_ERR_DNS_WORKERS / URND_ERR_DNS_WORKER; the cell keeps running
+   * without DNS then, so stop it.
+   */
+  get ready(): Promise<void> {
+    return this.dnsStarting;
+  }
+
+  /** The DNS front once `ready`; null without DNS. */
+  get dns(): DnsFront | null {
+    return this.dnsFront;
   }
 
   get plan(): Plan {
@@ -114,14 +156,18 @@ export class Cell {
       probesDone: pool.probesDone,
       crashes: pool.crashes,
       lastChange: this.lastChange,
+      dns: this.dnsFront?.sample ?? null,
     };
   }
 
-  /** Stops the tick and the checkers; resolves when every probe has ended. */
+  /** Stops the tick, the DNS front and the checkers; resolves when every probe has ended and the DNS sockets are closed. */
   async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    await this.checkers.stop();
+    await this.dnsStarting.catch(() => {});
+    const front = this.dnsFront;
+    this.dnsFront = null;
+    await Promise.all([front?.stop(), this.checkers.stop()]);
   }
 }
 

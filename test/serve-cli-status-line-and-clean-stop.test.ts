@@ -86,7 +86,8 @@ describe('urnd serve', () => {
   it('--demo: status lines count the checks, targets flip, SIGTERM stops it cleanly', async () => {
     let sawFlip = false;
     let sawUnhealthy = false;
-    const { code, lines, stderr } = await run(['serve', '--config', config, '--demo', '--demo-period', '4'], (line, kill) => {
+    // Port 0: the OS picks a free port (not 5353, which another server may hold).
+    const { code, lines, stderr } = await run(['serve', '--config', config, '--demo', '--demo-period', '4', '--dns-listen', '127.0.6.1:0'], (line, kill) => {
       if (line.includes('demo: taking down every other target: 2')) sawFlip = true;
       if (/unhealthy [1-9]/.test(line)) {
         sawUnhealthy = true;
@@ -97,8 +98,9 @@ describe('urnd serve', () => {
     expect(code).toBe(0);
     expect(sawFlip).toBe(true);
     expect(sawUnhealthy).toBe(true);
-    const status = lines.filter((l) => /^\[\s*\d+s\] healthy \d+ {2}unhealthy \d+ {2}unknown \d+ \| tick [\d.]+ ms \| [\d.]+ probes\/s \| /.test(l));
+    const status = lines.filter((l) => /^\[\s*\d+s\] healthy \d+ {2}unhealthy \d+ {2}unknown \d+ \| tick [\d.]+ ms \| [\d.]+ probes\/s \| .* \| dns \d+ q\/s$/.test(l));
     expect(status.length).toBeGreaterThanOrEqual(2);
+    expect(lines.some((l) => /^urnd serve: DNS on 127\.0\.6\.1:[1-9]\d* \(udp\+tcp\)$/.test(l))).toBe(true);
     expect(lines.some((l) => /healthy 4 {2}unhealthy 0 {2}unknown 0/.test(l))).toBe(true);
     expect(lines).toContain('urnd serve: SIGTERM, shutting down');
     expect(lines[lines.length - 1]).toBe('urnd serve: stopped');
@@ -108,12 +110,22 @@ describe('urnd serve', () => {
     const { code, stderr } = await run(['serve', '--config', config, '--checkers', 'lots'], () => {}, 10_000);
     expect(code).toBe(1);
     expect(stderr).toContain('--checkers: "lots" is not a number from 1 to 64');
+    const bad = await run(['serve', '--config', config, '--dns-listen', 'localhost:53'], () => {}, 10_000);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--dns-listen: "localhost:53" is not an IP address and port');
+  });
+
+  it('--no-dns: no DNS line, no dns column', async () => {
+    const { code, lines } = await run(['serve', '--config', config, '--no-dns', '--duration', '2'], () => {}, 15_000);
+    expect(code).toBe(0);
+    expect(lines.some((l) => l.startsWith('urnd serve: DNS on'))).toBe(false);
+    expect(lines.some((l) => l.includes('| dns '))).toBe(false);
   });
 
   it('--help documents every option', async () => {
     const { code, lines } = await run(['serve', '--help'], () => {}, 10_000);
     expect(code).toBe(0);
     const text = lines.join('\n');
-    for (const opt of ['--config', '--demo', '--demo-period', '--checkers', '--tick-ms', '--duration']) expect(text).toContain(opt);
+    for (const opt of ['--config', '--demo', '--demo-period', '--checkers', '--tick-ms', '--duration', '--dns-listen', '--no-dns']) expect(text).toContain(opt);
   });
 });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { UrndError, ConfigError } from '../errors.js';
 import { compileConfig } from '../config/compile.js';
 import { loadConfigFile } from '../config/load.js';
+import { parseListen } from '../config/schema.js';
 import { runDemo } from './demo.js';
 import { runServe } from './serve.js';
 
@@ -16,7 +17,7 @@ const HELP: Record<string, string> = {
 usage: urnd <command> [options]
 
 commands:
-  serve      run a whole cell: checker workers, aggregator, resolver
+  serve      run a whole cell: checker workers, aggregator, resolver, DNS
   demo       walk the resolver core through health states, in-process
   validate   check a config document and print what it compiles to
 
@@ -29,9 +30,11 @@ Run \`urnd <command> --help\` for a command's options.`,
 
 Runs a whole cell in one process: checker worker threads probe every check
 on its fixed schedule, the aggregator turns their observations into the
-status table once a tick, and the resolver core answers from it. Prints a
-status line every second (healthy / unhealthy / unknown counts, tick time,
-probes per second, last status change) and stops cleanly on SIGINT/SIGTERM.
+status table once a tick, and a resolver worker thread answers DNS from it
+over UDP and TCP on the config's dns.listen (default 127.0.0.1:5353).
+Prints a status line every second (healthy / unhealthy / unknown counts,
+tick time, probes per second, last status change, DNS queries per second)
+and stops cleanly on SIGINT/SIGTERM.
 
 options:
   -c, --config FILE      config document (YAML or JSON); default: the
@@ -44,6 +47,11 @@ options:
       --checkers N       checker worker threads (default: min(2, cores))
       --tick-ms MS       aggregator tick (default 1000)
       --duration SEC     stop after SEC seconds (default: run until a signal)
+      --dns-listen HOST:PORT
+                         answer DNS here instead of the config's dns.listen
+                         (IPv6 in brackets: [::1]:5353; port 0: the OS
+                         picks, and the start line says which)
+      --no-dns           do not answer DNS (checks and statuses only)
   -h, --help             this help`,
   demo: `usage: urnd demo [--config FILE]
 
@@ -103,6 +111,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
               checkers: { type: 'string' },
               'tick-ms': { type: 'string' },
               duration: { type: 'string' },
+              'dns-listen': { type: 'string' },
+              'no-dns': { type: 'boolean' },
             }
           : {}),
       },
@@ -125,6 +135,10 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     if (command === 'serve') {
       const checkers = optionalNumber(v, 'checkers', 1, 64);
       const tickMs = optionalNumber(v, 'tick-ms', 10, 60_000);
+      const dnsListen = optionalListen(v, 'dns-listen');
+      if (dnsListen !== undefined && v['no-dns'] === true) {
+        throw new UrndError('URND_ERR_ARGUMENT', '--dns-listen and --no-dns: give one or the other');
+      }
       await runServe(
         {
           configPath: parsed.values.config ?? DEFAULT_CONFIG,
@@ -134,6 +148,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
           demoPeriodSec: optionalNumber(v, 'demo-period', 1, 3600) ?? 15,
           durationSec: optionalNumber(v, 'duration', 0, 31_536_000) ?? 0,
           statusEverySec: 1,
+          dns: v['no-dns'] !== true,
+          ...(dnsListen === undefined ? {} : { dnsListen }),
         },
         out,
       );
@@ -185,6 +201,19 @@ function optionalNumber(values: Record<string, string | boolean | undefined>, na
     throw new UrndError('URND_ERR_ARGUMENT', `--${name}: ${JSON.stringify(raw)} is not a number from ${min} to ${max}`);
   }
   return n;
+}
+
+/** A HOST:PORT option (IPv6 in brackets; port 0 lets the OS pick), or undefined when absent; a clear error otherwise. */
+function optionalListen(values: Record<string, string | boolean | undefined>, name: string): { host: string; port: number } | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  // parseListen takes ports 1..65535; port 0 is for tests and tools that read the port back.
+  const anyPort = typeof raw === 'string' && raw.endsWith(':0');
+  const parsed = typeof raw === 'string' ? parseListen(anyPort ? `${raw.slice(0, -1)}1` : raw) : null;
+  if (parsed === null) {
+    throw new UrndError('URND_ERR_ARGUMENT', `--${name}: ${JSON.stringify(raw)} is not an IP address and port such as 127.0.0.1:5353 or [::1]:5353`);
+  }
+  return anyPort ? { host: parsed.host, port: 0 } : parsed;
 }
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1]);

@@ -1,7 +1,7 @@
 import { compileConfig } from '../config/compile.js';
 import { loadConfigFile } from '../config/load.js';
 import { RecordType, type Plan } from '../config/plan.js';
-import { Cell } from '../cell.js';
+import { Cell, type CellStatus } from '../cell.js';
 import { DemoTargets, type DemoEndpoint } from './demo-targets.js';
 
 /** Options of `urnd serve`. */
@@ -15,11 +15,18 @@ export interface ServeOptions {
   /** Stop after this many seconds (0: run until SIGINT/SIGTERM). */
   readonly durationSec: number;
   readonly statusEverySec: number;
+  /** Answer DNS (UDP and TCP) from a resolver worker thread. */
+  readonly dns: boolean;
+  /** Answer DNS here instead of the config's `dns.listen` (`--dns-listen`); port 0: the OS picks. */
+  readonly dnsListen?: { readonly host: string; readonly port: number };
 }
 
 /**
- * `urnd serve`: a whole cell in one process. Prints a status line every
- * second and shuts down cleanly on SIGINT or SIGTERM (or after --duration).
+ * `urnd serve`: a whole cell in one process, answering DNS on `dns.listen`
+ * (or `--dns-listen`) unless `--no-dns`. Prints a status line every second
+ * and shuts down cleanly on SIGINT or SIGTERM (or after --duration). If the
+ * DNS address cannot be bound it stops what it started and throws
+ * URND_ERR_DNS_LISTEN naming the address.
  */
 export async function runServe(opts: ServeOptions, write: (line: string) => void): Promise<void> {
   const plan = compileConfig(await loadConfigFile(opts.configPath));
@@ -30,9 +37,19 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
     ...(opts.checkers === undefined ? {} : { checkers: opts.checkers }),
     ...(opts.tickMs === undefined ? {} : { tickMs: opts.tickMs }),
     log: write,
+    dns: opts.dns,
+    ...(opts.dnsListen === undefined ? {} : { dnsOptions: { listen: opts.dnsListen } }),
   });
+  try {
+    await cell.ready;
+  } catch (err) {
+    await cell.stop();
+    if (demo !== null) await demo.stop();
+    throw err;
+  }
   const probeCount = plan.checks.filter((c) => c.kind === 'probe').length;
   write(`urnd serve: cell "${plan.cell.name}", ${plan.cell.capacity} slots, ${probeCount} probe checks on ${cell.checkers.workers} checker workers, plan ${plan.version.slice(0, 12)}`);
+  if (cell.dns !== null) write(`urnd serve: DNS on ${cell.dns.address} (udp+tcp)`);
 
   const started = Date.now();
   let lines = 0;
@@ -64,7 +81,18 @@ function statusLine(cell: Cell, started: number): string {
     s.lastChange === null
       ? 'no status change yet'
       : `last change ${((Date.now() - s.lastChange.atMs) / 1000).toFixed(1)} s ago: ${s.lastChange.check ?? `slot ${s.lastChange.slot}`} → ${s.lastChange.status}`;
-  return `[${up}s] healthy ${s.healthy}  unhealthy ${s.unhealthy}  unknown ${s.unknown} | tick ${s.tickMs.toFixed(2)} ms | ${s.probesPerSec.toFixed(1)} probes/s | ${change}${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''}`;
+  return `[${up}s] healthy ${s.healthy}  unhealthy ${s.unhealthy}  unknown ${s.unknown} | tick ${s.tickMs.toFixed(2)} ms | ${s.probesPerSec.toFixed(1)} probes/s | ${change}${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''}${dnsPart(cell, s.dns)}`;
+}
+
+/** ` | dns 1234 q/s`, with what was shed or dropped in the last second when any was. */
+function dnsPart(cell: Cell, d: CellStatus['dns']): string {
+  if (cell.dns === null) return '';
+  if (d === null) return ' | dns 0 q/s';
+  const lost: string[] = [];
+  if (d.shedPerSec > 0) lost.push(`shed ${d.shedPerSec.toFixed(0)}/s`);
+  if (d.kernelDropsPerSec !== null && d.kernelDropsPerSec > 0) lost.push(`kernel drops ${d.kernelDropsPerSec.toFixed(0)}/s`);
+  if (cell.dns.crashes > 0) lost.push(`resolver restarts ${cell.dns.crashes}`);
+  return ` | dns ${d.queriesPerSec.toFixed(0)} q/s${lost.length > 0 ? ` (${lost.join(', ')})` : ''}`;
 }
 
 function answersLine(cell: Cell): string {

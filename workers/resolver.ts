@@ -1,0 +1,6 @@
+// Resolver worker thread entry: wiring only, the logic is in src/dns/resolver-worker.ts.
+import { parentPort } from 'node:worker_threads';
+import { runResolverWorker } from '../src/dns/resolver-worker.js';
+
+if (parentPort === null) throw new Error('workers/resolver.js runs as a worker thread');
+runResolverWorker(parentPort);
