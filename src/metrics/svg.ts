@@ -94,7 +94,7 @@ export function percentilePlot(title: string, unit: string, curves: readonly { l
   const yMax = niceMax(Math.max(...curves.map((c) => c.distribution.max), 0));
   const lx = (v: number) => M.left + (Math.log10(Math.max(1, v)) / Math.log10(maxX)) * (W - M.left - M.right);
   const ly = (v: number) => H - M.bottom - (v / yMax) * (H - M.top - M.bottom);
-  const xTicks = [1, 10, 100, 1000, 10_000, 100_000].map((at) => ({ at, label: `${(100 * (1 - 1 / at)).toPrecision(at >= 1000 ? 5 : 2).replace(/\.?0+$/, '')}%` }));
+  const xTicks = ['0%', '90%', '99%', '99.9%', '99.99%', '99.999%'].map((label, i) => ({ at: 10 ** i, label }));
   const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ at: f * yMax, label: fmtTick(f * yMax) }));
   return frame(title, 'percentile', `latency (${unit})`, { x: lx, y: ly, xTicks, yTicks }, series);
 }
