@@ -5,6 +5,8 @@ import { aggregateScenario } from './aggregate.bench.js';
 import { probesScenario } from './probes.bench.js';
 import { massFailureScenario } from './mass-failure.bench.js';
 import { snapshotScenario } from './snapshot.bench.js';
+import { propagationScenario } from './propagation.bench.js';
+import { dnsScenario } from './dns.bench.js';
 
 /** Every scenario `npm run bench` runs, in order. */
-export const SCENARIOS: readonly Scenario[] = [resolveScenario, massFailureScenario, aggregateScenario, snapshotScenario, probesScenario, tableScenario];
+export const SCENARIOS: readonly Scenario[] = [resolveScenario, massFailureScenario, aggregateScenario, snapshotScenario, propagationScenario, probesScenario, tableScenario, dnsScenario];
