@@ -1,4 +1,6 @@
-import type { Plan, ProbeCheckSpec } from './config/plan.js';
+import type { Plan } from './config/plan.js';
+import { UrndError } from './errors.js';
+import { changedSlots, clearObservations, probeChecks, sameProbeChecks } from './roles/plan-change.js';
 import { StatusTable } from './table/status-table.js';
 import { ObservationTable } from './table/observation-table.js';
 import { CheckerPool } from './check/checker-pool.js';
@@ -71,6 +73,10 @@ export class Cell {
   private rateMark = { at: performance.now(), done: 0 };
   private dnsFront: DnsFront | null = null;
   private dnsStarting: Promise<void> = Promise.resolve();
+  /** The setPlan under way (reloads run one at a time, in call order). */
+  private applying: Promise<void> = Promise.resolve();
+  private reloads = 0;
+  private checkerReloads = 0;
 
   private constructor(plan: Plan, options: CellOptions) {
     this.planRef = plan;
@@ -98,6 +104,8 @@ export class Cell {
       const dnsOptions: DnsFrontOptions = { ...(options.log === undefined ? {} : { log: options.log }), ...options.dnsOptions };
       cell.dnsStarting = DnsFront.start(plan, cell.statusTable, dnsOptions).then((front) => {
         cell.dnsFront = front;
+        // A setPlan while the resolver thread was starting: it started with the older plan.
+        if (cell.planRef !== plan) front.setPlan(cell.planRef);
       });
       // Whoever awaits `ready` sees a failure; an embedder who never does must not crash on it.
       cell.dnsStarting.catch(() => {});
@@ -123,6 +131,53 @@ export class Cell {
 
   get plan(): Plan {
     return this.planRef;
+  }
+
+  /** Plans applied by `setPlan` so far, and how many of them restarted the checker tasks. */
+  get reloadCounts(): { readonly plans: number; readonly checkerReloads: number } {
+    return { plans: this.reloads, checkerReloads: this.checkerReloads };
+  }
+
+  /**
+   * A config reload, applied in full whether or not anything changed (the
+   * config loop calls it every pass). Health is never reset: every slot
+   * keeps its observations, verdicts and status byte, except a slot whose
+   * check identity changed (its id, or its kind: probe / calculated / none),
+   * which starts from scratch — its observation word is cleared and the
+   * aggregator drops its verdicts — so a new check never inherits the old
+   * one's run.
+   *
+   * In order: if the probe checks differ (a field-by-field comparison), the
+   * checker tasks are restarted on the same schedule origin and awaited, so
+   * no probe of an old check can write after this point; then, with no await
+   * in between (so no aggregator tick can see a half-applied plan), the
+   * changed slots' words are cleared and the aggregator, resolver and DNS
+   * front take the new plan. Calls are serialized. Rejects with
+   * URND_ERR_ARGUMENT (keeping the current plan) if the capacity differs.
+   */
+  setPlan(plan: Plan): Promise<void> {
+    const run = this.applying.then(() => this.applyPlan(plan));
+    this.applying = run.catch(() => {});
+    return run;
+  }
+
+  private async applyPlan(plan: Plan): Promise<void> {
+    if (plan.cell.capacity !== this.statusTable.capacity) {
+      throw new UrndError('URND_ERR_ARGUMENT', `plan: cell capacity ${plan.cell.capacity} does not match the running cell's ${this.statusTable.capacity}`);
+    }
+    const prev = this.planRef;
+    const changed = changedSlots(prev, plan);
+    if (!sameProbeChecks(prev, plan)) {
+      this.checkerReloads += 1;
+      await this.checkers.reload(probeChecks(plan));
+    }
+    // From here on synchronous: the tick (same thread) runs before or after all of it.
+    for (let v = 0; v < this.observations.vantages; v++) clearObservations(this.observations, v, changed);
+    this.aggregator.setPlan(plan);
+    this.resolver.setPlan(plan);
+    this.planRef = plan;
+    this.dnsFront?.setPlan(plan);
+    this.reloads += 1;
   }
 
   /** One aggregator pass; the timer calls it every tickMs. */
@@ -165,12 +220,9 @@ export class Cell {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     await this.dnsStarting.catch(() => {});
+    await this.applying;
     const front = this.dnsFront;
     this.dnsFront = null;
     await Promise.all([front?.stop(), this.checkers.stop()]);
   }
-}
-
-function probeChecks(plan: Plan): ProbeCheckSpec[] {
-  return plan.checks.filter((c): c is ProbeCheckSpec => c.kind === 'probe');
 }

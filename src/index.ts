@@ -67,3 +67,7 @@ export type { DnsServerStats, DnsServerTuning } from './dns/messages.js';
 export { CheckerPool, type CheckerPoolOptions, type CheckerPoolStats } from './check/checker-pool.js';
 export { assignPhases, partitionChecks, probeTime, type ScheduledCheck } from './check/schedule.js';
 export * from './snapshot/index.js';
+export * from './metrics/index.js';
+export { resolveFrameKey } from './roles/frame-key.js';
+export { RoleConfig, type AppliedConfig, type RoleConfigOptions, type RoleConfigStats } from './roles/role-config.js';
+export { changedSlots, sameProbeChecks } from './roles/plan-change.js';

@@ -8,6 +8,10 @@ import { loadConfigFile } from '../config/load.js';
 import { parseListen } from '../config/schema.js';
 import { runDemo } from './demo.js';
 import { runServe } from './serve.js';
+import { runChecker } from '../roles/checker-role.js';
+import { runAggregator } from '../roles/aggregator-role.js';
+import { runDns } from '../roles/dns-role.js';
+import { formatEndpoint } from '../roles/plan-change.js';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../../../examples/demo.yaml', import.meta.url));
 
@@ -17,9 +21,12 @@ const HELP: Record<string, string> = {
 usage: urnd <command> [options]
 
 commands:
-  serve      run a whole cell: checker workers, aggregator, resolver, DNS
-  demo       walk the resolver core through health states, in-process
-  validate   check a config document and print what it compiles to
+  serve       run a whole cell: checker workers, aggregator, resolver, DNS
+  checker     one vantage point: probe every check, push the observations
+  aggregator  merge vantage points' observations, vote, push status frames
+  dns         answer DNS from the status frames an aggregator pushes
+  demo        walk the resolver core through health states, in-process
+  validate    check a config document and print what it compiles to
 
 options:
   -h, --help     help for urnd or a command (urnd <command> --help)
@@ -34,7 +41,11 @@ status table once a tick, and a resolver worker thread answers DNS from it
 over UDP and TCP on the config's dns.listen (default 127.0.0.1:5353).
 Prints a status line every second (healthy / unhealthy / unknown counts,
 tick time, probes per second, last status change, DNS queries per second)
-and stops cleanly on SIGINT/SIGTERM.
+and stops cleanly on SIGINT/SIGTERM. Every config interval it fetches the
+whole document again and applies it, changed or not; a document that cannot
+be read or is invalid is rejected whole ("config rejected, keeping …") and
+the last good one stays. With dns.workers: N it answers DNS from N processes
+on consecutive ports, fed the cell's status frames.
 
 options:
   -c, --config FILE      config document (YAML or JSON); default: the
@@ -52,6 +63,78 @@ options:
                          (IPv6 in brackets: [::1]:5353; port 0: the OS
                          picks, and the start line says which)
       --no-dns           do not answer DNS (checks and statuses only)
+      --config-interval SEC
+                         fetch and apply the whole document this often
+                         (default: the config's configInterval, 5 s)
+  -h, --help             this help`,
+  checker: `usage: urnd checker --config FILE|URL --vantage N [options]
+
+One vantage point. Checker worker threads probe every probe check of the
+config on its fixed schedule; once a tick (aggregator.tick) the whole
+observation vector is pushed, as one frame stamped with the vantage number,
+to every aggregator (checker.aggregators, default aggregator.listen). It
+computes no status and answers no DNS. Follows the config like every node.
+
+options:
+  -c, --config FILE|URL  config document (YAML or JSON), file or http(s) URL
+      --vantage N        this vantage point's row at the aggregators,
+                         0 to aggregator.vantages - 1 (default 0)
+      --aggregator HOST:PORT
+                         push here instead of checker.aggregators (repeat
+                         for several aggregators)
+      --checkers N       checker worker threads (default: min(2, cores))
+      --tick-ms MS       push period (default: the config's aggregator.tick)
+      --config-interval SEC
+                         fetch and apply the whole document this often
+                         (default: the config's configInterval, 5 s)
+      --duration SEC     stop after SEC seconds (default: run until a signal)
+  -h, --help             this help`,
+  aggregator: `usage: urnd aggregator --config FILE|URL [options]
+
+Listens for the checkers' observation vectors (aggregator.listen), one row
+per vantage point (aggregator.vantages), and once a tick votes over every
+slot and pushes the whole status table, as one frame, to every DNS process
+in aggregator.subscribers. A vantage whose vectors stop just stops changing
+its row. After a start it sends no status frames until every vantage has
+reported (or aggregator.warmup has passed), so DNS servers keep their last
+good table meanwhile. Follows the config like every node.
+
+options:
+  -c, --config FILE|URL  config document (YAML or JSON), file or http(s) URL
+      --listen HOST:PORT vectors here instead of aggregator.listen (port 0:
+                         the OS picks, and the start line says which)
+      --local-checks     also probe every check in this process, as vantage 0
+                         (remote checkers then use 1 and up)
+      --checkers N       checker worker threads for --local-checks
+      --tick-ms MS       aggregator tick (default: the config's aggregator.tick)
+      --config-interval SEC
+                         fetch and apply the whole document this often
+                         (default: the config's configInterval, 5 s)
+      --duration SEC     stop after SEC seconds (default: run until a signal)
+  -h, --help             this help`,
+  dns: `usage: urnd dns --config FILE|URL [options]
+
+Answers DNS (UDP and TCP) from the status frames the aggregators push to
+dns.framesListen. It runs no checks: when frames stop or go bad it keeps
+answering from its last good table, and its status line says how stale it
+is (seconds since the last good frame, sequence lag) and counts rejected
+frames by reason. Follows the config (records, zones, key) like every node.
+
+options:
+  -c, --config FILE|URL  config document (YAML or JSON), file or http(s) URL
+      --frames-listen HOST:PORT
+                         status frames here instead of dns.framesListen
+                         (port 0: the OS picks, and the start line says which)
+      --dns-listen HOST:PORT
+                         answer DNS here instead of dns.listen
+      --workers N        N DNS processes on ports PORT … PORT+N-1 of the DNS
+                         address, each fed every frame by this process
+                         (default: the config's dns.workers, 1); Node 20
+                         cannot share one port between processes
+      --config-interval SEC
+                         fetch and apply the whole document this often
+                         (default: the config's configInterval, 5 s)
+      --duration SEC     stop after SEC seconds (default: run until a signal)
   -h, --help             this help`,
   demo: `usage: urnd demo [--config FILE]
 
@@ -103,18 +186,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
       options: {
         config: { type: 'string', short: 'c' },
         help: { type: 'boolean', short: 'h' },
-        ...(command === 'validate' ? { json: { type: 'boolean' } } : {}),
-        ...(command === 'serve'
-          ? {
-              demo: { type: 'boolean' },
-              'demo-period': { type: 'string' },
-              checkers: { type: 'string' },
-              'tick-ms': { type: 'string' },
-              duration: { type: 'string' },
-              'dns-listen': { type: 'string' },
-              'no-dns': { type: 'boolean' },
-            }
-          : {}),
+        ...COMMAND_OPTIONS[command],
       },
       strict: true,
     });
@@ -130,6 +202,55 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     const v = parsed.values as Record<string, string | boolean | undefined>;
     if (command === 'demo') {
       await runDemo(parsed.values.config ?? DEFAULT_CONFIG, out);
+      return 0;
+    }
+    if (command === 'checker' || command === 'aggregator' || command === 'dns') {
+      const configSource = parsed.values.config;
+      if (configSource === undefined) throw new UrndError('URND_ERR_ARGUMENT', '--config FILE|URL is required');
+      const common = {
+        configSource,
+        ...optionalField('configIntervalMs', optionalSeconds(v, 'config-interval', 0.1, 3600)),
+        statusEverySec: 1,
+        durationSec: optionalNumber(v, 'duration', 0, 31_536_000) ?? 0,
+      };
+      if (command === 'checker') {
+        const vantage = optionalNumber(v, 'vantage', 0, 63) ?? 0;
+        if (!Number.isInteger(vantage)) throw new UrndError('URND_ERR_ARGUMENT', `--vantage: ${vantage} is not a whole number`);
+        const aggregators = (parsed.values as { aggregator?: string[] }).aggregator?.map((a) => requireListen('aggregator', a, false));
+        await runChecker(
+          {
+            ...common,
+            vantage,
+            ...optionalField('aggregators', aggregators),
+            ...optionalField('checkers', optionalNumber(v, 'checkers', 1, 64)),
+            ...optionalField('tickMs', optionalNumber(v, 'tick-ms', 10, 60_000)),
+          },
+          out,
+        );
+      } else if (command === 'aggregator') {
+        await runAggregator(
+          {
+            ...common,
+            localChecks: v['local-checks'] === true,
+            ...optionalField('listen', optionalListen(v, 'listen')),
+            ...optionalField('checkers', optionalNumber(v, 'checkers', 1, 64)),
+            ...optionalField('tickMs', optionalNumber(v, 'tick-ms', 10, 60_000)),
+          },
+          out,
+        );
+      } else {
+        const workers = optionalNumber(v, 'workers', 1, 64);
+        if (workers !== undefined && !Number.isInteger(workers)) throw new UrndError('URND_ERR_ARGUMENT', `--workers: ${workers} is not a whole number`);
+        await runDns(
+          {
+            ...common,
+            ...optionalField('framesListen', optionalListen(v, 'frames-listen')),
+            ...optionalField('dnsListen', optionalListen(v, 'dns-listen')),
+            ...optionalField('workers', workers),
+          },
+          out,
+        );
+      }
       return 0;
     }
     if (command === 'serve') {
@@ -150,6 +271,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
           statusEverySec: 1,
           dns: v['no-dns'] !== true,
           ...(dnsListen === undefined ? {} : { dnsListen }),
+          ...optionalField('configIntervalMs', optionalSeconds(v, 'config-interval', 0.1, 3600)),
         },
         out,
       );
@@ -170,12 +292,18 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
       recordSets: plan.setCount,
       answers: plan.answerCount,
     };
-    if (parsed.values.json === true) out(JSON.stringify(summary, null, 2));
+    if (v.json === true) out(JSON.stringify(summary, null, 2));
     else {
       out(`${file}: valid`);
       out(`  cell ${plan.cell.name}, capacity ${plan.cell.capacity} slots (${plan.checks.length} used)`);
       out(`  zones: ${summary.zones.join(', ')}`);
       out(`  ${plan.setCount} record sets, ${plan.answerCount} answers`);
+      const list = (l: readonly { host: string; port: number }[]) => (l.length === 0 ? 'none' : l.map(formatEndpoint).join(', '));
+      const a = plan.aggregator;
+      out(`  aggregator: vectors on ${a.listen === null ? '(--listen)' : formatEndpoint(a.listen)}, ${a.vantages} vantage points, tick ${a.tickMs} ms, status frames to ${list(a.subscribers)}`);
+      out(`  checkers push to ${list(plan.checker.aggregators)}; dns frames on ${plan.dns.framesListen === null ? '(--frames-listen)' : formatEndpoint(plan.dns.framesListen)}, ${plan.dns.workers} DNS process(es)`);
+      const f = plan.frames;
+      out(`  frame key: ${f.keyFile !== null ? `file ${f.keyFile}` : f.keyEnv !== null ? `environment variable ${f.keyEnv}` : f.key !== null ? 'inline (in the document)' : 'none (CRC32C only)'}; config every ${plan.configIntervalMs / 1000} s`);
       out(`  plan version ${plan.version}`);
     }
     return 0;
@@ -190,6 +318,65 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     }
     throw err;
   }
+}
+
+/** Options of each command besides --config and --help (parseArgs form). */
+const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>> = {
+  validate: { json: { type: 'boolean' } },
+  demo: {},
+  serve: {
+    demo: { type: 'boolean' },
+    'demo-period': { type: 'string' },
+    checkers: { type: 'string' },
+    'tick-ms': { type: 'string' },
+    duration: { type: 'string' },
+    'dns-listen': { type: 'string' },
+    'no-dns': { type: 'boolean' },
+    'config-interval': { type: 'string' },
+  },
+  checker: {
+    vantage: { type: 'string' },
+    aggregator: { type: 'string', multiple: true },
+    checkers: { type: 'string' },
+    'tick-ms': { type: 'string' },
+    'config-interval': { type: 'string' },
+    duration: { type: 'string' },
+  },
+  aggregator: {
+    listen: { type: 'string' },
+    'local-checks': { type: 'boolean' },
+    checkers: { type: 'string' },
+    'tick-ms': { type: 'string' },
+    'config-interval': { type: 'string' },
+    duration: { type: 'string' },
+  },
+  dns: {
+    'frames-listen': { type: 'string' },
+    'dns-listen': { type: 'string' },
+    workers: { type: 'string' },
+    'config-interval': { type: 'string' },
+    duration: { type: 'string' },
+  },
+};
+
+/** `{ [name]: value }`, or nothing when the value is undefined (exactOptionalPropertyTypes-friendly spreading). */
+function optionalField<K extends string, T>(name: K, value: T | undefined): { [P in K]?: T } {
+  return (value === undefined ? {} : { [name]: value }) as { [P in K]?: T };
+}
+
+/** A duration option given in seconds → ms, or undefined when absent. */
+function optionalSeconds(values: Record<string, string | boolean | undefined>, name: string, min: number, max: number): number | undefined {
+  const sec = optionalNumber(values, name, min, max);
+  return sec === undefined ? undefined : Math.round(sec * 1000);
+}
+
+/** A HOST:PORT value (IPv6 in brackets); port 0 only where `anyPort`. */
+function requireListen(name: string, raw: string, anyPort: boolean): { host: string; port: number } {
+  const parsed = optionalListen({ [name]: raw }, name);
+  if (parsed === undefined || (!anyPort && parsed.port === 0)) {
+    throw new UrndError('URND_ERR_ARGUMENT', `--${name}: ${JSON.stringify(raw)} is not an IP address and port such as 127.0.0.1:7000 or [::1]:7000`);
+  }
+  return parsed;
 }
 
 /** A numeric option within [min, max], or undefined when absent; a clear error otherwise. */

@@ -1,7 +1,9 @@
-import { compileConfig } from '../config/compile.js';
-import { loadConfigFile } from '../config/load.js';
 import { RecordType, type Plan } from '../config/plan.js';
 import { Cell, type CellStatus } from '../cell.js';
+import { SnapshotEncoder } from '../snapshot/encoder.js';
+import { DnsProcessSet } from '../roles/dns-processes.js';
+import { sameKey } from '../roles/frame-key.js';
+import { RoleConfig, short } from '../roles/role-config.js';
 import { DemoTargets, type DemoEndpoint } from './demo-targets.js';
 
 /** Options of `urnd serve`. */
@@ -19,6 +21,8 @@ export interface ServeOptions {
   readonly dns: boolean;
   /** Answer DNS here instead of the config's `dns.listen` (`--dns-listen`); port 0: the OS picks. */
   readonly dnsListen?: { readonly host: string; readonly port: number };
+  /** `--config-interval`, ms; default: the document's `configInterval`. */
+  readonly configIntervalMs?: number;
 }
 
 /**
@@ -29,32 +33,64 @@ export interface ServeOptions {
  * URND_ERR_DNS_LISTEN naming the address.
  */
 export async function runServe(opts: ServeOptions, write: (line: string) => void): Promise<void> {
-  const plan = compileConfig(await loadConfigFile(opts.configPath));
+  const config = await RoleConfig.start({ role: 'serve', source: opts.configPath, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
+  const plan = config.plan;
   const demo = opts.demo ? new DemoTargets(demoEndpoints(plan)) : null;
   if (demo !== null) await demo.start(opts.demoPeriodSec * 1000, write);
 
+  // dns.workers > 1: DNS processes on consecutive ports, fed this cell's status frames (roles/dns-processes.ts).
+  const dnsProcesses = opts.dns && plan.dns.workers > 1 ? plan.dns.workers : 0;
+  const tickMs = opts.tickMs ?? plan.aggregator.tickMs;
   const cell = Cell.start(plan, {
     ...(opts.checkers === undefined ? {} : { checkers: opts.checkers }),
-    ...(opts.tickMs === undefined ? {} : { tickMs: opts.tickMs }),
+    tickMs,
     log: write,
-    dns: opts.dns,
+    dns: opts.dns && dnsProcesses === 0,
     ...(opts.dnsListen === undefined ? {} : { dnsOptions: { listen: opts.dnsListen } }),
   });
+  let set: DnsProcessSet | null = null;
   try {
     await cell.ready;
+    if (dnsProcesses > 0) {
+      set = await DnsProcessSet.start({
+        count: dnsProcesses,
+        configSource: opts.configPath,
+        configIntervalMs: config.intervalMs,
+        listen: opts.dnsListen ?? { host: plan.dns.host, port: plan.dns.port },
+        log: write,
+      });
+    }
   } catch (err) {
+    await config.stop();
     await cell.stop();
     if (demo !== null) await demo.stop();
     throw err;
   }
+  // Every config pass, changed or not, is applied in full (Cell.setPlan skips the checker restart when no probe check changed).
+  let key = config.key;
+  let encoder = new SnapshotEncoder({ cell: plan.cell.name, configVersion: plan.version, ...(key === undefined ? {} : { key }) });
+  config.onApply(async (next) => {
+    await cell.setPlan(next.plan);
+    if (!sameKey(key, next.key)) {
+      key = next.key;
+      encoder = new SnapshotEncoder({ cell: next.plan.cell.name, configVersion: next.plan.version, epoch: encoder.epoch, firstSequence: encoder.sequence, ...(key === undefined ? {} : { key }) });
+    } else {
+      encoder.configVersion = next.plan.version;
+    }
+  });
+  const dnsSet = set;
+  // The DNS processes get the cell's table as a status frame once a tick, like remote DNS servers.
+  const relayTimer = dnsSet === null ? null : setInterval(() => dnsSet.relay(encoder.encodeStatus(cell.statusTable)), tickMs);
+
   const probeCount = plan.checks.filter((c) => c.kind === 'probe').length;
-  write(`urnd serve: cell "${plan.cell.name}", ${plan.cell.capacity} slots, ${probeCount} probe checks on ${cell.checkers.workers} checker workers, plan ${plan.version.slice(0, 12)}`);
+  write(`urnd serve: cell "${plan.cell.name}", ${plan.cell.capacity} slots, ${probeCount} probe checks on ${cell.checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
   if (cell.dns !== null) write(`urnd serve: DNS on ${cell.dns.address} (udp+tcp)`);
+  if (dnsSet !== null) write(`urnd serve: DNS on ${dnsSet.describe()}`);
 
   const started = Date.now();
   let lines = 0;
   const statusTimer = setInterval(() => {
-    write(statusLine(cell, started));
+    write(statusLine(cell, started, config, dnsSet));
     lines += 1;
     if (demo !== null && lines % 5 === 0) write(answersLine(cell));
   }, opts.statusEverySec * 1000);
@@ -69,19 +105,30 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
     if (opts.durationSec > 0) setTimeout(() => finish(`--duration ${opts.durationSec}s reached`), opts.durationSec * 1000).unref();
   });
   clearInterval(statusTimer);
+  if (relayTimer !== null) clearInterval(relayTimer);
+  await config.stop();
+  await dnsSet?.stop();
   await cell.stop();
   if (demo !== null) await demo.stop();
   write('urnd serve: stopped');
 }
 
-function statusLine(cell: Cell, started: number): string {
+function statusLine(cell: Cell, started: number, config: RoleConfig, set: DnsProcessSet | null): string {
   const s = cell.status();
   const up = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
   const change =
     s.lastChange === null
       ? 'no status change yet'
       : `last change ${((Date.now() - s.lastChange.atMs) / 1000).toFixed(1)} s ago: ${s.lastChange.check ?? `slot ${s.lastChange.slot}`} → ${s.lastChange.status}`;
-  return `[${up}s] healthy ${s.healthy}  unhealthy ${s.unhealthy}  unknown ${s.unknown} | tick ${s.tickMs.toFixed(2)} ms | ${s.probesPerSec.toFixed(1)} probes/s | ${change}${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''}${dnsPart(cell, s.dns)}`;
+  const rejected = config.stats().rejected;
+  const configPart = rejected > 0 ? ` | config ${short(config.stats().version)} (rejected ${rejected})` : '';
+  return `[${up}s] healthy ${s.healthy}  unhealthy ${s.unhealthy}  unknown ${s.unknown} | tick ${s.tickMs.toFixed(2)} ms | ${s.probesPerSec.toFixed(1)} probes/s | ${change}${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''}${configPart}${set === null ? dnsPart(cell, s.dns) : processesPart(set)}`;
+}
+
+/** ` | dns 1234 q/s (2/2 processes up)` for DNS processes. */
+function processesPart(set: DnsProcessSet): string {
+  const p = set.sample();
+  return ` | dns ${p.queriesPerSec.toFixed(0)} q/s (${p.up}/${p.count} processes up${p.restarts > 0 ? `, restarts ${p.restarts}` : ''})`;
 }
 
 /** ` | dns 1234 q/s`, with what was shed or dropped in the last second when any was. */

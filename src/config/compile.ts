@@ -17,6 +17,7 @@ import {
   SlotKind,
   type CalculatedCheckSpec,
   type CheckSpec,
+  type Endpoint,
   type Plan,
   type ProbeCheckSpec,
   type ZoneSpec,
@@ -215,7 +216,7 @@ export function compileConfig(doc: ConfigDocument | unknown): Plan {
     }
   });
 
-  const listen = parseListen(d.dns.listen) as { host: string; port: number };
+  const listen = endpoint(d.dns.listen);
   const body: Omit<Plan, 'version'> = {
     cell: { name: d.cell.name, capacity },
     dns: {
@@ -225,7 +226,18 @@ export function compileConfig(doc: ConfigDocument | unknown): Plan {
       maxUdpSize: d.dns.maxUdpSize,
       tcpIdleTimeoutMs: secondsToMs(d.dns.tcpIdleTimeout),
       tcpMaxConnections: d.dns.tcpMaxConnections,
+      framesListen: d.dns.framesListen === undefined ? null : endpoint(d.dns.framesListen),
     },
+    configIntervalMs: secondsToMs(d.configInterval),
+    frames: { key: d.frames.key ?? null, keyFile: d.frames.keyFile ?? null, keyEnv: d.frames.keyEnv ?? null },
+    aggregator: {
+      listen: d.aggregator.listen === undefined ? null : endpoint(d.aggregator.listen),
+      tickMs: secondsToMs(d.aggregator.tick),
+      vantages: d.aggregator.vantages,
+      subscribers: d.aggregator.subscribers.map(endpoint),
+      warmupMs: secondsToMs(d.aggregator.warmup),
+    },
+    checker: { aggregators: d.checker.aggregators.map(endpoint) },
     setCount,
     setName,
     setType,
@@ -256,6 +268,12 @@ export function compileConfig(doc: ConfigDocument | unknown): Plan {
   return withVersion(body, encodePlan(body));
 }
 
+/** A validated `host:port` → its parts (IPv6 hosts in canonical form, no brackets). */
+function endpoint(text: string): Endpoint {
+  const e = parseListen(text) as Endpoint;
+  return { host: canonicalHost(e.host), port: e.port };
+}
+
 function withVersion(body: Omit<Plan, 'version'>, bytes: Uint8Array): Plan {
   const version = createHash('sha256').update(bytes).digest('hex');
   const { cell, ...rest } = body;
@@ -266,8 +284,8 @@ function withVersion(body: Omit<Plan, 'version'>, bytes: Uint8Array): Plan {
 
 /** "URNDPLAN": the first 8 bytes of an encoded plan. */
 const MAGIC = [0x55, 0x52, 0x4e, 0x44, 0x50, 0x4c, 0x41, 0x4e] as const;
-/** Bumped whenever the layout below changes. */
-const FORMAT = 1;
+/** Bumped whenever the layout below changes (2: frames, aggregator, checker, configInterval, dns.framesListen). */
+const FORMAT = 2;
 const PROBE_TYPES = ['tcp', 'http', 'https'] as const;
 // Multi-byte numbers are little-endian in the encoding; on a little-endian
 // host (every platform Node ships for) typed arrays are copied as bytes.
@@ -323,6 +341,18 @@ class Writer {
     this.bool(s !== null);
     if (s !== null) this.str(s);
   }
+  endpoint(e: Endpoint): void {
+    this.str(e.host);
+    this.u32(e.port);
+  }
+  optEndpoint(e: Endpoint | null): void {
+    this.bool(e !== null);
+    if (e !== null) this.endpoint(e);
+  }
+  endpoints(list: readonly Endpoint[]): void {
+    this.u32(list.length);
+    for (const e of list) this.endpoint(e);
+  }
   strs(list: readonly string[]): void {
     this.u32(list.length);
     for (const s of list) this.str(s);
@@ -374,6 +404,17 @@ export function encodePlan(plan: Plan | Omit<Plan, 'version'>): Uint8Array {
   w.u32(plan.dns.maxUdpSize);
   w.u32(plan.dns.tcpIdleTimeoutMs);
   w.u32(plan.dns.tcpMaxConnections);
+  w.optEndpoint(plan.dns.framesListen);
+  w.u32(plan.configIntervalMs);
+  w.optStr(plan.frames.key);
+  w.optStr(plan.frames.keyFile);
+  w.optStr(plan.frames.keyEnv);
+  w.optEndpoint(plan.aggregator.listen);
+  w.u32(plan.aggregator.tickMs);
+  w.u32(plan.aggregator.vantages);
+  w.endpoints(plan.aggregator.subscribers);
+  w.u32(plan.aggregator.warmupMs);
+  w.endpoints(plan.checker.aggregators);
 
   w.u32(plan.setCount);
   w.strs(plan.setName);
@@ -474,6 +515,17 @@ class Reader {
   optStr(): string | null {
     return this.bool() ? this.str() : null;
   }
+  endpoint(): Endpoint {
+    return { host: this.str(), port: this.u32() };
+  }
+  optEndpoint(): Endpoint | null {
+    return this.bool() ? this.endpoint() : null;
+  }
+  endpoints(): Endpoint[] {
+    const out: Endpoint[] = [];
+    for (let n = this.u32(); n > 0; n--) out.push(this.endpoint());
+    return out;
+  }
   strs(): string[] {
     const n = this.u32();
     const out: string[] = [];
@@ -521,7 +573,11 @@ export function decodePlan(bytes: Uint8Array): Plan {
     const format = r.u32();
     if (format !== FORMAT) throw new RangeError(`plan format ${format}, expected ${FORMAT}`);
     const cell = { name: r.str(), capacity: r.u32() };
-    const dns = { host: r.str(), port: r.u32(), workers: r.u32(), maxUdpSize: r.u32(), tcpIdleTimeoutMs: r.u32(), tcpMaxConnections: r.u32() };
+    const dns = { host: r.str(), port: r.u32(), workers: r.u32(), maxUdpSize: r.u32(), tcpIdleTimeoutMs: r.u32(), tcpMaxConnections: r.u32(), framesListen: r.optEndpoint() };
+    const configIntervalMs = r.u32();
+    const frames = { key: r.optStr(), keyFile: r.optStr(), keyEnv: r.optStr() };
+    const aggregator = { listen: r.optEndpoint(), tickMs: r.u32(), vantages: r.u32(), subscribers: r.endpoints(), warmupMs: r.u32() };
+    const checker = { aggregators: r.endpoints() };
 
     const setCount = r.u32();
     const setName = r.strs();
@@ -597,6 +653,10 @@ export function decodePlan(bytes: Uint8Array): Plan {
     const body: Omit<Plan, 'version'> = {
       cell,
       dns,
+      configIntervalMs,
+      frames,
+      aggregator,
+      checker,
       setCount,
       setName,
       setType,

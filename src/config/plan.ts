@@ -140,6 +140,12 @@ export interface ZoneSpec {
   readonly ns: readonly string[];
 }
 
+/** An IP address and port (`host:port` in the document; IPv6 without brackets here). */
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
 /** The DNS front end's settings (the document's `dns` section). */
 export interface DnsSpec {
   /** Address to answer on (UDP and TCP), an IP literal. */
@@ -153,11 +159,54 @@ export interface DnsSpec {
   readonly tcpIdleTimeoutMs: number;
   /** TCP connections open at once per worker; more are refused. */
   readonly tcpMaxConnections: number;
+  /** Where `urnd dns` listens for status frames from the aggregators; null if the document does not say (then `--frames-listen`). */
+  readonly framesListen: Endpoint | null;
+}
+
+/**
+ * Where the shared HMAC-SHA256 key of the cell's frames comes from (the
+ * document's `frames` section): at most one of the three; all null means
+ * frames carry a CRC32C only. The key itself is read by each node on every
+ * config pass (src/roles/frame-key.ts), so a `keyFile` or `keyEnv` keeps the
+ * secret out of the document.
+ */
+export interface FramesSpec {
+  /** The key inline, lower-case hex (discouraged: the document is then a secret). */
+  readonly key: string | null;
+  /** Path of a file holding the key as hex. */
+  readonly keyFile: string | null;
+  /** Name of an environment variable holding the key as hex. */
+  readonly keyEnv: string | null;
+}
+
+/** The aggregator role (the document's `aggregator` section). */
+export interface AggregatorSpec {
+  /** Where `urnd aggregator` listens for checkers' observation vectors; null: `--listen` must say. */
+  readonly listen: Endpoint | null;
+  /** The aggregator tick, ms: one status frame per tick; checkers push one vector per tick too. */
+  readonly tickMs: number;
+  /** Observation rows (vantage points) 0 … vantages-1; fixed for an aggregator's life. */
+  readonly vantages: number;
+  /** DNS processes' `dns.framesListen` addresses: every status frame goes to each. */
+  readonly subscribers: readonly Endpoint[];
+  /** Longest wait after start for every vantage's first vector before status frames go out anyway, ms. */
+  readonly warmupMs: number;
+}
+
+/** The checker role (the document's `checker` section). */
+export interface CheckerRoleSpec {
+  /** Aggregators every checker vantage point pushes its vector to (default: `aggregator.listen`). */
+  readonly aggregators: readonly Endpoint[];
 }
 
 export interface Plan {
   readonly cell: { readonly name: string; readonly capacity: number };
   readonly dns: DnsSpec;
+  /** How often every node fetches the whole document again, ms (`configInterval`). */
+  readonly configIntervalMs: number;
+  readonly frames: FramesSpec;
+  readonly aggregator: AggregatorSpec;
+  readonly checker: CheckerRoleSpec;
   /** Hex SHA-256 of `encodePlan(plan)`: equal for equal documents. */
   readonly version: string;
 

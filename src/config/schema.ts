@@ -16,7 +16,7 @@
  */
 import * as z from 'zod';
 import { ConfigError } from '../errors.js';
-import { DEFAULT_CAPACITY, MAX_CAPACITY, MIN_CAPACITY } from '../table/layout.js';
+import { DEFAULT_CAPACITY, MAX_CAPACITY, MAX_VANTAGES, MIN_CAPACITY } from '../table/layout.js';
 import { FAIL_MODE_NAMES, MAX_ANSWERS_PER_SET, POLICY_NAMES, RECORD_TYPE_NAMES } from './plan.js';
 import { defaultMessage, show, toConfigIssues } from './issues.js';
 import { findZone, formatIPv4, formatIPv6, isDnsName, isHost, normalizeName, parseIPv4, parseIPv6 } from './names.js';
@@ -257,11 +257,45 @@ const dnsSection = z.strictObject({
   maxUdpSize: int(512, 4096).default(1232),
   tcpIdleTimeout: duration(100, 300_000).default(10),
   tcpMaxConnections: int(1, 65_535).default(256),
+  framesListen: listenAddress.optional(),
+});
+
+// 16 to 64 bytes as hex. Stored lower case, so the case of the text does not change the plan.
+const hexKey = z
+  .string()
+  .refine((v) => /^(?:[0-9a-fA-F]{2}){16,64}$/.test(v), { error: () => 'not 16 to 64 bytes of hex (32 to 128 hex digits); the value is not shown' })
+  .transform((v) => v.toLowerCase());
+
+const framesSection = z.strictObject({
+  key: hexKey.optional(),
+  keyFile: z.string().min(1, { error: () => 'is empty' }).optional(),
+  keyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: (iss) => `${show(iss.input)} is not an environment variable name` })
+    .optional(),
+});
+
+const listenList = (max: number) => z.array(listenAddress).max(max);
+
+const aggregatorSection = z.strictObject({
+  listen: listenAddress.optional(),
+  tick: duration(50, 60_000).default(1),
+  vantages: int(1, MAX_VANTAGES).default(1),
+  subscribers: listenList(256).default([]),
+  warmup: duration(0, 300_000).default(5),
+});
+
+const checkerSection = z.strictObject({
+  aggregators: listenList(16).optional(),
 });
 
 const rawDocument = z.strictObject({
   cell,
-  dns: dnsSection.default({ listen: '127.0.0.1:5353', workers: 1, maxUdpSize: 1232, tcpIdleTimeout: 10, tcpMaxConnections: 256 }),
+  configInterval: duration(100, 3_600_000).default(5),
+  frames: framesSection.prefault({}),
+  aggregator: aggregatorSection.prefault({}),
+  checker: checkerSection.prefault({}),
+  dns: dnsSection.prefault({}),
   checks: z.array(check).default([]),
   // Plan.setZone is a Uint16Array.
   zones: z.array(zone).max(65_535).default([]),
@@ -301,6 +335,29 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
   const cellObj = asObject(doc['cell']);
   const capacityValue = cellObj?.['capacity'];
   const capacity = isWhole(capacityValue) && capacityValue >= MIN_CAPACITY && capacityValue <= MAX_CAPACITY ? capacityValue : undefined;
+
+  // Frames: one source of the key at most.
+  const frames = asObject(doc['frames']);
+  if (frames !== undefined) {
+    const given = (['key', 'keyFile', 'keyEnv'] as const).filter((k) => frames[k] !== undefined);
+    if (given.length > 1) add(['frames'], `give one of key, keyFile or keyEnv, not ${given.join(' and ')}`);
+  }
+  // Addresses listed once; DNS worker processes on consecutive ports that exist.
+  for (const [section, field] of [['aggregator', 'subscribers'], ['checker', 'aggregators']] as const) {
+    const seen = new Map<string, number>();
+    asList(asObject(doc[section])?.[field]).forEach((v, i) => {
+      if (typeof v !== 'string') return;
+      const prev = seen.get(v);
+      if (prev !== undefined) add([section, field, i], `${show(v)} is already listed at ${field}[${prev}]`);
+      else seen.set(v, i);
+    });
+  }
+  const dnsObj = asObject(doc['dns']);
+  const dnsListen = typeof dnsObj?.['listen'] === 'string' ? parseListen(dnsObj['listen']) : null;
+  const dnsWorkers = dnsObj?.['workers'];
+  if (dnsListen !== null && isWhole(dnsWorkers) && dnsListen.port + dnsWorkers - 1 > 65_535) {
+    add(['dns', 'workers'], `${dnsWorkers} DNS processes on consecutive ports from ${dnsListen.port} pass port 65535`);
+  }
 
   // Checks: ids and slots unique, slots below the capacity, timeout below the interval.
   const checks = asList(doc['checks']);
@@ -455,8 +512,14 @@ function defaultTimeout(intervalSeconds: number): number {
 /** Fills the defaults that depend on other fields. Runs only on a document that passed every rule. */
 function fillDerived(doc: RawDocument) {
   const origins = doc.zones.map((z) => normalizeName(z.origin));
+  const aggregatorListen = doc.aggregator.listen;
   return {
     cell: doc.cell,
+    configInterval: doc.configInterval,
+    frames: doc.frames,
+    aggregator: doc.aggregator,
+    // Checkers push to the aggregator's listen address unless told otherwise.
+    checker: { aggregators: doc.checker.aggregators ?? (aggregatorListen === undefined ? [] : [aggregatorListen]) },
     dns: doc.dns,
     checks: doc.checks.map((c) => (c.type === 'calculated' ? c : { ...c, timeout: c.timeout ?? defaultTimeout(c.interval) })),
     zones: doc.zones.map((z, i) => ({

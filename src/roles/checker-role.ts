@@ -1,0 +1,122 @@
+/**
+ * `urnd checker`: one vantage point. Checker worker threads probe every
+ * probe check of the config on its fixed schedule into this process's own
+ * observation row; once a tick the whole row is encoded as one observation
+ * vector (stamped with `--vantage N`) and pushed to every aggregator. It
+ * computes no status and answers no DNS.
+ *
+ * A dead checker is fewer vectors at the aggregators, nothing more; a
+ * restarted one starts its row from "never observed" (which changes no
+ * verdict at the aggregator) and builds it up probe by probe.
+ */
+import type { Endpoint } from '../config/plan.js';
+import { UrndError } from '../errors.js';
+import { CheckerPool } from '../check/checker-pool.js';
+import { SnapshotEncoder } from '../snapshot/encoder.js';
+import { FramePublisher } from '../snapshot/push.js';
+import { ObservationTable } from '../table/observation-table.js';
+import { sameKey } from './frame-key.js';
+import { Ticker, untilStopped, uptime } from './lifecycle.js';
+import { changedSlots, clearObservations, formatEndpoint, probeChecks, sameEndpoints, sameProbeChecks } from './plan-change.js';
+import { RoleConfig, short } from './role-config.js';
+
+export interface CheckerRoleOptions {
+  readonly configSource: string;
+  readonly configIntervalMs?: number;
+  /** `--vantage N`: the row this vantage point's vectors fill at the aggregators (0 … aggregator.vantages-1). */
+  readonly vantage: number;
+  /** `--aggregator HOST:PORT` (repeatable); default `checker.aggregators`. */
+  readonly aggregators?: readonly Endpoint[];
+  /** Checker worker threads. */
+  readonly checkers?: number;
+  /** Push period, ms; default `aggregator.tick`. */
+  readonly tickMs?: number;
+  readonly statusEverySec: number;
+  readonly durationSec: number;
+}
+
+/** The row this process writes locally; the vantage number goes on the frames. */
+const LOCAL_ROW = 0;
+
+export async function runChecker(opts: CheckerRoleOptions, write: (line: string) => void): Promise<void> {
+  const role = 'checker';
+  const config = await RoleConfig.start({ role, source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
+  let pool: CheckerPool | null = null;
+  let publisher: FramePublisher | null = null;
+  let ticker: Ticker | null = null;
+  let statusTimer: NodeJS.Timeout | null = null;
+  try {
+    let plan = config.plan;
+    if (opts.vantage >= plan.aggregator.vantages) {
+      throw new UrndError('URND_ERR_ARGUMENT', `--vantage ${opts.vantage}: the config has ${plan.aggregator.vantages} vantage points (aggregator.vantages), numbered 0 to ${plan.aggregator.vantages - 1}`);
+    }
+    let targets = opts.aggregators ?? plan.checker.aggregators;
+    if (targets.length === 0) {
+      throw new UrndError('URND_ERR_ARGUMENT', 'no aggregator to push to: set checker.aggregators (or aggregator.listen) in the config, or give --aggregator HOST:PORT');
+    }
+    const table = ObservationTable.create(plan.cell.capacity, 1);
+    const checkers = new CheckerPool(table, { vantage: LOCAL_ROW, log: write, ...(opts.checkers === undefined ? {} : { workers: opts.checkers }) });
+    pool = checkers;
+    checkers.start(probeChecks(plan));
+    let key = config.key;
+    let encoder = new SnapshotEncoder({ cell: plan.cell.name, configVersion: plan.version, vantage: opts.vantage, ...(key === undefined ? {} : { key }) });
+    let push = new FramePublisher(targets, { log: (m) => write(`urnd checker: ${m}`) });
+    publisher = push;
+
+    const tick = () => {
+      // One whole row a tick, whatever changed: the aggregator gets the same work every time.
+      push.publish(encoder.encodeObservations(table, LOCAL_ROW));
+    };
+    const pushTicker = new Ticker(tick, opts.tickMs ?? plan.aggregator.tickMs);
+    ticker = pushTicker;
+
+    config.onApply(async (next, prev) => {
+      const changed = changedSlots(prev.plan, next.plan);
+      if (!sameProbeChecks(prev.plan, next.plan)) await checkers.reload(probeChecks(next.plan));
+      // After the old probes have ended (reload awaits them): a new check starts from "never observed".
+      clearObservations(table, LOCAL_ROW, changed);
+      plan = next.plan;
+      if (!sameKey(key, next.key)) {
+        key = next.key;
+        encoder = new SnapshotEncoder({ cell: plan.cell.name, configVersion: plan.version, vantage: opts.vantage, epoch: encoder.epoch, firstSequence: encoder.sequence, ...(key === undefined ? {} : { key }) });
+      } else {
+        encoder.configVersion = plan.version;
+      }
+      const nextTargets = opts.aggregators ?? plan.checker.aggregators;
+      if (!sameEndpoints(nextTargets, targets) && nextTargets.length > 0) {
+        push.close();
+        targets = nextTargets;
+        push = new FramePublisher(targets, { log: (m) => write(`urnd checker: ${m}`) });
+        publisher = push;
+      }
+      if (opts.tickMs === undefined) pushTicker.setPeriod(plan.aggregator.tickMs);
+      if (opts.vantage >= plan.aggregator.vantages) write(`urnd checker: --vantage ${opts.vantage} is not below aggregator.vantages ${plan.aggregator.vantages}: the aggregators will reject these vectors`);
+    });
+
+    write(`urnd checker: vantage ${opts.vantage}, cell "${plan.cell.name}", ${probeChecks(plan).length} probe checks on ${checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
+    write(`urnd checker: vectors to ${targets.map(formatEndpoint).join(', ')} every ${pushTicker.periodMs} ms${key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
+
+    const started = Date.now();
+    let mark = { at: performance.now(), done: 0 };
+    statusTimer = setInterval(() => {
+      const s = checkers.stats();
+      const now = performance.now();
+      const rate = (s.probesDone - mark.done) / Math.max(0.001, (now - mark.at) / 1000);
+      mark = { at: now, done: s.probesDone };
+      const subs = push.stats();
+      const links = subs.map((l) => `${formatEndpoint(l)} ${l.state} (sent ${l.sent}${l.dropped > 0 ? `, dropped ${l.dropped}` : ''})`).join(', ');
+      const c = config.stats();
+      write(
+        `${uptime(started)} vantage ${opts.vantage} | ${probeChecks(plan).length} checks | ${rate.toFixed(1)} probes/s${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''} | vectors → ${links} | config ${short(c.version)} (rejected ${c.rejected})`,
+      );
+    }, opts.statusEverySec * 1000);
+    await untilStopped(role, opts.durationSec, write);
+  } finally {
+    if (statusTimer !== null) clearInterval(statusTimer);
+    ticker?.stop();
+    await config.stop();
+    publisher?.close();
+    await pool?.stop();
+  }
+  write('urnd checker: stopped');
+}

@@ -1,0 +1,266 @@
+/**
+ * More DNS cores on Node 20: N DNS processes, each answering on its own port
+ * and each fed every status frame by the supervisor.
+ *
+ * Why not N processes on one port: that needs SO_REUSEPORT, which node:dgram
+ * and node:net lack before Node 22.12, and node:cluster cannot share the DNS
+ * sockets either — the DNS server binds them itself, `exclusive: true`, from
+ * a resolver worker thread, where cluster's shared handles do not reach. So
+ * process i answers on `dns.listen`'s port + i (UDP and TCP); spread clients
+ * over the ports (several `nameserver` entries, a stub resolver's server
+ * list, or an nftables/IPVS rule in front).
+ *
+ * Frames: the supervisor receives each status frame once (its own
+ * FrameListener and SnapshotReceiver, so every bad frame is rejected and
+ * counted once, where it arrived) and relays the bytes of every applied frame
+ * to every process over IPC. Each process checks it again with its own
+ * SnapshotReceiver and copies it into its own StatusTable. Per process at most
+ * one frame is in flight and one pending (the newest replaces an unsent
+ * older one), as with the TCP push. A process started later (or restarted)
+ * gets the last good frame at once, so it never answers from an empty table
+ * while others have data. A process that dies is started again on the same
+ * port after a fixed delay, no backoff; the others keep answering.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Endpoint } from '../config/plan.js';
+import { UrndError, type UrndErrorCode } from '../errors.js';
+import type { FromDnsProcess, ToDnsProcess } from './dns-messages.js';
+import { formatEndpoint } from './plan-change.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The compiled entry of a DNS process (also when this module runs from TypeScript source, as in tests). */
+const ENTRY = here.split(path.sep).includes('dist')
+  ? path.join(here, 'dns-process-main.js')
+  : path.resolve(here, '..', '..', 'dist', 'src', 'roles', 'dns-process-main.js');
+
+export interface DnsProcessSetOptions {
+  /** How many DNS processes. */
+  readonly count: number;
+  /** The config document every process follows itself (file or URL). */
+  readonly configSource: string;
+  readonly configIntervalMs?: number;
+  /** Process i answers on `listen.port + i`; port 0: each lets the OS pick. */
+  readonly listen: Endpoint;
+  readonly log: (line: string) => void;
+  /** Before a dead process is started again, ms. Default 1000. */
+  readonly restartDelayMs?: number;
+  /** How long a process may take to answer on its port, ms. Default 15,000. */
+  readonly startTimeoutMs?: number;
+}
+
+interface Member {
+  readonly index: number;
+  /** Where it answers: the requested address until the first start, then the bound one. */
+  listen: Endpoint;
+  proc: ChildProcess | null;
+  ready: boolean;
+  inFlight: boolean;
+  pending: Uint8Array | null;
+  queriesPerSec: number;
+  restarts: number;
+  replaced: number;
+}
+
+/** A point-in-time view of the DNS processes. */
+export interface DnsProcessSetSample {
+  readonly up: number;
+  readonly count: number;
+  /** Sum over the processes of their last reported rate. */
+  readonly queriesPerSec: number;
+  readonly restarts: number;
+  /** Frames replaced unsent because a process was still taking the one before. */
+  readonly replaced: number;
+}
+
+export class DnsProcessSet {
+  private readonly members: Member[];
+  private readonly options: DnsProcessSetOptions;
+  private lastFrame: Uint8Array | null = null;
+  private stopping = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  private constructor(options: DnsProcessSetOptions) {
+    this.options = options;
+    this.members = Array.from({ length: options.count }, (_, index) => ({
+      index,
+      listen: { host: options.listen.host, port: options.listen.port === 0 ? 0 : options.listen.port + index },
+      proc: null,
+      ready: false,
+      inFlight: false,
+      pending: null,
+      queriesPerSec: 0,
+      restarts: 0,
+      replaced: 0,
+    }));
+  }
+
+  /**
+   * Starts every process and resolves once each answers on its port. If any
+   * cannot start (its port taken, a bad config), stops the others and
+   * rejects with that process's error (URND_ERR_DNS_LISTEN, …).
+   */
+  static async start(options: DnsProcessSetOptions): Promise<DnsProcessSet> {
+    if (!Number.isInteger(options.count) || options.count < 1) throw new UrndError('URND_ERR_ARGUMENT', `DNS processes: ${String(options.count)} is not a positive whole number`);
+    const set = new DnsProcessSet(options);
+    const started = await Promise.allSettled(set.members.map((m) => set.spawn(m)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) {
+      await set.stop();
+      throw failed.reason;
+    }
+    return set;
+  }
+
+  /** Where each process answers, in order. */
+  get addresses(): Endpoint[] {
+    return this.members.map((m) => m.listen);
+  }
+
+  /** `127.0.0.1:5301-5302 (udp+tcp, 2 processes, one port each; pids 41, 42)`. */
+  describe(): string {
+    const a = this.addresses;
+    const first = a[0] as Endpoint;
+    const consecutive = a.every((e, i) => e.host === first.host && e.port === first.port + i);
+    const where = consecutive && a.length > 1 ? `${formatEndpoint(first)}-${first.port + a.length - 1}` : a.map(formatEndpoint).join(', ');
+    return `${where} (udp+tcp, ${a.length} processes, one port each; pids ${this.pids.map((p) => p ?? '-').join(', ')})`;
+  }
+
+  /** The newest good frame: to every process now, and to any started later. Never waits. */
+  relay(frame: Uint8Array): void {
+    if (this.stopping) return;
+    this.lastFrame = frame;
+    for (const m of this.members) if (m.ready) this.send(m, frame);
+  }
+
+  sample(): DnsProcessSetSample {
+    let up = 0;
+    let q = 0;
+    let restarts = 0;
+    let replaced = 0;
+    for (const m of this.members) {
+      if (m.ready) {
+        up++;
+        q += m.queriesPerSec;
+      }
+      restarts += m.restarts;
+      replaced += m.replaced;
+    }
+    return { up, count: this.members.length, queriesPerSec: q, restarts, replaced };
+  }
+
+  /** The process ids (tests kill one to prove the restart). */
+  get pids(): (number | null)[] {
+    return this.members.map((m) => m.proc?.pid ?? null);
+  }
+
+  /** Tells every process to stop; waits for them to exit (killing any that take over 5 s). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.all(
+      this.members.map(async (m) => {
+        const proc = m.proc;
+        if (proc === null || proc.exitCode !== null || proc.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+        try {
+          proc.send({ type: 'stop' } satisfies ToDnsProcess);
+        } catch {
+          proc.kill('SIGTERM');
+        }
+        const force = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(force);
+      }),
+    );
+  }
+
+  private spawn(m: Member): Promise<void> {
+    const args = ['--config', this.options.configSource, '--dns-listen', formatEndpoint(m.listen), '--index', String(m.index)];
+    if (this.options.configIntervalMs !== undefined) args.push('--config-interval-ms', String(this.options.configIntervalMs));
+    const proc = fork(ENTRY, args, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    m.proc = proc;
+    m.ready = false;
+    m.inFlight = false;
+    m.pending = null;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (err: Error | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err === null) resolve();
+        else reject(err);
+      };
+      const ms = this.options.startTimeoutMs ?? 15_000;
+      const timer = setTimeout(() => {
+        settle(new UrndError('URND_ERR_DNS_WORKER', `DNS process ${m.index} (${formatEndpoint(m.listen)}) did not start within ${ms} ms`));
+        proc.kill('SIGKILL');
+      }, ms);
+      proc.on('message', (msg: FromDnsProcess) => {
+        if (msg.type === 'intake-ready') {
+          // The last good frame first, then "bind": IPC keeps the order.
+          if (this.lastFrame !== null) proc.send({ type: 'frame', bytes: this.lastFrame } satisfies ToDnsProcess);
+          proc.send({ type: 'primed' } satisfies ToDnsProcess);
+        } else if (msg.type === 'ready') {
+          m.listen = { host: msg.host, port: msg.port };
+          m.ready = true;
+          settle(null);
+        } else if (msg.type === 'error') {
+          settle(new UrndError(msg.code as UrndErrorCode, msg.message));
+        } else if (msg.type === 'status') {
+          m.queriesPerSec = msg.queriesPerSec;
+        }
+      });
+      proc.on('error', (err) => settle(new UrndError('URND_ERR_DNS_WORKER', `DNS process ${m.index}: ${err.message}`, { cause: err })));
+      proc.once('exit', (code, signal) => {
+        settle(new UrndError('URND_ERR_DNS_WORKER', `DNS process ${m.index} (${formatEndpoint(m.listen)}) exited (${signal ?? `code ${String(code)}`}) before it answered`));
+        if (m.proc !== proc) return;
+        m.proc = null;
+        m.ready = false;
+        m.queriesPerSec = 0;
+        if (this.stopping) return;
+        m.restarts += 1;
+        this.restartLater(m, `exited (${signal ?? `code ${String(code)}`})`);
+      });
+    });
+  }
+
+  private restartLater(m: Member, why: string): void {
+    const delay = this.options.restartDelayMs ?? 1000;
+    this.options.log(`urnd dns: DNS process ${m.index} on ${formatEndpoint(m.listen)} ${why}; starting it again in ${delay} ms`);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.stopping) return;
+      this.spawn(m).then(
+        () => this.options.log(`urnd dns: DNS process ${m.index} answering again on ${formatEndpoint(m.listen)} (pid ${m.proc?.pid ?? '?'})`),
+        (err: unknown) => {
+          // Its 'exit' schedules the next attempt; one that hangs was killed and exits too.
+          this.options.log(`urnd dns: DNS process ${m.index} restart failed: ${(err as Error).message}`);
+        },
+      );
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  private send(m: Member, frame: Uint8Array): void {
+    if (m.inFlight) {
+      if (m.pending !== null) m.replaced++;
+      m.pending = frame;
+      return;
+    }
+    const proc = m.proc;
+    if (proc === null || !proc.connected) return;
+    m.inFlight = true;
+    const sent = proc.send({ type: 'frame', bytes: frame } satisfies ToDnsProcess, (err) => {
+      if (m.proc !== proc) return;
+      m.inFlight = false;
+      const next = m.pending;
+      m.pending = null;
+      if (err === null && next !== null) this.send(m, next);
+    });
+    if (!sent && !proc.connected) m.inFlight = false;
+  }
+}

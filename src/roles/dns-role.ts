@@ -1,0 +1,131 @@
+/**
+ * `urnd dns`: a DNS server fed by status frames. It listens for the
+ * aggregators' frames (`dns.framesListen` or `--frames-listen`), applies each
+ * good one to its StatusTable, and answers DNS from that table (`dns.listen`
+ * or `--dns-listen`). It runs no checks and computes no status.
+ *
+ * Static stability: when frames stop (the aggregator is dead, the network
+ * is cut) or go bad (corrupt, truncated, wrong key), it keeps answering from
+ * the last good table and says how stale it is on its status line; the next
+ * good frame heals it. There is no other mode.
+ *
+ * `--workers N` (or `dns.workers: N`): N DNS processes on ports
+ * dns.listen's port … + N-1, fed by this process (see dns-processes.ts).
+ */
+import type { Endpoint, Plan } from '../config/plan.js';
+import { UrndError } from '../errors.js';
+import { FrameListener } from '../snapshot/push.js';
+import { defaultMaxFrameBytes } from '../snapshot/frame.js';
+import { StatusTable } from '../table/status-table.js';
+import { DnsNode } from './dns-node.js';
+import { DnsProcessSet } from './dns-processes.js';
+import { countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
+import { formatEndpoint } from './plan-change.js';
+import { StatusIntake, formatRejections, formatStaleness } from './receivers.js';
+import { RoleConfig, short } from './role-config.js';
+
+export interface DnsRoleOptions {
+  readonly configSource: string;
+  /** `--config-interval`, ms; default: the document's `configInterval`. */
+  readonly configIntervalMs?: number;
+  /** `--frames-listen`; default `dns.framesListen`. Port 0: the OS picks (the start line says which). */
+  readonly framesListen?: Endpoint;
+  /** `--dns-listen`; default `dns.listen`. */
+  readonly dnsListen?: Endpoint;
+  /** `--workers`; default `dns.workers`. */
+  readonly workers?: number;
+  readonly statusEverySec: number;
+  readonly durationSec: number;
+}
+
+export async function runDns(opts: DnsRoleOptions, write: (line: string) => void): Promise<void> {
+  const config = await RoleConfig.start({ role: 'dns', source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
+  const stops: (() => Promise<void>)[] = [() => config.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    const plan = config.plan;
+    const framesListen = opts.framesListen ?? plan.dns.framesListen;
+    if (framesListen === null) {
+      throw new UrndError('URND_ERR_ARGUMENT', 'no address for status frames: set dns.framesListen in the config or give --frames-listen HOST:PORT');
+    }
+    const workers = opts.workers ?? plan.dns.workers;
+    const dnsListen = opts.dnsListen ?? { host: plan.dns.host, port: plan.dns.port };
+
+    // One process answers itself; N processes are fed by this one.
+    let node: DnsNode | null = null;
+    let set: DnsProcessSet | null = null;
+    let intake: StatusIntake;
+    if (workers === 1) {
+      node = await DnsNode.start(config.applied, { listen: dnsListen, log: write });
+      const n = node;
+      stops.push(() => n.stop());
+      intake = node.intake;
+    } else {
+      intake = new StatusIntake(StatusTable.create(plan.cell.capacity), plan, config.key);
+      set = await DnsProcessSet.start({
+        count: workers,
+        configSource: opts.configSource,
+        configIntervalMs: config.intervalMs,
+        listen: dnsListen,
+        log: write,
+      });
+      const s = set;
+      stops.push(() => s.stop());
+    }
+    const relay = set;
+    const listener = await FrameListener.listen(
+      { host: framesListen.host, port: framesListen.port, maxBytes: defaultMaxFrameBytes(plan.cell.capacity, 'status'), log: write },
+      (bytes) => {
+        const out = intake.receive(bytes);
+        if (out.applied && relay !== null) relay.relay(intake.lastFrame as Buffer);
+      },
+    );
+    stops.push(() => listener.close());
+
+    config.onApply((next) => {
+      if (node !== null) node.apply(next);
+      else intake.apply(next.plan, next.key);
+    });
+
+    write(`urnd dns: cell "${plan.cell.name}", ${plan.cell.capacity} slots, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s from ${opts.configSource}`);
+    write(`urnd dns: status frames on ${formatEndpoint(listener.address)} (tcp)${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
+    if (node !== null) write(`urnd dns: DNS on ${node.front.address} (udp+tcp)`);
+    if (set !== null) write(`urnd dns: DNS on ${set.describe()}`);
+
+    const started = Date.now();
+    const statusTimer = setInterval(() => write(statusLine(started, config, intake, listener, node, set)), opts.statusEverySec * 1000);
+    stops.push(async () => clearInterval(statusTimer));
+    await untilStopped('dns', opts.durationSec, write);
+  } finally {
+    await stopAll();
+  }
+  write('urnd dns: stopped');
+}
+
+/**
+ * `[  12s] frames: last good 0.4 s ago, seq 42, lag 0, rejected 1 (checksum 1) | healthy 3  unhealthy 1  unknown 0 | dns 120 q/s | config 1a2b3c4d5e6f (rejected 0)`
+ * (`, cut mid-frame N, oversized N` after the rejections once a connection was closed part-way through a frame or for an oversized one).
+ */
+function statusLine(started: number, config: RoleConfig, intake: StatusIntake, listener: FrameListener, node: DnsNode | null, set: DnsProcessSet | null): string {
+  const plan: Plan = config.plan;
+  // Connections cut mid-frame or announcing an oversized frame never reach the receiver: counted by the listener.
+  const l = listener.stats();
+  const wire = l.partial + l.oversized > 0 ? `, cut mid-frame ${l.partial}, oversized ${l.oversized}` : '';
+  const frames = `frames: ${formatStaleness(intake.staleness())}, ${formatRejections(intake.counters)}${wire}`;
+  let dns: string;
+  if (node !== null) {
+    const d = node.front.sample;
+    const lost: string[] = [];
+    if (d !== null && d.shedPerSec > 0) lost.push(`shed ${d.shedPerSec.toFixed(0)}/s`);
+    if (d !== null && d.kernelDropsPerSec !== null && d.kernelDropsPerSec > 0) lost.push(`kernel drops ${d.kernelDropsPerSec.toFixed(0)}/s`);
+    if (node.front.crashes > 0) lost.push(`resolver restarts ${node.front.crashes}`);
+    dns = `dns ${(d?.queriesPerSec ?? 0).toFixed(0)} q/s${lost.length > 0 ? ` (${lost.join(', ')})` : ''}`;
+  } else {
+    const s = (set as DnsProcessSet).sample();
+    dns = `dns ${s.queriesPerSec.toFixed(0)} q/s, ${s.up}/${s.count} processes up${s.restarts > 0 ? `, restarts ${s.restarts}` : ''}`;
+  }
+  const c = config.stats();
+  return `${uptime(started)} ${frames} | ${formatCounts(countChecks(plan, intake.table))} | ${dns} | config ${short(c.version)} (rejected ${c.rejected})`;
+}
