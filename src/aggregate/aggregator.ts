@@ -324,6 +324,18 @@ export class Aggregator {
     this.plan = next;
   }
 
+  /**
+   * Forgets everything vantage `v` said: its verdicts return to unknown, so
+   * it stops voting until its observations reach the threshold again. For a
+   * vantage point that went silent (a dead checker means fewer votes, not
+   * frozen ones). The caller clears that vantage's observation row too, or
+   * the next tick adopts its old words again. Same work whatever the row held.
+   */
+  forgetVantage(vantage: number): void {
+    if (!Number.isInteger(vantage) || vantage < 0 || vantage >= this.vantages) throw argumentError(`vantage ${String(vantage)} is outside 0..${this.vantages - 1}`);
+    this.verdicts.fill(Status.UNKNOWN, vantage * this.capacity, (vantage + 1) * this.capacity);
+  }
+
   /** Vantage `v`'s own verdict on `slot` (0 unknown, 1 healthy, 2 unhealthy). */
   verdict(vantage: number, slot: number): Status {
     if (!Number.isInteger(vantage) || vantage < 0 || vantage >= this.vantages) throw argumentError(`vantage ${String(vantage)} is outside 0..${this.vantages - 1}`);

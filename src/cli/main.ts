@@ -7,6 +7,7 @@ import { compileConfig } from '../config/compile.js';
 import { loadConfigFile } from '../config/load.js';
 import { parseListen } from '../config/schema.js';
 import { runDemo } from './demo.js';
+import { runReport } from './report.js';
 import { runServe } from './serve.js';
 import { runChecker } from '../roles/checker-role.js';
 import { runAggregator } from '../roles/aggregator-role.js';
@@ -27,6 +28,7 @@ commands:
   dns         answer DNS from the status frames an aggregator pushes
   demo        walk the resolver core through health states, in-process
   validate    check a config document and print what it compiles to
+  report      tables and plots from saved latency histograms (.hgrm)
 
 options:
   -h, --help     help for urnd or a command (urnd <command> --help)
@@ -157,6 +159,19 @@ options:
   -c, --config FILE  the document (or give it as the only argument)
       --json         print the summary as JSON
   -h, --help         this help`,
+  report: `usage: urnd report FILE.hgrm… [--svg OUT.svg] [--title TEXT] [--unit UNIT]
+
+Reads latency histograms saved as HdrHistogram percentile distributions
+(.hgrm, as npm run bench writes under results/) and prints a markdown table
+of count, p50, p99, p99.9 and max per file, with each file's p99 and p99.9
+as a ratio to the first file's. With --svg, also writes their percentile
+curves overlaid.
+
+options:
+      --svg FILE     write an SVG plot of the curves to FILE
+      --title TEXT   the plot's title (default "Latency by percentile")
+      --unit UNIT    the values' unit, for labels (default "ms")
+  -h, --help         this help`,
 };
 
 function version(): string {
@@ -182,7 +197,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   try {
     parsed = parseArgs({
       args: [...rest],
-      allowPositionals: command === 'validate',
+      allowPositionals: command === 'validate' || command === 'report',
       options: {
         config: { type: 'string', short: 'c' },
         help: { type: 'boolean', short: 'h' },
@@ -202,6 +217,22 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     const v = parsed.values as Record<string, string | boolean | undefined>;
     if (command === 'demo') {
       await runDemo(parsed.values.config ?? DEFAULT_CONFIG, out);
+      return 0;
+    }
+    if (command === 'report') {
+      if (parsed.positionals.length === 0) {
+        process.stderr.write(`urnd report: give at least one .hgrm file\n\n${HELP.report as string}\n`);
+        return 2;
+      }
+      await runReport(
+        {
+          files: parsed.positionals,
+          ...(typeof v.svg === 'string' ? { svg: v.svg } : {}),
+          title: typeof v.title === 'string' ? v.title : 'Latency by percentile',
+          unit: typeof v.unit === 'string' ? v.unit : 'ms',
+        },
+        out,
+      );
       return 0;
     }
     if (command === 'checker' || command === 'aggregator' || command === 'dns') {
@@ -324,6 +355,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
 const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>> = {
   validate: { json: { type: 'boolean' } },
   demo: {},
+  report: { svg: { type: 'string' }, title: { type: 'string' }, unit: { type: 'string' } },
   serve: {
     demo: { type: 'boolean' },
     'demo-period': { type: 'string' },

@@ -10,8 +10,8 @@
  * Node 22.12 (on Node 20 a second bind fails with EADDRINUSE; checked when
  * this was written). So `dns.workers` > 1 is rejected with
  * URND_ERR_DNS_WORKERS: more cores are used by more DNS processes fed by
- * snapshots (DESIGN.md, "Threads inside one process"; a later issue adds
- * `urnd dns --workers N`).
+ * snapshots (DESIGN.md, "Threads inside one process"; `urnd dns --workers N`
+ * runs N processes on consecutive ports, see src/roles).
  */
 import { Worker } from 'node:worker_threads';
 import type { Plan } from '../config/plan.js';
@@ -101,7 +101,7 @@ export class DnsFront {
         'URND_ERR_DNS_WORKERS',
         `dns.workers: ${plan.dns.workers} resolver threads cannot share ${formatAddress(listen.host, listen.port)} on Node ${process.versions.node}: ` +
           'node:dgram and node:net have no reusePort before Node 22.12. Set dns.workers: 1 and run more DNS processes for more cores ' +
-          '(a later release adds `urnd dns --workers N`).',
+          '(`urnd dns --workers N` runs N DNS processes on consecutive ports).',
       );
     }
     checkCapacity(plan, statusTable);

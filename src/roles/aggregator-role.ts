@@ -6,11 +6,11 @@
  *   --local-checks: checker workers ─────────────────────► row 0
  *   every tick: Aggregator.tick() over every slot ─► StatusTable ─► encodeStatus ─► FramePublisher ══► DNS processes
  *
- * A vantage whose vectors stop (a dead checker) simply stops changing its
- * row: fewer vectors, nothing more. Its last verdicts keep their vote — the
- * Aggregator keeps a vantage's verdict until new observations change it, and
- * has no call to forget one vantage — so the status line shows each
- * vantage's age and a stale one stands out.
+ * A vantage whose vectors stop (a dead checker) means fewer vectors,
+ * nothing more: after VANTAGE_SILENCE_TICKS ticks without a good vector its
+ * row is cleared and its verdicts forgotten (Aggregator.forgetVantage), so
+ * it stops voting until it reports again; the status line shows each
+ * vantage's age.
  *
  * Warm-up: a restarted aggregator has no verdicts; publishing its first
  * ticks would replace every DNS server's good table with "unknown". So
@@ -33,6 +33,9 @@ import { Ticker, countChecks, formatCounts, untilStopped, uptime } from './lifec
 import { changedSlots, clearObservations, formatEndpoint, probeChecks, sameEndpoints, sameProbeChecks } from './plan-change.js';
 import { VectorIntake, formatRejections } from './receivers.js';
 import { RoleConfig, short } from './role-config.js';
+
+/** Ticks without a good vector after which a remote vantage's votes are dropped. */
+export const VANTAGE_SILENCE_TICKS = 5;
 
 export interface AggregatorRoleOptions {
   readonly configSource: string;
@@ -105,8 +108,28 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
       if (local !== null && local.stats().probesDone < probeChecks(plan).length) return false;
       return true;
     };
+    // A remote vantage silent for VANTAGE_SILENCE_TICKS ticks is forgotten once
+    // (its row cleared, its verdicts unknown): a dead checker means fewer
+    // votes, not frozen ones. It votes again once its vectors return.
+    const forgotten = new Set<number>();
+    const forgetSilent = (now: number) => {
+      const limitS = (VANTAGE_SILENCE_TICKS * (opts.tickMs ?? plan.aggregator.tickMs)) / 1000;
+      for (const v of remote) {
+        const age = intake.staleness(v, now).secondsSinceLastGood;
+        if (age === null || age <= limitS) {
+          if (age !== null) forgotten.delete(v);
+          continue;
+        }
+        if (forgotten.has(v)) continue;
+        forgotten.add(v);
+        observations.row(v).fill(0);
+        aggregator.forgetVantage(v);
+        write(`urnd aggregator: vantage ${v} silent for ${age.toFixed(1)} s: its votes no longer count until it reports again`);
+      }
+    };
     const tick = () => {
       const now = Date.now();
+      forgetSilent(now);
       aggregator.tick(now);
       if (!warm) warm = isWarm(now);
       if (!warm) return;
