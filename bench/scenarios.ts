@@ -7,6 +7,7 @@ import { massFailureScenario } from './mass-failure.bench.js';
 import { snapshotScenario } from './snapshot.bench.js';
 import { propagationScenario } from './propagation.bench.js';
 import { dnsScenario } from './dns.bench.js';
+import { dnsPeersScenario } from './dns-peers.bench.js';
 
 /** Every scenario `npm run bench` runs, in order. */
-export const SCENARIOS: readonly Scenario[] = [resolveScenario, massFailureScenario, aggregateScenario, snapshotScenario, propagationScenario, probesScenario, tableScenario, dnsScenario];
+export const SCENARIOS: readonly Scenario[] = [resolveScenario, massFailureScenario, aggregateScenario, snapshotScenario, propagationScenario, probesScenario, tableScenario, dnsScenario, dnsPeersScenario];
