@@ -47,7 +47,8 @@ export const massFailureScenario: Scenario = {
   description: 'resolver thread at a fixed rate while 50% then 100% of targets fail at once, then recover',
   estimateSeconds: (quick) => (quick ? 7 : 35),
   async run(ctx): Promise<ScenarioResult> {
-    const phaseMs = ctx.quick ? 1200 : 8000;
+    const rounds = ctx.quick ? 1 : 4;
+    const phaseMs = ctx.quick ? 1200 : 2000;
     const ratePerSec = ctx.quick ? 100_000 : 200_000;
     const plan = massPlan();
     const table = StatusTable.create(plan.cell.capacity);
@@ -67,8 +68,6 @@ export const massFailureScenario: Scenario = {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     // The load thread starts and warms up in phase 0, which is not reported.
     await sleep(Math.min(phaseMs, 2000));
-    Atomics.store(control, kPhaseField, 1);
-    await sleep(phaseMs);
     const flip = (fraction: number, status: Status) => {
       const t = performance.now();
       const n = Math.round(used.length * fraction);
@@ -80,22 +79,27 @@ export const massFailureScenario: Scenario = {
       const m = process.memoryUsage();
       memory.push({ phase, rssMiB: m.rss / 2 ** 20, mainHeapMiB: m.heapUsed / 2 ** 20 });
     };
-    mark('healthy');
-    ctx.log(`${PHASES[2]}: ${Math.round(used.length / 2)} of ${used.length} checks fail at once`);
-    flip(0.5, Status.UNHEALTHY);
-    Atomics.store(control, kPhaseField, 2);
-    await sleep(phaseMs);
-    mark('half down');
-    ctx.log(`${PHASES[3]}: all ${used.length} checks down`);
-    flip(1, Status.UNHEALTHY);
-    Atomics.store(control, kPhaseField, 3);
-    await sleep(phaseMs);
-    mark('all down');
-    ctx.log(`${PHASES[4]}`);
-    flip(1, Status.HEALTHY);
-    Atomics.store(control, kPhaseField, 4);
-    await sleep(phaseMs);
-    mark('recovered');
+    // The cycle healthy → half down → all down → recovered runs `rounds`
+    // times and each phase's windows are merged: a noisy neighbour then
+    // lands on every phase alike instead of on whichever came at a bad time.
+    for (let round = 0; round < rounds; round++) {
+      ctx.log(`round ${round + 1}/${rounds}: healthy, then ${Math.round(used.length / 2)} of ${used.length} checks fail at once, then all, then all recover`);
+      Atomics.store(control, kPhaseField, 1);
+      await sleep(phaseMs);
+      if (round === rounds - 1) mark('healthy');
+      flip(0.5, Status.UNHEALTHY);
+      Atomics.store(control, kPhaseField, 2);
+      await sleep(phaseMs);
+      if (round === rounds - 1) mark('half down');
+      flip(1, Status.UNHEALTHY);
+      Atomics.store(control, kPhaseField, 3);
+      await sleep(phaseMs);
+      if (round === rounds - 1) mark('all down');
+      flip(1, Status.HEALTHY);
+      Atomics.store(control, kPhaseField, 4);
+      await sleep(phaseMs);
+      if (round === rounds - 1) mark('recovered');
+    }
     Atomics.store(control, kStopField, 1);
     const load = await result;
     await worker.terminate();
@@ -117,6 +121,7 @@ export const massFailureScenario: Scenario = {
     const summary = {
       rate_per_sec: ratePerSec,
       phase_seconds: phaseMs / 1000,
+      rounds,
       healthy_p99_us: base.p99,
       healthy_p999_us: base.p999,
       all_down_p99_us: (s[2] as ReturnType<typeof summarize>).p99,
@@ -132,11 +137,11 @@ export const massFailureScenario: Scenario = {
     const markdown = [
       '### Mass failure under load',
       '',
-      `After a warm-up phase that is not reported, one resolver thread resolves ${ratePerSec.toLocaleString('en-US')} queries/s (fixed rate, busy-paced) over ${NAMES} names (weighted, multivalue, failover, simple; ${used.length} checks) against the shared StatusTable, for ${phaseMs / 1000} s per phase. The main thread fails 50% of the checks at once, then 100%, then recovers all, each with one pass over the table (${flipMs.map((m) => `${fmt(m, 2)} ms`).join(', ')}). Latency is from each query's intended send time, so stalls count against every query they delay. ${totalQueries.toLocaleString('en-US')} queries. Histograms: \`mass-failure/*.hgrm\`; plot: [mass-failure/percentiles.svg](mass-failure/percentiles.svg).`,
+      `After a warm-up phase that is not reported, one resolver thread resolves ${ratePerSec.toLocaleString('en-US')} queries/s (fixed rate, busy-paced) over ${NAMES} names (weighted, multivalue, failover, simple; ${used.length} checks) against the shared StatusTable, for ${phaseMs / 1000} s per phase window, the four-phase cycle repeated ${rounds} time(s) with each phase's windows merged. The main thread fails 50% of the checks at once, then 100%, then recovers all, each with one pass over the table (median ${fmt(flipMs.slice().sort((a, b) => a - b)[flipMs.length >> 1] ?? 0, 2)} ms over ${flipMs.length} flips). Latency is from each query's intended send time, so stalls count against every query they delay. ${totalQueries.toLocaleString('en-US')} queries. Histograms: \`mass-failure/*.hgrm\`; plot: [mass-failure/percentiles.svg](mass-failure/percentiles.svg).`,
       '',
       reportTable(curves, 'µs'),
       '',
-      'Memory at the end of each phase (the load thread\'s own heap in the last column):',
+      'Memory at the end of each phase of the last round (the load thread\'s own heap in the last column):',
       '',
       markdownTable(
         ['phase', 'process RSS (MiB)', 'main heap (MiB)', 'load thread heap (MiB)'],
