@@ -113,10 +113,10 @@ export const dnsPeersScenario: Scenario = {
     for (const p of ['pdns', 'gdnsd'] as const) if (installs[p].bin === null) ctx.log(`${p}: absent (${installs[p].missing})`);
     if (present.length === 0) return absentResult(installs);
 
-    const satMs = ctx.quick ? 2000 : 4000;
-    const rateMs = ctx.quick ? 2000 : 4000;
+    const satMs = ctx.quick ? 1000 : 4000;
+    const rateMs = ctx.quick ? 1000 : 4000;
     const rounds = ctx.quick ? 1 : 2;
-    const warmMs = ctx.quick ? 500 : 1000;
+    const warmMs = ctx.quick ? 300 : 1000;
     const dropDeadlineMs = ctx.quick ? 12_000 : 20_000;
     const dropTrials = ctx.quick ? 1 : 2;
     const allDownWaitMs = 7000;

@@ -112,7 +112,7 @@ export const probesScenario: Scenario = {
     try {
       const intervalMs = ctx.quick ? 1000 : 2000;
       const n = ctx.quick ? 500 : 2000;
-      const intervals = ctx.quick ? 3 : 5;
+      const intervals = ctx.quick ? 2 : 5;
       // Answering and timing-out phases alternate, and each kind's rounds are
       // merged into one histogram: a noisy neighbour then hits both alike.
       const rounds = ctx.quick ? 1 : 3;

@@ -37,8 +37,8 @@ export const resolveScenario: Scenario = {
     // Many short rounds, each running every task once: drift on a shared
     // machine then hits every health state alike, and the median round's
     // figure is robust to a noisy neighbour.
-    const rounds = ctx.quick ? 3 : 15;
-    const time = ctx.quick ? 60 : 120;
+    const rounds = ctx.quick ? 2 : 15;
+    const time = ctx.quick ? 40 : 120;
     let sink = 0;
     const perTask = new Map<string, { tput: number[]; p50: number[]; p99: number[]; rme: number[]; samples: number }>();
     const cells = new Map<string, () => void>();
@@ -89,7 +89,7 @@ export const resolveScenario: Scenario = {
     const rate = (policy: string, pct: number) => rows.find((r) => r.policy === policy && r.unhealthyPercent === pct)?.resolvesPerSec ?? NaN;
 
     ctx.log('allocation (child process, --expose-gc)');
-    const alloc = measureAllocationInChild(ctx.quick ? 200_000 : 1_000_000);
+    const alloc = measureAllocationInChild(ctx.quick ? 100_000 : 1_000_000);
     const weightedAlloc = Math.max(...alloc.rows.filter((r) => r.policy === 'weighted').map((r) => r.bytesPerCall));
 
     const summary = {
