@@ -5,6 +5,8 @@ import * as weighted from '../src/resolve/weighted.js';
 import * as multivalue from '../src/resolve/multivalue.js';
 import * as failover from '../src/resolve/failover.js';
 import * as aggregator from '../src/aggregate/aggregator.js';
+import * as resolver from '../src/resolve/resolver.js';
+import { Policy } from '../src/config/plan.js';
 
 /**
  * The hot loops keep module-local copies of layout constants (an imported
@@ -19,6 +21,10 @@ describe('hot-path copies of the layouts', () => {
     }
     expect(weighted.WEIGHT_SHIFT).toBe(ANSWER_WEIGHT_SHIFT);
     expect(multivalue.MAX_RETURNED).toBe(MULTIVALUE_MAX_RETURNED);
+  });
+
+  it('the resolver switch uses plan.ts policy values', () => {
+    expect([resolver.POLICY_WEIGHTED, resolver.POLICY_FAILOVER, resolver.POLICY_MULTIVALUE]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE]);
   });
 
   it('the aggregator uses layout.ts observation-word fields', () => {

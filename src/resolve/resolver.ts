@@ -1,7 +1,6 @@
 import { UrndError } from '../errors.js';
 import {
   MAX_ANSWERS_PER_SET,
-  Policy,
   RecordType,
   type Plan,
 } from '../config/plan.js';
@@ -31,6 +30,13 @@ export type ResolveCode = (typeof ResolveCode)[keyof typeof ResolveCode];
 
 /** How big the `out` buffer of `resolveInto` must be. */
 export const RESOLVE_BUFFER_LENGTH = MAX_ANSWERS_PER_SET;
+
+// Local copies of Policy's values for the per-query switch: V8 reloads an
+// imported binding with a TDZ check at every use. Pinned to plan.ts by
+// test/resolve-answer-word-layout.test.ts.
+export const POLICY_WEIGHTED = 1;
+export const POLICY_FAILOVER = 2;
+export const POLICY_MULTIVALUE = 3;
 
 /** Options of a Resolver. */
 export interface ResolverOptions {
@@ -112,11 +118,11 @@ export class Resolver {
     // A switch on the policy (fixed per name), so each selector can be
     // inlined; the selectors themselves never branch on health.
     switch (plan.setPolicy[set]) {
-      case Policy.WEIGHTED:
+      case POLICY_WEIGHTED:
         return selectWeighted(plan, statuses, first, n, failMode, this.rng, out);
-      case Policy.FAILOVER:
+      case POLICY_FAILOVER:
         return selectFailover(plan, statuses, first, n, failMode, this.rng, out);
-      case Policy.MULTIVALUE:
+      case POLICY_MULTIVALUE:
         return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
       default:
         return selectSimple(plan, statuses, first, n, failMode, this.rng, out);
