@@ -217,7 +217,7 @@ export function compileConfig(doc: ConfigDocument | unknown): Plan {
   });
 
   const listen = endpoint(d.dns.listen);
-  const body: Omit<Plan, 'version'> = {
+  const body: EncodedPlan = {
     cell: { name: d.cell.name, capacity },
     dns: {
       host: listen.host,
@@ -252,20 +252,18 @@ export function compileConfig(doc: ConfigDocument | unknown): Plan {
     answerSlot,
     answerMask,
     answerWeight,
-    answerWord: packAnswerWords(answerSlot, answerMask, answerWeight),
     answerRole,
     answerAddress,
     answerValue,
     answerCheck,
     answerSource,
-    ...deriveLookups(setName, setType, setZone, zones, checks),
     zones,
     checks,
     slotKind,
     slotFlags,
     slotThreshold,
   };
-  return withVersion(body, encodePlan(body));
+  return completePlan(body, encodePlan(body));
 }
 
 /** A validated `host:port` → its parts (IPv6 hosts in canonical form, no brackets). */
@@ -274,10 +272,24 @@ function endpoint(text: string): Endpoint {
   return { host: canonicalHost(e.host), port: e.port };
 }
 
-function withVersion(body: Omit<Plan, 'version'>, bytes: Uint8Array): Plan {
+/** The fields `encodePlan` writes: a Plan less its version and what is derived from the rest. */
+type EncodedPlan = Omit<Plan, 'version' | 'answerWord' | 'setByType' | 'names' | 'checkSlot'>;
+
+/**
+ * A Plan from its encoded fields: the derived ones (answer words, lookup
+ * maps) computed in one place for compile and decode alike, and the version
+ * from the encoded bytes.
+ */
+function completePlan(stored: EncodedPlan, bytes: Uint8Array): Plan {
   const version = createHash('sha256').update(bytes).digest('hex');
-  const { cell, ...rest } = body;
-  return { cell, version, ...rest };
+  const { cell, ...rest } = stored;
+  return {
+    cell,
+    version,
+    ...rest,
+    answerWord: packAnswerWords(stored.answerSlot, stored.answerMask, stored.answerWeight),
+    ...deriveLookups(stored.setName, stored.setType, stored.setZone, stored.zones, stored.checks),
+  };
 }
 
 // ── byte form ───────────────────────────────────────────────────────────────
@@ -392,7 +404,7 @@ class Writer {
  * their SHA-256) and the lookup maps (derived from the arrays). The same
  * document always gives the same bytes; `decodePlan` reverses it.
  */
-export function encodePlan(plan: Plan | Omit<Plan, 'version'>): Uint8Array {
+export function encodePlan(plan: EncodedPlan): Uint8Array {
   const w = new Writer(256 + plan.cell.capacity * 6 + plan.answerCount * 48 + plan.setCount * 64 + plan.checks.length * 96);
   for (const b of MAGIC) w.u8(b);
   w.u32(FORMAT);
@@ -650,7 +662,7 @@ export function decodePlan(bytes: Uint8Array): Plan {
     const slotThreshold = r.u32s(cell.capacity);
     r.end();
 
-    const body: Omit<Plan, 'version'> = {
+    const body: EncodedPlan = {
       cell,
       dns,
       configIntervalMs,
@@ -671,20 +683,18 @@ export function decodePlan(bytes: Uint8Array): Plan {
       answerSlot,
       answerMask,
       answerWeight,
-      answerWord: packAnswerWords(answerSlot, answerMask, answerWeight),
       answerRole,
       answerAddress,
       answerValue,
       answerCheck,
       answerSource,
-      ...deriveLookups(setName, setType, setZone, zones, checks),
       zones,
       checks,
       slotKind,
       slotFlags,
       slotThreshold,
     };
-    return withVersion(body, bytes);
+    return completePlan(body, bytes);
   } catch (err) {
     throw new UrndError('URND_ERR_ARGUMENT', `cannot decode plan: ${(err as Error).message}`, { cause: err });
   }
