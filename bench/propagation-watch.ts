@@ -1,4 +1,8 @@
 import { HealthMask, MULTIVALUE_MAX_RETURNED, type Plan } from '../src/config/plan.js';
+import { FrameListener } from '../src/snapshot/index.js';
+import type { ChildStats } from './propagation-messages.js';
+import type { ResolverSide } from './propagation-child.js';
+import { wallNow } from './propagation-plan.js';
 
 /** Writes the answer indices `set` answers now into `out`; returns how many (negative: no answer). */
 export type AnswersOf = (set: number, out: Int32Array) => number;
@@ -76,5 +80,53 @@ export class ExclusionWatch {
 
   private isFailed(answer: number): boolean {
     return this.plan.answerMask[answer] !== HealthMask.ALWAYS && this.failed[this.plan.answerSlot[answer] as number] === 1;
+  }
+}
+
+/**
+ * What both designs' resolver processes share: the message listener, the
+ * counters, the armed watch, and answering samples. A design supplies how a
+ * set answers (`answersOf`) and what it does with each message.
+ */
+export abstract class WatchedResolverSide implements ResolverSide {
+  protected listener: FrameListener | null = null;
+  protected current: ExclusionWatch | null = null;
+  protected readonly counters: ChildStats = { messages: 0, applied: 0, gaps: 0, rejected: 0, maxApplyMs: 0, heapUsedMiB: 0 };
+  private readonly scratch = new Int32Array(128);
+
+  constructor(
+    protected readonly plan: Plan,
+    protected readonly done: (id: number, at: number) => void,
+    protected readonly answersOf: AnswersOf,
+    private readonly maxMessageBytes: number,
+  ) {}
+
+  /** Handles one message off the wire. */
+  protected abstract onMessage(bytes: Uint8Array): void;
+
+  async listen(): Promise<number> {
+    this.listener = await FrameListener.listen({ host: '127.0.0.1', port: 0, maxBytes: this.maxMessageBytes }, (bytes) => this.onMessage(bytes));
+    return this.listener.address.port;
+  }
+
+  watch(id: number, failed: ArrayLike<number>, sets: ArrayLike<number>): void {
+    const w = new ExclusionWatch(this.plan, id, failed, sets);
+    this.current = w;
+    if (w.evaluateAll(this.answersOf) === 0) this.done(id, wallNow());
+  }
+
+  sample(sets: readonly number[]): number[][] {
+    return sets.map((set) => {
+      const n = this.answersOf(set, this.scratch);
+      return Array.from(this.scratch.subarray(0, Math.max(0, n))).sort((a, b) => a - b);
+    });
+  }
+
+  stats(): ChildStats {
+    return { ...this.counters, heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20 };
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.close();
   }
 }
