@@ -51,66 +51,89 @@ export function formatStaleness(s: Staleness): string {
   return `last good ${s.secondsSinceLastGood.toFixed(1)} s ago, seq ${s.lastSequence}, lag ${s.sequenceLag}`;
 }
 
+/** What a receiver is built from; it is built again when any of it changes. */
+interface ReceiverSettings {
+  readonly cell: string;
+  readonly tickMs: number;
+  readonly key: Uint8Array | undefined;
+}
+
+/**
+ * The current receiver, the one it replaced (whose staleness stands until
+ * the new one applies a frame), and the counters of every retired one.
+ */
+class FollowingReceiver<R extends { readonly counters: ReceiverCounters }> {
+  current: R;
+  previous: R | null = null;
+  private retired: ReceiverCounters = zero();
+  private settings: ReceiverSettings;
+
+  constructor(
+    plan: Plan,
+    key: Uint8Array | undefined,
+    private readonly make: (s: ReceiverSettings) => R,
+  ) {
+    this.settings = { cell: plan.cell.name, tickMs: plan.aggregator.tickMs, key };
+    this.current = make(this.settings);
+  }
+
+  /** A new plan and key: the receiver is rebuilt if the key, the tick or the cell changed. */
+  apply(plan: Plan, key: Uint8Array | undefined): void {
+    const s = this.settings;
+    if (sameKey(key, s.key) && plan.aggregator.tickMs === s.tickMs && plan.cell.name === s.cell) return;
+    this.retired = addCounters(this.retired, this.current.counters);
+    this.previous = this.current;
+    this.settings = { cell: plan.cell.name, tickMs: plan.aggregator.tickMs, key };
+    this.current = this.make(this.settings);
+  }
+
+  get counters(): ReceiverCounters {
+    return addCounters(this.retired, this.current.counters);
+  }
+}
+
+function receiverOptions(s: ReceiverSettings, maxBytes: number) {
+  return { cell: s.cell, tickMs: s.tickMs, maxBytes, ...(s.key === undefined ? {} : { key: s.key }) };
+}
+
 /** The status frames a DNS process applies to its StatusTable. */
 export class StatusIntake {
   readonly table: StatusTable;
-  private receiver: SnapshotReceiver;
-  private previous: SnapshotReceiver | null = null;
-  private retired: ReceiverCounters = zero();
-  private key: Uint8Array | undefined;
-  private tickMs: number;
-  private cell: string;
+  private readonly receivers: FollowingReceiver<SnapshotReceiver>;
   /** The bytes of the last frame applied (a copy), for a DNS process started later. */
   private lastGood: Buffer | null = null;
 
   constructor(table: StatusTable, plan: Plan, key: Uint8Array | undefined) {
     this.table = table;
-    this.key = key;
-    this.tickMs = plan.aggregator.tickMs;
-    this.cell = plan.cell.name;
-    this.receiver = this.make();
+    const maxBytes = defaultMaxFrameBytes(table.capacity, 'status');
+    this.receivers = new FollowingReceiver(plan, key, (s) => new SnapshotReceiver(table, receiverOptions(s, maxBytes)));
   }
 
   /** Checks and applies one frame; never throws for a bad one. */
   receive(bytes: Uint8Array, nowMs: number = Date.now()): ReceiveOutcome {
-    const out = this.receiver.receive(bytes, nowMs);
+    const out = this.receivers.current.receive(bytes, nowMs);
     if (out.applied) this.lastGood = Buffer.from(bytes);
     return out;
   }
 
   /** A new plan and key: the receiver is rebuilt if the key or the tick changed. */
   apply(plan: Plan, key: Uint8Array | undefined): void {
-    if (sameKey(key, this.key) && plan.aggregator.tickMs === this.tickMs && plan.cell.name === this.cell) return;
-    this.retired = addCounters(this.retired, this.receiver.counters);
-    this.previous = this.receiver;
-    this.key = key;
-    this.tickMs = plan.aggregator.tickMs;
-    this.cell = plan.cell.name;
-    this.receiver = this.make();
+    this.receivers.apply(plan, key);
   }
 
   /** How stale the table is (the previous receiver's view until the new one applies a frame). */
   staleness(nowMs: number = Date.now()): Staleness {
-    const s = this.receiver.staleness(nowMs);
-    if (s.secondsSinceLastGood === null && this.previous !== null) return this.previous.staleness(nowMs);
-    return s;
+    const s = this.receivers.current.staleness(nowMs);
+    const prev = this.receivers.previous;
+    return s.secondsSinceLastGood === null && prev !== null ? prev.staleness(nowMs) : s;
   }
 
   get counters(): ReceiverCounters {
-    return addCounters(this.retired, this.receiver.counters);
+    return this.receivers.counters;
   }
 
   get lastFrame(): Buffer | null {
     return this.lastGood;
-  }
-
-  private make(): SnapshotReceiver {
-    return new SnapshotReceiver(this.table, {
-      cell: this.cell,
-      tickMs: this.tickMs,
-      maxBytes: defaultMaxFrameBytes(this.table.capacity, 'status'),
-      ...(this.key === undefined ? {} : { key: this.key }),
-    });
   }
 }
 
@@ -118,54 +141,31 @@ export class StatusIntake {
 export class VectorIntake {
   readonly table: ObservationTable;
   readonly vantages: readonly number[];
-  private receiver: ObservationReceiver;
-  private previous: ObservationReceiver | null = null;
-  private retired: ReceiverCounters = zero();
-  private key: Uint8Array | undefined;
-  private tickMs: number;
-  private cell: string;
+  private readonly receivers: FollowingReceiver<ObservationReceiver>;
 
   constructor(table: ObservationTable, vantages: readonly number[], plan: Plan, key: Uint8Array | undefined) {
     this.table = table;
     this.vantages = vantages;
-    this.key = key;
-    this.tickMs = plan.aggregator.tickMs;
-    this.cell = plan.cell.name;
-    this.receiver = this.make();
+    const maxBytes = defaultMaxFrameBytes(table.capacity, 'observations');
+    this.receivers = new FollowingReceiver(plan, key, (s) => new ObservationReceiver(table, { ...receiverOptions(s, maxBytes), acceptVantages: vantages }));
   }
 
   receive(bytes: Uint8Array, nowMs: number = Date.now()): ReceiveOutcome {
-    return this.receiver.receive(bytes, nowMs);
+    return this.receivers.current.receive(bytes, nowMs);
   }
 
   apply(plan: Plan, key: Uint8Array | undefined): void {
-    if (sameKey(key, this.key) && plan.aggregator.tickMs === this.tickMs && plan.cell.name === this.cell) return;
-    this.retired = addCounters(this.retired, this.receiver.counters);
-    this.previous = this.receiver;
-    this.key = key;
-    this.tickMs = plan.aggregator.tickMs;
-    this.cell = plan.cell.name;
-    this.receiver = this.make();
+    this.receivers.apply(plan, key);
   }
 
   /** How stale one vantage's row is. */
   staleness(vantage: number, nowMs: number = Date.now()): Staleness {
-    const s = this.receiver.staleness(vantage, nowMs);
-    if (s.secondsSinceLastGood === null && this.previous !== null) return this.previous.staleness(vantage, nowMs);
-    return s;
+    const s = this.receivers.current.staleness(vantage, nowMs);
+    const prev = this.receivers.previous;
+    return s.secondsSinceLastGood === null && prev !== null ? prev.staleness(vantage, nowMs) : s;
   }
 
   get counters(): ReceiverCounters {
-    return addCounters(this.retired, this.receiver.counters);
-  }
-
-  private make(): ObservationReceiver {
-    return new ObservationReceiver(this.table, {
-      cell: this.cell,
-      tickMs: this.tickMs,
-      acceptVantages: this.vantages,
-      maxBytes: defaultMaxFrameBytes(this.table.capacity, 'observations'),
-      ...(this.key === undefined ? {} : { key: this.key }),
-    });
+    return this.receivers.counters;
   }
 }
