@@ -40,7 +40,7 @@ export const resolveScenario: Scenario = {
     const rounds = ctx.quick ? 2 : 15;
     const time = ctx.quick ? 40 : 120;
     let sink = 0;
-    const perTask = new Map<string, { tput: number[]; p50: number[]; p99: number[]; rme: number[]; samples: number }>();
+    const perTask = new Map<string, { p50: number[]; p99: number[]; rme: number[]; samples: number }>();
     const cells = new Map<string, () => void>();
     for (const policy of BENCH_POLICIES) {
       for (const pct of PERCENTS) {
@@ -63,8 +63,7 @@ export const resolveScenario: Scenario = {
       for (const task of bench.tasks) {
         const r = task.result;
         if (r.state !== 'completed') throw new Error(`resolve bench: task ${task.name} ${r.state}`);
-        const entry = perTask.get(task.name) ?? { tput: [], p50: [], p99: [], rme: [], samples: 0 };
-        entry.tput.push(r.throughput.mean * BATCH);
+        const entry = perTask.get(task.name) ?? { p50: [], p99: [], rme: [], samples: 0 };
         entry.p50.push((r.latency.p50 / BATCH) * 1e6);
         entry.p99.push((r.latency.p99 / BATCH) * 1e6);
         entry.rme.push(r.latency.rme);
