@@ -11,10 +11,10 @@
 import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import dnsPacket from 'dns-packet';
 import { LineChild } from './dns-children.js';
+import { freePort } from './free-port.js';
 
 export type PeerName = 'pdns' | 'gdnsd';
 
@@ -83,25 +83,6 @@ export function detectPeers(): Record<PeerName, PeerInstall> {
       : // gdnsd has no --version; an unknown option prints its version line.
         { name: 'gdnsd', bin: gdnsdBin, version: versionOf(gdnsdBin, ['-h'], /gdnsd version ([\w.~+-]+)/), missing: null };
   return { pdns, gdnsd };
-}
-
-/** A loopback port free for both UDP and TCP right now (a small race with anything else binding meanwhile). */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const udp = dgram.createSocket('udp4');
-    const port = await new Promise<number>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(0, '127.0.0.1', () => resolve(udp.address().port));
-    });
-    const tcpOk = await new Promise<boolean>((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    await new Promise<void>((resolve) => udp.close(() => resolve()));
-    if (tcpOk) return port;
-  }
-  throw new Error('no free loopback port for UDP and TCP after 20 attempts');
 }
 
 /** One DNS reply: its rcode ('timeout' when none came) and its A addresses. */

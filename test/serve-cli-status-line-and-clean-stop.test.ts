@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../bench/free-port.js';
 
 /**
  * `urnd serve` as a real process: with --demo it starts its own loopback
@@ -15,20 +15,10 @@ const cli = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 let dir: string;
 let config: string;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.6.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 beforeAll(async () => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` (npm test does)`);
   dir = mkdtempSync(path.join(tmpdir(), 'urnd-serve-'));
-  const port = await freePort();
+  const port = await freePort('127.0.6.1');
   const hosts = [1, 2, 3, 4].map((i) => `127.0.6.${i}`);
   config = path.join(dir, 'cell.yaml');
   writeFileSync(

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import dns from 'node:dns';
-import net from 'node:net';
-import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
+
+export { freePort } from '../../bench/free-port.js';
 
 /** The built CLI: role tests run the real `urnd` binary (npm test builds first). */
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -90,42 +90,6 @@ export class RoleProcess {
     this.waiters = [];
     for (const f of w) f();
   }
-}
-
-/** A port free for TCP and UDP on `host` (or on it and the `span - 1` ports above it). */
-export async function freePort(host = '127.0.0.1', span = 1): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = net.createServer();
-      s.once('error', reject);
-      s.listen(0, host, () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
-    if (port + span - 1 > 65_535) continue;
-    let ok = true;
-    for (let p = port; p < port + span && ok; p++) ok = (await canBind(host, p, 'tcp')) && (await canBind(host, p, 'udp'));
-    if (ok) return port;
-  }
-  throw new Error('no free port');
-}
-
-function canBind(host: string, port: number, proto: 'tcp' | 'udp'): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (proto === 'tcp') {
-      const s = net.createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, host, () => s.close(() => resolve(true)));
-    } else {
-      const s = dgram.createSocket('udp4');
-      s.once('error', () => {
-        s.close();
-        resolve(false);
-      });
-      s.bind(port, host, () => s.close(() => resolve(true)));
-    }
-  });
 }
 
 /**
