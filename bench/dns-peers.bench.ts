@@ -106,20 +106,21 @@ function absentResult(installs: Record<PeerName, PeerInstall>): ScenarioResult {
 export const dnsPeersScenario: Scenario = {
   name: 'dns-peers',
   description: 'urnd serve vs PowerDNS (LUA ifportup) and gdnsd (multifo + tcp_connect) where installed: same name, same targets, same failure — q/s, latency, time to drop a dead target, answer when all are down',
-  estimateSeconds: (quick) => (quick ? 40 : 120),
+  estimateSeconds: (quick) => (quick ? 18 : 120),
   async run(ctx): Promise<ScenarioResult> {
     const installs = detectPeers();
     const present = (['pdns', 'gdnsd'] as const).filter((p) => installs[p].bin !== null);
     for (const p of ['pdns', 'gdnsd'] as const) if (installs[p].bin === null) ctx.log(`${p}: absent (${installs[p].missing})`);
     if (present.length === 0) return absentResult(installs);
 
-    const satMs = ctx.quick ? 1000 : 4000;
-    const rateMs = ctx.quick ? 1000 : 4000;
+    const satMs = ctx.quick ? 500 : 4000;
+    const rateMs = ctx.quick ? 500 : 4000;
     const rounds = ctx.quick ? 1 : 2;
-    const warmMs = ctx.quick ? 300 : 1000;
+    const warmMs = ctx.quick ? 150 : 1000;
     const dropDeadlineMs = ctx.quick ? 12_000 : 20_000;
     const dropTrials = ctx.quick ? 1 : 2;
-    const allDownWaitMs = 7000;
+    // gdnsd marks a target down after 2 failed checks 2 s apart: 4 s at worst, plus margin.
+    const allDownWaitMs = ctx.quick ? 5000 : 7000;
 
     const dir = mkdtempSync(path.join(tmpdir(), 'urnd-dns-peers-'));
     const queryFile = path.join(dir, 'queries.txt');

@@ -45,10 +45,10 @@ function massPlan() {
 export const massFailureScenario: Scenario = {
   name: 'mass-failure',
   description: 'resolver thread at a fixed rate while 50% then 100% of targets fail at once, then recover',
-  estimateSeconds: (quick) => (quick ? 7 : 35),
+  estimateSeconds: (quick) => (quick ? 5 : 35),
   async run(ctx): Promise<ScenarioResult> {
     const rounds = ctx.quick ? 1 : 4;
-    const phaseMs = ctx.quick ? 1200 : 2000;
+    const phaseMs = ctx.quick ? 600 : 2000;
     const ratePerSec = ctx.quick ? 100_000 : 200_000;
     const plan = massPlan();
     const table = StatusTable.create(plan.cell.capacity);

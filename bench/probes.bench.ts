@@ -54,16 +54,16 @@ function specs(n: number, intervalMs: number, timeoutMs: number, prefix: string,
   }));
 }
 
-async function runPhase(n: number, intervalMs: number, target: Phase['target'], ports: { ok: number; hang: number }, intervals: number): Promise<Phase> {
+async function runPhase(n: number, intervalMs: number, target: Phase['target'], ports: { ok: number; hang: number }, intervals: number, leadMs: number): Promise<Phase> {
   const timeoutMs = Math.round(intervalMs / 2);
   const checks = target === 'answering' ? specs(n, intervalMs, timeoutMs, '127.0.3', ports.ok) : specs(n, intervalMs, timeoutMs, '127.0.4', ports.hang);
   const obs = ObservationTable.create(CAPACITY, 1);
   const pool = new CheckerPool(obs, { workers: 2, log: () => {} });
-  // The schedule starts 1 s from now, so thread start-up and module loading
-  // are not counted as lateness; CPU and probes are counted over whole
-  // intervals after the first one.
-  pool.start(checks, scheduleClock() + 1000);
-  await new Promise((r) => setTimeout(r, 1000 + intervalMs));
+  // The schedule starts `leadMs` from now, so thread start-up and module
+  // loading are not counted as lateness; CPU and probes are counted over
+  // whole intervals after the first one.
+  pool.start(checks, scheduleClock() + leadMs);
+  await new Promise((r) => setTimeout(r, leadMs + intervalMs));
   const cpu0 = process.cpuUsage();
   const s0 = pool.stats();
   const t0 = performance.now();
@@ -106,13 +106,15 @@ async function startTargets(): Promise<{ child: ChildProcess; ports: { ok: numbe
 export const probesScenario: Scenario = {
   name: 'probes',
   description: 'checker workers: probe start lateness, answering vs timing-out targets; CPU per probe; largest N per interval',
-  estimateSeconds: (quick) => (quick ? 14 : 150),
+  estimateSeconds: (quick) => (quick ? 5 : 150),
   async run(ctx): Promise<ScenarioResult> {
     const { child, ports } = await startTargets();
     try {
-      const intervalMs = ctx.quick ? 1000 : 2000;
-      const n = ctx.quick ? 500 : 2000;
-      const intervals = ctx.quick ? 2 : 5;
+      const intervalMs = ctx.quick ? 500 : 2000;
+      const n = ctx.quick ? 250 : 2000;
+      const intervals = ctx.quick ? 1 : 5;
+      // Long enough for the pool's threads to start and load the probe modules.
+      const leadMs = ctx.quick ? 500 : 1000;
       // Answering and timing-out phases alternate, and each kind's rounds are
       // merged into one histogram: a noisy neighbour then hits both alike.
       const rounds = ctx.quick ? 1 : 3;
@@ -120,17 +122,17 @@ export const probesScenario: Scenario = {
       const timingOut: Phase[] = [];
       for (let round = 0; round < rounds; round++) {
         ctx.log(`round ${round + 1}/${rounds}: ${n} checks / ${intervalMs} ms against answering targets, then against targets that never answer`);
-        answering.push(await runPhase(n, intervalMs, 'answering', ports, intervals));
-        timingOut.push(await runPhase(n, intervalMs, 'timing out', ports, intervals));
+        answering.push(await runPhase(n, intervalMs, 'answering', ports, intervals, leadMs));
+        timingOut.push(await runPhase(n, intervalMs, 'timing out', ports, intervals, leadMs));
       }
       const healthy = mergePhases(answering);
       const down = mergePhases(timingOut);
 
       const ramp: Phase[] = [];
-      const sizes = ctx.quick ? [1000] : [2000, 4000, 8000, 16000];
+      const sizes = ctx.quick ? [500] : [2000, 4000, 8000, 16000];
       for (const size of sizes) {
         ctx.log(`capacity ramp: ${size} checks / ${intervalMs} ms, all timing out`);
-        const p = await runPhase(size, intervalMs, 'timing out', ports, ctx.quick ? 2 : 3);
+        const p = await runPhase(size, intervalMs, 'timing out', ports, ctx.quick ? 1 : 3, leadMs);
         ramp.push(p);
         if (p.latenessMs.p99 >= intervalMs / 10) break;
       }
@@ -167,7 +169,7 @@ export const probesScenario: Scenario = {
       const markdown = [
         '### Checker workers: probe start lateness and cost',
         '',
-        `2 checker threads; every check has a fixed phase; timeout = interval / 2. Targets run in a separate process (${HOSTS} loopback hosts that answer HTTP 200, ${HOSTS} that accept and never answer). Lateness = actual probe start − scheduled time. CPU is this process's user + system time (main thread and checker threads) per probe started, over whole intervals after the first. The schedule starts 1 s after the pool, so thread start-up is not lateness. Histograms: \`probes-lateness-*.hgrm\`.`,
+        `2 checker threads; every check has a fixed phase; timeout = interval / 2. Targets run in a separate process (${HOSTS} loopback hosts that answer HTTP 200, ${HOSTS} that accept and never answer). Lateness = actual probe start − scheduled time. CPU is this process's user + system time (main thread and checker threads) per probe started, over whole intervals after the first. The schedule starts ${leadMs / 1000} s after the pool, so thread start-up is not lateness. Histograms: \`probes-lateness-*.hgrm\`.`,
         '',
         markdownTable(['checks', 'interval ms', 'targets', 'probes', 'probes/s', 'lateness p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'CPU µs/probe'], rows),
         '',

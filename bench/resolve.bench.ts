@@ -32,12 +32,12 @@ interface Row {
 export const resolveScenario: Scenario = {
   name: 'resolve',
   description: 'resolver core: resolves/s per policy at 0/50/100% unhealthy, and bytes allocated per call',
-  estimateSeconds: (quick) => (quick ? 8 : 45),
+  estimateSeconds: (quick) => (quick ? 4 : 45),
   async run(ctx): Promise<ScenarioResult> {
     // Many short rounds, each running every task once: drift on a shared
     // machine then hits every health state alike, and the median round's
     // figure is robust to a noisy neighbour.
-    const rounds = ctx.quick ? 2 : 15;
+    const rounds = ctx.quick ? 1 : 15;
     const time = ctx.quick ? 40 : 120;
     let sink = 0;
     const perTask = new Map<string, { p50: number[]; p99: number[]; rme: number[]; samples: number }>();
@@ -57,7 +57,11 @@ export const resolveScenario: Scenario = {
     }
     for (let round = 0; round < rounds; round++) {
       if (round % 5 === 0) ctx.log(`round ${round + 1}/${rounds}`);
-      const bench = new Bench({ time, warmupTime: round === 0 ? 300 : 20, warmupIterations: 64 });
+      // tinybench runs at least `iterations` samples (and warm-up iterations)
+      // however long they take: 64 batches are ~100 ms per task here, which
+      // the quick suite cannot afford for 12 tasks.
+      const minSamples = ctx.quick ? 16 : 64;
+      const bench = new Bench({ time, iterations: minSamples, warmupTime: round === 0 ? (ctx.quick ? 80 : 300) : 20, warmupIterations: minSamples });
       for (const [key, fn] of cells) bench.add(key, fn);
       await bench.run();
       for (const task of bench.tasks) {
@@ -133,6 +137,11 @@ function round3(x: number): number {
 
 function measureAllocationInChild(calls: number): { rows: AllocationRow[]; control: AllocationRow } {
   const script = fileURLToPath(new URL('./resolve-alloc.js', import.meta.url));
-  const stdout = execFileSync(process.execPath, ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256', script, String(calls)], { encoding: 'utf8', timeout: 120_000 });
+  // New space must hold what the calls could allocate at up to ~250 bytes
+  // each, so no scavenge runs inside a window; no larger, because the kernel
+  // zeroes every page of it (seconds of system time at 256 MiB).
+  const semiMiB = Math.max(16, Math.ceil((calls * 256) / 2 ** 20));
+  const semi = [`--min-semi-space-size=${semiMiB}`, `--max-semi-space-size=${semiMiB}`];
+  const stdout = execFileSync(process.execPath, ['--expose-gc', ...semi, script, String(calls)], { encoding: 'utf8', timeout: 120_000 });
   return JSON.parse(stdout) as { rows: AllocationRow[]; control: AllocationRow };
 }
