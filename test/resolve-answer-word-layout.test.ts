@@ -16,21 +16,21 @@ import { Policy } from '../src/config/plan.js';
 describe('hot-path copies of the layouts', () => {
   it('selectors use plan.ts answer-word layout', () => {
     for (const m of [weighted, multivalue, failover]) {
-      expect(m.SLOT_MASK).toBe(ANSWER_SLOT_MASK);
-      expect(m.MASK_SHIFT).toBe(ANSWER_MASK_SHIFT);
+      expect(m.LAYOUT_COPIES.SLOT_MASK).toBe(ANSWER_SLOT_MASK);
+      expect(m.LAYOUT_COPIES.MASK_SHIFT).toBe(ANSWER_MASK_SHIFT);
     }
-    expect(weighted.WEIGHT_SHIFT).toBe(ANSWER_WEIGHT_SHIFT);
-    expect(multivalue.MAX_RETURNED).toBe(MULTIVALUE_MAX_RETURNED);
+    expect(weighted.LAYOUT_COPIES.WEIGHT_SHIFT).toBe(ANSWER_WEIGHT_SHIFT);
+    expect(multivalue.LAYOUT_COPIES.MAX_RETURNED).toBe(MULTIVALUE_MAX_RETURNED);
   });
 
   it('the resolver switch uses plan.ts policy values', () => {
-    expect([resolver.POLICY_WEIGHTED, resolver.POLICY_FAILOVER, resolver.POLICY_MULTIVALUE]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE]);
+    expect([resolver.POLICY_COPIES.POLICY_WEIGHTED, resolver.POLICY_COPIES.POLICY_FAILOVER, resolver.POLICY_COPIES.POLICY_MULTIVALUE]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE]);
   });
 
   it('the aggregator uses layout.ts observation-word fields', () => {
-    expect(aggregator.OBS_RESULT_MASK).toBe(RESULT_MASK);
-    expect(aggregator.OBS_RUN_SHIFT).toBe(RUN_SHIFT);
-    expect(aggregator.OBS_RUN_MASK).toBe(RUN_MASK);
+    expect(aggregator.OBS_COPIES.OBS_RESULT_MASK).toBe(RESULT_MASK);
+    expect(aggregator.OBS_COPIES.OBS_RUN_SHIFT).toBe(RUN_SHIFT);
+    expect(aggregator.OBS_COPIES.OBS_RUN_MASK).toBe(RUN_MASK);
   });
 
   it('an answer word holds every slot of the largest cell, a 3-bit mask and an 8-bit weight', () => {

@@ -4,13 +4,15 @@ import { RUN_MAX, Status } from '../table/layout.js';
 import type { ObservationTable } from '../table/observation-table.js';
 import type { StatusTable } from '../table/status-table.js';
 
-// Local copies of layout.ts's observation-word fields: V8 reloads an imported
-// binding, with its TDZ check, at every use in the per-slot loop, while a
-// module-local const is folded into the code.
-// test/resolve-answer-word-layout.test.ts pins the copies to layout.ts.
-export const OBS_RESULT_MASK = 0b11;
-export const OBS_RUN_SHIFT = 2;
-export const OBS_RUN_MASK = 0b1111;
+// Local copies of layout.ts's observation-word fields, not exported: V8
+// reloads an imported or exported binding (a module cell), with its TDZ
+// check, at every use in the per-slot loop, while a module-local const is
+// folded into the code. test/resolve-answer-word-layout.test.ts pins the
+// copies to layout.ts through `OBS_COPIES`.
+const OBS_RESULT_MASK = 0b11;
+const OBS_RUN_SHIFT = 2;
+const OBS_RUN_MASK = 0b1111;
+export const OBS_COPIES = { OBS_RESULT_MASK, OBS_RUN_SHIFT, OBS_RUN_MASK } as const;
 
 /**
  * What the aggregator reads of a plan. A compiled `Plan` is one; benchmarks

@@ -226,6 +226,13 @@ export interface Plan {
   readonly setZone: Uint16Array;
   /** Index of the set in the document's `records` list (for messages). */
   readonly setSource: Uint32Array;
+  /** Sum of the set's answer weights (derived, not encoded): health never changes it. */
+  readonly setWeightSum: Uint32Array;
+  /**
+   * Bit k set when the set's answer k has weight 0, for sets of up to 32
+   * answers; 0 for larger sets (derived, not encoded). See `packSetWeights`.
+   */
+  readonly setZeroWeights: Int32Array;
 
   // ── answers, indexed 0..answerCount-1 ──────────────────────────────────
   readonly answerCount: number;
@@ -274,6 +281,30 @@ export interface Plan {
 export const ANSWER_SLOT_MASK = 0xfffff;
 export const ANSWER_MASK_SHIFT = 20;
 export const ANSWER_WEIGHT_SHIFT = 23;
+
+/**
+ * Per set, what weighted selection needs that health never changes: the sum
+ * of its weights and a bit mask of its zero-weight answers (sets of up to 32
+ * answers), so a query computes neither.
+ */
+export function packSetWeights(setFirst: Uint32Array, setLength: Uint8Array, weight: Uint8Array): { setWeightSum: Uint32Array; setZeroWeights: Int32Array } {
+  const setWeightSum = new Uint32Array(setFirst.length);
+  const setZeroWeights = new Int32Array(setFirst.length);
+  for (let s = 0; s < setFirst.length; s++) {
+    const first = setFirst[s] as number;
+    const n = setLength[s] as number;
+    let sum = 0;
+    let zeros = 0;
+    for (let k = 0; k < n; k++) {
+      const w = weight[first + k] as number;
+      sum += w;
+      if (w === 0 && n <= 32) zeros |= 1 << k;
+    }
+    setWeightSum[s] = sum;
+    setZeroWeights[s] = zeros;
+  }
+  return { setWeightSum, setZeroWeights };
+}
 
 /** Packs each answer's slot, health mask and weight into one word. */
 export function packAnswerWords(slot: Uint32Array, mask: Uint8Array, weight: Uint8Array): Int32Array {

@@ -1,12 +1,14 @@
 import type { Plan } from '../config/plan.js';
 import type { RandomState } from './random.js';
 
-// Local copies of plan.ts's answer-word layout (ANSWER_*): V8 reloads an
-// imported binding, with its TDZ check, at every use — ~20 ns a query here —
-// while a module-local const is folded into the code.
-// test/resolve-answer-word-layout.test.ts pins the copies to plan.ts.
-export const SLOT_MASK = 0xfffff;
-export const MASK_SHIFT = 20;
+// Local copies of plan.ts's answer-word layout (ANSWER_*), not exported:
+// V8 reloads an imported or exported binding (a module cell), with its TDZ
+// check, at every use, while a module-local const is folded into the code.
+// `LAYOUT_COPIES` hands them to test/resolve-answer-word-layout.test.ts,
+// which pins them to plan.ts.
+const SLOT_MASK = 0xfffff;
+const MASK_SHIFT = 20;
+export const LAYOUT_COPIES = { SLOT_MASK, MASK_SHIFT } as const;
 
 /**
  * failover: the primary if healthy, else the secondary if healthy (an answer

@@ -31,12 +31,13 @@ export type ResolveCode = (typeof ResolveCode)[keyof typeof ResolveCode];
 /** How big the `out` buffer of `resolveInto` must be. */
 export const RESOLVE_BUFFER_LENGTH = MAX_ANSWERS_PER_SET;
 
-// Local copies of Policy's values for the per-query switch: V8 reloads an
-// imported binding with a TDZ check at every use. Pinned to plan.ts by
-// test/resolve-answer-word-layout.test.ts.
-export const POLICY_WEIGHTED = 1;
-export const POLICY_FAILOVER = 2;
-export const POLICY_MULTIVALUE = 3;
+// Local copies of Policy's values for the per-query switch, not exported: V8
+// reloads an imported or exported binding with a TDZ check at every use.
+// Pinned to plan.ts by test/resolve-answer-word-layout.test.ts.
+const POLICY_WEIGHTED = 1;
+const POLICY_FAILOVER = 2;
+const POLICY_MULTIVALUE = 3;
+export const POLICY_COPIES = { POLICY_WEIGHTED, POLICY_FAILOVER, POLICY_MULTIVALUE } as const;
 
 /** Options of a Resolver. */
 export interface ResolverOptions {
@@ -119,7 +120,7 @@ export class Resolver {
     // inlined; the selectors themselves never branch on health.
     switch (plan.setPolicy[set]) {
       case POLICY_WEIGHTED:
-        return selectWeighted(plan, statuses, first, n, failMode, this.rng, out);
+        return selectWeighted(plan, statuses, first, n, failMode, this.rng, out, set);
       case POLICY_FAILOVER:
         return selectFailover(plan, statuses, first, n, failMode, this.rng, out);
       case POLICY_MULTIVALUE:

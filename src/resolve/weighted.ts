@@ -1,13 +1,15 @@
 import type { Plan } from '../config/plan.js';
 import { pickIndex, type RandomState } from './random.js';
 
-// Local copies of plan.ts's answer-word layout (ANSWER_*): V8 reloads an
-// imported binding, with its TDZ check, at every use — ~20 ns a query here —
-// while a module-local const is folded into the code.
-// test/resolve-answer-word-layout.test.ts pins the copies to plan.ts.
-export const SLOT_MASK = 0xfffff;
-export const MASK_SHIFT = 20;
-export const WEIGHT_SHIFT = 23;
+// Local copies of plan.ts's answer-word layout (ANSWER_*), not exported:
+// V8 reloads an imported or exported binding (a module cell), with its TDZ
+// check, at every use, while a module-local const is folded into the code.
+// `LAYOUT_COPIES` hands them to test/resolve-answer-word-layout.test.ts,
+// which pins them to plan.ts.
+const SLOT_MASK = 0xfffff;
+const MASK_SHIFT = 20;
+const WEIGHT_SHIFT = 23;
+export const LAYOUT_COPIES = { SLOT_MASK, MASK_SHIFT, WEIGHT_SHIFT } as const;
 
 /**
  * weighted: one answer, chosen with probability weight / sum of weights among
@@ -38,8 +40,9 @@ export function selectWeighted(
   failMode: number,
   rng: RandomState,
   out: Int32Array,
+  set: number,
 ): number {
-  return n <= 32 ? weightedSmall(plan, statuses, first, n, failMode, rng, out) : weightedLarge(plan, statuses, first, n, failMode, rng, out);
+  return n <= 32 ? weightedSmall(plan, statuses, first, n, failMode, rng, out, set) : weightedLarge(plan, statuses, first, n, failMode, rng, out);
 }
 
 function weightedSmall(
@@ -50,41 +53,53 @@ function weightedSmall(
   failMode: number,
   rng: RandomState,
   out: Int32Array,
+  set: number,
 ): number {
   const word = plan.answerWord;
+  // Pass 1 reads health into a bit mask and sums the healthy weights; the
+  // rest of what the tiers need (the sum of all weights, which answers weigh
+  // 0) doesn't depend on health and comes precomputed with the plan.
   let sumHW = 0;
-  let cntHZ = 0;
-  let sumW = 0;
-  let cntH = 0;
   let bits = 0;
   for (let k = 0; k < n; k++) {
     const p = word[first + k] as number;
     const h = ((p >>> MASK_SHIFT) >>> (statuses[p & SLOT_MASK] as number)) & 1;
-    const w = p >>> WEIGHT_SHIFT;
-    const z = (w - 1) >>> 31;
     bits |= h << k;
-    sumHW += h * w;
-    cntHZ += h * z;
-    sumW += w;
-    cntH += h;
+    sumHW += h * (p >>> WEIGHT_SHIFT);
   }
+  const sumW = plan.setWeightSum[set] as number;
+  const healthyZero = bits & (plan.setZeroWeights[set] as number);
+  // Exactly one of a, b, c, d is 1 (x ≠ 0 as 0/1: the sign bit of x | -x).
   const a = (0 - sumHW) >>> 31;
-  const b = (1 - a) * ((0 - cntHZ) >>> 31);
-  const none = 1 - ((0 - cntH) >>> 31);
+  const b = (1 - a) * ((healthyZero | (0 - healthyZero)) >>> 31);
+  const none = 1 - ((bits | (0 - bits)) >>> 31);
   const anyW = (0 - sumW) >>> 31;
   const c = none * anyW;
   const d = none * (1 - anyW);
-  const r = pickIndex(rng, a * sumHW + b * cntHZ + c * sumW + d * n);
+  // The eligible answers as one mask, and whether shares follow weights
+  // (tiers a, c) or are equal (b, d).
+  const all = (-1 >>> (32 - n)) | 0;
+  const eligible = (bits & (0 - a)) | (healthyZero & (0 - b)) | (all & (0 - none));
+  const byWeight = a | c;
+  const equal = 1 - byWeight;
+  const r = pickIndex(rng, a * sumHW + b * bitCount(healthyZero) + c * sumW + d * n);
+  // Pass 2: the chosen answer is the first whose running share exceeds r.
   let cum = 0;
   let idx = 0;
   for (let k = 0; k < n; k++) {
-    const h = (bits >>> k) & 1;
-    const w = (word[first + k] as number) >>> WEIGHT_SHIFT;
-    cum += h * (a * w + b * ((w - 1) >>> 31)) + c * w + d;
+    cum += ((eligible >>> k) & 1) * (((word[first + k] as number) >>> WEIGHT_SHIFT) * byWeight + equal);
     idx += (cum - r - 1) >>> 31;
   }
   out[0] = first + idx;
   return 1 - failMode * none;
+}
+
+/** Set bits in a 32-bit word, without a loop or a branch. */
+function bitCount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  v = (v + (v >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(v, 0x01010101) >>> 24;
 }
 
 function weightedLarge(
