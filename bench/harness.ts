@@ -107,3 +107,19 @@ export function fmt(value: number, digits = 3): string {
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
   return value.toFixed(digits);
 }
+
+/**
+ * CPU time the hypervisor gave to other guests ("steal", all CPUs, ms) since
+ * boot, from /proc/stat; null where there is none. The difference over a
+ * run says how much of it the machine itself lost: on this VM it comes in
+ * stalls of milliseconds, which a latency tail cannot tell from our own.
+ */
+export function stealMs(): number | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]?.trim().split(/\s+/) ?? [];
+    const ticks = Number(fields[8]);
+    return Number.isFinite(ticks) ? ticks * 10 : null; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
