@@ -22,6 +22,7 @@ import {
   type ProbeCheckSpec,
   type ZoneSpec,
   packAnswerWords,
+  packSetQuery,
   packSetWeights,
 } from './plan.js';
 import { findZone, formatIPv4, formatIPv6, normalizeName, parseIPv4, parseIPv6 } from './names.js';
@@ -274,7 +275,7 @@ function endpoint(text: string): Endpoint {
 }
 
 /** The fields `encodePlan` writes: a Plan less its version and what is derived from the rest. */
-type EncodedPlan = Omit<Plan, 'version' | 'answerWord' | 'setWeightSum' | 'setZeroWeights' | 'setByType' | 'names' | 'checkSlot'>;
+type EncodedPlan = Omit<Plan, 'version' | 'answerWord' | 'setQuery' | 'setWeightSum' | 'setZeroWeights' | 'setByType' | 'names' | 'checkSlot'>;
 
 /**
  * A Plan from its encoded fields: the derived ones (answer words, lookup
@@ -289,6 +290,7 @@ function completePlan(stored: EncodedPlan, bytes: Uint8Array): Plan {
     version,
     ...rest,
     answerWord: packAnswerWords(stored.answerSlot, stored.answerMask, stored.answerWeight),
+    setQuery: packSetQuery(stored.setFirst, stored.setLength, stored.setFailMode, stored.setPolicy),
     ...packSetWeights(stored.setFirst, stored.setLength, stored.answerWeight),
     ...deriveLookups(stored.setName, stored.setType, stored.setZone, stored.zones, stored.checks),
   };

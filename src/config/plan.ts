@@ -226,6 +226,12 @@ export interface Plan {
   readonly setZone: Uint16Array;
   /** Index of the set in the document's `records` list (for messages). */
   readonly setSource: Uint32Array;
+  /**
+   * What a query reads of a set, two words a set (derived, not encoded): its
+   * first answer, then its length | fail mode << 8 | policy << 16. One array
+   * instead of four is one map and bounds check instead of four.
+   */
+  readonly setQuery: Int32Array;
   /** Sum of the set's answer weights (derived, not encoded): health never changes it. */
   readonly setWeightSum: Uint32Array;
   /**
@@ -287,6 +293,15 @@ export const ANSWER_WEIGHT_SHIFT = 23;
  * of its weights and a bit mask of its zero-weight answers (sets of up to 32
  * answers), so a query computes neither.
  */
+export function packSetQuery(setFirst: Uint32Array, setLength: Uint8Array, setFailMode: Uint8Array, setPolicy: Uint8Array): Int32Array {
+  const words = new Int32Array(setFirst.length * 2);
+  for (let s = 0; s < setFirst.length; s++) {
+    words[2 * s] = setFirst[s] as number;
+    words[2 * s + 1] = (setLength[s] as number) | ((setFailMode[s] as number) << 8) | ((setPolicy[s] as number) << 16);
+  }
+  return words;
+}
+
 export function packSetWeights(setFirst: Uint32Array, setLength: Uint8Array, weight: Uint8Array): { setWeightSum: Uint32Array; setZeroWeights: Int32Array } {
   const setWeightSum = new Uint32Array(setFirst.length);
   const setZeroWeights = new Int32Array(setFirst.length);

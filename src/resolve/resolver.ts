@@ -113,12 +113,14 @@ export class Resolver {
     const set = (plan.setByType[type] as ReadonlyMap<string, number>).get(name);
     if (set === undefined) return missCode(plan, name);
     const statuses = this.statuses;
-    const first = plan.setFirst[set] as number;
-    const n = plan.setLength[set] as number;
-    const failMode = plan.setFailMode[set] as number;
+    const q = plan.setQuery;
+    const first = q[2 * set] as number;
+    const info = q[2 * set + 1] as number;
+    const n = info & 0xff;
+    const failMode = (info >>> 8) & 0xff;
     // A switch on the policy (fixed per name), so each selector can be
     // inlined; the selectors themselves never branch on health.
-    switch (plan.setPolicy[set]) {
+    switch (info >>> 16) {
       case POLICY_WEIGHTED:
         return selectWeighted(plan, statuses, first, n, failMode, this.rng, out, set);
       case POLICY_FAILOVER:
