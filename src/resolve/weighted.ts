@@ -23,14 +23,13 @@ export const LAYOUT_COPIES = { SLOT_MASK, MASK_SHIFT, WEIGHT_SHIFT } as const;
  * Constant work: the tier is picked by arithmetic on sums from the first pass
  * (exactly one of the selectors a, b, c, d is 1), and the second pass walks
  * every answer with no early exit, so the instructions run are the same
- * whichever answers are healthy. The second pass reuses the health bits of
+ * whichever answers are healthy. The second pass reuses the health read by
  * the first (a status that changes mid-query cannot make the passes
- * disagree): in a local bit mask for sets of up to 32 answers, else in
- * `out`. The mask path measured 99 ns against 111 ns (best 10k-resolve batch,
- * 8 answers, alternating builds) for the scratch-array path alone, which is
- * why the two near-copies below exist. The set size, not health, picks
- * between them; test/resolve-constant-work.test.ts drives both (up to 40
- * answers).
+ * disagree): as a local bit mask for sets of up to 32 answers, which also
+ * take the sum of all weights and the zero-weight mask precomputed with the
+ * plan; larger sets keep it in `out` and sum as they go. The set size, not
+ * health, picks the path; test/resolve-constant-work.test.ts drives both (up
+ * to 40 answers).
  */
 export function selectWeighted(
   plan: Plan,
