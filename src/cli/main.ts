@@ -47,7 +47,7 @@ and stops cleanly on SIGINT/SIGTERM. Every config interval it fetches the
 whole document again and applies it, changed or not; a document that cannot
 be read or is invalid is rejected whole ("config rejected, keeping …") and
 the last good one stays. With dns.workers: N it answers DNS from N processes
-on consecutive ports, fed the cell's status frames.
+sharing dns.listen (UDP and TCP), fed the cell's status frames.
 
 options:
   -c, --config FILE      config document (YAML or JSON); default: the
@@ -129,10 +129,10 @@ options:
                          (port 0: the OS picks, and the start line says which)
       --dns-listen HOST:PORT
                          answer DNS here instead of dns.listen
-      --workers N        N DNS processes on ports PORT … PORT+N-1 of the DNS
-                         address, each fed every frame by this process
-                         (default: the config's dns.workers, 1); Node 20
-                         cannot share one port between processes
+      --workers N        N DNS processes sharing the DNS address (UDP and
+                         TCP; the kernel spreads queries and connections
+                         over them), each fed every frame by this process
+                         (default: the config's dns.workers, 1)
       --config-interval SEC
                          fetch and apply the whole document this often
                          (default: the config's configInterval, 5 s)

@@ -38,7 +38,7 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
   const demo = opts.demo ? new DemoTargets(demoEndpoints(plan)) : null;
   if (demo !== null) await demo.start(opts.demoPeriodSec * 1000, write);
 
-  // dns.workers > 1: DNS processes on consecutive ports, fed this cell's status frames (roles/dns-processes.ts).
+  // dns.workers > 1: DNS processes sharing dns.listen, fed this cell's status frames (roles/dns-processes.ts).
   const dnsProcesses = opts.dns && plan.dns.workers > 1 ? plan.dns.workers : 0;
   const tickMs = opts.tickMs ?? plan.aggregator.tickMs;
   const cell = Cell.start(plan, {
@@ -125,10 +125,10 @@ function statusLine(cell: Cell, started: number, config: RoleConfig, set: DnsPro
   return `[${up}s] healthy ${s.healthy}  unhealthy ${s.unhealthy}  unknown ${s.unknown} | tick ${s.tickMs.toFixed(2)} ms | ${s.probesPerSec.toFixed(1)} probes/s | ${change}${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''}${configPart}${set === null ? dnsPart(cell, s.dns) : processesPart(set)}`;
 }
 
-/** ` | dns 1234 q/s (2/2 processes up)` for DNS processes. */
+/** ` | dns 1234 q/s (2/2 processes up, answered 600+634)` for DNS processes. */
 function processesPart(set: DnsProcessSet): string {
   const p = set.sample();
-  return ` | dns ${p.queriesPerSec.toFixed(0)} q/s (${p.up}/${p.count} processes up${p.restarts > 0 ? `, restarts ${p.restarts}` : ''})`;
+  return ` | dns ${p.queriesPerSec.toFixed(0)} q/s (${p.up}/${p.count} processes up${p.restarts > 0 ? `, restarts ${p.restarts}` : ''}, answered ${p.answered.join('+')})`;
 }
 
 /** ` | dns 1234 q/s`, with what was shed or dropped in the last second when any was. */

@@ -342,7 +342,7 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
     const given = (['key', 'keyFile', 'keyEnv'] as const).filter((k) => frames[k] !== undefined);
     if (given.length > 1) add(['frames'], `give one of key, keyFile or keyEnv, not ${given.join(' and ')}`);
   }
-  // Addresses listed once; DNS worker processes on consecutive ports that exist.
+  // Addresses listed once.
   for (const [section, field] of [['aggregator', 'subscribers'], ['checker', 'aggregators']] as const) {
     const seen = new Map<string, number>();
     asList(asObject(doc[section])?.[field]).forEach((v, i) => {
@@ -351,12 +351,6 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
       if (prev !== undefined) add([section, field, i], `${show(v)} is already listed at ${field}[${prev}]`);
       else seen.set(v, i);
     });
-  }
-  const dnsObj = asObject(doc['dns']);
-  const dnsListen = typeof dnsObj?.['listen'] === 'string' ? parseListen(dnsObj['listen']) : null;
-  const dnsWorkers = dnsObj?.['workers'];
-  if (dnsListen !== null && isWhole(dnsWorkers) && dnsListen.port + dnsWorkers - 1 > 65_535) {
-    add(['dns', 'workers'], `${dnsWorkers} DNS processes on consecutive ports from ${dnsListen.port} pass port 65535`);
   }
 
   // Checks: ids and slots unique, slots below the capacity, timeout below the interval.

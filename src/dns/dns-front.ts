@@ -5,20 +5,18 @@
  * it (same address, fixed delay, no backoff) if the thread dies. The main
  * thread never touches a query.
  *
- * One resolver thread per process. Several threads can share a port only
- * with SO_REUSEPORT, and node:dgram / node:net have no `reusePort` before
- * Node 22.12 (on Node 20 a second bind fails with EADDRINUSE; checked when
- * this was written). So `dns.workers` > 1 is rejected with
- * URND_ERR_DNS_WORKERS: more cores are used by more DNS processes fed by
- * snapshots (DESIGN.md, "Threads inside one process"; `urnd dns --workers N`
- * runs N processes on consecutive ports, see src/roles).
+ * One resolver thread per DnsFront, so `dns.workers` > 1 is rejected here
+ * with URND_ERR_DNS_WORKERS: more cores are used by more DNS processes fed
+ * by snapshots (DESIGN.md, "Threads inside one process"), which
+ * `urnd dns --workers N` and `urnd serve` with `dns.workers: N` run on one
+ * shared address (src/roles/dns-processes.ts, shared-sockets.ts).
  */
 import { Worker } from 'node:worker_threads';
 import type { Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import type { StatusTable } from '../table/status-table.js';
 import { compiledWorker } from '../worker-path.js';
-import type { DnsServerStats, DnsServerTuning, FromResolverWorker, ResolverReadyMessage, ToResolverWorker } from './messages.js';
+import type { DnsServerStats, DnsServerTuning, FromResolverWorker, InheritedSockets, ResolverReadyMessage, ToResolverWorker } from './messages.js';
 import { formatAddress, type DnsAddress } from './server.js';
 
 /** Options of a DnsFront. */
@@ -36,6 +34,15 @@ export interface DnsFrontOptions {
   /** How long a worker may take to start or to answer a stats request, ms. Default 10,000 / 2,000. */
   startTimeoutMs?: number;
   statsTimeoutMs?: number;
+  /**
+   * Serve on sockets this process inherited, already bound by its supervisor
+   * (`urnd dns --workers N`; see shared-sockets.ts), instead of binding
+   * `listen`. Closing them is final (a thread that exits takes them along),
+   * so a lost resolver thread is not restarted here: `onThreadLost` is
+   * called, and the process is expected to exit and be started again.
+   */
+  inherited?: InheritedSockets;
+  onThreadLost?: (code: number) => void;
   /** Where worker crashes and rejected plans are reported; default stderr. */
   log?: (message: string) => void;
 }
@@ -99,9 +106,8 @@ export class DnsFront {
     if (plan.dns.workers > 1) {
       throw new UrndError(
         'URND_ERR_DNS_WORKERS',
-        `dns.workers: ${plan.dns.workers} resolver threads cannot share ${formatAddress(listen.host, listen.port)} on Node ${process.versions.node}: ` +
-          'node:dgram and node:net have no reusePort before Node 22.12. Set dns.workers: 1 and run more DNS processes for more cores ' +
-          '(`urnd dns --workers N` runs N DNS processes on consecutive ports).',
+        `dns.workers: ${plan.dns.workers}: one DnsFront runs one resolver thread on ${formatAddress(listen.host, listen.port)}. ` +
+          'For more cores run DNS processes: `urnd serve` and `urnd dns --workers N` start dns.workers of them sharing the address.',
       );
     }
     checkCapacity(plan, statusTable);
@@ -226,6 +232,11 @@ export class DnsFront {
     if (this.stopping) return;
     this.crashCount += 1;
     this.rejectPending('the resolver thread exited');
+    if (this.options.inherited !== undefined) {
+      this.log(`urnd: resolver thread on ${this.address} exited (code ${code}); its inherited sockets went with it`);
+      this.options.onThreadLost?.(code);
+      return;
+    }
     const delay = this.options.restartDelayMs ?? 1000;
     this.log(`urnd: resolver thread on ${this.address} exited (code ${code}); restarting in ${delay} ms`);
     this.scheduleRestart(delay);
@@ -329,6 +340,7 @@ function spawn(
     listen,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.tuning === undefined ? {} : { tuning: options.tuning }),
+    ...(options.inherited === undefined ? {} : { inherited: options.inherited }),
   };
   worker.postMessage(start);
   return { worker, ready, exited };

@@ -27,6 +27,12 @@ import type { ResponderCounters } from './responder.js';
 export type { ResponderCounters };
 
 /** Limits of a DnsServer that are not in the config document (the tuning knobs). */
+/** File descriptors of a bound UDP socket and a bound TCP socket, open in this process (shared-sockets.ts). */
+export interface InheritedSockets {
+  readonly udpFd: number;
+  readonly tcpFd: number;
+}
+
 export interface DnsServerTuning {
   /** SO_RCVBUF requested for the UDP socket, bytes: the kernel drops what does not fit. Default 262,144. */
   readonly recvBufferBytes: number;
@@ -106,6 +112,8 @@ export interface ResolverStartMessage {
   /** Seed of the resolver's random choices, for repeatable answers. */
   readonly seed?: number;
   readonly tuning?: Partial<DnsServerTuning>;
+  /** Serve on these inherited, already bound sockets instead of binding `listen`. */
+  readonly inherited?: InheritedSockets;
 }
 
 /** main → worker: a config reload (dns.maxUdpSize and the TCP limits included); dns.listen and dns.workers take effect at the next start. */

@@ -86,6 +86,7 @@ async function start(msg: ResolverStartMessage): Promise<DnsServer> {
     host: msg.listen.host,
     port: msg.listen.port,
     ...(msg.tuning === undefined ? {} : { tuning: msg.tuning }),
+    ...(msg.inherited === undefined ? {} : { inherited: msg.inherited }),
   });
   await server.start();
   return server;

@@ -30,7 +30,7 @@ import type { Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import type { Resolver } from '../resolve/resolver.js';
 import { LoopLag } from './loop-lag.js';
-import type { DnsServerStats, DnsServerTuning, ResponderCounters } from './messages.js';
+import type { DnsServerStats, DnsServerTuning, InheritedSockets, ResponderCounters } from './messages.js';
 import { readUdpSocketCounters } from './proc-net-udp.js';
 
 /** What the server needs of a Responder (src/dns/responder.ts has this shape). */
@@ -59,7 +59,13 @@ export interface DnsServerOptions {
   /** 0: the OS picks a port free for both UDP and TCP (see `start`). */
   readonly port?: number;
   readonly tuning?: Partial<DnsServerTuning>;
+  /**
+   * Serve on sockets this process inherited, already bound (shared-sockets.ts),
+   * instead of binding host:port. Closing the server closes them.
+   */
+  readonly inherited?: InheritedSockets;
 }
+
 
 /** A bound server's address. */
 export interface DnsAddress {
@@ -97,6 +103,7 @@ export class DnsServer {
   private readonly tuning: DnsServerTuning;
   private readonly requestedHost: string;
   private readonly requestedPort: number;
+  private readonly inherited: InheritedSockets | null;
   private readonly lag: LoopLag;
   private udp: dgram.Socket | null = null;
   private tcp: net.Server | null = null;
@@ -135,6 +142,7 @@ export class DnsServer {
     const dns = resolver.plan.dns;
     this.requestedHost = options.host ?? dns.host;
     this.requestedPort = options.port ?? dns.port;
+    this.inherited = options.inherited ?? null;
     this.tcpIdleMs = dns.tcpIdleTimeoutMs;
     this.lag = new LoopLag(this.tuning.lagIntervalMs, this.tuning.maxLagMs);
   }
@@ -146,28 +154,19 @@ export class DnsServer {
 
   /**
    * Binds UDP, then TCP on the port UDP got. With port 0 the OS picks, and
-   * if TCP cannot have the port UDP got, another is picked. Rejects with
-   * URND_ERR_DNS_LISTEN naming the address if either cannot bind.
+   * if TCP cannot have the port UDP got, another is picked. With inherited
+   * sockets, wraps them instead. Rejects with URND_ERR_DNS_LISTEN naming the
+   * address if either cannot bind.
    */
   async start(): Promise<DnsAddress> {
     if (this.udp !== null) throw new UrndError('URND_ERR_ARGUMENT', 'DnsServer.start: already started');
-    const host = this.requestedHost;
-    for (let attempt = 1; ; attempt++) {
-      const udp = await bindUdp(host, this.requestedPort, this.tuning.recvBufferBytes);
-      const port = udp.address().port;
-      try {
-        this.tcp = await listenTcp(host, port, this.resolver.plan.dns.tcpMaxConnections);
-      } catch (err) {
-        udp.close();
-        if (this.requestedPort === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < kPortPickAttempts) continue;
-        throw listenError(host, port, 'tcp', err);
-      }
-      this.udp = udp;
-      this.bound = { host, port };
-      break;
-    }
-    this.udpRecvBufferBytes = this.udp.getRecvBufferSize();
-    this.udp.on('message', this.onDatagram);
+    const { udp, tcp } = this.inherited === null ? await this.bindFresh() : await this.openInherited(this.inherited);
+    this.udp = udp;
+    this.tcp = tcp;
+    const a = udp.address();
+    this.bound = { host: this.requestedHost, port: a.port };
+    this.udpRecvBufferBytes = udp.getRecvBufferSize();
+    udp.on('message', this.onDatagram);
     // After bind, a socket error (e.g. a failed send with no callback) must not kill the thread.
     this.udp.on('error', () => {
       this.udpSendErrors += 1;
@@ -187,6 +186,33 @@ export class DnsServer {
       this.kernelTimer.unref();
     }
     return this.bound as DnsAddress;
+  }
+
+  private async bindFresh(): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
+    const host = this.requestedHost;
+    for (let attempt = 1; ; attempt++) {
+      const udp = await bindUdp(host, this.requestedPort, this.tuning.recvBufferBytes);
+      const port = udp.address().port;
+      try {
+        return { udp, tcp: await listenTcp(host, port, this.resolver.plan.dns.tcpMaxConnections) };
+      } catch (err) {
+        udp.close();
+        if (this.requestedPort === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < kPortPickAttempts) continue;
+        throw listenError(host, port, 'tcp', err);
+      }
+    }
+  }
+
+  /** Sockets another process bound and this one inherited: no port to pick, nothing to retry. */
+  private async openInherited(fds: InheritedSockets): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
+    const host = this.requestedHost;
+    const udp = await openUdp(host, this.requestedPort, fds.udpFd, this.tuning.recvBufferBytes);
+    try {
+      return { udp, tcp: await listenTcp(host, this.requestedPort, this.resolver.plan.dns.tcpMaxConnections, fds.tcpFd) };
+    } catch (err) {
+      udp.close();
+      throw listenError(host, this.requestedPort, 'tcp', err);
+    }
   }
 
   /**
@@ -441,19 +467,38 @@ function bindUdp(host: string, port: number, recvBufferBytes: number): Promise<d
   });
 }
 
-function listenTcp(host: string, port: number, maxConnections: number): Promise<net.Server> {
+/** Wraps an inherited, already bound UDP socket (`fd`). */
+function openUdp(host: string, port: number, fd: number, recvBufferBytes: number): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: recvBufferBytes });
+    const onError = (err: Error) => reject(listenError(host, port, 'udp', err));
+    socket.once('error', onError);
+    try {
+      socket.bind({ fd }, () => {
+        socket.off('error', onError);
+        resolve(socket);
+      });
+    } catch (err) {
+      reject(listenError(host, port, 'udp', err));
+    }
+  });
+}
+
+/** Listens on host:port, or on an inherited bound TCP socket when `fd` is given. */
+function listenTcp(host: string, port: number, maxConnections: number, fd?: number): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer({ noDelay: true });
     server.maxConnections = maxConnections;
     server.once('error', reject);
-    server.listen({ port, host, exclusive: true }, () => {
+    server.listen(fd === undefined ? { port, host, exclusive: true } : { fd }, () => {
       server.off('error', reject);
       resolve(server);
     });
   });
 }
 
-function listenError(host: string, port: number, proto: 'udp' | 'tcp', err: unknown): UrndError {
+/** URND_ERR_DNS_LISTEN naming the address and what went wrong, from a bind or listen error. */
+export function listenError(host: string, port: number, proto: 'udp' | 'tcp', err: unknown): UrndError {
   const code = (err as NodeJS.ErrnoException).code;
   const what =
     code === 'EADDRINUSE'

@@ -50,6 +50,8 @@ export interface StartErrorMessage {
 export interface ProcessStatusMessage {
   readonly type: 'status';
   readonly queriesPerSec: number;
+  /** Queries answered since this process started (UDP and TCP). */
+  readonly answered: number;
   /** Frames applied to this process's table so far. */
   readonly applied: number;
   /** Seconds since this process last applied a frame; null before the first. */

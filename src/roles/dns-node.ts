@@ -1,5 +1,6 @@
 import type { Endpoint, Plan } from '../config/plan.js';
 import { DnsFront } from '../dns/dns-front.js';
+import type { InheritedSockets } from '../dns/messages.js';
 import { StatusTable } from '../table/status-table.js';
 import type { AppliedConfig } from './role-config.js';
 import { StatusIntake } from './receivers.js';
@@ -38,11 +39,16 @@ export class DnsNode {
    * fresh one). Rejects with URND_ERR_DNS_LISTEN naming the address if it
    * cannot bind.
    */
-  static async start(config: AppliedConfig, options: { listen?: Endpoint; log: (line: string) => void; intake?: StatusIntake }): Promise<DnsNode> {
+  static async start(
+    config: AppliedConfig,
+    options: { listen?: Endpoint; log: (line: string) => void; intake?: StatusIntake; inherited?: InheritedSockets; onThreadLost?: (code: number) => void },
+  ): Promise<DnsNode> {
     const intake = options.intake ?? DnsNode.intake(config);
     const front = await DnsFront.start(singleResolverThread(config.plan), intake.table, {
       log: options.log,
       ...(options.listen === undefined ? {} : { listen: options.listen }),
+      ...(options.inherited === undefined ? {} : { inherited: options.inherited }),
+      ...(options.onThreadLost === undefined ? {} : { onThreadLost: options.onThreadLost }),
     });
     return new DnsNode(intake, front);
   }

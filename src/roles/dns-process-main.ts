@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { parseListen } from '../config/schema.js';
 import { UrndError } from '../errors.js';
+import { INHERITED_TCP_FD, INHERITED_UDP_FD } from '../dns/shared-sockets.js';
 import { DnsNode } from './dns-node.js';
 import type { FromDnsProcess, ToDnsProcess } from './dns-messages.js';
 import { RoleConfig } from './role-config.js';
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
       'config-interval-ms': { type: 'string' },
       'dns-listen': { type: 'string' },
       index: { type: 'string' },
+      // The supervisor's shared UDP and TCP sockets are this process's fds 4 and 5.
+      'inherited-sockets': { type: 'boolean' },
     },
     strict: true,
   });
@@ -74,7 +77,18 @@ async function main(): Promise<void> {
   await Promise.race([primedSeen, new Promise((r) => setTimeout(r, 2000).unref())]);
   if (stopping) return;
   try {
-    node = await DnsNode.start(config.applied, { listen, log, intake });
+    node = await DnsNode.start(config.applied, {
+      listen,
+      log,
+      intake,
+      ...(values['inherited-sockets'] === true
+        ? {
+            inherited: { udpFd: INHERITED_UDP_FD, tcpFd: INHERITED_TCP_FD },
+            // The sockets closed with the thread: only a new process (the supervisor starts one) can have them again.
+            onThreadLost: () => process.exit(1),
+          }
+        : {}),
+    });
   } catch (err) {
     await config.stop();
     throw err;
@@ -90,6 +104,7 @@ async function main(): Promise<void> {
     send({
       type: 'status',
       queriesPerSec: serving.front.sample?.queriesPerSec ?? 0,
+      answered: (serving.front.sample?.stats.udpAnswered ?? 0) + (serving.front.sample?.stats.tcpAnswered ?? 0),
       applied: intake.counters.applied,
       secondsSinceLastGood: intake.staleness().secondsSinceLastGood,
       configVersion: config.plan.version,

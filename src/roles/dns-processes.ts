@@ -1,14 +1,14 @@
 /**
- * More DNS cores on Node 20: N DNS processes, each answering on its own port
- * and each fed every status frame by the supervisor.
+ * More DNS cores on Node 20: N DNS processes answering on one address, each
+ * fed every status frame by the supervisor.
  *
- * Why not N processes on one port: that needs SO_REUSEPORT, which node:dgram
- * and node:net lack before Node 22.12, and node:cluster cannot share the DNS
- * sockets either — the DNS server binds them itself, `exclusive: true`, from
- * a resolver worker thread, where cluster's shared handles do not reach. So
- * process i answers on `dns.listen`'s port + i (UDP and TCP); spread clients
- * over the ports (several `nameserver` entries, a stub resolver's server
- * list, or an nftables/IPVS rule in front).
+ * Sharing the port: the supervisor binds the UDP and the TCP socket once
+ * and every process inherits both at fork (shared-sockets.ts explains why
+ * not reusePort or node:cluster); each process's resolver thread reads and
+ * accepts on them, and the kernel gives every datagram and every connection
+ * to one of the processes waiting. Where Node lacks the socket handles this
+ * needs, process i answers on `dns.listen`'s port + i instead, and the start
+ * line says so.
  *
  * Frames: the supervisor receives each status frame once (its own
  * FrameListener and SnapshotReceiver, so every bad frame is rejected and
@@ -19,13 +19,14 @@
  * older one), as with the TCP push. A process started later (or restarted)
  * gets the last good frame at once, so it never answers from an empty table
  * while others have data. A process that dies is started again on the same
- * port after a fixed delay, no backoff; the others keep answering.
+ * sockets after a fixed delay, no backoff; the others keep answering.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Endpoint } from '../config/plan.js';
 import { UrndError, type UrndErrorCode } from '../errors.js';
+import { bindSharedDnsSockets, INHERITED_TCP_FD, INHERITED_UDP_FD, type SharedDnsSockets } from '../dns/shared-sockets.js';
 import type { FromDnsProcess, ToDnsProcess } from './dns-messages.js';
 import { formatEndpoint } from './plan-change.js';
 
@@ -41,8 +42,10 @@ export interface DnsProcessSetOptions {
   /** The config document every process follows itself (file or URL). */
   readonly configSource: string;
   readonly configIntervalMs?: number;
-  /** Process i answers on `listen.port + i`; port 0: each lets the OS pick. */
+  /** Where every process answers (port 0: the OS picks one for all). */
   readonly listen: Endpoint;
+  /** One port per process (`listen.port + i`) even where one shared port is possible. Default false. */
+  readonly separatePorts?: boolean;
   readonly log: (line: string) => void;
   /** Before a dead process is started again, ms. Default 1000. */
   readonly restartDelayMs?: number;
@@ -59,6 +62,8 @@ interface Member {
   inFlight: boolean;
   pending: Uint8Array | null;
   queriesPerSec: number;
+  /** Queries answered by the process now running (its last report). */
+  answered: number;
   restarts: number;
   replaced: number;
 }
@@ -72,25 +77,34 @@ export interface DnsProcessSetSample {
   readonly restarts: number;
   /** Frames replaced unsent because a process was still taking the one before. */
   readonly replaced: number;
+  /** Per process, in order: queries answered by the one now running (shows how the kernel spreads a shared port). */
+  readonly answered: readonly number[];
 }
 
 export class DnsProcessSet {
   private readonly members: Member[];
   private readonly options: DnsProcessSetOptions;
+  /** The supervisor's copies of the shared sockets; null when each process binds its own port. */
+  private readonly shared: SharedDnsSockets | null;
   private lastFrame: Uint8Array | null = null;
   private stopping = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  private constructor(options: DnsProcessSetOptions) {
+  private constructor(options: DnsProcessSetOptions, shared: SharedDnsSockets | null) {
     this.options = options;
+    this.shared = shared;
     this.members = Array.from({ length: options.count }, (_, index) => ({
       index,
-      listen: { host: options.listen.host, port: options.listen.port === 0 ? 0 : options.listen.port + index },
+      listen:
+        shared !== null
+          ? { host: shared.host, port: shared.port }
+          : { host: options.listen.host, port: options.listen.port === 0 ? 0 : options.listen.port + index },
       proc: null,
       ready: false,
       inFlight: false,
       pending: null,
       queriesPerSec: 0,
+      answered: 0,
       restarts: 0,
       replaced: 0,
     }));
@@ -103,7 +117,8 @@ export class DnsProcessSet {
    */
   static async start(options: DnsProcessSetOptions): Promise<DnsProcessSet> {
     if (!Number.isInteger(options.count) || options.count < 1) throw new UrndError('URND_ERR_ARGUMENT', `DNS processes: ${String(options.count)} is not a positive whole number`);
-    const set = new DnsProcessSet(options);
+    const shared = options.separatePorts === true ? null : bindSharedDnsSockets(options.listen.host, options.listen.port);
+    const set = new DnsProcessSet(options, shared);
     const started = await Promise.allSettled(set.members.map((m) => set.spawn(m)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) {
@@ -118,13 +133,23 @@ export class DnsProcessSet {
     return this.members.map((m) => m.listen);
   }
 
-  /** `127.0.0.1:5301-5302 (udp+tcp, 2 processes, one port each; pids 41, 42)`. */
+  /** True when every process answers on one shared address. */
+  get sharedPort(): boolean {
+    return this.shared !== null;
+  }
+
+  /**
+   * `127.0.0.1:5301 (udp+tcp, 2 processes sharing it; pids 41, 42)`, or with
+   * one port each `127.0.0.1:5301-5302 (udp+tcp, 2 processes, one port each; …)`.
+   */
   describe(): string {
+    const pids = this.pids.map((p) => p ?? '-').join(', ');
+    if (this.shared !== null) return `${formatEndpoint(this.shared)} (udp+tcp, ${this.members.length} processes sharing it; pids ${pids})`;
     const a = this.addresses;
     const first = a[0] as Endpoint;
     const consecutive = a.every((e, i) => e.host === first.host && e.port === first.port + i);
     const where = consecutive && a.length > 1 ? `${formatEndpoint(first)}-${first.port + a.length - 1}` : a.map(formatEndpoint).join(', ');
-    return `${where} (udp+tcp, ${a.length} processes, one port each; pids ${this.pids.map((p) => p ?? '-').join(', ')})`;
+    return `${where} (udp+tcp, ${a.length} processes, one port each; pids ${pids})`;
   }
 
   /** The newest good frame: to every process now, and to any started later. Never waits. */
@@ -147,7 +172,7 @@ export class DnsProcessSet {
       restarts += m.restarts;
       replaced += m.replaced;
     }
-    return { up, count: this.members.length, queriesPerSec: q, restarts, replaced };
+    return { up, count: this.members.length, queriesPerSec: q, restarts, replaced, answered: this.members.map((m) => m.answered) };
   }
 
   /** The process ids (tests kill one to prove the restart). */
@@ -175,12 +200,21 @@ export class DnsProcessSet {
         clearTimeout(force);
       }),
     );
+    this.shared?.close();
   }
 
   private spawn(m: Member): Promise<void> {
     const args = ['--config', this.options.configSource, '--dns-listen', formatEndpoint(m.listen), '--index', String(m.index)];
     if (this.options.configIntervalMs !== undefined) args.push('--config-interval-ms', String(this.options.configIntervalMs));
-    const proc = fork(ENTRY, args, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const shared = this.shared;
+    if (shared !== null) args.push('--inherited-sockets');
+    // Entry i of stdio is the child's fd i: the shared sockets land where the child looks for them.
+    const stdio: (string | number)[] = ['ignore', 'inherit', 'inherit', 'ipc'];
+    if (shared !== null) {
+      stdio[INHERITED_UDP_FD] = shared.udpFd;
+      stdio[INHERITED_TCP_FD] = shared.tcpFd;
+    }
+    const proc = fork(ENTRY, args, { serialization: 'advanced', stdio: stdio as StdioOptions });
     m.proc = proc;
     m.ready = false;
     m.inFlight = false;
@@ -212,6 +246,7 @@ export class DnsProcessSet {
           settle(new UrndError(msg.code as UrndErrorCode, msg.message));
         } else if (msg.type === 'status') {
           m.queriesPerSec = msg.queriesPerSec;
+          m.answered = msg.answered;
         }
       });
       proc.on('error', (err) => settle(new UrndError('URND_ERR_DNS_WORKER', `DNS process ${m.index}: ${err.message}`, { cause: err })));
@@ -221,6 +256,7 @@ export class DnsProcessSet {
         m.proc = null;
         m.ready = false;
         m.queriesPerSec = 0;
+        m.answered = 0;
         if (this.stopping) return;
         m.restarts += 1;
         this.restartLater(m, `exited (${signal ?? `code ${String(code)}`})`);

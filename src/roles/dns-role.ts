@@ -9,8 +9,8 @@
  * the last good table and says how stale it is on its status line; the next
  * good frame heals it. There is no other mode.
  *
- * `--workers N` (or `dns.workers: N`): N DNS processes on ports
- * dns.listen's port … + N-1, fed by this process (see dns-processes.ts).
+ * `--workers N` (or `dns.workers: N`): N DNS processes sharing dns.listen,
+ * fed by this process (see dns-processes.ts).
  */
 import type { Endpoint, Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
@@ -124,7 +124,7 @@ function statusLine(started: number, config: RoleConfig, intake: StatusIntake, l
     dns = `dns ${(d?.queriesPerSec ?? 0).toFixed(0)} q/s${lost.length > 0 ? ` (${lost.join(', ')})` : ''}`;
   } else {
     const s = (set as DnsProcessSet).sample();
-    dns = `dns ${s.queriesPerSec.toFixed(0)} q/s, ${s.up}/${s.count} processes up${s.restarts > 0 ? `, restarts ${s.restarts}` : ''}`;
+    dns = `dns ${s.queriesPerSec.toFixed(0)} q/s, ${s.up}/${s.count} processes up${s.restarts > 0 ? `, restarts ${s.restarts}` : ''}, answered ${s.answered.join('+')}`;
   }
   const c = config.stats();
   return `${uptime(started)} ${frames} | ${formatCounts(countChecks(plan, intake.table))} | ${dns} | config ${short(c.version)} (rejected ${c.rejected})`;
