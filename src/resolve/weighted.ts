@@ -68,20 +68,19 @@ function weightedSmall(
   }
   const sumW = plan.setWeightSum[set] as number;
   const healthyZero = bits & (plan.setZeroWeights[set] as number);
-  // Exactly one of a, b, c, d is 1 (x ≠ 0 as 0/1: the sign bit of x | -x).
+  // Exactly one of a, b, none is 1 (x ≠ 0 as 0/1: the sign bit of x | -x);
+  // with none, tier c when some weight is above 0 (anyW), else d.
   const a = (0 - sumHW) >>> 31;
   const b = (1 - a) * ((healthyZero | (0 - healthyZero)) >>> 31);
   const none = 1 - ((bits | (0 - bits)) >>> 31);
   const anyW = (0 - sumW) >>> 31;
-  const c = none * anyW;
-  const d = none * (1 - anyW);
   // The eligible answers as one mask, and whether shares follow weights
-  // (tiers a, c) or are equal (b, d).
-  const all = (-1 >>> (32 - n)) | 0;
-  const eligible = (bits & (0 - a)) | (healthyZero & (0 - b)) | (all & (0 - none));
-  const byWeight = a | c;
+  // (tiers a, c) or are equal (b, d). With none healthy the total is sumW
+  // (c), or n when every weight is 0 (d: sumW is 0 then).
+  const eligible = (bits & (0 - a)) | (healthyZero & (0 - b)) | ((-1 >>> (32 - n)) & (0 - none));
+  const byWeight = a | (none & anyW);
   const equal = 1 - byWeight;
-  const r = pickIndex(rng, a * sumHW + b * bitCount(healthyZero) + c * sumW + d * n);
+  const r = pickIndex(rng, a * sumHW + b * bitCount(healthyZero) + none * (sumW + (1 - anyW) * n));
   // Pass 2: the chosen answer is the first whose running share exceeds r.
   let cum = 0;
   let idx = 0;
