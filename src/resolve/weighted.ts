@@ -44,8 +44,8 @@ export function selectWeighted(
   return n <= 32 ? weightedSmall(plan, statuses, first, n, failMode, rng, out, set) : weightedLarge(plan, statuses, first, n, failMode, rng, out);
 }
 
-// Kept under V8's 460-byte bytecode limit for inlining (Node 20): 457 now.
-// Past it, it becomes a call of its own on every weighted query.
+// Kept under V8's 460-byte bytecode limit for inlining (Node 20; pass 2 is
+// its own function for that). Past it, it is a call on every weighted query.
 function weightedSmall(
   plan: Plan,
   statuses: Uint8Array,
@@ -59,21 +59,23 @@ function weightedSmall(
   const word = plan.answerWord;
   // Pass 1 reads health into a bit mask and sums the healthy weights; the
   // rest of what the tiers need (the sum of all weights, which answers weigh
-  // 0) doesn't depend on health and comes precomputed with the plan.
+  // 0) doesn't depend on health and comes precomputed with the plan. Health
+  // flags select by masks (x & -flag), not products: V8 guards a product
+  // that may be 0 with a minus-zero check, a branch that health would steer.
   let sumHW = 0;
   let bits = 0;
   for (let k = 0; k < n; k++) {
     const p = word[first + k] as number;
     const h = ((p >>> MASK_SHIFT) >>> (statuses[p & SLOT_MASK] as number)) & 1;
     bits |= h << k;
-    sumHW += h * (p >>> WEIGHT_SHIFT);
+    sumHW += (p >>> WEIGHT_SHIFT) & (0 - h);
   }
   const sumW = plan.setWeightSum[set] as number;
   const healthyZero = bits & (plan.setZeroWeights[set] as number);
   // Exactly one of a, b, none is 1 (x ≠ 0 as 0/1: the sign bit of x | -x);
   // with none, tier c when some weight is above 0 (anyW), else d.
   const a = (0 - sumHW) >>> 31;
-  const b = (1 - a) * ((healthyZero | (0 - healthyZero)) >>> 31);
+  const b = (1 - a) & ((healthyZero | (0 - healthyZero)) >>> 31);
   const none = 1 - ((bits | (0 - bits)) >>> 31);
   const anyW = (0 - sumW) >>> 31;
   // The eligible answers as one mask, and whether shares follow weights
@@ -81,17 +83,26 @@ function weightedSmall(
   // (c), or n when every weight is 0 (d: sumW is 0 then).
   const eligible = (bits & (0 - a)) | (healthyZero & (0 - b)) | ((-1 >>> (32 - n)) & (0 - none));
   const byWeight = a | (none & anyW);
+  const r = pickIndex(rng, (sumHW & (0 - a)) + (bitCount(healthyZero) & (0 - b)) + ((sumW + (n & (anyW - 1))) & (0 - none)));
+  out[0] = first + chosenIndex(word, first, n, eligible, byWeight, r);
+  return 1 - (failMode & none);
+}
+
+/**
+ * Pass 2: the index of the first eligible answer whose running share
+ * exceeds `r` (shares are weights when `byWeight` is 1, else 1 each). Every
+ * answer is visited; the eligibility bit masks the share.
+ */
+function chosenIndex(word: Int32Array, first: number, n: number, eligible: number, byWeight: number, r: number): number {
   const equal = 1 - byWeight;
-  const r = pickIndex(rng, a * sumHW + b * bitCount(healthyZero) + none * (sumW + (1 - anyW) * n));
-  // Pass 2: the chosen answer is the first whose running share exceeds r.
+  const wMask = 0 - byWeight;
   let cum = 0;
   let idx = 0;
   for (let k = 0; k < n; k++) {
-    cum += ((eligible >>> k) & 1) * (((word[first + k] as number) >>> WEIGHT_SHIFT) * byWeight + equal);
+    cum += ((((word[first + k] as number) >>> WEIGHT_SHIFT) & wMask) + equal) & (0 - ((eligible >>> k) & 1));
     idx += (cum - r - 1) >>> 31;
   }
-  out[0] = first + idx;
-  return 1 - failMode * none;
+  return idx;
 }
 
 /** Set bits in a 32-bit word, without a loop or a branch. */
