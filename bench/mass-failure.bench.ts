@@ -58,9 +58,13 @@ export const massFailureScenario: Scenario = {
     const used = plan.checks.map((c) => c.slot);
     for (const s of used) table.set(s, Status.HEALTHY);
     table.publish();
+    // The control table: the same slots, healthy for the whole run.
+    const controlTable = StatusTable.create(plan.cell.capacity);
+    for (const s of used) controlTable.set(s, Status.HEALTHY);
+    controlTable.publish();
     const control = new Int32Array(new SharedArrayBuffer(4 * kControlFields));
     const names = Array.from({ length: NAMES }, (_, n) => `n${n}.mass.test`);
-    const data: LoadWorkerData = { plan, statusBuffer: table.buffer, control: control.buffer as SharedArrayBuffer, ratePerSec, names, seed: 7 };
+    const data: LoadWorkerData = { plan, statusBuffer: table.buffer, controlStatusBuffer: controlTable.buffer, control: control.buffer as SharedArrayBuffer, ratePerSec, names, seed: 7 };
     const worker = new Worker(new URL('./workers/mass-failure-worker.js', import.meta.url), { workerData: data });
     const result = new Promise<LoadResult>((resolve, reject) => {
       worker.once('message', resolve);
@@ -113,19 +117,25 @@ export const massFailureScenario: Scenario = {
     await worker.terminate();
     const totalQueries = Atomics.load(control, kQueriesField);
 
-    const curves = load.histograms.slice(1).map((b64, k) => {
-      const i = k + 1;
-      const h = hdr.decodeFromCompressedBase64(b64);
-      const text = h.outputPercentileDistribution(5, 1000); // ns → µs
-      h.destroy();
-      const file = `mass-failure/${(PHASES[i] as string).replace(' ', '-')}.hgrm`;
-      ctx.writeFile(file, text);
-      return { label: PHASES[i] as string, distribution: parseHgrm(text, file), file };
-    });
+    const toCurves = (list: readonly string[], suffix: string) =>
+      list.slice(1).map((b64, k) => {
+        const i = k + 1;
+        const h = hdr.decodeFromCompressedBase64(b64);
+        const text = h.outputPercentileDistribution(5, 1000); // ns → µs
+        h.destroy();
+        const file = `mass-failure/${(PHASES[i] as string).replace(' ', '-')}${suffix}.hgrm`;
+        ctx.writeFile(file, text);
+        return { label: `${PHASES[i] as string}${suffix === '' ? '' : ' (control)'}`, distribution: parseHgrm(text, file), file };
+      });
+    const curves = toCurves(load.histograms, '');
+    const controlCurves = toCurves(load.controlHistograms, '-control');
     ctx.writeFile('mass-failure/percentiles.svg', percentilePlot('Resolve latency from intended send time, per phase', 'µs', curves));
     const s = curves.map((c) => summarize(c.distribution));
+    const cs = controlCurves.map((c) => summarize(c.distribution));
     const base = s[0] as ReturnType<typeof summarize>;
     const ratio = (i: number, k: 'p99' | 'p999') => ((s[i] as ReturnType<typeof summarize>)[k] / base[k]);
+    // Subject ÷ control in the same phase: the same time windows, so the same stalls.
+    const paired = (i: number, k: 'p99' | 'p999') => ((s[i] as ReturnType<typeof summarize>)[k] / (cs[i] as ReturnType<typeof summarize>)[k]);
     const summary = {
       rate_per_sec: ratePerSec,
       phase_seconds: phaseMs / 1000,
@@ -139,6 +149,9 @@ export const massFailureScenario: Scenario = {
       all_down_p999_ratio: round(ratio(2, 'p999')),
       recovered_p99_ratio: round(ratio(3, 'p99')),
       goal_met: [1, 2, 3].every((i) => ratio(i, 'p99') <= 1.1 && ratio(i, 'p999') <= 1.1),
+      paired_all_down_p99_ratio: round(paired(2, 'p99')),
+      paired_all_down_p999_ratio: round(paired(2, 'p999')),
+      paired_goal_met: [0, 1, 2, 3].every((i) => paired(i, 'p99') <= 1.1 && paired(i, 'p999') <= 1.1),
       steal_ms: steal,
       rss_mib_healthy: round(memory[0]?.rssMiB ?? 0),
       rss_mib_all_down: round(memory[2]?.rssMiB ?? 0),
@@ -146,9 +159,19 @@ export const massFailureScenario: Scenario = {
     const markdown = [
       '### Mass failure under load',
       '',
-      `After a warm-up phase that is not reported, one resolver thread resolves ${ratePerSec.toLocaleString('en-US')} queries/s (fixed rate, busy-paced: a calibrated spin between a few clock reads a query, since every read allocates and polling the clock alone made the load thread scavenge every few ms) over ${NAMES} names (weighted, multivalue, failover, simple; ${used.length} checks) against the shared StatusTable, for ${phaseMs / 1000} s per phase window, the four-phase cycle repeated ${rounds} time(s) with each phase's windows merged. The main thread fails 50% of the checks at once, then 100%, then recovers all, each with one pass over the table (median ${fmt(flipMs.slice().sort((a, b) => a - b)[flipMs.length >> 1] ?? 0, 2)} ms over ${flipMs.length} flips). Latency is from each query's intended send time, so stalls count against every query they delay. ${totalQueries.toLocaleString('en-US')} queries. Histograms: \`mass-failure/*.hgrm\`; plot: [mass-failure/percentiles.svg](mass-failure/percentiles.svg).`,
+      `After a warm-up phase that is not reported, one resolver thread resolves ${ratePerSec.toLocaleString('en-US')} queries/s, every other one a control query (below) (fixed rate, busy-paced: a calibrated spin between a few clock reads a query, since every read allocates and polling the clock alone made the load thread scavenge every few ms) over ${NAMES} names (weighted, multivalue, failover, simple; ${used.length} checks) against the shared StatusTable, for ${phaseMs / 1000} s per phase window, the four-phase cycle repeated ${rounds} time(s) with each phase's windows merged. The main thread fails 50% of the checks at once, then 100%, then recovers all, each with one pass over the table (median ${fmt(flipMs.slice().sort((a, b) => a - b)[flipMs.length >> 1] ?? 0, 2)} ms over ${flipMs.length} flips). Latency is from each query's intended send time, so stalls count against every query they delay. ${totalQueries.toLocaleString('en-US')} queries. Histograms: \`mass-failure/*.hgrm\`; plot: [mass-failure/percentiles.svg](mass-failure/percentiles.svg).`,
       '',
       reportTable(curves, 'µs'),
+      '',
+      `Paired with the control — every other query resolves the same names against a second table that stays healthy, so both see the same time windows and the same stalls (histograms \`mass-failure/*-control.hgrm\`). Subject ÷ control in the same phase:`,
+      '',
+      markdownTable(
+        ['phase', 'subject p99 (µs)', 'control p99 (µs)', 'p99 ÷ control', 'subject p99.9 (µs)', 'control p99.9 (µs)', 'p99.9 ÷ control'],
+        s.map((x, i) => {
+          const c = cs[i] as ReturnType<typeof summarize>;
+          return [curves[i]?.label ?? '', fmt(x.p99, 1), fmt(c.p99, 1), fmt(paired(i, 'p99'), 3), fmt(x.p999, 1), fmt(c.p999, 1), fmt(paired(i, 'p999'), 3)];
+        }),
+      ),
       '',
       'Memory at the end of each phase of the last round (the load thread\'s own heap in the last column):',
       '',
@@ -157,11 +180,11 @@ export const massFailureScenario: Scenario = {
         memory.map((m, i) => [m.phase, fmt(m.rssMiB, 1), fmt(m.mainHeapMiB, 1), fmt((load.heapUsed[i + 1] ?? 0) / 2 ** 20, 1)]),
       ),
       '',
-      `Goal: p99 and p99.9 of every failure phase within 1.1× the healthy phase — ${summary.goal_met ? 'met' : 'not met'} in this run.`,
+      `Goal: p99 and p99.9 of every failure phase within 1.1× the healthy phase — ${summary.goal_met ? 'met' : 'not met'} in this run. Against the healthy control in the same windows, every phase within 1.1× — ${summary.paired_goal_met ? 'met' : 'not met'}.`,
       '',
       steal === null
         ? 'Hypervisor steal: not available here (/proc/stat).'
-        : `Hypervisor steal while the phases ran: ${fmt(steal, 0)} ms of CPU over ${fmt(measuredMs / 1000, 1)} s on ${os.cpus().length} CPUs (${fmt((steal / (measuredMs * os.cpus().length)) * 100, 2)}%). It arrives in stalls of milliseconds; p99.9 here is the top ${Math.round(((s[0]?.count ?? 0) / 1000)).toLocaleString('en-US')} queries of a phase, i.e. ${fmt((((s[0]?.count ?? 0) / 1000) / ratePerSec) * 1000, 0)} ms of load, so a few such stalls decide it, whichever phase they land in.`,
+        : `Hypervisor steal while the phases ran: ${fmt(steal, 0)} ms of CPU over ${fmt(measuredMs / 1000, 1)} s on ${os.cpus().length} CPUs (${fmt((steal / (measuredMs * os.cpus().length)) * 100, 2)}%). It arrives in stalls of milliseconds; p99.9 here is the top ${Math.round(((s[0]?.count ?? 0) / 1000)).toLocaleString('en-US')} queries of a phase, i.e. ${fmt((((s[0]?.count ?? 0) / 1000) / (ratePerSec / 2)) * 1000, 0)} ms of its load (subject queries are every other one), so a few such stalls decide it, whichever phase they land in; the control beside it in the same windows takes them too.`,
     ].join('\n');
     return { summary, markdown, details: { queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
   },

@@ -5,6 +5,11 @@
  * once, then recovers them. Latency is measured from each query's intended
  * send time, not from when the loop got to it, so a stall shows up in every
  * query it delayed (no coordinated omission).
+ *
+ * Every other query goes to a control: the same plan over a second table
+ * that stays healthy throughout. Control and subject queries share every
+ * time window, so a stall of the machine hits both alike, and "subject ÷
+ * control in the same phase" isolates what health does to latency.
  */
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -26,6 +31,8 @@ export const kControlFields = 16;
 export interface LoadWorkerData {
   readonly plan: Plan;
   readonly statusBuffer: SharedArrayBuffer;
+  /** A second table over the same plan that stays healthy: the control. */
+  readonly controlStatusBuffer: SharedArrayBuffer;
   readonly control: SharedArrayBuffer;
   readonly ratePerSec: number;
   readonly names: readonly string[];
@@ -35,6 +42,8 @@ export interface LoadWorkerData {
 export interface LoadResult {
   /** Compressed HdrHistogram per phase, latency in ns from the intended send time. */
   readonly histograms: readonly string[];
+  /** The same for the control queries, interleaved with them. */
+  readonly controlHistograms: readonly string[];
   readonly queries: readonly number[];
   /** The load thread's heap used at the end of each phase, bytes. */
   readonly heapUsed: readonly number[];
@@ -46,8 +55,11 @@ export function runLoad(data: LoadWorkerData): LoadResult {
   const control = new Int32Array(data.control);
   const table = StatusTable.attach(data.statusBuffer);
   const resolver = new Resolver(data.plan, table, { seed: data.seed });
+  const controlResolver = new Resolver(data.plan, StatusTable.attach(data.controlStatusBuffer), { seed: data.seed + 1 });
   const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
-  const histograms = PHASES.map(() => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 }));
+  const build = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
+  const histograms = PHASES.map(build);
+  const controlHistograms = PHASES.map(build);
   const queries = PHASES.map(() => 0);
   const heapUsed = PHASES.map(() => 0);
   const names = data.names;
@@ -75,19 +87,22 @@ export function runLoad(data: LoadWorkerData): LoadResult {
       heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
       phase = p;
     }
-    const count = resolver.resolveInto(names[i % names.length] as string, RecordType.A, out);
+    // Subject and control alternate query by query (each walks the names in turn).
+    const subject = (i & 1) === 0;
+    const count = (subject ? resolver : controlResolver).resolveInto(names[(i >>> 1) % names.length] as string, RecordType.A, out);
     empty += count <= 0 ? 1 : 0;
     const done = performance.now();
-    (histograms[phase] as hdr.Histogram).recordValue(Math.max(1, Math.round((done - intended) * 1e6)));
+    ((subject ? histograms : controlHistograms)[phase] as hdr.Histogram).recordValue(Math.max(1, Math.round((done - intended) * 1e6)));
     queries[phase] = (queries[phase] as number) + 1;
     i += 1;
     if ((i & 1023) === 0) Atomics.store(control, kQueriesField, i);
   }
   heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
   if (spun === 0.5) empty = -1; // keeps the spins observable
-  const encoded = histograms.map((h) => hdr.encodeIntoCompressedBase64(h));
-  for (const h of histograms) h.destroy();
-  return { histograms: encoded, queries, heapUsed, answersEmpty: empty };
+  const encode = (list: hdr.Histogram[]) => list.map((h) => hdr.encodeIntoCompressedBase64(h));
+  const result = { histograms: encode(histograms), controlHistograms: encode(controlHistograms), queries, heapUsed, answersEmpty: empty };
+  for (const h of [...histograms, ...controlHistograms]) h.destroy();
+  return result;
 }
 
 /** A busy loop of `n` steps the JIT cannot drop (its result is used). */

@@ -19,6 +19,7 @@ export const HEADLINES: readonly Headline[] = [
   { scenario: 'mass-failure', key: 'all_down_p99_ratio', label: 'resolve latency p99 under load, 100% failed ÷ healthy', goal: '≤ 1.1' },
   { scenario: 'mass-failure', key: 'all_down_p999_ratio', label: 'resolve latency p99.9 under load, 100% failed ÷ healthy', goal: '≤ 1.1' },
   { scenario: 'mass-failure', key: 'goal_met', label: 'every phase (half down, all down, recovered) p99 and p99.9 within 1.1× healthy', goal: 'true' },
+  { scenario: 'mass-failure', key: 'paired_all_down_p999_ratio', label: 'resolve latency p99.9, 100% failed ÷ a healthy control in the same time windows', goal: '≤ 1.1' },
   { scenario: 'propagation', key: 'engine_ratio_10k_vs_1', label: 'propagation time, 10,000 failures ÷ 1 (urnd)', goal: '≤ 1.1' },
   { scenario: 'propagation', key: 'baseline_ratio_10k_vs_1', label: 'propagation time, 10,000 failures ÷ 1 (event-driven baseline)', goal: 'reported' },
   { scenario: 'dns', key: 'urnd_vs_bare_ratio', label: 'DNS saturated q/s, urnd serve ÷ bare UDP responder', goal: '≥ 0.8' },
