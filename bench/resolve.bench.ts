@@ -34,11 +34,12 @@ export const resolveScenario: Scenario = {
   description: 'resolver core: resolves/s per policy at 0/50/100% unhealthy, and bytes allocated per call',
   estimateSeconds: (quick) => (quick ? 4 : 45),
   async run(ctx): Promise<ScenarioResult> {
-    // Many short rounds, each running every task once: drift on a shared
-    // machine then hits every health state alike, and the median round's
-    // figure is robust to a noisy neighbour.
-    const rounds = ctx.quick ? 1 : 15;
-    const time = ctx.quick ? 40 : 120;
+    // Many short rounds, each running every task once in a rotating order:
+    // this machine's speed drifts over seconds, and a round of ~0.3 s then
+    // sees one speed for every health state; the median round's figure is
+    // robust to a noisy neighbour.
+    const rounds = ctx.quick ? 1 : 120;
+    const time = ctx.quick ? 40 : 20;
     let sink = 0;
     const perTask = new Map<string, { p50: number[]; p99: number[]; rme: number[]; samples: number }>();
     const cells = new Map<string, () => void>();
@@ -56,13 +57,17 @@ export const resolveScenario: Scenario = {
       }
     }
     for (let round = 0; round < rounds; round++) {
-      if (round % 5 === 0) ctx.log(`round ${round + 1}/${rounds}`);
+      if (round % 30 === 0) ctx.log(`round ${round + 1}/${rounds}`);
       // tinybench runs at least `iterations` samples (and warm-up iterations)
       // however long they take: 64 batches are ~100 ms per task here, which
       // the quick suite cannot afford for 12 tasks.
-      const minSamples = ctx.quick ? 16 : 64;
-      const bench = new Bench({ time, iterations: minSamples, warmupTime: round === 0 ? (ctx.quick ? 80 : 300) : 20, warmupIterations: minSamples });
-      for (const [key, fn] of cells) bench.add(key, fn);
+      const minSamples = 16;
+      const bench = new Bench({ time, iterations: minSamples, warmupTime: round === 0 ? (ctx.quick ? 80 : 300) : 0, warmupIterations: round === 0 ? minSamples : 1 });
+      const tasks = [...cells];
+      for (let t = 0; t < tasks.length; t++) {
+        const [key, fn] = tasks[(t + round) % tasks.length] as [string, () => void];
+        bench.add(key, fn);
+      }
       await bench.run();
       for (const task of bench.tasks) {
         const r = task.result;
