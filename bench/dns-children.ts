@@ -250,15 +250,24 @@ export function processCpuMs(pid: number | undefined): number | null {
   }
 }
 
-/** One UDP query for `name` A; the addresses answered, or null on a timeout or a non-NOERROR reply. */
-export function askA(port: number, name: string, timeoutMs = 2000): Promise<string[] | null> {
+/** One DNS reply: its rcode ('timeout' when none came) and its A addresses. */
+export interface Reply {
+  readonly rcode: string;
+  readonly addrs: string[];
+}
+
+/** One UDP A query to 127.0.0.1:port. */
+export function ask(port: number, name: string, timeoutMs = 1000): Promise<Reply> {
   return new Promise((resolve) => {
     const socket = dgram.createSocket('udp4');
     const id = 1 + Math.floor(Math.random() * 65_000);
     const timer = setTimeout(() => {
       socket.close();
-      resolve(null);
+      resolve({ rcode: 'timeout', addrs: [] });
     }, timeoutMs);
+    socket.on('error', () => {
+      // e.g. ICMP port unreachable on a later datagram: the timer answers.
+    });
     socket.on('message', (msg) => {
       let reply: dnsPacket.DecodedPacket;
       try {
@@ -269,9 +278,17 @@ export function askA(port: number, name: string, timeoutMs = 2000): Promise<stri
       if (reply.id !== id) return;
       clearTimeout(timer);
       socket.close();
-      const rcode = (reply as { rcode?: string }).rcode;
-      resolve(rcode !== 'NOERROR' ? null : (reply.answers ?? []).filter((a) => a.type === 'A').map((a) => String((a as { data: unknown }).data)));
+      resolve({
+        rcode: (reply as { rcode?: string }).rcode ?? 'NOERROR',
+        addrs: (reply.answers ?? []).filter((a) => a.type === 'A').map((a) => String((a as { data: unknown }).data)),
+      });
     });
     socket.send(dnsPacket.encode({ type: 'query', id, flags: 0, questions: [{ type: 'A', name, class: 'IN' }] }), port, '127.0.0.1');
   });
+}
+
+/** One UDP query for `name` A; the addresses answered, or null on a timeout or a non-NOERROR reply. */
+export async function askA(port: number, name: string, timeoutMs = 2000): Promise<string[] | null> {
+  const r = await ask(port, name, timeoutMs);
+  return r.rcode === 'NOERROR' ? r.addrs : null;
 }

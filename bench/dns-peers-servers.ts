@@ -9,11 +9,9 @@
  * reports the reply code as well as the addresses.
  */
 import { spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import dnsPacket from 'dns-packet';
-import { LineChild } from './dns-children.js';
+import { ask, LineChild } from './dns-children.js';
 import { freePort } from './free-port.js';
 
 export type PeerName = 'pdns' | 'gdnsd';
@@ -83,43 +81,6 @@ export function detectPeers(): Record<PeerName, PeerInstall> {
       : // gdnsd has no --version; an unknown option prints its version line.
         { name: 'gdnsd', bin: gdnsdBin, version: versionOf(gdnsdBin, ['-h'], /gdnsd version ([\w.~+-]+)/), missing: null };
   return { pdns, gdnsd };
-}
-
-/** One DNS reply: its rcode ('timeout' when none came) and its A addresses. */
-export interface Reply {
-  readonly rcode: string;
-  readonly addrs: string[];
-}
-
-/** One UDP A query to 127.0.0.1:port. */
-export function ask(port: number, name: string, timeoutMs = 1000): Promise<Reply> {
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
-    const id = 1 + Math.floor(Math.random() * 65_000);
-    const timer = setTimeout(() => {
-      socket.close();
-      resolve({ rcode: 'timeout', addrs: [] });
-    }, timeoutMs);
-    socket.on('error', () => {
-      // e.g. ICMP port unreachable on a later datagram: the timer answers.
-    });
-    socket.on('message', (msg) => {
-      let reply: dnsPacket.DecodedPacket;
-      try {
-        reply = dnsPacket.decode(msg);
-      } catch {
-        return;
-      }
-      if (reply.id !== id) return;
-      clearTimeout(timer);
-      socket.close();
-      resolve({
-        rcode: (reply as { rcode?: string }).rcode ?? 'NOERROR',
-        addrs: (reply.answers ?? []).filter((a) => a.type === 'A').map((a) => String((a as { data: unknown }).data)),
-      });
-    });
-    socket.send(dnsPacket.encode({ type: 'query', id, flags: 0, questions: [{ type: 'A', name, class: 'IN' }] }), port, '127.0.0.1');
-  });
 }
 
 /** A running peer. */

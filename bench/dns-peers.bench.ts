@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { fmt, markdownTable, type BenchContext, type Figure, type Scenario, type ScenarioResult } from './harness.js';
-import { LineChild, processCpuMs, runNodeLoader, Serve, Targets } from './dns-children.js';
+import { ask, LineChild, processCpuMs, runNodeLoader, Serve, Targets, type Reply } from './dns-children.js';
 import { dnsperfVersion, runDnsperf, type LoaderName, type LoadMode, type LoadResult, type LoadSpec } from './dns-load.js';
-import { ask, detectPeers, sleep, startGdnsd, startPdns, tail, waitAnswering, type PeerInstall, type PeerName, type PeerServer, type Reply } from './dns-peers-servers.js';
+import { detectPeers, sleep, startGdnsd, startPdns, tail, waitAnswering, type PeerInstall, type PeerName, type PeerServer } from './dns-peers-servers.js';
 
 /**
  * DNS under load, side by side with real peers: `urnd serve`, PowerDNS
