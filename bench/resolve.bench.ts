@@ -58,9 +58,9 @@ export const resolveScenario: Scenario = {
     }
     for (let round = 0; round < rounds; round++) {
       if (round % 30 === 0) ctx.log(`round ${round + 1}/${rounds}`);
-      // tinybench runs at least `iterations` samples (and warm-up iterations)
-      // however long they take: 64 batches are ~100 ms per task here, which
-      // the quick suite cannot afford for 12 tasks.
+      // tinybench runs at least `iterations` samples however long they take
+      // (its default, 64 batches, is ~100 ms a task here); 16 keeps a task
+      // near `time`. Only the first round warms up.
       const minSamples = 16;
       const bench = new Bench({ time, iterations: minSamples, warmupTime: round === 0 ? (ctx.quick ? 80 : 300) : 0, warmupIterations: round === 0 ? minSamples : 1 });
       const tasks = [...cells];
@@ -124,7 +124,7 @@ export const resolveScenario: Scenario = {
     const markdown = [
       '### Resolver core (`resolveInto`, one thread, 8-answer name)',
       '',
-      `Each sample times a batch of ${BATCH.toLocaleString('en-US')} resolves. ${rounds} rounds each run every task for ${time} ms; per task, the median over rounds of each round's median sample is reported (resolves/s = 10⁹ ÷ that ns/resolve). "time ratio vs 0%" is time per resolve at this health state ÷ time when all are healthy (goal 0.95–1.05).`,
+      `Each sample times a batch of ${BATCH.toLocaleString('en-US')} resolves. ${rounds} rounds each run every task, in an order rotating by one task a round, for ${time} ms (at least 16 samples); per task, the median over rounds of each round's median sample is reported (resolves/s = 10⁹ ÷ that ns/resolve). "time ratio vs 0%" is time per resolve at this health state ÷ time when all are healthy (goal 0.95–1.05).`,
       '',
       table,
       '',
