@@ -46,7 +46,7 @@ function massPlan() {
 export const massFailureScenario: Scenario = {
   name: 'mass-failure',
   description: 'resolver thread at a fixed rate while 50% then 100% of targets fail at once, then recover',
-  estimateSeconds: (quick) => (quick ? 5 : 35),
+  estimateSeconds: (quick) => (quick ? 6 : 39),
   async run(ctx): Promise<ScenarioResult> {
     // Short phases, many cycles: this machine's speed drifts over seconds to
     // minutes, and a drift then lands on every phase alike.
@@ -73,8 +73,6 @@ export const massFailureScenario: Scenario = {
     const memory: { phase: string; rssMiB: number; mainHeapMiB: number }[] = [];
     const flipMs: number[] = [];
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    // The load thread starts and warms up in phase 0, which is not reported.
-    await sleep(Math.min(phaseMs, 2000));
     const flip = (fraction: number, status: Status) => {
       const t = performance.now();
       const n = Math.round(used.length * fraction);
@@ -86,6 +84,22 @@ export const massFailureScenario: Scenario = {
       const m = process.memoryUsage();
       memory.push({ phase, rssMiB: m.rss / 2 ** 20, mainHeapMiB: m.heapUsed / 2 ** 20 });
     };
+    // The load thread starts and warms up in phase 0, which is not reported,
+    // through whole cycles of the states, so the JIT has compiled, and
+    // collected type feedback on, everything a measured phase runs before the
+    // first one: a tier-up or deopt would otherwise land on the healthy
+    // phase, which comes first.
+    const warmUpCycles = ctx.quick ? 1 : 4;
+    for (let c = 0; c < warmUpCycles; c++) {
+      await sleep(phaseMs);
+      flip(0.5, Status.UNHEALTHY);
+      await sleep(phaseMs);
+      flip(1, Status.UNHEALTHY);
+      await sleep(phaseMs);
+      flip(1, Status.HEALTHY);
+      await sleep(phaseMs);
+    }
+    flipMs.length = 0;
     // The cycle healthy → half down → all down → recovered runs `rounds`
     // times and each phase's windows are merged: a noisy neighbour then
     // lands on every phase alike instead of on whichever came at a bad time.
@@ -156,10 +170,15 @@ export const massFailureScenario: Scenario = {
       rss_mib_healthy: round(memory[0]?.rssMiB ?? 0),
       rss_mib_all_down: round(memory[2]?.rssMiB ?? 0),
     };
+    // Per phase: how many of its windows held a query that waited over 1 ms.
+    const stalls = [1, 2, 3, 4].map((ph) => {
+      const maxes = load.windowMaxNs.filter((_, w) => load.windowPhase[w] === ph);
+      return { phase: PHASES[ph] as string, windows: maxes.length, over1ms: maxes.filter((x) => x > 1e6).length, worstMs: Math.max(0, ...maxes) / 1e6 };
+    });
     const markdown = [
       '### Mass failure under load',
       '',
-      `After a warm-up phase that is not reported, one resolver thread resolves ${ratePerSec.toLocaleString('en-US')} queries/s, every other one a control query (below) (fixed rate, busy-paced: a calibrated spin between a few clock reads a query, since every read allocates and polling the clock alone made the load thread scavenge every few ms) over ${NAMES} names (weighted, multivalue, failover, simple; ${used.length} checks) against the shared StatusTable, for ${phaseMs / 1000} s per phase window, the four-phase cycle repeated ${rounds} time(s) with each phase's windows merged. The main thread fails 50% of the checks at once, then 100%, then recovers all, each with one pass over the table (median ${fmt(flipMs.slice().sort((a, b) => a - b)[flipMs.length >> 1] ?? 0, 2)} ms over ${flipMs.length} flips). Latency is from each query's intended send time, so stalls count against every query they delay. ${totalQueries.toLocaleString('en-US')} queries. Histograms: \`mass-failure/*.hgrm\`; plot: [mass-failure/percentiles.svg](mass-failure/percentiles.svg).`,
+      `After a warm-up of ${warmUpCycles} unreported cycle(s) through every state (so the JIT has seen all of them before the first measured phase), one resolver thread resolves ${ratePerSec.toLocaleString('en-US')} queries/s, every other one a control query (below) (fixed rate, busy-paced: a calibrated spin between a few clock reads a query, since every read allocates and polling the clock alone made the load thread scavenge every few ms) over ${NAMES} names (weighted, multivalue, failover, simple; ${used.length} checks) against the shared StatusTable, for ${phaseMs / 1000} s per phase window, the four-phase cycle repeated ${rounds} time(s) with each phase's windows merged. The main thread fails 50% of the checks at once, then 100%, then recovers all, each with one pass over the table (median ${fmt(flipMs.slice().sort((a, b) => a - b)[flipMs.length >> 1] ?? 0, 2)} ms over ${flipMs.length} flips). Latency is from each query's intended send time, so stalls count against every query they delay. ${totalQueries.toLocaleString('en-US')} queries. Histograms: \`mass-failure/*.hgrm\`; plot: [mass-failure/percentiles.svg](mass-failure/percentiles.svg).`,
       '',
       reportTable(curves, 'µs'),
       '',
@@ -172,6 +191,10 @@ export const massFailureScenario: Scenario = {
           return [curves[i]?.label ?? '', fmt(x.p99, 1), fmt(c.p99, 1), fmt(paired(i, 'p99'), 3), fmt(x.p999, 1), fmt(c.p999, 1), fmt(paired(i, 'p999'), 3)];
         }),
       ),
+      '',
+      'Where the tails came from: per phase, its windows, how many held a subject query that waited over 1 ms from its intended send time, and the worst wait of any:',
+      '',
+      markdownTable(['phase', 'windows', 'windows with a wait > 1 ms', 'worst wait (ms)'], stalls.map((x) => [x.phase, x.windows, x.over1ms, fmt(x.worstMs, 2)])),
       '',
       'Memory at the end of each phase of the last round (the load thread\'s own heap in the last column):',
       '',
@@ -186,7 +209,7 @@ export const massFailureScenario: Scenario = {
         ? 'Hypervisor steal: not available here (/proc/stat).'
         : `Hypervisor steal while the phases ran: ${fmt(steal, 0)} ms of CPU over ${fmt(measuredMs / 1000, 1)} s on ${os.cpus().length} CPUs (${fmt((steal / (measuredMs * os.cpus().length)) * 100, 2)}%). It arrives in stalls of milliseconds; p99.9 here is the top ${Math.round(((s[0]?.count ?? 0) / 1000)).toLocaleString('en-US')} queries of a phase, i.e. ${fmt((((s[0]?.count ?? 0) / 1000) / (ratePerSec / 2)) * 1000, 0)} ms of its load (subject queries are every other one), so a few such stalls decide it, whichever phase they land in; the control beside it in the same windows takes them too.`,
     ].join('\n');
-    return { summary, markdown, details: { queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
+    return { summary, markdown, details: { stalls, queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
   },
 };
 

@@ -48,6 +48,13 @@ export interface LoadResult {
   /** The load thread's heap used at the end of each phase, bytes. */
   readonly heapUsed: readonly number[];
   readonly answersEmpty: number;
+  /**
+   * Per phase window, in order (a window ends when the phase word changes):
+   * its phase and its worst subject latency, ns. Shows whether a phase's
+   * tail came from one bad window or from all of them.
+   */
+  readonly windowPhase: readonly number[];
+  readonly windowMaxNs: readonly number[];
 }
 
 /** Runs on the load thread until the stop word is set. */
@@ -66,6 +73,11 @@ export function runLoad(data: LoadWorkerData): LoadResult {
   const periodMs = 1000 / data.ratePerSec;
   let empty = 0;
   let phase = Atomics.load(control, kPhaseField);
+  const maxWindows = 4096;
+  const windowPhase = new Int32Array(maxWindows);
+  const windowMaxNs = new Float64Array(maxWindows);
+  let win = 0;
+  windowPhase[0] = phase;
   let i = 0;
   const spinsPerMs = calibrateSpin();
   let spun = 0;
@@ -86,13 +98,17 @@ export function runLoad(data: LoadWorkerData): LoadResult {
     if (p !== phase) {
       heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
       phase = p;
+      if (win < maxWindows - 1) win += 1;
+      windowPhase[win] = p;
     }
     // Subject and control alternate query by query (each walks the names in turn).
     const subject = (i & 1) === 0;
     const count = (subject ? resolver : controlResolver).resolveInto(names[(i >>> 1) % names.length] as string, RecordType.A, out);
     empty += count <= 0 ? 1 : 0;
     const done = performance.now();
-    ((subject ? histograms : controlHistograms)[phase] as hdr.Histogram).recordValue(Math.max(1, Math.round((done - intended) * 1e6)));
+    const ns = Math.max(1, Math.round((done - intended) * 1e6));
+    ((subject ? histograms : controlHistograms)[phase] as hdr.Histogram).recordValue(ns);
+    if (subject && ns > (windowMaxNs[win] as number)) windowMaxNs[win] = ns;
     queries[phase] = (queries[phase] as number) + 1;
     i += 1;
     if ((i & 1023) === 0) Atomics.store(control, kQueriesField, i);
@@ -100,7 +116,7 @@ export function runLoad(data: LoadWorkerData): LoadResult {
   heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
   if (spun === 0.5) empty = -1; // keeps the spins observable
   const encode = (list: hdr.Histogram[]) => list.map((h) => hdr.encodeIntoCompressedBase64(h));
-  const result = { histograms: encode(histograms), controlHistograms: encode(controlHistograms), queries, heapUsed, answersEmpty: empty };
+  const result = { histograms: encode(histograms), controlHistograms: encode(controlHistograms), queries, heapUsed, answersEmpty: empty, windowPhase: Array.from(windowPhase.subarray(0, win + 1)), windowMaxNs: Array.from(windowMaxNs.subarray(0, win + 1)) };
   for (const h of [...histograms, ...controlHistograms]) h.destroy();
   return result;
 }

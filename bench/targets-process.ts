@@ -1,47 +1,78 @@
 /**
- * Loopback targets for the probe benchmark, in a process of their own so the
- * benchmark's CPU figures count the checkers, not the targets. Prints one
- * JSON line {"ok": port, "hang": port} when listening; exits when stdin
- * closes (the parent died or finished).
+ * Loopback HTTP targets for the DNS benchmark, in a process of their own
+ * (so neither `urnd serve` nor the load generator shares a CPU budget with
+ * them by accident), each of which can be switched between answering and
+ * refusing while it runs.
  *
- *   ok   HTTP 200 "ok" on 127.0.3.1 … 127.0.3.<hosts>
- *   hang accepts TCP on 127.0.4.1 … 127.0.4.<hosts> and never answers
+ *   node dist/bench/dns-targets-process.js HOSTS PREFIX
+ *
+ * Serves HTTP 200 "ok" on PREFIX.1 … PREFIX.HOSTS (loopback only), all on
+ * one port the OS picks, and prints {"port": N} when listening. Then reads
+ * commands from stdin, one a line:
+ *
+ *   state 1101…   one character per host, '1' answering, '0' refusing
+ *                 (its listener is closed, so a connection is refused)
+ *
+ * and answers each with one line {"up": count} once every listener has
+ * opened or closed. Exits when stdin closes (the parent finished or died).
  */
 import http from 'node:http';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 
-const hosts = Number(process.argv[2] ?? 8);
+const hosts = Number(process.argv[2] ?? 64);
+const prefix = process.argv[3] ?? '127.0.9';
+if (!Number.isInteger(hosts) || hosts < 1 || hosts > 254) fail(`HOSTS must be 1…254, not ${process.argv[2]}`);
+if (!/^127\.\d{1,3}\.\d{1,3}$/.test(prefix)) fail(`PREFIX must be a loopback 127.x.y, not ${prefix}`);
 
-function listenAll(make: () => net.Server, prefix: string): Promise<number> {
+function fail(message: string): never {
+  process.stderr.write(`dns-targets-process: ${message}\n`);
+  process.exit(2);
+}
+
+const servers: (http.Server | null)[] = Array.from({ length: hosts }, () => null);
+
+function open(i: number, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const first = make();
-    first.once('error', reject);
-    first.listen(0, `${prefix}.1`, 4096, () => {
-      const port = (first.address() as AddressInfo).port;
-      let pending = hosts - 1;
-      if (pending === 0) resolve(port);
-      for (let i = 2; i <= hosts; i++) {
-        const s = make();
-        s.once('error', reject);
-        s.listen(port, `${prefix}.${i}`, 4096, () => {
-          pending -= 1;
-          if (pending === 0) resolve(port);
-        });
-      }
+    const s = http.createServer({ keepAliveTimeout: 1000 }, (_req, res) => res.end('ok'));
+    s.once('error', reject);
+    s.listen(port, `${prefix}.${i + 1}`, 512, () => {
+      servers[i] = s;
+      resolve((s.address() as { port: number }).port);
     });
   });
 }
 
-const ok = await listenAll(() => http.createServer({ keepAliveTimeout: 1000 }, (_req, res) => res.end('ok')), '127.0.3');
-const hang = await listenAll(
-  () =>
-    net.createServer((socket) => {
-      socket.on('error', () => socket.destroy());
-    }),
-  '127.0.4',
-);
-process.stdout.write(`${JSON.stringify({ ok, hang })}\n`);
-process.stdin.resume();
+function close(i: number): Promise<void> {
+  const s = servers[i];
+  servers[i] = null;
+  if (s === null || s === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    s.close(() => resolve());
+    s.closeAllConnections();
+  });
+}
+
+const port = await open(0, 0);
+for (let i = 1; i < hosts; i++) await open(i, port);
+process.stdout.write(`${JSON.stringify({ port })}\n`);
+
+// Commands run one after another, in the order they came.
+let chain = Promise.resolve();
+createInterface({ input: process.stdin }).on('line', (line) => {
+  chain = chain.then(async () => {
+    const m = /^state ([01]+)$/.exec(line.trim());
+    if (m === null || (m[1] as string).length !== hosts) {
+      process.stdout.write(`${JSON.stringify({ error: `expected "state" and ${hosts} of 0/1, got ${JSON.stringify(line)}` })}\n`);
+      return;
+    }
+    const want = m[1] as string;
+    for (let i = 0; i < hosts; i++) {
+      const up = want[i] === '1';
+      if (up && servers[i] === null) await open(i, port);
+      else if (!up && servers[i] !== null) await close(i);
+    }
+    process.stdout.write(`${JSON.stringify({ up: servers.filter((s) => s !== null).length })}\n`);
+  });
+});
 process.stdin.on('end', () => process.exit(0));
 process.stdin.on('close', () => process.exit(0));
