@@ -3,6 +3,7 @@ import { UrndError } from './errors.js';
 import { changedSlots, clearObservations, probeChecks, sameProbeChecks } from './roles/plan-change.js';
 import { StatusTable } from './table/status-table.js';
 import { ObservationTable } from './table/observation-table.js';
+import { LatenessWindow } from './check/lateness-window.js';
 import { CheckerPool } from './check/checker-pool.js';
 import { Aggregator } from './aggregate/aggregator.js';
 import { Resolver } from './resolve/resolver.js';
@@ -39,6 +40,8 @@ export interface CellStatus {
   /** Probes finished per second over the last status interval. */
   readonly probesPerSec: number;
   readonly probesDone: number;
+  /** p99 of probe start lateness (start − scheduled time) over the last status interval, ms; 0 with no probe started. */
+  readonly latenessP99Ms: number;
   readonly crashes: number;
   /** The latest status change: slot, check id, new status, when (ms since epoch); null if none yet. */
   readonly lastChange: { slot: number; check: string | null; status: string; atMs: number } | null;
@@ -72,6 +75,7 @@ export class Cell {
   private lastTickMs = 0;
   private lastChange: CellStatus['lastChange'] = null;
   private rateMark = { at: performance.now(), done: 0 };
+  private readonly latenessWindow: LatenessWindow;
   private dnsFront: DnsFront | null = null;
   private dnsStarting: Promise<void> = Promise.resolve();
   /** The setPlan under way (reloads run one at a time, in call order). */
@@ -90,6 +94,7 @@ export class Cell {
       ...(options.checkers === undefined ? {} : { workers: options.checkers }),
       ...(options.log === undefined ? {} : { log: options.log }),
     });
+    this.latenessWindow = new LatenessWindow(this.checkers);
   }
 
   /**
@@ -202,6 +207,7 @@ export class Cell {
     const elapsed = (now - this.rateMark.at) / 1000;
     const probesPerSec = elapsed > 0 ? (pool.probesDone - this.rateMark.done) / elapsed : 0;
     this.rateMark = { at: now, done: pool.probesDone };
+    const lateness = this.latenessWindow.sample();
     return {
       healthy: stats.healthy,
       unhealthy: stats.unhealthy,
@@ -210,6 +216,7 @@ export class Cell {
       ticks: this.ticks,
       probesPerSec,
       probesDone: pool.probesDone,
+      latenessP99Ms: lateness.p99Ms,
       crashes: pool.crashes,
       lastChange: this.lastChange,
       dns: this.dnsFront?.sample ?? null,

@@ -65,6 +65,7 @@ export { DnsFront, type DnsFrontOptions, type DnsSample } from './dns/dns-front.
 export { DnsServer, DEFAULT_DNS_TUNING, type DnsServerOptions, type DnsResponder, type DnsAddress } from './dns/server.js';
 export type { DnsServerStats, DnsServerTuning } from './dns/messages.js';
 export { CheckerPool, type CheckerPoolOptions, type CheckerPoolStats } from './check/checker-pool.js';
+export { LatenessWindow } from './check/lateness-window.js';
 export { assignPhases, partitionChecks, probeTime, type ScheduledCheck } from './check/schedule.js';
 export * from './snapshot/index.js';
 export * from './metrics/index.js';

@@ -3,6 +3,7 @@ import { compileConfig } from '../src/config/index.js';
 import { Cell } from '../src/cell.js';
 import { Status } from '../src/table/layout.js';
 import { Targets, waitFor } from './support/targets.js';
+import { countsPercentile, countsTotal } from '../src/metrics/shared-histogram.js';
 
 /**
  * A whole cell in-process against real loopback HTTP targets: checker
@@ -69,6 +70,23 @@ describe('cell with real targets', () => {
     expect(probes).toBeGreaterThanOrEqual(expected - HOSTS.length - 1);
     for (const h of HOSTS) await targets.up(h);
     await waitFor(() => HOSTS.every((_, i) => cell.statusTable.get(i) === Status.HEALTHY), BOUND_MS, 'all back');
+  });
+
+  it('counts every probe start in the shared lateness histogram, readable while probes run', async () => {
+    // A start is counted in lateness just before the started counter, so
+    // read in the order started, lateness, started: the one is bracketed.
+    for (let k = 0; k < 3; k++) {
+      const startedBefore = cell.checkers.stats().probesStarted;
+      const counted = countsTotal(cell.checkers.lateness());
+      const startedAfter = cell.checkers.stats().probesStarted;
+      expect(counted).toBeGreaterThanOrEqual(startedBefore);
+      expect(counted).toBeLessThanOrEqual(startedAfter + cell.checkers.workers);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(countsTotal(cell.checkers.lateness())).toBeGreaterThan(0);
+    // Late by less than an interval: the schedule is being kept.
+    expect(countsPercentile(cell.checkers.lateness(), 50)).toBeLessThan(INTERVAL_MS * 1000);
+    expect(cell.status().latenessP99Ms).toBeGreaterThanOrEqual(0);
   });
 
   it('a killed checker thread is counted and its slots resume probing', async () => {

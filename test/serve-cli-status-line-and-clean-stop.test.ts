@@ -88,7 +88,7 @@ describe('urnd serve', () => {
     expect(code).toBe(0);
     expect(sawFlip).toBe(true);
     expect(sawUnhealthy).toBe(true);
-    const status = lines.filter((l) => /^\[\s*\d+s\] healthy \d+ {2}unhealthy \d+ {2}unknown \d+ \| tick [\d.]+ ms \| [\d.]+ probes\/s \| .* \| dns \d+ q\/s$/.test(l));
+    const status = lines.filter((l) => /^\[\s*\d+s\] healthy \d+ {2}unhealthy \d+ {2}unknown \d+ \| tick [\d.]+ ms \| [\d.]+ probes\/s, start p99 [\d.]+ ms late \| .* \| dns \d+ q\/s$/.test(l));
     expect(status.length).toBeGreaterThanOrEqual(2);
     expect(lines.some((l) => /^urnd serve: DNS on 127\.0\.6\.1:[1-9]\d* \(udp\+tcp\)$/.test(l))).toBe(true);
     expect(lines.some((l) => /healthy 4 {2}unhealthy 0 {2}unknown 0/.test(l))).toBe(true);

@@ -15,6 +15,7 @@ import {
 } from './messages.js';
 import { assignPhases, partitionChecks, type ScheduledCheck } from './schedule.js';
 import { scheduleClock } from './checker-task.js';
+import { SharedHistogram, readCounts } from '../metrics/shared-histogram.js';
 
 /** Options of a CheckerPool. */
 export interface CheckerPoolOptions {
@@ -55,6 +56,7 @@ export class CheckerPool {
   private readonly vantage: number;
   private readonly observations: ObservationTable;
   private readonly control: Int32Array;
+  private readonly latenessBuffer: SharedArrayBuffer;
   private readonly piscina: Piscina<CheckerTask, CheckerTaskResult>;
   private readonly log: (message: string) => void;
   private readonly restartDelayMs: number;
@@ -72,6 +74,7 @@ export class CheckerPool {
     this.log = options.log ?? ((m) => process.stderr.write(`${m}\n`));
     this.restartDelayMs = options.restartDelayMs ?? 1000;
     this.control = new Int32Array(new SharedArrayBuffer(4 * checkerControlFields(this.workers)));
+    this.latenessBuffer = SharedHistogram.buffer(this.workers);
     this.piscina = new Piscina<CheckerTask, CheckerTaskResult>({
       filename: compiledWorker('checker'),
       minThreads: this.workers,
@@ -128,6 +131,16 @@ export class CheckerPool {
     return { workers: this.workers, probesStarted, probesDone, probesFailed, crashes: this.crashes };
   }
 
+  /**
+   * Probe start lateness (actual start − scheduled time), µs, as
+   * SharedHistogram counts summed over the workers since the pool was made.
+   * Two reads bracket a window: `subtractCounts(later, earlier)`, then
+   * `countsPercentile(window, 99)`.
+   */
+  lateness(): Float64Array {
+    return readCounts(this.latenessBuffer);
+  }
+
   private async stopTasks(): Promise<CheckerTaskResult[]> {
     this.stopped = true;
     for (const t of this.restartTimers) clearTimeout(t);
@@ -148,6 +161,7 @@ export class CheckerPool {
       observations: this.observations.buffer,
       control: this.control.buffer as SharedArrayBuffer,
       stopGeneration: generation,
+      lateness: this.latenessBuffer,
     };
     return this.piscina.run(task).catch((err: unknown) => {
       if (this.stopped || Atomics.load(this.control, kCheckerStopField) !== generation) return null;

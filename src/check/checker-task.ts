@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import * as hdr from 'hdr-histogram-js';
 import { ObservationTable } from '../table/observation-table.js';
 import {
   kCheckerStopField,
@@ -14,6 +13,7 @@ import {
 import { nextProbeIndex, probeTime, type ScheduledCheck } from './schedule.js';
 import { probeFor, type Probe } from './probe.js';
 import { Result } from '../table/layout.js';
+import { SharedHistogram } from '../metrics/shared-histogram.js';
 
 /** The shared wall clock the schedule runs on: ms since the epoch, monotonic within a thread. */
 export function scheduleClock(): number {
@@ -41,7 +41,8 @@ export async function runCheckerTask(task: CheckerTask): Promise<CheckerTaskResu
   const started = partitionField(task.partition, kProbesStartedOffset);
   const done = partitionField(task.partition, kProbesDoneOffset);
   const failed = partitionField(task.partition, kProbesFailedOffset);
-  const lateness = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  // In shared memory, so the pool reads lateness while the schedule runs.
+  const lateness = new SharedHistogram(task.lateness, task.partition);
   const inflight = new Set<Promise<void>>();
   let probes = 0;
 
@@ -55,7 +56,7 @@ export async function runCheckerTask(task: CheckerTask): Promise<CheckerTaskResu
   const fire = (r: Running): void => {
     const due = probeTime(task.epochMs, r.check, r.next);
     const now = scheduleClock();
-    lateness.recordValue(Math.max(1, Math.round((now - due) * 1000)));
+    lateness.record(Math.round((now - due) * 1000));
     // Arm the next probe first, from the schedule, not from this probe's end.
     r.next += 1;
     arm(r);
@@ -86,7 +87,5 @@ export async function runCheckerTask(task: CheckerTask): Promise<CheckerTaskResu
   // Probes end by their deadline; let them write their last results.
   await Promise.all([...inflight]);
   Atomics.store(control, partitionField(task.partition, kPartitionRunningOffset), 0);
-  const result: CheckerTaskResult = { partition: task.partition, probes, latenessHistogram: hdr.encodeIntoCompressedBase64(lateness) };
-  lateness.destroy();
-  return result;
+  return { partition: task.partition, probes };
 }

@@ -39,12 +39,12 @@ export interface CheckerTask {
   readonly control: SharedArrayBuffer;
   /** The stop word's value when the task was submitted; the task ends when it changes. */
   readonly stopGeneration: number;
+  /** SharedHistogram buffer, one histogram per partition: probe start lateness, µs. */
+  readonly lateness: SharedArrayBuffer;
 }
 
 /** What a task returns when stopped. */
 export interface CheckerTaskResult {
   readonly partition: number;
   readonly probes: number;
-  /** Start lateness (actual start − scheduled time), µs, as a compressed HdrHistogram (base64). */
-  readonly latenessHistogram: string;
 }

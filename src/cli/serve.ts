@@ -122,7 +122,7 @@ function statusLine(cell: Cell, started: number, config: RoleConfig, set: DnsPro
       : `last change ${((Date.now() - s.lastChange.atMs) / 1000).toFixed(1)} s ago: ${s.lastChange.check ?? `slot ${s.lastChange.slot}`} → ${s.lastChange.status}`;
   const rejected = config.stats().rejected;
   const configPart = rejected > 0 ? ` | config ${short(config.stats().version)} (rejected ${rejected})` : '';
-  return `[${up}s] healthy ${s.healthy}  unhealthy ${s.unhealthy}  unknown ${s.unknown} | tick ${s.tickMs.toFixed(2)} ms | ${s.probesPerSec.toFixed(1)} probes/s | ${change}${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''}${configPart}${set === null ? dnsPart(cell, s.dns) : processesPart(set)}`;
+  return `[${up}s] healthy ${s.healthy}  unhealthy ${s.unhealthy}  unknown ${s.unknown} | tick ${s.tickMs.toFixed(2)} ms | ${s.probesPerSec.toFixed(1)} probes/s, start p99 ${s.latenessP99Ms.toFixed(1)} ms late | ${change}${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''}${configPart}${set === null ? dnsPart(cell, s.dns) : processesPart(set)}`;
 }
 
 /** ` | dns 1234 q/s (2/2 processes up, answered 600+634)` for DNS processes. */

@@ -12,6 +12,7 @@
 import type { Endpoint } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import { CheckerPool } from '../check/checker-pool.js';
+import { LatenessWindow } from '../check/lateness-window.js';
 import { SnapshotEncoder } from '../snapshot/encoder.js';
 import { FramePublisher } from '../snapshot/push.js';
 import { ObservationTable } from '../table/observation-table.js';
@@ -98,6 +99,7 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
 
     const started = Date.now();
     let mark = { at: performance.now(), done: 0 };
+    const lateness = new LatenessWindow(checkers);
     statusTimer = setInterval(() => {
       const s = checkers.stats();
       const now = performance.now();
@@ -107,7 +109,7 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
       const links = subs.map((l) => `${formatEndpoint(l)} ${l.state} (sent ${l.sent}${l.dropped > 0 ? `, dropped ${l.dropped}` : ''})`).join(', ');
       const c = config.stats();
       write(
-        `${uptime(started)} vantage ${opts.vantage} | ${probeChecks(plan).length} checks | ${rate.toFixed(1)} probes/s${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''} | vectors → ${links} | config ${short(c.version)} (rejected ${c.rejected})`,
+        `${uptime(started)} vantage ${opts.vantage} | ${probeChecks(plan).length} checks | ${rate.toFixed(1)} probes/s, start p99 ${lateness.sample().p99Ms.toFixed(1)} ms late${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''} | vectors → ${links} | config ${short(c.version)} (rejected ${c.rejected})`,
       );
     }, opts.statusEverySec * 1000);
     await untilStopped(role, opts.durationSec, write);
