@@ -119,7 +119,11 @@ async function stopOnError<T>(proc: LineChild, started: Promise<T>): Promise<T> 
   }
 }
 
-/** `bench/dns-targets-process.ts`: HTTP targets on PREFIX.1 … PREFIX.hosts that can be switched. */
+/** What a target does with a connection: answers HTTP 200, refuses it (no listener), or accepts and never answers. */
+export type TargetMode = 'answer' | 'refuse' | 'hang';
+const MODE_CHAR: Record<TargetMode, string> = { answer: '1', refuse: '0', hang: '2' };
+
+/** `bench/targets-process.ts`: HTTP targets on PREFIX.1 … PREFIX.hosts that can be switched. */
 export class Targets {
   private constructor(
     readonly proc: LineChild,
@@ -128,15 +132,23 @@ export class Targets {
   ) {}
 
   static async start(hosts: number, prefix: string): Promise<Targets> {
-    const proc = new LineChild('targets', process.execPath, [here('./dns-targets-process.js'), String(hosts), prefix]);
+    const proc = new LineChild('targets', process.execPath, [here('./targets-process.js'), String(hosts), prefix]);
     const line = await stopOnError(proc, proc.waitForLine((l) => l.startsWith('{'), 10_000, 'targets port line'));
     return new Targets(proc, (JSON.parse(line) as { port: number }).port, hosts);
   }
 
-  /** Sets which hosts answer (`up(i)`); resolves once every listener has opened or closed. */
-  async set(up: (index: number) => boolean): Promise<number> {
+  /**
+   * Sets what each host does: `up(i)` true answers, false refuses, or a
+   * TargetMode. Resolves with the hosts listening once every listener has
+   * opened or closed.
+   */
+  async set(up: (index: number) => boolean | TargetMode): Promise<number> {
     const from = this.proc.lines.length;
-    this.proc.send(`state ${Array.from({ length: this.hosts }, (_, i) => (up(i) ? '1' : '0')).join('')}`);
+    const mode = (i: number): TargetMode => {
+      const m = up(i);
+      return m === true ? 'answer' : m === false ? 'refuse' : m;
+    };
+    this.proc.send(`state ${Array.from({ length: this.hosts }, (_, i) => MODE_CHAR[mode(i)]).join('')}`);
     const line = await this.proc.waitForLine((l) => l.startsWith('{'), 10_000, 'targets state reply', from);
     const r = JSON.parse(line) as { up?: number; error?: string };
     if (r.up === undefined) throw new Error(`targets: ${r.error ?? line}`);

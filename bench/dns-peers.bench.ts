@@ -11,7 +11,7 @@ import { detectPeers, sleep, startGdnsd, startPdns, tail, waitAnswering, type Pe
  * DNS under load, side by side with real peers: `urnd serve`, PowerDNS
  * Authoritative (LUA `ifportup`) and gdnsd (`multifo` + `tcp_connect`),
  * where installed, serve the same name over the same 8 loopback targets
- * (bench/dns-targets-process.ts) in the same run:
+ * (bench/targets-process.ts) in the same run:
  *
  * (a) with all targets up, every answer ⊆ the 8 targets;
  * (b) saturated q/s and latency p50/p99 at one fixed rate for all;
@@ -472,7 +472,7 @@ function report(ctx: BenchContext, f: Facts): ScenarioResult {
   const markdown = [
     '### DNS side by side with peers: urnd serve, PowerDNS, gdnsd',
     '',
-    `Every server runs as its own foreground process on a loopback port, serving \`${NAME} A\` over the same ${HOSTS} loopback targets (${TARGETS[0]}–${TARGETS[HOSTS - 1]}, one TCP/HTTP port, bench/dns-targets-process.ts), health-checked by TCP connect. One run, same targets, phases interleaved (the order rotates per round): ${f.rounds} round${f.rounds > 1 ? 's' : ''} of saturation (${f.satMs / 1000} s, ${OUTSTANDING} outstanding) and then a fixed rate (${f.rateMs / 1000} s at ${f.rate.toLocaleString('en-US')} q/s, half the lowest saturated rate of round 1, at most ${RATE.toLocaleString('en-US')}: one rate for all, so the slowest server sets it) per server. Load generator: ${loaderText}.`,
+    `Every server runs as its own foreground process on a loopback port, serving \`${NAME} A\` over the same ${HOSTS} loopback targets (${TARGETS[0]}–${TARGETS[HOSTS - 1]}, one TCP/HTTP port, bench/targets-process.ts), health-checked by TCP connect. One run, same targets, phases interleaved (the order rotates per round): ${f.rounds} round${f.rounds > 1 ? 's' : ''} of saturation (${f.satMs / 1000} s, ${OUTSTANDING} outstanding) and then a fixed rate (${f.rateMs / 1000} s at ${f.rate.toLocaleString('en-US')} q/s, half the lowest saturated rate of round 1, at most ${RATE.toLocaleString('en-US')}: one rate for all, so the slowest server sets it) per server. Load generator: ${loaderText}.`,
     '',
     `**Time to drop a dead target**: targets 1–4 refuse connections at t0 (their listeners closed), and each server is asked every ${POLL_MS} ms; the time is that of the first answer after which no answer held a down target for ${STABLE_MS / 1000} s (so it is the server's detection delay plus up to one poll), measured from when the targets process was told to close them; ${f.dropTrials > 1 ? `the mean of ${f.dropTrials} trials (all up and settled in between), each listed in the notes` : 'one trial: a check fires at a random point of its interval, so one figure can be off by up to an interval'}. **All down**: all 8 refuse; after ${f.allDownWaitMs / 1000} s (enough for gdnsd's 2 × 2 s), 10 queries each. A server whose answers were wrong (an address not among the targets, or no NOERROR answer with all targets up, or replies other than NOERROR under load) is marked and not ranked.`,
     ...(f.runNotes.length > 0 ? ['', ...f.runNotes.map((n) => `- ${n}`)] : []),
