@@ -126,3 +126,55 @@ describe('selection matches a naive model of the rules (fast-check)', () => {
     );
   });
 });
+
+describe('sets side by side: a small set never answers with, or weighs, its neighbours (fast-check)', () => {
+  // Sets of up to 8 answers read 8 answer words from their first and mask
+  // out what lies past the set: the next set's answers, or the padding after
+  // the last. Neighbours with other weights and health must change nothing.
+  it('every set answers from its own eligible answers, whatever the sets around it', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            failClosed: fc.boolean(),
+            answers: fc.array(fc.record({ weight: fc.integer({ min: 0, max: 255 }), status: fc.constantFrom(0, 1, 2) }), { minLength: 1, maxLength: 10 }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        fc.integer(),
+        (sets, seed) => {
+          let slot = 0;
+          const slots = sets.map((s) => s.answers.map(() => slot++));
+          const cell = buildCell(
+            {
+              checks: tcpChecks(slot),
+              records: sets.map((s, j) => ({
+                name: `s${j}.t.test`,
+                type: 'A',
+                policy: 'weighted',
+                whenAllUnhealthy: s.failClosed ? 'answer-none' : 'answer-all',
+                answers: s.answers.map((a, i) => ({ value: `127.0.${j}.${i + 1}`, weight: a.weight, check: `c${(slots[j] as number[])[i]}` })),
+              })),
+            },
+            seededRandom(seed),
+          );
+          sets.forEach((s, j) => s.answers.forEach((a, i) => cell.table.set((slots[j] as number[])[i] as number, a.status as Status)));
+          const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
+          sets.forEach((s, j) => {
+            const want = modelEligible('weighted', s.answers.map((a) => a.weight), s.answers.map((a) => a.status !== 2), s.failClosed);
+            for (let q = 0; q < 10; q++) {
+              const count = cell.resolver.resolveInto(`s${j}.t.test`, RecordType.A, out);
+              expect(count).toBe(want.size);
+              if (count === 1) {
+                const value = cell.plan.answerValue[out[0] as number] as string;
+                expect(value.startsWith(`127.0.${j}.`)).toBe(true);
+                expect(want.eligible.has(Number(value.split('.')[3]) - 1)).toBe(true);
+              }
+            }
+          });
+        },
+      ),
+      { numRuns: 300, seed: 20261124 },
+    );
+  });
+});

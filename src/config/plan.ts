@@ -253,7 +253,7 @@ export interface Plan {
   /**
    * Slot, mask and weight of each answer packed in one word (derived, not
    * encoded): what the selectors read, one load a candidate instead of
-   * three. See `packAnswerWords`.
+   * three; followed by ANSWER_WORD_PADDING zero words. See `packAnswerWords`.
    */
   readonly answerWord: Int32Array;
   /** Canonical text of each address. */
@@ -287,6 +287,8 @@ export interface Plan {
 export const ANSWER_SLOT_MASK = 0xfffff;
 export const ANSWER_MASK_SHIFT = 20;
 export const ANSWER_WEIGHT_SHIFT = 23;
+/** Zero words after the last answer word: an 8-wide read from any answer stays in bounds. */
+export const ANSWER_WORD_PADDING = 7;
 
 /**
  * Per set, what weighted selection needs that health never changes: the sum
@@ -323,7 +325,10 @@ export function packSetWeights(setFirst: Uint32Array, setLength: Uint8Array, wei
 
 /** Packs each answer's slot, health mask and weight into one word. */
 export function packAnswerWords(slot: Uint32Array, mask: Uint8Array, weight: Uint8Array): Int32Array {
-  const words = new Int32Array(slot.length);
+  // Zero words after the last answer, so the resolver's unrolled read of 8
+  // words from any set's first answer stays in bounds (it masks out what
+  // lies past the set).
+  const words = new Int32Array(slot.length + ANSWER_WORD_PADDING);
   for (let i = 0; i < slot.length; i++) {
     words[i] = ((slot[i] as number) & ANSWER_SLOT_MASK) | (((mask[i] as number) & 7) << ANSWER_MASK_SHIFT) | (((weight[i] as number) & 0xff) << ANSWER_WEIGHT_SHIFT);
   }
