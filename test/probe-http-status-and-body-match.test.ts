@@ -190,6 +190,24 @@ describe('http probe: body match in the first 5,120 bytes', () => {
     expect(await httpProbe(http({ path, bodyMatch: NEEDLE }), DEADLINE)).toMatchObject({ result, reason });
   });
 
+  it('reads past interim 1xx responses and de-chunks the body, from a server written by hand', async () => {
+    const raw = createServer((s) => {
+      s.on('error', () => {});
+      s.once('data', () => {
+        s.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n');
+        s.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nxx${NEEDLE.slice(0, 3)}\r\n`);
+        setTimeout(() => s.end(`${(NEEDLE.length - 3).toString(16)}\r\n${NEEDLE.slice(3)}\r\n0\r\n\r\n`), 20);
+      });
+    });
+    const rawPort = await listen(raw);
+    try {
+      expect(await httpProbe(http({ port: rawPort, bodyMatch: NEEDLE }), DEADLINE)).toMatchObject({ result: Result.SUCCESS, reason: null });
+      expect(await httpProbe(http({ port: rawPort, bodyMatch: 'absent' }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'body' });
+    } finally {
+      await close(raw);
+    }
+  });
+
   it('checks the status before the body', async () => {
     expect(await httpProbe(http({ path: '/status/500', bodyMatch: 'status' }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'status' });
     expect(await httpProbe(http({ path: '/status/200', bodyMatch: 'status 200' }), DEADLINE)).toMatchObject({ result: Result.SUCCESS });
