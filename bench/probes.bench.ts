@@ -122,11 +122,13 @@ export const probesScenario: Scenario = {
       const n = ctx.quick ? 250 : 2000;
       // Long enough for the pool's threads to start and load the probe modules.
       const leadMs = ctx.quick ? 500 : 1000;
-      // Answering and hanging windows alternate under one pool; each kind's
-      // windows are merged. Every window first lets the previous state's
-      // probes end (one timeout), then measures one whole interval, in
-      // which every check starts exactly once. Many short windows, so a
-      // noisy neighbour lands on both kinds alike.
+      // Answering and hanging windows alternate under one pool, in the order
+      // A H H A A H H A …, so a steady drift of the machine over the run
+      // lands on both kinds alike; each kind's windows are merged. Every
+      // window first lets the previous state's probes end (one timeout),
+      // then measures one whole interval, in which every check starts
+      // exactly once. Many short windows, so a noisy neighbour's bursts
+      // also tend to land on both.
       const windowsPerKind = ctx.quick ? 1 : 10;
       const settleMs = timeoutMs + 100;
       const pool = startPool(n, intervalMs, targets, leadMs);
@@ -135,8 +137,8 @@ export const probesScenario: Scenario = {
         await targets.set(() => 'answer');
         await sleep(leadMs + intervalMs);
         for (let w = 0; w < 2 * windowsPerKind; w++) {
-          const mode: 'answer' | 'hang' = w % 2 === 0 ? 'answer' : 'hang';
-          if (w % 4 === 0) ctx.log(`windows ${w + 1}–${Math.min(w + 4, 2 * windowsPerKind)}/${2 * windowsPerKind}: ${n} checks / ${intervalMs} ms, every target answering, then every one hanging`);
+          const mode: 'answer' | 'hang' = ((w + 1) >> 1) % 2 === 0 ? 'answer' : 'hang';
+          if (w % 4 === 0) ctx.log(`windows ${w + 1}–${Math.min(w + 4, 2 * windowsPerKind)}/${2 * windowsPerKind}: ${n} checks / ${intervalMs} ms, every target answering or every one hanging (A H H A)`);
           await targets.set(() => mode);
           await sleep(settleMs);
           parts[mode].push(await window(pool, intervalMs));
@@ -199,7 +201,7 @@ export const probesScenario: Scenario = {
       const markdown = [
         '### Checker workers: probe start lateness and cost',
         '',
-        `2 checker threads; every check has a fixed phase; timeout = interval / 2. Targets run in a separate process (${HOSTS} loopback HTTP hosts, bench/targets-process.ts) and switch all at once between answering 200 and hanging (accepting, never answering, so every probe runs to its timeout). One pool runs throughout while ${windowsPerKind} answering and ${windowsPerKind} hanging windows alternate; each window lets the previous state's probes end (${settleMs} ms), then measures one whole interval, in which every check starts once. Lateness = actual probe start − scheduled time, from the pool's shared lateness histogram (buckets ≤ 1.6% wide, read at each window's edges). CPU is this process's user + system time (main thread and checker threads) per probe started in the windows. The schedule starts ${leadMs / 1000} s after the pool, so thread start-up is not lateness. The capacity ramp runs a pool per size, every target hanging, measured over ${ctx.quick ? 1 : 3} interval(s) after the first. Histograms: \`probes-lateness-*.hgrm\`.`,
+        `2 checker threads; every check has a fixed phase; timeout = interval / 2. Targets run in a separate process (${HOSTS} loopback HTTP hosts, bench/targets-process.ts) and switch all at once between answering 200 and hanging (accepting, never answering, so every probe runs to its timeout). One pool runs throughout while ${windowsPerKind} answering and ${windowsPerKind} hanging windows alternate in the order A H H A A H H A … (a steady drift of the machine then lands on both alike); each window lets the previous state's probes end (${settleMs} ms), then measures one whole interval, in which every check starts once. Lateness = actual probe start − scheduled time, from the pool's shared lateness histogram (buckets ≤ 1.6% wide, read at each window's edges). CPU is this process's user + system time (main thread and checker threads) per probe started in the windows. The schedule starts ${leadMs / 1000} s after the pool, so thread start-up is not lateness. The capacity ramp runs a pool per size, every target hanging, measured over ${ctx.quick ? 1 : 3} interval(s) after the first. Histograms: \`probes-lateness-*.hgrm\`.`,
         '',
         markdownTable(['checks', 'interval ms', 'targets', 'probes', 'probes/s', 'lateness p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'CPU µs/probe'], rows),
         '',
