@@ -39,11 +39,18 @@ export function benchCell(policy: PolicyName, answers: number, unhealthyFraction
     ],
   });
   const table = StatusTable.create(16_384);
-  const down = Math.round(n * unhealthyFraction);
-  for (let i = 0; i < n; i++) table.set(i, i < down ? Status.UNHEALTHY : Status.HEALTHY);
-  table.publish();
   const resolver = new Resolver(plan, table, random === undefined ? {} : { random });
-  return { plan, table, resolver, name: 'bench.t.test' };
+  const cell = { plan, table, resolver, name: 'bench.t.test' };
+  setUnhealthyFraction(cell, unhealthyFraction);
+  return cell;
+}
+
+/** Sets the first round(unhealthyFraction × n) of the cell's n checks UNHEALTHY, the rest HEALTHY. */
+export function setUnhealthyFraction(cell: BenchCell, unhealthyFraction: number): void {
+  const n = cell.plan.checks.length;
+  const down = Math.round(n * unhealthyFraction);
+  for (let i = 0; i < n; i++) cell.table.set(i, i < down ? Status.UNHEALTHY : Status.HEALTHY);
+  cell.table.publish();
 }
 
 export const BENCH_POLICIES: readonly PolicyName[] = POLICY_NAMES;
