@@ -290,11 +290,7 @@ export const ANSWER_WEIGHT_SHIFT = 23;
 /** Zero words after the last answer word: an 8-wide read from any answer stays in bounds. */
 export const ANSWER_WORD_PADDING = 7;
 
-/**
- * Per set, what weighted selection needs that health never changes: the sum
- * of its weights and a bit mask of its zero-weight answers (sets of up to 32
- * answers), so a query computes neither.
- */
+/** Per set, two words: its first answer, then its length | fail mode << 8 | policy << 16 (see `Plan.setQuery`). */
 export function packSetQuery(setFirst: Uint32Array, setLength: Uint8Array, setFailMode: Uint8Array, setPolicy: Uint8Array): Int32Array {
   const words = new Int32Array(setFirst.length * 2);
   for (let s = 0; s < setFirst.length; s++) {
@@ -304,6 +300,11 @@ export function packSetQuery(setFirst: Uint32Array, setLength: Uint8Array, setFa
   return words;
 }
 
+/**
+ * Per set, what weighted selection needs that health never changes: the sum
+ * of its weights and a bit mask of its zero-weight answers (sets of up to 32
+ * answers), so a query computes neither.
+ */
 export function packSetWeights(setFirst: Uint32Array, setLength: Uint8Array, weight: Uint8Array): { setWeightSum: Uint32Array; setZeroWeights: Int32Array } {
   const setWeightSum = new Uint32Array(setFirst.length);
   const setZeroWeights = new Int32Array(setFirst.length);

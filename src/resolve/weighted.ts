@@ -133,7 +133,6 @@ function weightedUpTo8(
   return 1 - (failMode & none);
 }
 
-
 // Kept under V8's 460-byte bytecode limit for inlining (Node 20; pass 2 is
 // its own function for that). Past it, it is a call on every weighted query.
 function weightedSmall(
