@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANSWER_MASK_SHIFT, ANSWER_SLOT_MASK, ANSWER_WEIGHT_SHIFT, MULTIVALUE_MAX_RETURNED, packAnswerWords } from '../src/config/plan.js';
+import { ANSWER_MASK_SHIFT, ANSWER_SLOT_MASK, ANSWER_WEIGHT_SHIFT, ANSWER_WORD_PADDING, MULTIVALUE_MAX_RETURNED, packAnswerWords } from '../src/config/plan.js';
 import { MAX_CAPACITY, RESULT_MASK, RUN_MASK, RUN_SHIFT } from '../src/table/layout.js';
 import * as weighted from '../src/resolve/weighted.js';
 import * as multivalue from '../src/resolve/multivalue.js';
@@ -39,5 +39,12 @@ describe('hot-path copies of the layouts', () => {
     expect(((words[0] as number) >>> ANSWER_MASK_SHIFT) & 7).toBe(0b111);
     expect((words[0] as number) >>> ANSWER_WEIGHT_SHIFT).toBe(255);
     expect(((words[1] as number) >>> ANSWER_MASK_SHIFT) & 7).toBe(0b010);
+  });
+
+  it('answer words end in zero padding, so an 8-wide read from the last answer stays in bounds', () => {
+    expect(ANSWER_WORD_PADDING).toBeGreaterThanOrEqual(7);
+    const words = packAnswerWords(Uint32Array.of(5, 6, 7), Uint8Array.of(1, 1, 1), Uint8Array.of(9, 9, 9));
+    expect(words.length).toBe(3 + ANSWER_WORD_PADDING);
+    expect(Array.from(words.subarray(3))).toEqual(new Array(ANSWER_WORD_PADDING).fill(0));
   });
 });
