@@ -14,7 +14,7 @@ import {
   type CheckerTaskResult,
 } from './messages.js';
 import { assignPhases, partitionChecks, type ScheduledCheck } from './schedule.js';
-import { scheduleClock } from './checker-task.js';
+import { scheduleClock } from './schedule.js';
 import { SharedHistogram, readCounts } from '../metrics/shared-histogram.js';
 
 /** Options of a CheckerPool. */

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { ObservationTable } from '../table/observation-table.js';
 import {
   kCheckerStopField,
@@ -10,21 +9,16 @@ import {
   type CheckerTask,
   type CheckerTaskResult,
 } from './messages.js';
-import { nextProbeIndex, probeTime, type ScheduledCheck } from './schedule.js';
-import { probeFor, type Probe } from './probe.js';
+import type { ScheduledCheck } from './schedule.js';
+import { FixedScheduler } from './fixed-scheduler.js';
+import { probeStartFor } from './probe.js';
+import type { ProbeDone, ProbeStart } from './probe-common.js';
 import { Result } from '../table/layout.js';
 import { SharedHistogram } from '../metrics/shared-histogram.js';
 
-/** The shared wall clock the schedule runs on: ms since the epoch, monotonic within a thread. */
-export function scheduleClock(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-interface Running {
+interface Entry {
   readonly check: ScheduledCheck;
-  readonly probe: Probe;
-  next: number;
-  timer: NodeJS.Timeout | null;
+  readonly probe: ProbeStart;
 }
 
 /**
@@ -43,49 +37,38 @@ export async function runCheckerTask(task: CheckerTask): Promise<CheckerTaskResu
   const failed = partitionField(task.partition, kProbesFailedOffset);
   // In shared memory, so the pool reads lateness while the schedule runs.
   const lateness = new SharedHistogram(task.lateness, task.partition);
-  const inflight = new Set<Promise<void>>();
   let probes = 0;
+  // Probes in flight, and what to call when the last one ends once stopping.
+  let inflight = 0;
+  let drained: (() => void) | null = null;
 
-  const running: Running[] = task.checks.map((check) => ({
-    check,
-    probe: probeFor(check.spec),
-    next: nextProbeIndex(task.epochMs, check, scheduleClock()),
-    timer: null,
-  }));
+  // One function for every probe's verdict; the entry is the context.
+  const onVerdict: ProbeDone<Entry> = (e, result, latencyUs) => {
+    observations.record(task.vantage, e.check.spec.slot, result, latencyUs);
+    Atomics.add(control, done, 1);
+    if (result !== Result.SUCCESS) Atomics.add(control, failed, 1);
+    inflight -= 1;
+    if (inflight === 0 && drained !== null) drained();
+  };
 
-  const fire = (r: Running): void => {
-    const due = probeTime(task.epochMs, r.check, r.next);
-    const now = scheduleClock();
-    lateness.record(Math.round((now - due) * 1000));
-    // Arm the next probe first, from the schedule, not from this probe's end.
-    r.next += 1;
-    arm(r);
+  const entries: Entry[] = task.checks.map((check) => ({ check, probe: probeStartFor(check.spec) }));
+  const schedule = new FixedScheduler(task.epochMs, entries, lateness, (e) => {
     probes += 1;
     Atomics.add(control, started, 1);
-    const p = r.probe(r.check.spec, r.check.spec.timeoutMs).then((outcome) => {
-      observations.record(task.vantage, r.check.spec.slot, outcome.result, outcome.latencyUs);
-      Atomics.add(control, done, 1);
-      if (outcome.result !== Result.SUCCESS) Atomics.add(control, failed, 1);
-    });
-    inflight.add(p);
-    void p.finally(() => inflight.delete(p));
-  };
-
-  const arm = (r: Running): void => {
-    const wait = probeTime(task.epochMs, r.check, r.next) - scheduleClock();
-    r.timer = setTimeout(fire, wait > 0 ? wait : 0, r);
-  };
+    inflight += 1;
+    e.probe(e.check.spec, e.check.spec.timeoutMs, onVerdict, e);
+  });
 
   Atomics.store(control, partitionField(task.partition, kPartitionRunningOffset), 1);
-  for (const r of running) arm(r);
+  schedule.start();
 
   // Sleep until the stop word moves off the value we were started with.
   const wait = Atomics.waitAsync(control, kCheckerStopField, task.stopGeneration);
   if (wait.async) await wait.value;
 
-  for (const r of running) if (r.timer !== null) clearTimeout(r.timer);
+  schedule.stop();
   // Probes end by their deadline; let them write their last results.
-  await Promise.all([...inflight]);
+  if (inflight > 0) await new Promise<void>((resolve) => (drained = resolve));
   Atomics.store(control, partitionField(task.partition, kPartitionRunningOffset), 0);
   return { partition: task.partition, probes };
 }

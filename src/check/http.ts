@@ -19,12 +19,10 @@
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { performance } from 'node:perf_hooks';
 import type { ProbeCheckSpec } from '../config/plan.js';
-import { Result } from '../table/layout.js';
-import { armDeadline, classifyError, elapsedUs } from './probe-common.js';
+import { ProbeRun, classifyError, promiseProbe, runOf, tagSocket, type ProbeDone } from './probe-common.js';
 import { ResponseReader, BODY_MATCH_LIMIT } from './http-response.js';
-import type { Probe, ProbeFailure, ProbeOutcome } from './probe.js';
+import type { Probe } from './probe.js';
 
 export { BODY_MATCH_LIMIT };
 /** The User-Agent every HTTP(S) probe sends. */
@@ -55,64 +53,94 @@ function requestFor(spec: ProbeCheckSpec): Buffer | null {
   return bytes;
 }
 
-export const httpProbe: Probe = (spec, deadlineMs) =>
-  new Promise<ProbeOutcome>((resolve) => {
-    const t0 = performance.now();
-    const tls = spec.type === 'https';
-    let socket: Socket | null = null;
-    let phase = CONNECTING;
-    let done = false;
-    const reader = new ResponseReader(spec.statusMin, spec.statusMax, spec.bodyMatch);
+class HttpRun extends ProbeRun {
+  socket: Socket | null = null;
+  phase = CONNECTING;
 
-    const finish = (reason: ProbeFailure | null): void => {
-      if (done) return;
-      done = true;
-      const latencyUs = elapsedUs(t0);
-      clearDeadline();
-      // The error listener stays: a destroyed socket may still report, and
-      // an 'error' with no listener would crash the worker.
-      socket?.destroy();
-      socket = null;
-      resolve({ result: reason === null ? Result.SUCCESS : Result.FAILURE, latencyUs, reason });
-    };
+  constructor(
+    deadlineMs: number,
+    done: ProbeDone<unknown>,
+    context: unknown,
+    readonly tls: boolean,
+    readonly reader: ResponseReader,
+  ) {
+    super(deadlineMs, done, context);
+  }
 
-    const clearDeadline = armDeadline(t0, deadlineMs, () => finish('timeout'));
-    const request = requestFor(spec);
-    if (request === null) return finish('error');
-    try {
-      const hostIsName = isIP(spec.host) === 0;
-      // One address, one attempt (see probe.ts on autoSelectFamily).
-      if (tls) {
-        // tls.connect hands these to the TCP connect too (autoSelectFamily included; its types omit it).
-        const options: ConnectionOptions & { autoSelectFamily: boolean } = {
-          host: spec.host,
-          port: spec.port,
-          autoSelectFamily: false,
-          // Off by default, as Route 53: a health check asks "is it up?", not "is its certificate valid?".
-          rejectUnauthorized: spec.verifyTls,
-        };
-        // SNI takes names only; an IP address target sends none.
-        if (hostIsName) options.servername = spec.host;
-        socket = tlsConnect(options);
-      } else socket = netConnect({ host: spec.host, port: spec.port, autoSelectFamily: false });
-    } catch {
-      // e.g. a port outside 0..65535: thrown synchronously.
-      return finish('error');
-    }
-    socket.on('error', (err) => finish(phase === HANDSHAKE ? 'tls' : classifyError(err)));
-    socket.once('connect', () => {
-      phase = tls ? HANDSHAKE : EXCHANGE;
-    });
-    if (tls) socket.once('secureConnect', () => (phase = EXCHANGE));
-    socket.on('data', (chunk: Buffer) => {
-      const verdict = reader.read(chunk);
-      if (verdict !== undefined) finish(verdict);
-    });
-    // The server closed its side: a verdict if the response says one (a
-    // body that ends at the close), else the exchange was cut short.
-    socket.once('end', () => finish(phase === HANDSHAKE ? 'tls' : reader.end()));
-    socket.once('close', () => finish(phase === HANDSHAKE ? 'tls' : 'reset'));
-    // Queued until connected (and, for https, until the handshake is done).
-    // Not end(): some servers take a half-close as the client giving up.
-    socket.write(request);
-  });
+  protected close(): void {
+    // The error listener stays: a destroyed socket may still report, and
+    // an 'error' with no listener would crash the worker.
+    this.socket?.destroy();
+    this.socket = null;
+  }
+}
+
+// Shared listeners: `this` is the socket. Each may run after the verdict
+// (finish ignores a second one).
+function onError(this: Socket, err: Error): void {
+  const run = runOf<HttpRun>(this);
+  run.finish(run.phase === HANDSHAKE ? 'tls' : classifyError(err));
+}
+function onConnect(this: Socket): void {
+  const run = runOf<HttpRun>(this);
+  run.phase = run.tls ? HANDSHAKE : EXCHANGE;
+}
+function onSecureConnect(this: Socket): void {
+  runOf<HttpRun>(this).phase = EXCHANGE;
+}
+function onData(this: Socket, chunk: Buffer): void {
+  const run = runOf<HttpRun>(this);
+  const verdict = run.reader.read(chunk);
+  if (verdict !== undefined) run.finish(verdict);
+}
+// The server closed its side: a verdict if the response says one (a body
+// that ends at the close), else the exchange was cut short.
+function onEnd(this: Socket): void {
+  const run = runOf<HttpRun>(this);
+  run.finish(run.phase === HANDSHAKE ? 'tls' : run.reader.end());
+}
+function onClose(this: Socket): void {
+  const run = runOf<HttpRun>(this);
+  run.finish(run.phase === HANDSHAKE ? 'tls' : 'reset');
+}
+
+/** Starts an HTTP(S) probe; `done(context, …)` gets its verdict. The callback form of `httpProbe`. */
+export function startHttpProbe<T>(spec: ProbeCheckSpec, deadlineMs: number, done: ProbeDone<T>, context: T): void {
+  const tls = spec.type === 'https';
+  const run = new HttpRun(deadlineMs, done as ProbeDone<unknown>, context, tls, new ResponseReader(spec.statusMin, spec.statusMax, spec.bodyMatch));
+  const request = requestFor(spec);
+  if (request === null) return run.finish('error');
+  let socket: Socket;
+  try {
+    // One address, one attempt (see probe.ts on autoSelectFamily).
+    if (tls) {
+      // tls.connect hands these to the TCP connect too (autoSelectFamily included; its types omit it).
+      const options: ConnectionOptions & { autoSelectFamily: boolean } = {
+        host: spec.host,
+        port: spec.port,
+        autoSelectFamily: false,
+        // Off by default, as Route 53: a health check asks "is it up?", not "is its certificate valid?".
+        rejectUnauthorized: spec.verifyTls,
+      };
+      // SNI takes names only; an IP address target sends none.
+      if (isIP(spec.host) === 0) options.servername = spec.host;
+      socket = tlsConnect(options);
+    } else socket = netConnect({ host: spec.host, port: spec.port, autoSelectFamily: false });
+  } catch {
+    // e.g. a port outside 0..65535: thrown synchronously.
+    return run.finish('error');
+  }
+  run.socket = socket;
+  tagSocket(socket, run);
+  socket.on('error', onError);
+  socket.on('connect', onConnect);
+  if (tls) socket.on('secureConnect', onSecureConnect);
+  socket.on('data', onData);
+  socket.on('end', onEnd);
+  socket.on('close', onClose);
+  // Queued until connected (and, for https, until the handshake is done).
+  // Not end(): some servers take a half-close as the client giving up.
+  socket.write(request);
+}
+
+export const httpProbe: Probe = promiseProbe(startHttpProbe);

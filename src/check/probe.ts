@@ -16,8 +16,9 @@
  */
 import type { ProbeCheckSpec } from '../config/plan.js';
 import { Result } from '../table/layout.js';
-import { tcpProbe } from './tcp.js';
-import { httpProbe } from './http.js';
+import { startTcpProbe, tcpProbe } from './tcp.js';
+import { httpProbe, startHttpProbe } from './http.js';
+import type { ProbeStart } from './probe-common.js';
 
 /**
  * Why a probe failed. Small on purpose: a reason is a label for metrics and
@@ -75,3 +76,21 @@ export function probeFor(spec: Pick<ProbeCheckSpec, 'type'>): Probe {
 }
 
 const unknownTypeProbe: Probe = () => Promise.resolve({ result: Result.FAILURE, latencyUs: 0, reason: 'error' });
+
+/**
+ * The callback form of `probeFor`, which the checker threads use: a probe in
+ * flight then holds no promise or closure of its own (see `ProbeRun`).
+ */
+export function probeStartFor(spec: Pick<ProbeCheckSpec, 'type'>): ProbeStart {
+  switch (spec.type) {
+    case 'tcp':
+      return startTcpProbe;
+    case 'http':
+    case 'https':
+      return startHttpProbe;
+    default:
+      return startUnknownTypeProbe;
+  }
+}
+
+const startUnknownTypeProbe: ProbeStart = (_spec, _deadlineMs, done, context) => done(context, Result.FAILURE, 0, 'error');

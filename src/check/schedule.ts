@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ProbeCheckSpec } from '../config/plan.js';
 
 /** A probe check with its place on the fixed schedule. */
@@ -49,4 +50,9 @@ export function probeTime(epochMs: number, check: ScheduledCheck, j: number): nu
 /** The first probe index whose time is ≥ nowMs (used when a worker resumes mid-schedule). */
 export function nextProbeIndex(epochMs: number, check: ScheduledCheck, nowMs: number): number {
   return Math.max(0, Math.ceil((nowMs - epochMs - check.phaseMs) / check.spec.intervalMs));
+}
+
+/** The shared wall clock the schedule runs on: ms since the epoch, monotonic within a thread. */
+export function scheduleClock(): number {
+  return performance.timeOrigin + performance.now();
 }
