@@ -1,10 +1,16 @@
+import { connect, type Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as hdr from 'hdr-histogram-js';
 import type { ProbeCheckSpec } from '../src/config/plan.js';
 import { ObservationTable } from '../src/table/observation-table.js';
 import { CheckerPool } from '../src/check/checker-pool.js';
-import { scheduleClock } from '../src/check/checker-task.js';
-import { addCounts, countsPercentile, countsTotal, sharedHistogramBucketValue, subtractCounts, SHARED_HISTOGRAM_BUCKETS } from '../src/metrics/shared-histogram.js';
-import { Targets } from './dns-children.js';
+import { assignPhases, partitionChecks, scheduleClock } from '../src/check/schedule.js';
+import { startHttpProbe } from '../src/check/http.js';
+import { addCounts, countsPercentile, countsTotal, readCounts, sharedHistogramBucketValue, subtractCounts, SharedHistogram, SHARED_HISTOGRAM_BUCKETS } from '../src/metrics/shared-histogram.js';
+import type { TimerFloorData } from './timer-floor.js';
+import { Targets, processCpuMs } from './dns-children.js';
 import { fmt, markdownTable, type Scenario, type ScenarioResult } from './harness.js';
 
 /**
@@ -34,6 +40,10 @@ interface Measured {
   readonly failed: number;
   /** Lateness counts (SharedHistogram buckets, µs). */
   readonly counts: Float64Array;
+  /** CPU of the targets process per probe, µs (null without /proc). */
+  readonly targetsCpuUs: number | null;
+  /** The floor thread's lateness in the same windows, if it ran. */
+  readonly floorMs: { p50: number; p99: number; p999: number } | null;
 }
 
 function specs(n: number, intervalMs: number, timeoutMs: number, port: number): ProbeCheckSpec[] {
@@ -59,16 +69,60 @@ function specs(n: number, intervalMs: number, timeoutMs: number, port: number): 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A running pool of `n` checks on `targets`, its schedule starting `leadMs` from now (thread start-up is not lateness). */
-function startPool(n: number, intervalMs: number, targets: Targets, leadMs: number): CheckerPool {
-  const pool = new CheckerPool(ObservationTable.create(CAPACITY, 1), { workers: 2, log: () => {} });
-  pool.start(specs(n, intervalMs, Math.round(intervalMs / 2), targets.port), scheduleClock() + leadMs);
+const WORKERS = 2;
+
+/** A running pool of `n` checks on `targets`, its schedule starting at `epochMs` (thread start-up is not lateness). */
+function startPool(checks: readonly ProbeCheckSpec[], epochMs: number): CheckerPool {
+  const pool = new CheckerPool(ObservationTable.create(CAPACITY, 1), { workers: WORKERS, log: () => {} });
+  pool.start(checks, epochMs);
   return pool;
 }
 
-/** Lateness, CPU and probes of `pool` over the next `ms`. */
-async function window(pool: CheckerPool, ms: number): Promise<{ counts: Float64Array; cpuUs: number; wallMs: number; probes: number; failed: number }> {
+/** The lateness floor (bench/timer-floor.ts): one checker thread's schedule, with nothing attached, on a thread of its own. */
+class TimerFloor {
+  private readonly histogram = SharedHistogram.buffer(1);
+  private readonly stopWord = new Int32Array(new SharedArrayBuffer(4));
+  private readonly worker: Worker;
+  private readonly starts: Promise<number>;
+
+  constructor(checks: readonly ProbeCheckSpec[], epochMs: number) {
+    const data: TimerFloorData = { checks: partitionChecks(assignPhases(checks), WORKERS)[0] ?? [], epochMs, histogram: this.histogram, stop: this.stopWord.buffer as SharedArrayBuffer };
+    this.worker = new Worker(new URL('./workers/timer-floor-worker.js', import.meta.url), { workerData: data });
+    this.starts = new Promise((resolve, reject) => {
+      this.worker.once('message', resolve);
+      this.worker.once('error', reject);
+    });
+  }
+
+  counts(): Float64Array {
+    return readCounts(this.histogram);
+  }
+
+  async stop(): Promise<number> {
+    Atomics.store(this.stopWord, 0, 1);
+    Atomics.notify(this.stopWord, 0);
+    const n = await this.starts;
+    await this.worker.terminate();
+    return n;
+  }
+}
+
+interface Window {
+  readonly counts: Float64Array;
+  /** CPU the targets process spent in the window, ms (null without /proc). */
+  readonly targetsCpuMs: number | null;
+  readonly floorCounts: Float64Array | null;
+  readonly cpuUs: number;
+  readonly wallMs: number;
+  readonly probes: number;
+  readonly failed: number;
+}
+
+/** Lateness, CPU and probes of `pool` (and the floor's lateness) over the next `ms`. */
+async function window(pool: CheckerPool, ms: number, targets: Targets, floor: TimerFloor | null = null): Promise<Window> {
+  const t0cpu = processCpuMs(targets.proc.child.pid);
   const c0 = pool.lateness();
+  const f0 = floor?.counts() ?? null;
   const s0 = pool.stats();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -76,14 +130,62 @@ async function window(pool: CheckerPool, ms: number): Promise<{ counts: Float64A
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
   const s1 = pool.stats();
-  return { counts: subtractCounts(pool.lateness(), c0), cpuUs: cpu.user + cpu.system, wallMs, probes: s1.probesStarted - s0.probesStarted, failed: s1.probesFailed - s0.probesFailed };
+  const floorCounts = floor === null || f0 === null ? null : subtractCounts(floor.counts(), f0);
+  const t1cpu = processCpuMs(targets.proc.child.pid);
+  const targetsCpuMs = t0cpu === null || t1cpu === null ? null : t1cpu - t0cpu;
+  return { counts: subtractCounts(pool.lateness(), c0), targetsCpuMs, floorCounts, cpuUs: cpu.user + cpu.system, wallMs, probes: s1.probesStarted - s0.probesStarted, failed: s1.probesFailed - s0.probesFailed };
+}
+
+/**
+ * Heap one hanging HTTP probe keeps, bytes: `n` probes through the callback
+ * form the checker threads run, against hanging targets, measured between
+ * full collections once every request is sent; beside it, `n` bare sockets
+ * that send the same request and hold it, as the part no probe can shed.
+ */
+async function heapPerHangingProbe(targets: Targets, n: number): Promise<{ probeBytes: number; socketBytes: number }> {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const list = specs(n, 10_000, 3_000, targets.port);
+  const request = Buffer.from(`GET / HTTP/1.1\r\nHost: ${PREFIX}.1\r\n\r\n`, 'latin1');
+  const heap = async () => {
+    await sleep(300);
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  let ended = 0;
+  const onVerdict = () => void (ended += 1);
+  const p0 = await heap();
+  for (const spec of list) startHttpProbe(spec, 3_000, onVerdict, null);
+  const p1 = await heap();
+  const sockets: Socket[] = [];
+  const ignore = () => {};
+  const s0 = await heap();
+  for (const spec of list) {
+    const socket = connect({ host: spec.host, port: spec.port });
+    socket.on('error', ignore);
+    socket.on('data', ignore);
+    socket.write(request);
+    sockets.push(socket);
+  }
+  const s1 = await heap();
+  for (const socket of sockets) socket.destroy();
+  for (let waited = 0; ended < n && waited < 5_000; waited += 50) await sleep(50);
+  return { probeBytes: (p1 - p0) / n, socketBytes: (s1 - s0) / n };
 }
 
 /** Windows of one kind merged: counts added, CPU and probes summed. */
-function merge(checks: number, intervalMs: number, target: Measured['target'], parts: readonly Awaited<ReturnType<typeof window>>[]): Measured {
+function merge(checks: number, intervalMs: number, target: Measured['target'], parts: readonly Window[]): Measured {
   const counts = new Float64Array(SHARED_HISTOGRAM_BUCKETS);
   for (const p of parts) addCounts(counts, p.counts);
   const ms = (q: number) => countsPercentile(counts, q) / 1000;
+  let floorMs: Measured['floorMs'] = null;
+  if (parts.length > 0 && parts.every((p) => p.floorCounts !== null)) {
+    const floor = new Float64Array(SHARED_HISTOGRAM_BUCKETS);
+    for (const p of parts) addCounts(floor, p.floorCounts as Float64Array);
+    const f = (q: number) => countsPercentile(floor, q) / 1000;
+    floorMs = { p50: f(50), p99: f(99), p999: f(99.9) };
+  }
   return {
     checks,
     intervalMs,
@@ -95,6 +197,8 @@ function merge(checks: number, intervalMs: number, target: Measured['target'], p
     wallMs: parts.reduce((t, p) => t + p.wallMs, 0),
     failed: parts.reduce((t, p) => t + p.failed, 0),
     counts,
+    targetsCpuUs: parts.every((p) => p.targetsCpuMs !== null) ? (parts.reduce((t, p) => t + (p.targetsCpuMs as number), 0) * 1000) / Math.max(1, parts.reduce((t, p) => t + p.probes, 0)) : null,
+    floorMs,
   };
 }
 
@@ -131,8 +235,11 @@ export const probesScenario: Scenario = {
       // also tend to land on both.
       const windowsPerKind = ctx.quick ? 1 : 10;
       const settleMs = timeoutMs + 100;
-      const pool = startPool(n, intervalMs, targets, leadMs);
-      const parts: Record<'answer' | 'hang', Awaited<ReturnType<typeof window>>[]> = { answer: [], hang: [] };
+      const checks = specs(n, intervalMs, timeoutMs, targets.port);
+      const epochMs = scheduleClock() + leadMs;
+      const pool = startPool(checks, epochMs);
+      const floor = new TimerFloor(checks, epochMs);
+      const parts: Record<'answer' | 'hang', Window[]> = { answer: [], hang: [] };
       try {
         await targets.set(() => 'answer');
         await sleep(leadMs + intervalMs);
@@ -141,11 +248,12 @@ export const probesScenario: Scenario = {
           if (w % 4 === 0) ctx.log(`windows ${w + 1}–${Math.min(w + 4, 2 * windowsPerKind)}/${2 * windowsPerKind}: ${n} checks / ${intervalMs} ms, every target answering or every one hanging (A H H A)`);
           await targets.set(() => mode);
           await sleep(settleMs);
-          parts[mode].push(await window(pool, intervalMs));
+          parts[mode].push(await window(pool, intervalMs, targets, floor));
         }
       } finally {
         await targets.set(() => 'answer');
         await pool.stop();
+        await floor.stop();
       }
       const healthy = merge(n, intervalMs, 'answering', parts.answer);
       const down = merge(n, intervalMs, 'timing out', parts.hang);
@@ -155,17 +263,18 @@ export const probesScenario: Scenario = {
       await targets.set(() => 'hang');
       for (const size of sizes) {
         ctx.log(`capacity ramp: ${size} checks / ${intervalMs} ms, all timing out`);
-        const rampPool = startPool(size, intervalMs, targets, leadMs);
+        const rampPool = startPool(specs(size, intervalMs, timeoutMs, targets.port), scheduleClock() + leadMs);
         let p: Measured;
         try {
           await sleep(leadMs + intervalMs);
-          p = merge(size, intervalMs, 'timing out', [await window(rampPool, (ctx.quick ? 1 : 3) * intervalMs)]);
+          p = merge(size, intervalMs, 'timing out', [await window(rampPool, (ctx.quick ? 1 : 3) * intervalMs, targets)]);
         } finally {
           await rampPool.stop();
         }
         ramp.push(p);
         if (p.latenessMs.p99 >= intervalMs / 10) break;
       }
+      const heapKept = await heapPerHangingProbe(targets, ctx.quick ? 200 : 1000);
       const sustained = ramp.filter((p) => p.latenessMs.p99 < intervalMs / 10).map((p) => p.checks);
       const maxChecks = sustained.length > 0 ? Math.max(...sustained) : 0;
       const ratio = down.latenessMs.p99 / healthy.latenessMs.p99;
@@ -185,6 +294,10 @@ export const probesScenario: Scenario = {
         max_checks_per_interval: maxChecks,
         max_checks_interval_ms: intervalMs,
         goal_lateness_ratio_met: ratio <= 1.1,
+        floor_lateness_p99_ms_healthy: healthy.floorMs === null ? null : round(healthy.floorMs.p99),
+        floor_lateness_p99_ms_timing_out: down.floorMs === null ? null : round(down.floorMs.p99),
+        heap_bytes_per_hanging_probe: Math.round(heapKept.probeBytes),
+        heap_bytes_per_hanging_bare_socket: Math.round(heapKept.socketBytes),
       };
       const rows = [healthy, down, ...ramp].map((p, i) => [
         i < 2 ? `${p.checks} (${p.windows} windows merged)` : p.checks,
@@ -197,18 +310,24 @@ export const probesScenario: Scenario = {
         fmt(p.latenessMs.p999, 3),
         fmt(p.latenessMs.max, 3),
         fmt(perProbe(p), 1),
+        p.targetsCpuUs === null ? '—' : fmt(p.targetsCpuUs, 1),
+        p.floorMs === null ? '—' : fmt(p.floorMs.p99, 3),
       ]);
       const markdown = [
         '### Checker workers: probe start lateness and cost',
         '',
-        `2 checker threads; every check has a fixed phase; timeout = interval / 2. Targets run in a separate process (${HOSTS} loopback HTTP hosts, bench/targets-process.ts) and switch all at once between answering 200 and hanging (accepting, never answering, so every probe runs to its timeout). One pool runs throughout while ${windowsPerKind} answering and ${windowsPerKind} hanging windows alternate in the order A H H A A H H A … (a steady drift of the machine then lands on both alike); each window lets the previous state's probes end (${settleMs} ms), then measures one whole interval, in which every check starts once. Lateness = actual probe start − scheduled time, from the pool's shared lateness histogram (buckets ≤ 1.6% wide, read at each window's edges). CPU is this process's user + system time (main thread and checker threads) per probe started in the windows. The schedule starts ${leadMs / 1000} s after the pool, so thread start-up is not lateness. The capacity ramp runs a pool per size, every target hanging, measured over ${ctx.quick ? 1 : 3} interval(s) after the first. Histograms: \`probes-lateness-*.hgrm\`.`,
+        `2 checker threads; every check has a fixed phase; timeout = interval / 2. Targets run in a separate process (${HOSTS} loopback HTTP hosts, bench/targets-process.ts) and switch all at once between answering 200 and hanging (accepting, never answering, so every probe runs to its timeout). One pool runs throughout while ${windowsPerKind} answering and ${windowsPerKind} hanging windows alternate in the order A H H A A H H A … (a steady drift of the machine then lands on both alike); each window lets the previous state's probes end (${settleMs} ms), then measures one whole interval, in which every check starts once. Lateness = actual probe start − scheduled time, from the pool's shared lateness histogram (buckets ≤ 1.6% wide, read at each window's edges). CPU is this process's user + system time (main thread and checker threads) per probe started in the windows; targets CPU, the targets process's over the same windows (from /proc). The schedule starts ${leadMs / 1000} s after the pool, so thread start-up is not lateness. The capacity ramp runs a pool per size, every target hanging, measured over ${ctx.quick ? 1 : 3} interval(s) after the first. Histograms: \`probes-lateness-*.hgrm\`.`,
         '',
-        markdownTable(['checks', 'interval ms', 'targets', 'probes', 'probes/s', 'lateness p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'CPU µs/probe'], rows),
+        markdownTable(['checks', 'interval ms', 'targets', 'probes', 'probes/s', 'lateness p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'CPU µs/probe', 'targets CPU µs/probe', 'floor p99 ms'], rows),
+        '',
+        `Floor: through the answering and hanging windows, a thread of its own runs the checker's scheduler (FixedScheduler) with one checker thread's ${Math.round(n / WORKERS).toLocaleString('en-US')} checks and nothing attached: no probe, no socket (bench/timer-floor.ts). Its lateness p99 in the same windows is what any timer of this process saw then — machine steal, the other threads, Node's whole-ms timer clock — and the checkers' own share is what lies above it.`,
+        '',
+        `Heap one hanging probe keeps (${ctx.quick ? 200 : 1000} HTTP probes against hanging targets, the callback form the checker threads run, between full collections once every request is sent): **${fmt(heapKept.probeBytes / 1024, 2)} KiB**, against ${fmt(heapKept.socketBytes / 1024, 2)} KiB for a bare socket that sends the same request and holds it. Every young-generation collection of a checker thread copies the probes started since the last one, so this is what a hanging target costs each collection.`,
         '',
         `Lateness p99, all timing out ÷ all answering: **${fmt(ratio, 3)}** (goal ≤ 1.1). Largest cell sustained with every probe timing out and lateness p99 < 10% of the ${intervalMs} ms interval: **${maxChecks.toLocaleString('en-US')} checks per interval**${ramp.length > 0 && maxChecks === ramp[ramp.length - 1]?.checks ? ' (the largest size tried)' : ''}.`,
       ].join('\n');
       const strip = ({ counts, ...rest }: Measured) => ({ ...rest, lateness_count: countsTotal(counts) });
-      const windowP99 = (list: readonly Awaited<ReturnType<typeof window>>[]) => list.map((p) => round(countsPercentile(p.counts, 99) / 1000));
+      const windowP99 = (list: readonly Window[]) => list.map((p) => round(countsPercentile(p.counts, 99) / 1000));
       return { summary, markdown, details: { healthy: strip(healthy), down: strip(down), windowP99Ms: { answering: windowP99(parts.answer), timingOut: windowP99(parts.hang) }, ramp: ramp.map(strip) } };
     } finally {
       await targets.proc.stop();
