@@ -278,6 +278,8 @@ export const probesScenario: Scenario = {
       const sustained = ramp.filter((p) => p.latenessMs.p99 < intervalMs / 10).map((p) => p.checks);
       const maxChecks = sustained.length > 0 ? Math.max(...sustained) : 0;
       const ratio = down.latenessMs.p99 / healthy.latenessMs.p99;
+      // Each state's p99 over the floor's in the same windows, timing out ÷ answering.
+      const pairedRatio = healthy.floorMs === null || down.floorMs === null ? null : down.latenessMs.p99 / down.floorMs.p99 / (healthy.latenessMs.p99 / healthy.floorMs.p99);
       const perProbe = (m: Measured) => m.cpuUs / Math.max(1, m.probes);
 
       ctx.writeFile('probes-lateness-answering.hgrm', toHgrm(healthy.counts));
@@ -294,6 +296,7 @@ export const probesScenario: Scenario = {
         max_checks_per_interval: maxChecks,
         max_checks_interval_ms: intervalMs,
         goal_lateness_ratio_met: ratio <= 1.1,
+        lateness_p99_ratio_over_floor: pairedRatio === null ? null : round(pairedRatio),
         floor_lateness_p99_ms_healthy: healthy.floorMs === null ? null : round(healthy.floorMs.p99),
         floor_lateness_p99_ms_timing_out: down.floorMs === null ? null : round(down.floorMs.p99),
         heap_bytes_per_hanging_probe: Math.round(heapKept.probeBytes),
@@ -320,7 +323,7 @@ export const probesScenario: Scenario = {
         '',
         markdownTable(['checks', 'interval ms', 'targets', 'probes', 'probes/s', 'lateness p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'CPU µs/probe', 'targets CPU µs/probe', 'floor p99 ms'], rows),
         '',
-        `Floor: through the answering and hanging windows, a thread of its own runs the checker's scheduler (FixedScheduler) with one checker thread's ${Math.round(n / WORKERS).toLocaleString('en-US')} checks and nothing attached: no probe, no socket (bench/timer-floor.ts). Its lateness p99 in the same windows is what any timer of this process saw then — machine steal, the other threads, Node's whole-ms timer clock — and the checkers' own share is what lies above it.`,
+        `Floor: through the answering and hanging windows, a thread of its own runs the checker's scheduler (FixedScheduler) with one checker thread's ${Math.round(n / WORKERS).toLocaleString('en-US')} checks and nothing attached: no probe, no socket (bench/timer-floor.ts). Its lateness p99 in the same windows is what any timer of this process saw then — machine steal, the other threads, Node's whole-ms timer clock — and the checkers' own share is what lies above it.${pairedRatio === null ? '' : ` Checkers' p99 ÷ floor's p99, timing out ÷ answering: **${fmt(pairedRatio, 3)}**. The floor shares the process and the machine, so whatever a mass failure costs them as a whole (the collector's helper threads, the kernel's sockets) lands on it too; this ratio shows what the checkers' own path adds, not that a mass failure costs nothing.`}`,
         '',
         `Heap one hanging probe keeps (${ctx.quick ? 200 : 1000} HTTP probes against hanging targets, the callback form the checker threads run, between full collections once every request is sent): **${fmt(heapKept.probeBytes / 1024, 2)} KiB**, against ${fmt(heapKept.socketBytes / 1024, 2)} KiB for a bare socket that sends the same request and holds it. Every young-generation collection of a checker thread copies the probes started since the last one, so this is what a hanging target costs each collection.`,
         '',
@@ -328,7 +331,18 @@ export const probesScenario: Scenario = {
       ].join('\n');
       const strip = ({ counts, ...rest }: Measured) => ({ ...rest, lateness_count: countsTotal(counts) });
       const windowP99 = (list: readonly Window[]) => list.map((p) => round(countsPercentile(p.counts, 99) / 1000));
-      return { summary, markdown, details: { healthy: strip(healthy), down: strip(down), windowP99Ms: { answering: windowP99(parts.answer), timingOut: windowP99(parts.hang) }, ramp: ramp.map(strip) } };
+      const floorP99 = (list: readonly Window[]) => list.map((p) => (p.floorCounts === null ? null : round(countsPercentile(p.floorCounts, 99) / 1000)));
+      return {
+        summary,
+        markdown,
+        details: {
+          healthy: strip(healthy),
+          down: strip(down),
+          windowP99Ms: { answering: windowP99(parts.answer), timingOut: windowP99(parts.hang) },
+          floorWindowP99Ms: { answering: floorP99(parts.answer), timingOut: floorP99(parts.hang) },
+          ramp: ramp.map(strip),
+        },
+      };
     } finally {
       await targets.proc.stop();
     }
