@@ -11,7 +11,7 @@ import { startHttpProbe } from '../src/check/http.js';
 import { addCounts, countsPercentile, countsTotal, readCounts, sharedHistogramBucketValue, subtractCounts, SharedHistogram, SHARED_HISTOGRAM_BUCKETS } from '../src/metrics/shared-histogram.js';
 import type { TimerFloorData } from './timer-floor.js';
 import { Targets, processCpuMs } from './dns-children.js';
-import { fmt, markdownTable, type Scenario, type ScenarioResult } from './harness.js';
+import { fmt, markdownTable, stealMs, type Scenario, type ScenarioResult } from './harness.js';
 
 /**
  * The checker plane under its worst case: N http checks on one interval
@@ -111,6 +111,8 @@ interface Window {
   readonly counts: Float64Array;
   /** CPU the targets process spent in the window, ms (null without /proc). */
   readonly targetsCpuMs: number | null;
+  /** Hypervisor steal over the window, ms of CPU summed over the cores (null without /proc). */
+  readonly stealMs: number | null;
   readonly floorCounts: Float64Array | null;
   readonly cpuUs: number;
   readonly wallMs: number;
@@ -121,6 +123,7 @@ interface Window {
 /** Lateness, CPU and probes of `pool` (and the floor's lateness) over the next `ms`. */
 async function window(pool: CheckerPool, ms: number, targets: Targets, floor: TimerFloor | null = null): Promise<Window> {
   const t0cpu = processCpuMs(targets.proc.child.pid);
+  const steal0 = stealMs();
   const c0 = pool.lateness();
   const f0 = floor?.counts() ?? null;
   const s0 = pool.stats();
@@ -133,7 +136,8 @@ async function window(pool: CheckerPool, ms: number, targets: Targets, floor: Ti
   const floorCounts = floor === null || f0 === null ? null : subtractCounts(floor.counts(), f0);
   const t1cpu = processCpuMs(targets.proc.child.pid);
   const targetsCpuMs = t0cpu === null || t1cpu === null ? null : t1cpu - t0cpu;
-  return { counts: subtractCounts(pool.lateness(), c0), targetsCpuMs, floorCounts, cpuUs: cpu.user + cpu.system, wallMs, probes: s1.probesStarted - s0.probesStarted, failed: s1.probesFailed - s0.probesFailed };
+  const steal1 = stealMs();
+  return { counts: subtractCounts(pool.lateness(), c0), targetsCpuMs, stealMs: steal0 === null || steal1 === null ? null : steal1 - steal0, floorCounts, cpuUs: cpu.user + cpu.system, wallMs, probes: s1.probesStarted - s0.probesStarted, failed: s1.probesFailed - s0.probesFailed };
 }
 
 /**
@@ -278,6 +282,7 @@ export const probesScenario: Scenario = {
       const sustained = ramp.filter((p) => p.latenessMs.p99 < intervalMs / 10).map((p) => p.checks);
       const maxChecks = sustained.length > 0 ? Math.max(...sustained) : 0;
       const ratio = down.latenessMs.p99 / healthy.latenessMs.p99;
+      const steal = (list: readonly Window[]) => (list.every((p) => p.stealMs !== null) ? list.reduce((t, p) => t + (p.stealMs as number), 0) : null);
       // Each state's p99 over the floor's in the same windows, timing out ÷ answering.
       const pairedRatio = healthy.floorMs === null || down.floorMs === null ? null : down.latenessMs.p99 / down.floorMs.p99 / (healthy.latenessMs.p99 / healthy.floorMs.p99);
       const perProbe = (m: Measured) => m.cpuUs / Math.max(1, m.probes);
@@ -299,6 +304,8 @@ export const probesScenario: Scenario = {
         lateness_p99_ratio_over_floor: pairedRatio === null ? null : round(pairedRatio),
         floor_lateness_p99_ms_healthy: healthy.floorMs === null ? null : round(healthy.floorMs.p99),
         floor_lateness_p99_ms_timing_out: down.floorMs === null ? null : round(down.floorMs.p99),
+        steal_ms_answering: steal(parts.answer),
+        steal_ms_timing_out: steal(parts.hang),
         heap_bytes_per_hanging_probe: Math.round(heapKept.probeBytes),
         heap_bytes_per_hanging_bare_socket: Math.round(heapKept.socketBytes),
       };
@@ -323,7 +330,7 @@ export const probesScenario: Scenario = {
         '',
         markdownTable(['checks', 'interval ms', 'targets', 'probes', 'probes/s', 'lateness p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'CPU µs/probe', 'targets CPU µs/probe', 'floor p99 ms'], rows),
         '',
-        `Floor: through the answering and hanging windows, a thread of its own runs the checker's scheduler (FixedScheduler) with one checker thread's ${Math.round(n / WORKERS).toLocaleString('en-US')} checks and nothing attached: no probe, no socket (bench/timer-floor.ts). Its lateness p99 in the same windows is what any timer of this process saw then — machine steal, the other threads, Node's whole-ms timer clock — and the checkers' own share is what lies above it.${pairedRatio === null ? '' : ` Checkers' p99 ÷ floor's p99, timing out ÷ answering: **${fmt(pairedRatio, 3)}**. The floor shares the process and the machine, so whatever a mass failure costs them as a whole (the collector's helper threads, the kernel's sockets) lands on it too; this ratio shows what the checkers' own path adds, not that a mass failure costs nothing.`}`,
+        `Floor: through the answering and hanging windows, a thread of its own runs the checker's scheduler (FixedScheduler) with one checker thread's ${Math.round(n / WORKERS).toLocaleString('en-US')} checks and nothing attached: no probe, no socket (bench/timer-floor.ts). Its lateness p99 in the same windows is what any timer of this process saw then — machine steal, the other threads, Node's whole-ms timer clock — and the checkers' own share is what lies above it.${pairedRatio === null ? '' : ` Checkers' p99 ÷ floor's p99, timing out ÷ answering: **${fmt(pairedRatio, 3)}**. The floor shares the process and the machine, so whatever a mass failure costs them as a whole (the collector's helper threads, the kernel's sockets) lands on it too; this ratio shows what the checkers' own path adds, not that a mass failure costs nothing.`}${steal(parts.answer) === null ? '' : ` Hypervisor steal over the answering windows: ${fmt(steal(parts.answer) as number, 0)} ms of CPU; over the timing-out windows: ${fmt(steal(parts.hang) as number, 0)} ms.`}`,
         '',
         `Heap one hanging probe keeps (${ctx.quick ? 200 : 1000} HTTP probes against hanging targets, the callback form the checker threads run, between full collections once every request is sent): **${fmt(heapKept.probeBytes / 1024, 2)} KiB**, against ${fmt(heapKept.socketBytes / 1024, 2)} KiB for a bare socket that sends the same request and holds it. Every young-generation collection of a checker thread copies the probes started since the last one, so this is what a hanging target costs each collection.`,
         '',
@@ -340,6 +347,7 @@ export const probesScenario: Scenario = {
           down: strip(down),
           windowP99Ms: { answering: windowP99(parts.answer), timingOut: windowP99(parts.hang) },
           floorWindowP99Ms: { answering: floorP99(parts.answer), timingOut: floorP99(parts.hang) },
+          stealMsPerWindow: { answering: parts.answer.map((p) => p.stealMs), timingOut: parts.hang.map((p) => p.stealMs) },
           ramp: ramp.map(strip),
         },
       };
