@@ -34,6 +34,8 @@ export const HEADLINES: readonly Headline[] = [
   { scenario: 'snapshot', key: 'c1m_ratio_unhealthy_vs_healthy', label: 'status frame encode+decode+apply, unhealthy ÷ healthy, 1,048,576 slots', goal: '0.95–1.05' },
   { scenario: 'snapshot', key: 'c1m_total_us_p50_healthy', label: 'status frame encode+decode+apply at 1,048,576 slots, µs', goal: 'reported' },
   { scenario: 'probes', key: 'lateness_p99_ratio_timeout_vs_healthy', label: 'probe start lateness p99, all timing out ÷ all healthy', goal: '≤ 1.1' },
+  { scenario: 'probes', key: 'lateness_p99_ratio_over_floor', label: 'the same, each state over a do-nothing timer thread in the same windows', goal: 'reported' },
+  { scenario: 'probes', key: 'heap_bytes_per_hanging_probe', label: 'heap a probe of a hanging HTTP target keeps, bytes', goal: 'reported' },
   { scenario: 'probes', key: 'cpu_us_per_probe_healthy', label: 'CPU per probe (HTTP, healthy), µs', goal: 'reported' },
   { scenario: 'probes', key: 'max_checks_per_interval', label: 'most checks per interval sustained with lateness p99 < 10% of the interval', goal: 'reported' },
 ];
