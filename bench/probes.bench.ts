@@ -149,19 +149,18 @@ async function window(pool: CheckerPool, ms: number, targets: Targets, floor: Ti
 async function heapPerHangingProbe(targets: Targets, n: number): Promise<{ probeBytes: number; socketBytes: number }> {
   v8.setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  const list = specs(n, 10_000, 3_000, targets.port);
+  const deadlineMs = 1_000;
+  const list = specs(n, 10_000, deadlineMs, targets.port);
   const request = Buffer.from(`GET / HTTP/1.1\r\nHost: ${PREFIX}.1\r\n\r\n`, 'latin1');
+  // Long enough for every connection to open and its request to go out.
   const heap = async () => {
     await sleep(300);
     gc();
     gc();
     return process.memoryUsage().heapUsed;
   };
-  let ended = 0;
-  const onVerdict = () => void (ended += 1);
-  const p0 = await heap();
-  for (const spec of list) startHttpProbe(spec, 3_000, onVerdict, null);
-  const p1 = await heap();
+  // The bare sockets first: destroyed, they are gone by the next reading,
+  // while probes would still hang until their deadline.
   const sockets: Socket[] = [];
   const ignore = () => {};
   const s0 = await heap();
@@ -174,6 +173,12 @@ async function heapPerHangingProbe(targets: Targets, n: number): Promise<{ probe
   }
   const s1 = await heap();
   for (const socket of sockets) socket.destroy();
+  sockets.length = 0;
+  let ended = 0;
+  const onVerdict = () => void (ended += 1);
+  const p0 = await heap();
+  for (const spec of list) startHttpProbe(spec, deadlineMs, onVerdict, null);
+  const p1 = await heap();
   for (let waited = 0; ended < n && waited < 5_000; waited += 50) await sleep(50);
   return { probeBytes: (p1 - p0) / n, socketBytes: (s1 - s0) / n };
 }
