@@ -82,11 +82,12 @@ function startPool(checks: readonly ProbeCheckSpec[], epochMs: number): CheckerP
 class TimerFloor {
   private readonly histogram = SharedHistogram.buffer(1);
   private readonly stopWord = new Int32Array(new SharedArrayBuffer(4));
+  private readonly busy = new Float64Array(new SharedArrayBuffer(8));
   private readonly worker: Worker;
   private readonly starts: Promise<number>;
 
   constructor(checks: readonly ProbeCheckSpec[], epochMs: number) {
-    const data: TimerFloorData = { checks: partitionChecks(assignPhases(checks), WORKERS)[0] ?? [], epochMs, histogram: this.histogram, stop: this.stopWord.buffer as SharedArrayBuffer };
+    const data: TimerFloorData = { checks: partitionChecks(assignPhases(checks), WORKERS)[0] ?? [], epochMs, histogram: this.histogram, stop: this.stopWord.buffer as SharedArrayBuffer, busy: this.busy.buffer as SharedArrayBuffer };
     this.worker = new Worker(new URL('./workers/timer-floor-worker.js', import.meta.url), { workerData: data });
     this.starts = new Promise((resolve, reject) => {
       this.worker.once('message', resolve);
@@ -96,6 +97,11 @@ class TimerFloor {
 
   counts(): Float64Array {
     return readCounts(this.histogram);
+  }
+
+  /** The floor thread's busy time so far, ms (to within its 100 ms updates). */
+  busyMs(): number {
+    return this.busy[0] as number;
   }
 
   async stop(): Promise<number> {
@@ -126,18 +132,21 @@ async function window(pool: CheckerPool, ms: number, targets: Targets, floor: Ti
   const steal0 = stealMs();
   const c0 = pool.lateness();
   const f0 = floor?.counts() ?? null;
+  const fb0 = floor?.busyMs() ?? 0;
   const s0 = pool.stats();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await sleep(ms);
   const cpu = process.cpuUsage(cpu0);
+  // The floor thread is not the checkers': its CPU comes out of the process's.
+  const floorUs = floor === null ? 0 : (floor.busyMs() - fb0) * 1000;
   const wallMs = performance.now() - t0;
   const s1 = pool.stats();
   const floorCounts = floor === null || f0 === null ? null : subtractCounts(floor.counts(), f0);
   const t1cpu = processCpuMs(targets.proc.child.pid);
   const targetsCpuMs = t0cpu === null || t1cpu === null ? null : t1cpu - t0cpu;
   const steal1 = stealMs();
-  return { counts: subtractCounts(pool.lateness(), c0), targetsCpuMs, stealMs: steal0 === null || steal1 === null ? null : steal1 - steal0, floorCounts, cpuUs: cpu.user + cpu.system, wallMs, probes: s1.probesStarted - s0.probesStarted, failed: s1.probesFailed - s0.probesFailed };
+  return { counts: subtractCounts(pool.lateness(), c0), targetsCpuMs, stealMs: steal0 === null || steal1 === null ? null : steal1 - steal0, floorCounts, cpuUs: Math.max(0, cpu.user + cpu.system - floorUs), wallMs, probes: s1.probesStarted - s0.probesStarted, failed: s1.probesFailed - s0.probesFailed };
 }
 
 /**
@@ -342,7 +351,7 @@ export const probesScenario: Scenario = {
       const markdown = [
         '### Checker workers: probe start lateness and cost',
         '',
-        `2 checker threads; every check has a fixed phase; timeout = interval / 2. Targets run in a separate process (${HOSTS} loopback HTTP hosts, bench/targets-process.ts) and switch all at once between answering 200 and hanging (accepting, never answering, so every probe runs to its timeout). One pool runs throughout while ${windowsPerKind} answering and ${windowsPerKind} hanging windows alternate in the order A H H A A H H A … (a steady drift of the machine then lands on both alike); each window lets the previous state's probes end (${settleMs} ms), then measures one whole interval, in which every check starts once. Lateness = actual probe start − scheduled time, from the pool's shared lateness histogram (buckets ≤ 1.6% wide, read at each window's edges). CPU is this process's user + system time (main thread and checker threads) per probe started in the windows; targets CPU, the targets process's over the same windows (from /proc). The schedule starts ${leadMs / 1000} s after the pool, so thread start-up is not lateness. The capacity ramp runs a pool per size, every target hanging, measured over ${ctx.quick ? 1 : 3} interval(s) after the first. Histograms: \`probes-lateness-*.hgrm\`.`,
+        `2 checker threads; every check has a fixed phase; timeout = interval / 2. Targets run in a separate process (${HOSTS} loopback HTTP hosts, bench/targets-process.ts) and switch all at once between answering 200 and hanging (a bare TCP listener that accepts and reads, never answers: every probe runs to its timeout). One pool runs throughout while ${windowsPerKind} answering and ${windowsPerKind} hanging windows alternate in the order A H H A A H H A … (a steady drift of the machine then lands on both alike); each window lets the previous state's probes end (${settleMs} ms), then measures one whole interval, in which every check starts once. Lateness = actual probe start − scheduled time, from the pool's shared lateness histogram (buckets ≤ 1.6% wide, read at each window's edges). CPU is this process's user + system time (main thread and checker threads; the floor thread's busy time, below, taken out) per probe started in the windows; targets CPU, the targets process's over the same windows (from /proc). The schedule starts ${leadMs / 1000} s after the pool, so thread start-up is not lateness. The capacity ramp runs a pool per size, every target hanging, measured over ${ctx.quick ? 1 : 3} interval(s) after the first. Histograms: \`probes-lateness-*.hgrm\`.`,
         '',
         markdownTable(['checks', 'interval ms', 'targets', 'probes', 'probes/s', 'lateness p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'CPU µs/probe', 'targets CPU µs/probe', 'floor p99 ms'], rows),
         '',
