@@ -83,18 +83,6 @@ export function expectedAnswers(plan: Plan, failed: ReadonlySet<number>, set: nu
   return out;
 }
 
-/** A small seeded generator (mulberry32), so each run fails the same slots. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `n` distinct values of 0 … range-1, at random (partial Fisher–Yates). */
 export function pickDistinct(random: () => number, range: number, n: number): number[] {
   const a = Int32Array.from({ length: range }, (_, i) => i);

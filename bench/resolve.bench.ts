@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { RecordType } from '../src/config/plan.js';
 import { RESOLVE_BUFFER_LENGTH } from '../src/resolve/resolver.js';
+import { seededRandom } from '../src/resolve/random.js';
 import { BENCH_POLICIES, benchCell, setUnhealthyFraction } from './fixtures.js';
 import { fmt, markdownTable, median, type Scenario, type ScenarioResult } from './harness.js';
 import type { AllocationRow } from './resolve-alloc.js';
@@ -34,7 +35,7 @@ export const resolveScenario: Scenario = {
   description: 'resolver core: resolves/s per policy at 0/50/100% unhealthy, and bytes allocated per call',
   estimateSeconds: (quick) => (quick ? 4 : 45),
   async run(ctx): Promise<ScenarioResult> {
-    // Many short rounds, each running every task once in a rotating order:
+    // Many short rounds, each running every task once in a shuffled order:
     // this machine's speed drifts over seconds, and a round of ~0.3 s then
     // sees one speed for every health state; the median round's figure is
     // robust to a noisy neighbour.
@@ -42,28 +43,44 @@ export const resolveScenario: Scenario = {
     const time = ctx.quick ? 40 : 20;
     let sink = 0;
     const perTask = new Map<string, { p50: number[]; p99: number[]; rme: number[]; samples: number }>();
+    // Every task runs the one batch function below, against whichever cell
+    // its beforeAll hook made active. With a function per task, each task's
+    // optimized code held its own inlined copy of the resolver, and where
+    // each copy landed set its speed: the three weighted states, identical
+    // arithmetic, measured up to 7% apart within a run and in any order
+    // between runs.
+    interface Active {
+      readonly resolver: ReturnType<typeof benchCell>['resolver'];
+      readonly name: string;
+      readonly out: Int32Array;
+    }
+    let active: Active | null = null;
+    const batch = (): void => {
+      const { resolver, name, out } = active as Active;
+      let s = 0;
+      // A local copy: an imported binding is reloaded with a TDZ check on every use.
+      const type = RecordType.A;
+      for (let i = 0; i < BATCH; i++) s += resolver.resolveInto(name, type, out) + (out[0] as number);
+      sink ^= s;
+    };
     const cells = new Map<string, () => void>();
     for (const policy of BENCH_POLICIES) {
       // One cell (plan, table, resolver, out buffer) per policy, shared by
-      // its health states: each task sets the statuses, then runs its batch.
+      // its health states: each task sets the statuses before its samples.
       // With a cell per state, where each cell's arrays happened to land
       // in memory moved one state's speed by up to 25% (a full run measured
       // weighted healthy 65.8 ns against 82 ns for the others, identical at
       // p99), which no health-blind code can cause.
       const cell = benchCell(policy, 8, 0);
-      const { resolver, name } = cell;
-      const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
+      const slot: Active = { resolver: cell.resolver, name: cell.name, out: new Int32Array(RESOLVE_BUFFER_LENGTH) };
       for (const pct of PERCENTS) {
         cells.set(`${policy}@${pct}`, () => {
           setUnhealthyFraction(cell, pct / 100);
-          let s = 0;
-          // A local copy: an imported binding is reloaded with a TDZ check on every use.
-          const type = RecordType.A;
-          for (let i = 0; i < BATCH; i++) s += resolver.resolveInto(name, type, out) + (out[0] as number);
-          sink ^= s;
+          active = slot;
         });
       }
     }
+    const order = seededRandom(0x5eed);
     for (let round = 0; round < rounds; round++) {
       if (round % 30 === 0) ctx.log(`round ${round + 1}/${rounds}`);
       // tinybench runs at least `iterations` samples however long they take
@@ -71,11 +88,12 @@ export const resolveScenario: Scenario = {
       // near `time`. Only the first round warms up.
       const minSamples = 16;
       const bench = new Bench({ time, iterations: minSamples, warmupTime: round === 0 ? (ctx.quick ? 80 : 300) : 0, warmupIterations: round === 0 ? minSamples : 1 });
-      const tasks = [...cells];
-      for (let t = 0; t < tasks.length; t++) {
-        const [key, fn] = tasks[(t + round) % tasks.length] as [string, () => void];
-        bench.add(key, fn);
-      }
+      // A fresh order every round (seeded, so runs repeat): with the order
+      // only rotated, every task always followed the same one, and whatever
+      // one task leaves behind (predictors, caches) always landed on the same
+      // next task. Weighted healthy, which followed another policy while the
+      // other states followed weighted, measured 2-10% slower in three runs.
+      for (const [key, activate] of shuffled([...cells], order)) bench.add(key, batch, { beforeAll: activate });
       await bench.run();
       for (const task of bench.tasks) {
         const r = task.result;
@@ -91,7 +109,10 @@ export const resolveScenario: Scenario = {
     if (sink === 0.5) ctx.log('unreachable');
 
     const rows: Row[] = [];
-    for (const [key, e] of perTask) {
+    // In the cells' order (policy, then health), not the first round's shuffle.
+    for (const key of cells.keys()) {
+      const e = perTask.get(key);
+      if (e === undefined) continue;
       const [policy, pct] = key.split('@') as [string, string];
       rows.push({
         policy,
@@ -132,7 +153,7 @@ export const resolveScenario: Scenario = {
     const markdown = [
       '### Resolver core (`resolveInto`, one thread, 8-answer name)',
       '',
-      `Each sample times a batch of ${BATCH.toLocaleString('en-US')} resolves. ${rounds} rounds each run every task, in an order rotating by one task a round, for ${time} ms (at least 16 samples); per task, the median over rounds of each round's median sample is reported (resolves/s = 10⁹ ÷ that ns/resolve). "time ratio vs 0%" is time per resolve at this health state ÷ time when all are healthy (goal 0.95–1.05).`,
+      `Each sample times a batch of ${BATCH.toLocaleString('en-US')} resolves. ${rounds} rounds each run every task, in a fresh seeded-random order each round (so no task always follows the same one), for ${time} ms (at least 16 samples); per task, the median over rounds of each round's median sample is reported (resolves/s = 10⁹ ÷ that ns/resolve). "time ratio vs 0%" is time per resolve at this health state ÷ time when all are healthy (goal 0.95–1.05).`,
       '',
       table,
       '',
@@ -157,4 +178,13 @@ function measureAllocationInChild(calls: number): { rows: AllocationRow[]; contr
   const semi = [`--min-semi-space-size=${semiMiB}`, `--max-semi-space-size=${semiMiB}`];
   const stdout = execFileSync(process.execPath, ['--expose-gc', ...semi, script, String(calls)], { encoding: 'utf8', timeout: 120_000 });
   return JSON.parse(stdout) as { rows: AllocationRow[]; control: AllocationRow };
+}
+
+/** A Fisher-Yates shuffle of `list` in place, returned. */
+function shuffled<T>(list: T[], random: () => number): T[] {
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [list[i], list[j]] = [list[j] as T, list[i] as T];
+  }
+  return list;
 }

@@ -1,3 +1,4 @@
+import { seededRandom } from '../src/resolve/random.js';
 import { describe, expect, it } from 'vitest';
 import dnsPacket from 'dns-packet';
 import { TYPE, addressesOf, buildQuery, decode, dnsCell, rcodeOf } from './support/dns.js';
@@ -123,22 +124,10 @@ describe('malformed queries get FORMERR, NOTIMP or nothing, and never a throw', 
   });
 });
 
-/** mulberry32: a small seeded generator, so the fuzz run is the same every time. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('fuzz: 100,000 random and mutated messages', () => {
   it('never throws; every reply decodes, is a response and carries the query ID; valid queries still answer right afterwards', () => {
     const cell = dnsCell();
-    const r = generator(0x5eed);
+    const r = seededRandom(0x5eed);
     const int = (n: number) => Math.floor(r() * n);
     const seeds = [
       buildQuery('www.demo.test', TYPE.A),
