@@ -288,7 +288,7 @@ export const probesScenario: Scenario = {
       const down = merge(n, intervalMs, 'timing out', parts.hang);
 
       const ramp: Measured[] = [];
-      const sizes = ctx.quick ? [500] : [2000, 4000, 8000, 16000];
+      const sizes = ctx.quick ? [500] : [2000, 4000, 8000, 12000, 16000];
       await targets.set(() => 'hang');
       for (const size of sizes) {
         ctx.log(`capacity ramp: ${size} checks / ${intervalMs} ms, all timing out`);
