@@ -50,3 +50,27 @@ describe('weighted choice follows the weights (seed 42, ±0.01)', () => {
     got.forEach((g) => expect(Math.abs(g - 0.2)).toBeLessThan(TOLERANCE));
   });
 });
+
+// Sets over 32 answers take their own path (weightedLarge).
+describe('weighted choice in a 40-answer set (the path for sets over 32)', () => {
+  const n = 40;
+  const weights = Array.from({ length: n }, (_, i) => (i % 5) * 10); // every fifth weighs 0
+  const share = (got: number[], want: (i: number) => number) => got.forEach((g, i) => expect(Math.abs(g - want(i))).toBeLessThan(TOLERANCE));
+
+  it('by weight over the healthy answers, half of them down', () => {
+    const statuses = weights.map((_, i) => (i % 2 === 0 ? 1 : 2));
+    const healthySum = weights.reduce((t, w, i) => t + (i % 2 === 0 ? w : 0), 0);
+    share(shares(weights, statuses), (i) => (i % 2 === 0 ? (weights[i] as number) / healthySum : 0));
+  });
+
+  it('only zero-weight answers healthy, and not all of those: equal shares among the healthy ones', () => {
+    // Zero weights at 0, 5, 10, … 35; of them 0, 10, 20, 30 are healthy.
+    const up = (i: number) => weights[i] === 0 && i % 2 === 0;
+    share(shares(weights, weights.map((_, i) => (up(i) ? 1 : 2))), (i) => (up(i) ? 1 / 4 : 0));
+  });
+
+  it('every answer down: as if all were healthy, by weight', () => {
+    const sum = weights.reduce((t, w) => t + w, 0);
+    share(shares(weights, weights.map(() => 2)), (i) => (weights[i] as number) / sum);
+  });
+});

@@ -31,8 +31,11 @@ export function selectFailover(
   const wp = word[p] as number;
   const ws = word[s] as number;
   const hp = ((wp >>> MASK_SHIFT) >>> (statuses[wp & SLOT_MASK] as number)) & 1;
-  // A set without a secondary reads the primary twice and weighs it 0.
-  const hs = (((ws >>> MASK_SHIFT) >>> (statuses[ws & SLOT_MASK] as number)) & 1) * (n - 1);
-  out[0] = p + (1 - hp) * hs * (s - p);
-  return 1 - failMode * (1 - hp) * (1 - hs);
+  // A set without a secondary reads the primary twice and weighs it 0
+  // (n - 1 is 0 or 1: config allows one primary and one secondary).
+  const hs = ((ws >>> MASK_SHIFT) >>> (statuses[ws & SLOT_MASK] as number)) & 1 & (n - 1);
+  // Masks, not products: V8 guards an int32 product of 0 against -0 with
+  // a branch, so multiplying by health bits made the cost follow health.
+  out[0] = p + ((s - p) & (0 - ((1 - hp) & hs)));
+  return 1 - (failMode & (1 - hp) & (1 - hs));
 }
