@@ -11,12 +11,12 @@
  * time window, so a stall of the machine hits both alike, and "subject ÷
  * control in the same phase" isolates what health does to latency.
  */
-import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import * as hdr from 'hdr-histogram-js';
 import { RecordType, type Plan } from '../src/config/plan.js';
 import { StatusTable } from '../src/table/status-table.js';
 import { Resolver, RESOLVE_BUFFER_LENGTH } from '../src/resolve/resolver.js';
+import { monotonicMs } from '../src/metrics/clock.js';
 
 /** Phase 0 warms the JIT up and is not reported. */
 export const PHASES = ['warm-up', 'healthy', 'half down', 'all down', 'recovered'] as const;
@@ -79,21 +79,14 @@ export function runLoad(data: LoadWorkerData): LoadResult {
   let win = 0;
   windowPhase[0] = phase;
   let i = 0;
-  const spinsPerMs = calibrateSpin();
-  let spun = 0;
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   while (Atomics.load(control, kStopField) === 0) {
     const intended = t0 + i * periodMs;
-    let now = performance.now();
-    // Every clock read allocates (a boxed double, ~30 B). Polling the clock
-    // alone filled the young generation every few ms at this rate, and the
-    // scavenges, not the resolver, made the tail. So the wait spins a
-    // calibrated loop for about half the time left, then reads again: a
-    // few reads a query instead of dozens.
-    while (now < intended) {
-      spun ^= spin(Math.floor((intended - now) * spinsPerMs * 0.5));
-      now = performance.now();
-    }
+    // Busy-paced on a clock that allocates nothing (monotonicMs): the loop
+    // itself must not feed the young generation, or its scavenges become
+    // the tail this scenario reports.
+    let now = monotonicMs();
+    while (now < intended) now = monotonicMs();
     const p = Atomics.load(control, kPhaseField);
     if (p !== phase) {
       heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
@@ -105,7 +98,7 @@ export function runLoad(data: LoadWorkerData): LoadResult {
     const subject = (i & 1) === 0;
     const count = (subject ? resolver : controlResolver).resolveInto(names[(i >>> 1) % names.length] as string, RecordType.A, out);
     empty += count <= 0 ? 1 : 0;
-    const done = performance.now();
+    const done = monotonicMs();
     const ns = Math.max(1, Math.round((done - intended) * 1e6));
     ((subject ? histograms : controlHistograms)[phase] as hdr.Histogram).recordValue(ns);
     if (subject && ns > (windowMaxNs[win] as number)) windowMaxNs[win] = ns;
@@ -114,30 +107,8 @@ export function runLoad(data: LoadWorkerData): LoadResult {
     if ((i & 1023) === 0) Atomics.store(control, kQueriesField, i);
   }
   heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
-  if (spun === 0.5) empty = -1; // keeps the spins observable
   const encode = (list: hdr.Histogram[]) => list.map((h) => hdr.encodeIntoCompressedBase64(h));
   const result = { histograms: encode(histograms), controlHistograms: encode(controlHistograms), queries, heapUsed, answersEmpty: empty, windowPhase: Array.from(windowPhase.subarray(0, win + 1)), windowMaxNs: Array.from(windowMaxNs.subarray(0, win + 1)) };
   for (const h of [...histograms, ...controlHistograms]) h.destroy();
   return result;
-}
-
-/** A busy loop of `n` steps the JIT cannot drop (its result is used). */
-function spin(n: number): number {
-  let x = 0;
-  for (let j = 0; j < n; j++) x = (x + j) | 0;
-  return x;
-}
-
-/** Steps of `spin` per ms on this thread, after a warm-up: the median of 5 timings. */
-function calibrateSpin(): number {
-  let sink = 0;
-  for (let k = 0; k < 20; k++) sink ^= spin(100_000);
-  const rates: number[] = [];
-  for (let k = 0; k < 5; k++) {
-    const t = performance.now();
-    sink ^= spin(1_000_000);
-    rates.push(1_000_000 / Math.max(1e-3, performance.now() - t));
-  }
-  rates.sort((a, b) => a - b);
-  return (rates[2] as number) + (sink & 0);
 }

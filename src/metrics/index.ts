@@ -13,3 +13,4 @@ export {
   countsTotal,
   countsPercentile,
 } from './shared-histogram.js';
+export { monotonicMs } from './clock.js';
