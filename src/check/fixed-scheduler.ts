@@ -1,11 +1,19 @@
 /**
- * The timers of a fixed schedule: one per check, each armed for the check's
- * next probe time from the schedule (`probeTime`), never from when the last
- * probe ended, and re-armed first thing when it fires. No start is ever
- * before its time. How late each start
- * is, against its scheduled time, goes into a SharedHistogram. What a start
- * does is the caller's: the checker task starts a probe; the probes
- * benchmark also runs one with nothing attached, as a floor for lateness.
+ * The timer of a fixed schedule: every check's next probe time, from the
+ * schedule (`probeTime`) and never from when the last probe ended, in a
+ * min-heap, and one Node timer armed for the earliest. When it fires, every
+ * check that is due starts, in time order, each re-keyed for its next probe
+ * time first. No start is ever before its time. How late each start is,
+ * against its scheduled time, goes into a SharedHistogram. What a start does
+ * is the caller's: the checker task starts a probe; the probes benchmark
+ * also runs one with nothing attached, as a floor for lateness.
+ *
+ * Why one timer and not one per check: a per-check timer is a new Timeout
+ * every interval that lives the whole interval, so a checker thread with
+ * thousands of checks had thousands of them alive at once, and each
+ * young-generation collection copied the ones made since the last. The
+ * heap is two typed arrays made once; the one timer lives until the next
+ * start, a millisecond or so on a busy thread.
  */
 import type { SharedHistogram } from '../metrics/shared-histogram.js';
 import { nextProbeIndex, probeTime, scheduleClock, type ScheduledCheck } from './schedule.js';
@@ -15,25 +23,20 @@ export interface ScheduledEntry {
   readonly check: ScheduledCheck;
 }
 
-/** What every timer of one scheduler shares. */
-interface Shared<E> {
-  readonly epochMs: number;
-  readonly lateness: SharedHistogram;
-  readonly onDue: (entry: E) => void;
-  stopped: boolean;
-}
-
-/** One entry's timer and the index of its next probe time. */
-interface Armed<E extends ScheduledEntry> {
-  readonly shared: Shared<E>;
-  readonly entry: E;
-  next: number;
-  timer: NodeJS.Timeout | null;
-}
-
 export class FixedScheduler<E extends ScheduledEntry> {
-  private readonly shared: Shared<E>;
-  private readonly armed: Armed<E>[];
+  private readonly entries: readonly E[];
+  private readonly lateness: SharedHistogram;
+  private readonly onDue: (entry: E) => void;
+  private readonly epochMs: number;
+  /** Per entry: the index of its next probe time, and that time. */
+  private readonly next: Float64Array;
+  private readonly due: Float64Array;
+  /** Entry indices, a binary min-heap on `due`. */
+  private readonly heap: Int32Array;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  // Made once: every arm hands Node the same callback, no closure per timer.
+  private readonly onTimer = (): void => this.fire();
 
   /**
    * `onDue(entry)` runs at each of the entry's probe times, from `epochMs`
@@ -41,55 +44,85 @@ export class FixedScheduler<E extends ScheduledEntry> {
    * starts goes into `lateness`, µs.
    */
   constructor(epochMs: number, entries: readonly E[], lateness: SharedHistogram, onDue: (entry: E) => void) {
-    this.shared = { epochMs, lateness, onDue, stopped: true };
-    this.armed = entries.map((entry) => ({ shared: this.shared, entry, next: 0, timer: null }));
+    this.epochMs = epochMs;
+    this.entries = entries.slice();
+    this.lateness = lateness;
+    this.onDue = onDue;
+    this.next = new Float64Array(entries.length);
+    this.due = new Float64Array(entries.length);
+    this.heap = new Int32Array(entries.length);
   }
 
-  /** Arms every entry for its first probe time from now on. */
+  /** Keys every entry to its first probe time from now on and arms the timer. */
   start(): void {
-    this.shared.stopped = false;
+    if (!this.stopped) return;
+    this.stopped = false;
     const now = scheduleClock();
-    for (const a of this.armed) {
-      a.next = nextProbeIndex(this.shared.epochMs, a.entry.check, now);
-      arm(a);
+    const n = this.entries.length;
+    for (let i = 0; i < n; i++) {
+      const check = (this.entries[i] as E).check;
+      this.next[i] = nextProbeIndex(this.epochMs, check, now);
+      this.due[i] = probeTime(this.epochMs, check, this.next[i] as number);
+      this.heap[i] = i;
     }
+    for (let k = (n >> 1) - 1; k >= 0; k--) this.siftDown(k);
+    this.arm(now);
   }
 
-  /** Clears every timer: nothing starts after this. */
+  /** Clears the timer: nothing starts after this. */
   stop(): void {
-    this.shared.stopped = true;
-    for (const a of this.armed) {
-      if (a.timer !== null) clearTimeout(a.timer);
-      a.timer = null;
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Starts every entry that is due, earliest first, then re-arms for the next. */
+  private fire(): void {
+    this.timer = null;
+    if (this.stopped || this.heap.length === 0) return;
+    let now = scheduleClock();
+    // Node's timer clock is whole ms, read at the top of a loop turn, so
+    // the timer can fire a little before the earliest time: then nothing
+    // starts, and the timer waits out the rest.
+    while (!this.stopped && (this.due[this.heap[0] as number] as number) <= now) {
+      const i = this.heap[0] as number;
+      this.lateness.record(Math.round((now - (this.due[i] as number)) * 1000));
+      // Re-key first, from the schedule, not from this start's end.
+      const check = (this.entries[i] as E).check;
+      this.next[i] = (this.next[i] as number) + 1;
+      this.due[i] = probeTime(this.epochMs, check, this.next[i] as number);
+      this.siftDown(0);
+      this.onDue(this.entries[i] as E);
+      // Each start takes time: the next one's lateness counts it.
+      now = scheduleClock();
     }
+    if (!this.stopped) this.arm(now);
+  }
+
+  private arm(now: number): void {
+    if (this.heap.length === 0) return;
+    const wait = (this.due[this.heap[0] as number] as number) - now;
+    // Whole ms, rounded up: Node's timers count in whole ms, and a wait
+    // rounded down would fire before the time.
+    this.timer = setTimeout(this.onTimer, wait > 0 ? Math.ceil(wait) : 0);
+  }
+
+  private siftDown(k: number): void {
+    const heap = this.heap;
+    const due = this.due;
+    const n = heap.length;
+    const item = heap[k] as number;
+    const key = due[item] as number;
+    for (;;) {
+      const left = 2 * k + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && (due[heap[right] as number] as number) < (due[heap[left] as number] as number) ? right : left;
+      if ((due[heap[child] as number] as number) >= key) break;
+      heap[k] = heap[child] as number;
+      k = child;
+    }
+    heap[k] = item;
   }
 }
 
-function arm<E extends ScheduledEntry>(a: Armed<E>): void {
-  const wait = probeTime(a.shared.epochMs, a.entry.check, a.next) - scheduleClock();
-  // Whole ms, rounded up: Node keeps one timer list per distinct wait, and
-  // a fractional wait gave every timer a list, and a queue entry, of its
-  // own; in whole ms nearly every re-arm waits one interval (less a little
-  // lateness), so a few lists serve them all.
-  a.timer = setTimeout(fire, wait > 0 ? Math.ceil(wait) : 0, a);
-}
-
-// One timer callback for every entry: no closure per timer.
-function fire<E extends ScheduledEntry>(a: Armed<E>): void {
-  a.timer = null;
-  if (a.shared.stopped) return;
-  const due = probeTime(a.shared.epochMs, a.entry.check, a.next);
-  const now = scheduleClock();
-  // Node's timer clock is whole ms, read at the top of a loop turn, so a
-  // timer can fire a little before its time: wait out the rest, so no
-  // start is ever early.
-  if (now < due) {
-    a.timer = setTimeout(fire, Math.ceil(due - now), a);
-    return;
-  }
-  a.shared.lateness.record(Math.round((now - due) * 1000));
-  // Arm the next start first, from the schedule, not from this one's end.
-  a.next += 1;
-  arm(a);
-  a.shared.onDue(a.entry);
-}
