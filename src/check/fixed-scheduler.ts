@@ -80,11 +80,15 @@ export class FixedScheduler<E extends ScheduledEntry> {
   private fire(): void {
     this.timer = null;
     if (this.stopped || this.heap.length === 0) return;
-    let now = scheduleClock();
-    // Node's timer clock is whole ms, read at the top of a loop turn, so
-    // the timer can fire a little before the earliest time: then nothing
-    // starts, and the timer waits out the rest.
-    while (!this.stopped && (this.due[this.heap[0] as number] as number) <= now) {
+    // Only what is due by now starts in this turn, as Node runs only the
+    // timers due when its timer phase began: an overloaded thread then
+    // still reaches its sockets between turns instead of starting probes
+    // for as long as more fall due. Node's timer clock is whole ms, read at
+    // the top of a loop turn, so the timer can fire a little before the
+    // earliest time: then nothing starts, and the timer waits out the rest.
+    const turn = scheduleClock();
+    let now = turn;
+    while (!this.stopped && (this.due[this.heap[0] as number] as number) <= turn) {
       const i = this.heap[0] as number;
       this.lateness.record(Math.round((now - (this.due[i] as number)) * 1000));
       // Re-key first, from the schedule, not from this start's end.
