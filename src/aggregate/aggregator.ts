@@ -402,9 +402,12 @@ export class Aggregator {
       }
       // Healthy iff healthyVotes / known > fraction, in integers:
       // healthyVotes·10⁶ > ppm·known. At most 64 × 10⁶: fits an int32.
+      // Math.imul and a mask, not `*`: V8 guards an int32 product that
+      // comes out 0 against -0 with a branch, and here the product is 0
+      // exactly when every vantage says unhealthy.
       const isKnown = ((0 - known) >>> 31) & 1;
-      const wins = ((healthyPpm * known - healthyVotes * PPM) >>> 31) & 1;
-      const vote = isKnown * (2 - wins);
+      const wins = ((Math.imul(healthyPpm, known) - Math.imul(healthyVotes, PPM)) >>> 31) & 1;
+      const vote = (2 - wins) & (0 - isKnown);
       const cls = slotClass[s] as number;
       const current = statuses[s] as number;
       const next = OUTPUT[(cls * 4 + vote) * 4 + (current & 3)] as number;
