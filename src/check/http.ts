@@ -13,7 +13,8 @@
  * (--trace-gc, 47 ms against 82 ms in 6 s); and the largest cell sustained
  * with every probe timing out went from 4,000 to 8,000 checks per interval
  * (of 2,000, 4,000, 8,000 and 16,000 tried; with probes in their callback
- * form and 12,000 tried too, 12,000: results/REPORT.md, probes). The verdict is given as soon as
+ * form and 12,000 tried too, 12,000; with the one-timer schedule and
+ * 24,000 tried too, 16,000: results/REPORT.md, probes). The verdict is given as soon as
  * it is known — on the status line when there is no body match, on the
  * match or the 5,120th body byte otherwise — and the socket is destroyed
  * right then; the rest of a body is never read.
