@@ -8,13 +8,13 @@ import { parseHgrm, summarize } from '../src/metrics/hgrm.js';
 import { percentilePlot } from '../src/metrics/svg.js';
 import { reportTable } from '../src/cli/report.js';
 import { fmt, markdownTable, stealMs, type Scenario, type ScenarioResult } from './harness.js';
-import { PHASES, kControlFields, kPhaseField, kQueriesField, kStopField, type LoadResult, type LoadWorkerData } from './mass-failure.js';
+import { PHASES, kControlFields, kEpochField, kPhaseField, kStopField, type LoadResult, type LoadWorkerData } from './mass-failure.js';
 
 const NAMES = 1000;
 const POLICIES = ['weighted', 'multivalue', 'failover', 'simple'] as const;
 
 /** A cell of NAMES names over loopback answers, 8 answers a name (failover 2), one check per answer. */
-function massPlan() {
+export function massPlan() {
   const checks: object[] = [];
   const records: object[] = [];
   let slot = 0;
@@ -84,21 +84,36 @@ export const massFailureScenario: Scenario = {
       const m = process.memoryUsage();
       memory.push({ phase, rssMiB: m.rss / 2 ** 20, mainHeapMiB: m.heapUsed / 2 ** 20 });
     };
-    // The load thread starts and warms up in phase 0, which is not reported,
-    // through whole cycles of the states, so the JIT has compiled, and
-    // collected type feedback on, everything a measured phase runs before the
-    // first one: a tier-up or deopt would otherwise land on the healthy
-    // phase, which comes first.
-    const warmUpCycles = ctx.quick ? 1 : 4;
-    for (let c = 0; c < warmUpCycles; c++) {
+    // One cycle: healthy → half down → all down → recovered, each phase
+    // `phaseMs` long, the checks failing (then recovering) at once at each
+    // change and the phase word following them. `reset` starts the record
+    // over as the healthy phase begins (after the phase word, so no query of
+    // the new record lands in the phase before).
+    const cycle = async (reset: boolean, last: boolean) => {
+      Atomics.store(control, kPhaseField, 1);
+      if (reset) Atomics.add(control, kEpochField, 1);
       await sleep(phaseMs);
+      if (last) mark('healthy');
       flip(0.5, Status.UNHEALTHY);
+      Atomics.store(control, kPhaseField, 2);
       await sleep(phaseMs);
+      if (last) mark('half down');
       flip(1, Status.UNHEALTHY);
+      Atomics.store(control, kPhaseField, 3);
       await sleep(phaseMs);
+      if (last) mark('all down');
       flip(1, Status.HEALTHY);
+      Atomics.store(control, kPhaseField, 4);
       await sleep(phaseMs);
-    }
+      if (last) mark('recovered');
+    };
+    // The warm-up runs the same cycles, unreported, each starting the record
+    // over (the epoch word), as the first measured cycle does. So the JIT has
+    // compiled, and collected type feedback on, everything a measured cycle
+    // runs (the phase changes and the reset included) before the first one:
+    // a tier-up or deopt would otherwise land on the healthy phase.
+    const warmUpCycles = ctx.quick ? 1 : 4;
+    for (let c = 0; c < warmUpCycles; c++) await cycle(true, false);
     flipMs.length = 0;
     // The cycle healthy → half down → all down → recovered runs `rounds`
     // times and each phase's windows are merged: a noisy neighbour then
@@ -107,21 +122,7 @@ export const massFailureScenario: Scenario = {
     const measured0 = performance.now();
     for (let round = 0; round < rounds; round++) {
       if (round % 8 === 0) ctx.log(`round ${round + 1}/${rounds}: healthy, then ${Math.round(used.length / 2)} of ${used.length} checks fail at once, then all, then all recover`);
-      Atomics.store(control, kPhaseField, 1);
-      await sleep(phaseMs);
-      if (round === rounds - 1) mark('healthy');
-      flip(0.5, Status.UNHEALTHY);
-      Atomics.store(control, kPhaseField, 2);
-      await sleep(phaseMs);
-      if (round === rounds - 1) mark('half down');
-      flip(1, Status.UNHEALTHY);
-      Atomics.store(control, kPhaseField, 3);
-      await sleep(phaseMs);
-      if (round === rounds - 1) mark('all down');
-      flip(1, Status.HEALTHY);
-      Atomics.store(control, kPhaseField, 4);
-      await sleep(phaseMs);
-      if (round === rounds - 1) mark('recovered');
+      await cycle(round === 0, round === rounds - 1);
     }
     const steal1 = stealMs();
     const measuredMs = performance.now() - measured0;
@@ -129,7 +130,7 @@ export const massFailureScenario: Scenario = {
     Atomics.store(control, kStopField, 1);
     const load = await result;
     await worker.terminate();
-    const totalQueries = Atomics.load(control, kQueriesField);
+    const totalQueries = load.queries.reduce((t, q) => t + q, 0);
 
     const toCurves = (list: readonly string[], suffix: string) =>
       list.slice(1).map((b64, k) => {
@@ -167,6 +168,7 @@ export const massFailureScenario: Scenario = {
       paired_all_down_p999_ratio: round(paired(2, 'p999')),
       paired_goal_met: [0, 1, 2, 3].every((i) => paired(i, 'p99') <= 1.1 && paired(i, 'p999') <= 1.1),
       steal_ms: steal,
+      load_thread_collections: load.collections.count,
       rss_mib_healthy: round(memory[0]?.rssMiB ?? 0),
       rss_mib_all_down: round(memory[2]?.rssMiB ?? 0),
     };
@@ -178,7 +180,7 @@ export const massFailureScenario: Scenario = {
     const markdown = [
       '### Mass failure under load',
       '',
-      `After a warm-up of ${warmUpCycles} unreported cycle(s) through every state (so the JIT has seen all of them before the first measured phase), one resolver thread resolves ${ratePerSec.toLocaleString('en-US')} queries/s, every other one a control query (below) (fixed rate, busy-paced on a clock that allocates nothing, so the load loop's own garbage no longer has the young generation collected under it every few hundred ms) over ${NAMES} names (weighted, multivalue, failover, simple; ${used.length} checks) against the shared StatusTable, for ${phaseMs / 1000} s per phase window, the four-phase cycle repeated ${rounds} time(s) with each phase's windows merged. The main thread fails 50% of the checks at once, then 100%, then recovers all, each with one pass over the table (median ${fmt(flipMs.slice().sort((a, b) => a - b)[flipMs.length >> 1] ?? 0, 2)} ms over ${flipMs.length} flips). Latency is from each query's intended send time, so stalls count against every query they delay. ${totalQueries.toLocaleString('en-US')} queries. Histograms: \`mass-failure/*.hgrm\`; plot: [mass-failure/percentiles.svg](mass-failure/percentiles.svg).`,
+      `After a warm-up of ${warmUpCycles} unreported cycle(s) through every state, each ending with a reset of the record (so the JIT has seen every path a measured cycle takes before the first measured phase), one resolver thread resolves ${ratePerSec.toLocaleString('en-US')} queries/s, every other one a control query (below) (fixed rate, busy-paced on a clock that allocates nothing, so the load thread makes no garbage and is not collected while it measures) over ${NAMES} names (weighted, multivalue, failover, simple; ${used.length} checks) against the shared StatusTable, for ${phaseMs / 1000} s per phase window, the four-phase cycle repeated ${rounds} time(s) with each phase's windows merged. The main thread fails 50% of the checks at once, then 100%, then recovers all, each with one pass over the table (median ${fmt(flipMs.slice().sort((a, b) => a - b)[flipMs.length >> 1] ?? 0, 2)} ms over ${flipMs.length} flips). Latency is from each query's intended send time, so stalls count against every query they delay. ${totalQueries.toLocaleString('en-US')} queries. Histograms: \`mass-failure/*.hgrm\`; plot: [mass-failure/percentiles.svg](mass-failure/percentiles.svg).`,
       '',
       reportTable(curves, 'µs'),
       '',
@@ -196,6 +198,10 @@ export const massFailureScenario: Scenario = {
       '',
       markdownTable(['phase', 'windows', 'windows with a wait > 1 ms', 'worst wait (ms)'], stalls.map((x) => [x.phase, x.windows, x.over1ms, fmt(x.worstMs, 2)])),
       '',
+      load.collections.count === 0
+        ? 'The load thread collected no garbage while the phases ran (counted with `v8.GCProfiler`): the tail above holds none of its own collections.'
+        : `The load thread collected garbage ${load.collections.count} time(s) while the phases ran (${[...new Set(load.collections.kinds)].join(', ')}; ${fmt(load.collections.totalMs, 2)} ms in all, counted with \`v8.GCProfiler\`): those pauses are in the tail above.`,
+      '',
       'Memory at the end of each phase of the last round (the load thread\'s own heap in the last column):',
       '',
       markdownTable(
@@ -209,7 +215,7 @@ export const massFailureScenario: Scenario = {
         ? 'Hypervisor steal: not available here (/proc/stat).'
         : `Hypervisor steal while the phases ran: ${fmt(steal, 0)} ms of CPU over ${fmt(measuredMs / 1000, 1)} s on ${os.cpus().length} CPUs (${fmt((steal / (measuredMs * os.cpus().length)) * 100, 2)}%). It arrives in stalls of milliseconds; p99.9 here is the top ${Math.round(((s[0]?.count ?? 0) / 1000)).toLocaleString('en-US')} queries of a phase, i.e. ${fmt((((s[0]?.count ?? 0) / 1000) / (ratePerSec / 2)) * 1000, 0)} ms of its load (subject queries are every other one), so a few such stalls decide it, whichever phase they land in; the control beside it in the same windows takes them too.`,
     ].join('\n');
-    return { summary, markdown, details: { stalls, queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
+    return { summary, markdown, details: { stalls, collections: load.collections, queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
   },
 };
 

@@ -16,9 +16,10 @@ import * as hdr from 'hdr-histogram-js';
 import { RecordType, type Plan } from '../src/config/plan.js';
 import { StatusTable } from '../src/table/status-table.js';
 import { Resolver, RESOLVE_BUFFER_LENGTH } from '../src/resolve/resolver.js';
-import { monotonicMs } from '../src/metrics/clock.js';
+import { PacedClock } from './paced-clock.js';
+import { HdrCounts } from './hdr-counts.js';
 
-/** Phase 0 warms the JIT up and is not reported. */
+/** Phase 0 is the start-up before the first cycle and is not reported. */
 export const PHASES = ['warm-up', 'healthy', 'half down', 'all down', 'recovered'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
@@ -26,6 +27,13 @@ export type PhaseName = (typeof PHASES)[number];
 export const kPhaseField = 0;
 export const kStopField = 1;
 export const kQueriesField = 2;
+/**
+ * Each change of this word starts the record over: histograms, counts,
+ * windows and the collection count are reset. The warm-up runs whole cycles
+ * and bumps it after each, so every path the measured part takes (phase
+ * changes, the reset itself) has run, and been optimized, before it starts.
+ */
+export const kEpochField = 3;
 export const kControlFields = 16;
 
 export interface LoadWorkerData {
@@ -55,6 +63,12 @@ export interface LoadResult {
    */
   readonly windowPhase: readonly number[];
   readonly windowMaxNs: readonly number[];
+  /**
+   * The load thread's own garbage collections since the last epoch began:
+   * how many, of which kind, and their total time, ms. Zero when the loop
+   * allocates nothing; any would sit in the tail the phases report.
+   */
+  readonly collections: { readonly count: number; readonly kinds: readonly string[]; readonly totalMs: number };
 }
 
 /** Runs on the load thread until the stop word is set. */
@@ -64,30 +78,28 @@ export function runLoad(data: LoadWorkerData): LoadResult {
   const resolver = new Resolver(data.plan, table, { seed: data.seed });
   const controlResolver = new Resolver(data.plan, StatusTable.attach(data.controlStatusBuffer), { seed: data.seed + 1 });
   const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
-  const build = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
-  const histograms = PHASES.map(build);
-  const controlHistograms = PHASES.map(build);
+  // Counted in HdrHistogram's layout with integer arithmetic (HdrCounts
+  // says why), turned into HDR histograms once the run is over.
+  const histograms = PHASES.map(() => new HdrCounts());
+  const controlHistograms = PHASES.map(() => new HdrCounts());
   const queries = PHASES.map(() => 0);
   const heapUsed = PHASES.map(() => 0);
   const names = data.names;
-  const periodMs = 1000 / data.ratePerSec;
   let empty = 0;
   let phase = Atomics.load(control, kPhaseField);
+  let epoch = Atomics.load(control, kEpochField);
   const maxWindows = 4096;
   const windowPhase = new Int32Array(maxWindows);
   const windowMaxNs = new Float64Array(maxWindows);
   let win = 0;
   windowPhase[0] = phase;
+  // Counts collections (callbacks around each GC only: nothing per query).
+  const gcProfiler = new v8.GCProfiler();
+  gcProfiler.start();
   let i = 0;
-  const t0 = monotonicMs();
+  const clock = new PacedClock(data.ratePerSec);
   while (Atomics.load(control, kStopField) === 0) {
-    const intended = t0 + i * periodMs;
-    // Busy-paced on a clock that allocates nothing (monotonicMs): reads
-    // that allocated made the loop's own scavenges part of the tail this
-    // scenario reports. (The loop still makes about 16 bytes a query, from
-    // where is not known: a scavenge every 1.3-2.5 s instead of ~225 ms.)
-    let now = monotonicMs();
-    while (now < intended) now = monotonicMs();
+    clock.waitFor(i);
     const p = Atomics.load(control, kPhaseField);
     if (p !== phase) {
       heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
@@ -95,21 +107,42 @@ export function runLoad(data: LoadWorkerData): LoadResult {
       if (win < maxWindows - 1) win += 1;
       windowPhase[win] = p;
     }
+    const e = Atomics.load(control, kEpochField);
+    if (e !== epoch) {
+      epoch = e;
+      for (const h of histograms) h.reset();
+      for (const h of controlHistograms) h.reset();
+      queries.fill(0);
+      heapUsed.fill(0);
+      empty = 0;
+      windowMaxNs.fill(0);
+      win = 0;
+      windowPhase[0] = phase;
+      gcProfiler.stop();
+      gcProfiler.start();
+    }
     // Subject and control alternate query by query (each walks the names in turn).
     const subject = (i & 1) === 0;
     const count = (subject ? resolver : controlResolver).resolveInto(names[(i >>> 1) % names.length] as string, RecordType.A, out);
     empty += count <= 0 ? 1 : 0;
-    const done = monotonicMs();
-    const ns = Math.max(1, Math.round((done - intended) * 1e6));
-    ((subject ? histograms : controlHistograms)[phase] as hdr.Histogram).recordValue(ns);
+    const ns = clock.lateNs(i);
+    ((subject ? histograms : controlHistograms)[phase] as HdrCounts).record(ns);
     if (subject && ns > (windowMaxNs[win] as number)) windowMaxNs[win] = ns;
     queries[phase] = (queries[phase] as number) + 1;
     i += 1;
     if ((i & 1023) === 0) Atomics.store(control, kQueriesField, i);
   }
   heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
-  const encode = (list: hdr.Histogram[]) => list.map((h) => hdr.encodeIntoCompressedBase64(h));
-  const result = { histograms: encode(histograms), controlHistograms: encode(controlHistograms), queries, heapUsed, answersEmpty: empty, windowPhase: Array.from(windowPhase.subarray(0, win + 1)), windowMaxNs: Array.from(windowMaxNs.subarray(0, win + 1)) };
-  for (const h of [...histograms, ...controlHistograms]) h.destroy();
+  const gcs = gcProfiler.stop().statistics;
+  const collections = { count: gcs.length, kinds: gcs.map((g) => g.gcType), totalMs: gcs.reduce((t, g) => t + g.cost, 0) / 1000 };
+  const encode = (list: HdrCounts[]) =>
+    list.map((counts) => {
+      const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
+      counts.addTo(h);
+      const b64 = hdr.encodeIntoCompressedBase64(h);
+      h.destroy();
+      return b64;
+    });
+  const result = { histograms: encode(histograms), controlHistograms: encode(controlHistograms), queries, heapUsed, answersEmpty: empty, windowPhase: Array.from(windowPhase.subarray(0, win + 1)), windowMaxNs: Array.from(windowMaxNs.subarray(0, win + 1)), collections };
   return result;
 }
