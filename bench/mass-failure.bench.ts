@@ -175,7 +175,8 @@ export const massFailureScenario: Scenario = {
     // Per phase: how many of its windows held a query that waited over 1 ms.
     const stalls = [1, 2, 3, 4].map((ph) => {
       const maxes = load.windowMaxNs.filter((_, w) => load.windowPhase[w] === ph);
-      return { phase: PHASES[ph] as string, windows: maxes.length, over1ms: maxes.filter((x) => x > 1e6).length, worstMs: Math.max(0, ...maxes) / 1e6 };
+      const at = load.stalls.atMs.filter((_, k) => load.windowPhase[load.stalls.window[k] as number] === ph);
+      return { phase: PHASES[ph] as string, windows: maxes.length, over1ms: maxes.filter((x) => x > 1e6).length, worstMs: Math.max(0, ...maxes) / 1e6, stalls: at.length, stallsInFirst10ms: at.filter((ms) => ms < 10).length };
     });
     const markdown = [
       '### Mass failure under load',
@@ -194,9 +195,9 @@ export const massFailureScenario: Scenario = {
         }),
       ),
       '',
-      'Where the tails came from: per phase, its windows, how many held a subject query that waited over 1 ms from its intended send time, and the worst wait of any:',
+      'Where the tails came from: per phase, its windows, how many held a subject query that waited over 1 ms from its intended send time, the worst wait of any, and the stalls (a query, subject or control, waiting over 1 ms after one that did not), with how many of them came in the first 10 ms of a window, right after its flip (4% of the time):',
       '',
-      markdownTable(['phase', 'windows', 'windows with a wait > 1 ms', 'worst wait (ms)'], stalls.map((x) => [x.phase, x.windows, x.over1ms, fmt(x.worstMs, 2)])),
+      markdownTable(['phase', 'windows', 'windows with a wait > 1 ms', 'worst wait (ms)', 'stalls', 'in a window\'s first 10 ms'], stalls.map((x) => [x.phase, x.windows, x.over1ms, fmt(x.worstMs, 2), x.stalls, x.stallsInFirst10ms])),
       '',
       load.collections.count === 0
         ? 'The load thread collected no garbage while the phases ran (counted with `v8.GCProfiler`): the tail above holds none of its own collections.'
@@ -215,7 +216,7 @@ export const massFailureScenario: Scenario = {
         ? 'Hypervisor steal: not available here (/proc/stat).'
         : `Hypervisor steal while the phases ran: ${fmt(steal, 0)} ms of CPU over ${fmt(measuredMs / 1000, 1)} s on ${os.cpus().length} CPUs (${fmt((steal / (measuredMs * os.cpus().length)) * 100, 2)}%). It arrives in stalls of milliseconds; p99.9 here is the top ${Math.round(((s[0]?.count ?? 0) / 1000)).toLocaleString('en-US')} queries of a phase, i.e. ${fmt((((s[0]?.count ?? 0) / 1000) / (ratePerSec / 2)) * 1000, 0)} ms of its load (subject queries are every other one), so a few such stalls decide it, whichever phase they land in; the control beside it in the same windows takes them too.`,
     ].join('\n');
-    return { summary, markdown, details: { stalls, collections: load.collections, queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
+    return { summary, markdown, details: { stalls, stallTimes: load.stalls, collections: load.collections, queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
   },
 };
 

@@ -64,6 +64,13 @@ export interface LoadResult {
   readonly windowPhase: readonly number[];
   readonly windowMaxNs: readonly number[];
   /**
+   * Each stall: a query that waited over 1 ms after one that did not (the
+   * first query a stall delayed waits longest). Its window, how far into
+   * the window it was due (ms), and its wait (ms). Shows whether stalls
+   * follow something the benchmark does, such as the flip at a window's start.
+   */
+  readonly stalls: { readonly window: readonly number[]; readonly atMs: readonly number[]; readonly waitMs: readonly number[] };
+  /**
    * The load thread's own garbage collections since the last epoch began:
    * how many, of which kind, and their total time, ms. Zero when the loop
    * allocates nothing; any would sit in the tail the phases report.
@@ -93,6 +100,14 @@ export function runLoad(data: LoadWorkerData): LoadResult {
   const windowMaxNs = new Float64Array(maxWindows);
   let win = 0;
   windowPhase[0] = phase;
+  // The first query of each window, and the stalls (see LoadResult.stalls).
+  const windowFirst = new Float64Array(maxWindows);
+  const maxStalls = 4096;
+  const stallWindow = new Int32Array(maxStalls);
+  const stallQuery = new Float64Array(maxStalls);
+  const stallNs = new Float64Array(maxStalls);
+  let stalls = 0;
+  let lastNs = 0;
   // Counts collections (callbacks around each GC only: nothing per query).
   const gcProfiler = new v8.GCProfiler();
   gcProfiler.start();
@@ -106,6 +121,7 @@ export function runLoad(data: LoadWorkerData): LoadResult {
       phase = p;
       if (win < maxWindows - 1) win += 1;
       windowPhase[win] = p;
+      windowFirst[win] = i;
     }
     const e = Atomics.load(control, kEpochField);
     if (e !== epoch) {
@@ -118,6 +134,8 @@ export function runLoad(data: LoadWorkerData): LoadResult {
       windowMaxNs.fill(0);
       win = 0;
       windowPhase[0] = phase;
+      windowFirst[0] = i;
+      stalls = 0;
       gcProfiler.stop();
       gcProfiler.start();
     }
@@ -128,11 +146,27 @@ export function runLoad(data: LoadWorkerData): LoadResult {
     const ns = clock.lateNs(i);
     ((subject ? histograms : controlHistograms)[phase] as HdrCounts).record(ns);
     if (subject && ns > (windowMaxNs[win] as number)) windowMaxNs[win] = ns;
+    if (ns > 1e6 && lastNs <= 1e6 && stalls < maxStalls) {
+      stallWindow[stalls] = win;
+      stallQuery[stalls] = i;
+      stallNs[stalls] = ns;
+      stalls += 1;
+    }
+    lastNs = ns;
     queries[phase] = (queries[phase] as number) + 1;
     i += 1;
     if ((i & 1023) === 0) Atomics.store(control, kQueriesField, i);
   }
   heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
+  const periodMs = 1000 / data.ratePerSec;
+  const stallSummary = () => {
+    const window = Array.from(stallWindow.subarray(0, stalls));
+    return {
+      window,
+      atMs: window.map((w, k) => ((stallQuery[k] as number) - (windowFirst[w] as number)) * periodMs),
+      waitMs: Array.from(stallNs.subarray(0, stalls), (ns) => ns / 1e6),
+    };
+  };
   const gcs = gcProfiler.stop().statistics;
   const collections = { count: gcs.length, kinds: gcs.map((g) => g.gcType), totalMs: gcs.reduce((t, g) => t + g.cost, 0) / 1000 };
   const encode = (list: HdrCounts[]) =>
@@ -143,6 +177,6 @@ export function runLoad(data: LoadWorkerData): LoadResult {
       h.destroy();
       return b64;
     });
-  const result = { histograms: encode(histograms), controlHistograms: encode(controlHistograms), queries, heapUsed, answersEmpty: empty, windowPhase: Array.from(windowPhase.subarray(0, win + 1)), windowMaxNs: Array.from(windowMaxNs.subarray(0, win + 1)), collections };
+  const result = { histograms: encode(histograms), controlHistograms: encode(controlHistograms), queries, heapUsed, answersEmpty: empty, windowPhase: Array.from(windowPhase.subarray(0, win + 1)), windowMaxNs: Array.from(windowMaxNs.subarray(0, win + 1)), stalls: stallSummary(), collections };
   return result;
 }
