@@ -212,9 +212,7 @@ export const massFailureScenario: Scenario = {
       '',
       `Goal: p99 and p99.9 of every failure phase within 1.1× the healthy phase — ${summary.goal_met ? 'met' : 'not met'} in this run. Against the healthy control in the same windows, every phase within 1.1× — ${summary.paired_goal_met ? 'met' : 'not met'}.`,
       '',
-      steal === null
-        ? 'Hypervisor steal: not available here (/proc/stat).'
-        : `Hypervisor steal while the phases ran: ${fmt(steal, 0)} ms of CPU over ${fmt(measuredMs / 1000, 1)} s on ${os.cpus().length} CPUs (${fmt((steal / (measuredMs * os.cpus().length)) * 100, 2)}%). It arrives in stalls of milliseconds; p99.9 here is the top ${Math.round(((s[0]?.count ?? 0) / 1000)).toLocaleString('en-US')} queries of a phase, i.e. ${fmt((((s[0]?.count ?? 0) / 1000) / (ratePerSec / 2)) * 1000, 0)} ms of its load (subject queries are every other one), so a few such stalls decide it, whichever phase they land in; the control beside it in the same windows takes them too.`,
+      `Stalls: ${load.stalls.waitMs.length} of over 1 ms in ${fmt(measuredMs / 1000, 1)} s of phases (${stalls.map((x) => `${x.phase} ${x.stalls}`).join(', ')}), ${steal === null ? 'hypervisor steal not available here (/proc/stat)' : `with ${fmt(steal, 0)} ms of hypervisor steal reported on ${os.cpus().length} CPUs (${fmt((steal / (measuredMs * os.cpus().length)) * 100, 2)}%)`}; ${stalls.reduce((t, x) => t + x.stallsInFirst10ms, 0)} of them in a window's first 10 ms, right after a flip. p99.9 here is the top ${Math.round((s[0]?.count ?? 0) / 1000).toLocaleString('en-US')} subject queries of a phase, i.e. ${fmt(((s[0]?.count ?? 0) / 1000 / (ratePerSec / 2)) * 1000, 0)} ms of its load, so one stall of a few ms sets a phase's p99.9 whichever phase it lands in: the raw p99.9 ratios follow where the stalls fell, while the control in the same windows takes the same stalls.`,
     ].join('\n');
     return { summary, markdown, details: { stalls, stallTimes: load.stalls, collections: load.collections, queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
   },
