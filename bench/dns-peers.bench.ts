@@ -249,7 +249,9 @@ export const dnsPeersScenario: Scenario = {
         if (round === 1) {
           const qs = contestants.filter((c) => c.status === 'measured' && c.sat.length > 0).map((c) => c.sat[0]?.qps ?? 0);
           const lowest = qs.length === 0 ? RATE : Math.min(...qs);
-          rate = Math.min(RATE, Math.max(1000, Math.floor(lowest / 2 / 1000) * 1000));
+          // Two significant digits, not whole thousands: PowerDNS saturates
+          // near 1,000 q/s here, and a floor of 1,000 ran it at its limit.
+          rate = Math.min(RATE, Math.max(100, twoDigitsDown(lowest / 2)));
         }
         for (const c of order) {
           if (!checkAlive(c)) continue;
@@ -516,4 +518,11 @@ function report(ctx: BenchContext, f: Facts): ScenarioResult {
 /** Both peers installed (else the report says how to install the missing one). */
 function present(f: Facts): boolean {
   return f.status.pdns !== 'absent' && f.status.gdnsd !== 'absent';
+}
+
+/** `x` rounded down to two significant digits (531 → 530, 25,730 → 25,000). */
+function twoDigitsDown(x: number): number {
+  if (x < 10) return Math.max(1, Math.floor(x));
+  const unit = 10 ** (Math.floor(Math.log10(x)) - 1);
+  return Math.floor(x / unit) * unit;
 }
