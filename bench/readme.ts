@@ -31,6 +31,7 @@ export const HEADLINES: readonly Headline[] = [
   { scenario: 'dns-peers', key: 'gdnsd_drop_s', label: 'the same: gdnsd (every 2 s, its minimum; 2 failures)', goal: 'reported' },
   { scenario: 'dns-peers', key: 'pdns_drop_s', label: 'the same: PowerDNS (every 1 s; 1 failure)', goal: 'reported' },
   { scenario: 'table', key: 'invalid_reads', label: 'table values read that nobody wrote (real threads)', goal: '0' },
+  { scenario: 'table', key: 'observation_write_ratio_failure_vs_success', label: 'observation write (checker → table), failed probe ÷ successful one', goal: '0.95–1.05' },
   { scenario: 'table', key: 'c16k_busy_over_idle_scan_rate', label: 'reader scan rate, writers busy ÷ idle, 16,384 slots', goal: 'reported' },
   { scenario: 'aggregate', key: 'c16k_v1_ratio_all_down_vs_healthy', label: 'aggregator tick, 100% ÷ 0% unhealthy, 16,384 slots', goal: '0.95–1.05' },
   { scenario: 'aggregate', key: 'c1m_v1_ratio_all_down_vs_healthy', label: 'aggregator tick, 100% ÷ 0% unhealthy, 1,048,576 slots', goal: '0.95–1.05' },
