@@ -8,6 +8,7 @@ import { parseHgrm, summarize } from '../src/metrics/hgrm.js';
 import { percentilePlot } from '../src/metrics/svg.js';
 import { reportTable } from '../src/cli/report.js';
 import { fmt, markdownTable, stealMs, type Scenario, type ScenarioResult } from './harness.js';
+import { measureStallFloor } from './stall-floor.js';
 import { PHASES, kControlFields, kEpochField, kPhaseField, kStopField, type LoadResult, type LoadWorkerData } from './mass-failure.js';
 
 const NAMES = 1000;
@@ -46,13 +47,16 @@ export function massPlan() {
 export const massFailureScenario: Scenario = {
   name: 'mass-failure',
   description: 'resolver thread at a fixed rate while 50% then 100% of targets fail at once, then recover',
-  estimateSeconds: (quick) => (quick ? 6 : 39),
+  estimateSeconds: (quick) => (quick ? 6 : 49),
   async run(ctx): Promise<ScenarioResult> {
     // Short phases, many cycles: this machine's speed drifts over seconds to
     // minutes, and a drift then lands on every phase alike.
     const rounds = ctx.quick ? 2 : 32;
     const phaseMs = ctx.quick ? 300 : 250;
     const ratePerSec = ctx.quick ? 100_000 : 200_000;
+    // The machine's own stall rate, with nothing of ours running beside it.
+    ctx.log(`stall floor: a thread that only reads the clock, ${ctx.quick ? 0.5 : 10} s`);
+    const floor = await measureStallFloor(ctx.quick ? 500 : 10_000);
     const plan = massPlan();
     const table = StatusTable.create(plan.cell.capacity);
     const used = plan.checks.map((c) => c.slot);
@@ -169,6 +173,9 @@ export const massFailureScenario: Scenario = {
       paired_goal_met: [0, 1, 2, 3].every((i) => paired(i, 'p99') <= 1.1 && paired(i, 'p999') <= 1.1),
       steal_ms: steal,
       load_thread_collections: load.collections.count,
+      stalls_per_10s: round((load.stalls.waitMs.length / (measuredMs / 1000)) * 10),
+      floor_stalls_per_10s: round((floor.stallsOver1ms / floor.seconds) * 10),
+      floor_longest_stall_ms: round(floor.longestMs),
       rss_mib_healthy: round(memory[0]?.rssMiB ?? 0),
       rss_mib_all_down: round(memory[2]?.rssMiB ?? 0),
     };
@@ -212,9 +219,9 @@ export const massFailureScenario: Scenario = {
       '',
       `Goal: p99 and p99.9 of every failure phase within 1.1× the healthy phase — ${summary.goal_met ? 'met' : 'not met'} in this run. Against the healthy control in the same windows, every phase within 1.1× — ${summary.paired_goal_met ? 'met' : 'not met'}.`,
       '',
-      `Stalls: ${load.stalls.waitMs.length} of over 1 ms in ${fmt(measuredMs / 1000, 1)} s of phases (${stalls.map((x) => `${x.phase} ${x.stalls}`).join(', ')}), ${steal === null ? 'hypervisor steal not available here (/proc/stat)' : `with ${fmt(steal, 0)} ms of hypervisor steal reported on ${os.cpus().length} CPUs (${fmt((steal / (measuredMs * os.cpus().length)) * 100, 2)}%)`}; ${stalls.reduce((t, x) => t + x.stallsInFirst10ms, 0)} of them in a window's first 10 ms, right after a flip. p99.9 here is the top ${Math.round((s[0]?.count ?? 0) / 1000).toLocaleString('en-US')} subject queries of a phase, i.e. ${fmt(((s[0]?.count ?? 0) / 1000 / (ratePerSec / 2)) * 1000, 0)} ms of its load, so one stall of a few ms sets a phase's p99.9 whichever phase it lands in: the raw p99.9 ratios follow where the stalls fell, while the control in the same windows takes the same stalls.`,
+      `Stalls: ${load.stalls.waitMs.length} of over 1 ms in ${fmt(measuredMs / 1000, 1)} s of phases (${stalls.map((x) => `${x.phase} ${x.stalls}`).join(', ')}), ${steal === null ? 'hypervisor steal not available here (/proc/stat)' : `with ${fmt(steal, 0)} ms of hypervisor steal reported on ${os.cpus().length} CPUs (${fmt((steal / (measuredMs * os.cpus().length)) * 100, 2)}%)`}; ${stalls.reduce((t, x) => t + x.stallsInFirst10ms, 0)} of them in a window's first 10 ms, right after a flip. Just before the phases, a thread of its own that did nothing but read the clock for ${fmt(floor.seconds, 1)} s (bench/stall-floor.ts) was stopped for over 1 ms ${floor.stallsOver1ms} time(s), the longest ${fmt(floor.longestMs, 2)} ms: ${fmt((floor.stallsOver1ms / floor.seconds) * 10, 1)} per 10 s, against ${fmt((load.stalls.waitMs.length / (measuredMs / 1000)) * 10, 1)} per 10 s in the phases. p99.9 here is the top ${Math.round((s[0]?.count ?? 0) / 1000).toLocaleString('en-US')} subject queries of a phase, i.e. ${fmt(((s[0]?.count ?? 0) / 1000 / (ratePerSec / 2)) * 1000, 0)} ms of its load, so one stall of a few ms sets a phase's p99.9 whichever phase it lands in: the raw p99.9 ratios follow where the stalls fell, while the control in the same windows takes the same stalls.`,
     ].join('\n');
-    return { summary, markdown, details: { stalls, stallTimes: load.stalls, collections: load.collections, queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
+    return { summary, markdown, details: { stalls, stallTimes: load.stalls, stallFloor: floor, collections: load.collections, queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
   },
 };
 
