@@ -106,15 +106,15 @@ function absentResult(installs: Record<PeerName, PeerInstall>): ScenarioResult {
 export const dnsPeersScenario: Scenario = {
   name: 'dns-peers',
   description: 'urnd serve vs PowerDNS (LUA ifportup) and gdnsd (multifo + tcp_connect) where installed: same name, same targets, same failure — q/s, latency, time to drop a dead target, answer when all are down',
-  estimateSeconds: (quick) => (quick ? 18 : 120),
+  estimateSeconds: (quick) => (quick ? 18 : 70),
   async run(ctx): Promise<ScenarioResult> {
     const installs = detectPeers();
     const present = (['pdns', 'gdnsd'] as const).filter((p) => installs[p].bin !== null);
     for (const p of ['pdns', 'gdnsd'] as const) if (installs[p].bin === null) ctx.log(`${p}: absent (${installs[p].missing})`);
     if (present.length === 0) return absentResult(installs);
 
-    const satMs = ctx.quick ? 500 : 4000;
-    const rateMs = ctx.quick ? 500 : 4000;
+    const satMs = ctx.quick ? 500 : 3000;
+    const rateMs = ctx.quick ? 500 : 3000;
     const rounds = ctx.quick ? 1 : 2;
     const warmMs = ctx.quick ? 150 : 1000;
     const dropDeadlineMs = ctx.quick ? 12_000 : 20_000;
