@@ -113,8 +113,8 @@ export const dnsPeersScenario: Scenario = {
     for (const p of ['pdns', 'gdnsd'] as const) if (installs[p].bin === null) ctx.log(`${p}: absent (${installs[p].missing})`);
     if (present.length === 0) return absentResult(installs);
 
-    const satMs = ctx.quick ? 500 : 3000;
-    const rateMs = ctx.quick ? 500 : 3000;
+    const satMs = ctx.quick ? 300 : 3000;
+    const rateMs = ctx.quick ? 300 : 3000;
     const rounds = ctx.quick ? 1 : 2;
     const warmMs = ctx.quick ? 150 : 1000;
     const dropDeadlineMs = ctx.quick ? 12_000 : 20_000;

@@ -134,8 +134,8 @@ export const dnsScenario: Scenario = {
   description: 'urnd serve under DNS load (all targets up / half down / all down) vs a bare Node UDP responder: saturated q/s and latency at a fixed rate',
   estimateSeconds: (quick) => (quick ? 14 : 105),
   async run(ctx): Promise<ScenarioResult> {
-    const satMs = ctx.quick ? 500 : 4000;
-    const rateMs = ctx.quick ? 500 : 6000;
+    const satMs = ctx.quick ? 300 : 4000;
+    const rateMs = ctx.quick ? 300 : 6000;
     const warmMs = ctx.quick ? 150 : 2000;
     // Each round runs every phase once, all up → half down → all down → all up;
     // a kind's rounds are merged, so a noisy neighbour hits every state alike.

@@ -55,8 +55,8 @@ export const massFailureScenario: Scenario = {
     const phaseMs = ctx.quick ? 300 : 250;
     const ratePerSec = ctx.quick ? 100_000 : 200_000;
     // The machine's own stall rate, with nothing of ours running beside it.
-    ctx.log(`stall floor: a thread that only reads the clock, ${ctx.quick ? 0.5 : 5} s`);
-    const floor = await measureStallFloor(ctx.quick ? 500 : 5000);
+    ctx.log(`stall floor: a thread that only reads the clock, ${ctx.quick ? 0.2 : 5} s`);
+    const floor = await measureStallFloor(ctx.quick ? 200 : 5000);
     const plan = massPlan();
     const table = StatusTable.create(plan.cell.capacity);
     const used = plan.checks.map((c) => c.slot);
