@@ -30,7 +30,7 @@ export const kQueriesField = 2;
 /**
  * Each change of this word starts the record over: histograms, counts,
  * windows and the collection count are reset. The warm-up runs whole cycles
- * and bumps it after each, so every path the measured part takes (phase
+ * and bumps it as each begins, as the first measured cycle does, so every path the measured part takes (phase
  * changes, the reset itself) has run, and been optimized, before it starts.
  */
 export const kEpochField = 3;
@@ -158,7 +158,7 @@ export function runLoad(data: LoadWorkerData): LoadResult {
     if ((i & 1023) === 0) Atomics.store(control, kQueriesField, i);
   }
   heapUsed[phase] = v8.getHeapStatistics().used_heap_size;
-  const periodMs = 1000 / data.ratePerSec;
+  const periodMs = clock.periodMs;
   const stallSummary = () => {
     const window = Array.from(stallWindow.subarray(0, stalls));
     return {

@@ -13,7 +13,8 @@ import { monotonicMs } from '../src/metrics/clock.js';
  */
 export class PacedClock {
   private readonly t0: number;
-  private readonly periodMs: number;
+  /** Time between intended sends, ms. */
+  readonly periodMs: number;
 
   constructor(ratePerSec: number) {
     this.t0 = monotonicMs();

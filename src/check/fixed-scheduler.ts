@@ -129,4 +129,3 @@ export class FixedScheduler<E extends ScheduledEntry> {
     heap[k] = item;
   }
 }
-
