@@ -176,6 +176,7 @@ export const massFailureScenario: Scenario = {
       stalls_per_10s: round((load.stalls.waitMs.length / (measuredMs / 1000)) * 10),
       floor_stalls_per_10s: round((floor.stallsOver1ms / floor.seconds) * 10),
       floor_longest_stall_ms: round(floor.longestMs),
+      floor_collections: floor.collections,
       rss_mib_healthy: round(memory[0]?.rssMiB ?? 0),
       rss_mib_all_down: round(memory[2]?.rssMiB ?? 0),
     };
