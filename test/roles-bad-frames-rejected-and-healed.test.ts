@@ -116,12 +116,15 @@ describe('bad frames on the wire', () => {
     const wrongKey = flippedFrame(new SnapshotEncoder({ cell: CELL, configVersion: 'test', key: WRONG_KEY }));
     const otherCell = new SnapshotEncoder({ cell: 'another', configVersion: 'test', key: KEY }).encodeStatus(table);
     const cut = flippedFrame(encoder);
-    await inject([{ bytes: corrupt }, { bytes: badMagic }, { bytes: truncated }, { bytes: wrongKey }, { bytes: replay }, { bytes: otherCell }]);
+    // Each on its own connection: the listener closes a connection after a frame that is not genuine.
+    for (const bytes of [corrupt, badMagic, truncated, wrongKey, replay, otherCell]) await inject([{ bytes }]);
     // A connection that ends part-way through a frame: the listener drops it whole.
     await inject([{ bytes: cut.subarray(0, 100), length: cut.length }]);
 
-    const line = await dns.waitForLine(/rejected 6 \((.*)\), cut mid-frame 1/, 5000);
+    const line = await dns.waitForLine(/rejected 6 \((.*)\), cut mid-frame 1, connections closed (\d+) \(([^)]*)\)/, 5000);
     expect(line[1]).toBe('truncated 1, auth 2, cell 1, malformed 1, stale 1');
+    // The four that no key holder sent closed their connections; the stale and other-cell ones are genuine.
+    expect(line[3]).toBe('invalid 4');
     // Still answering, from the good table.
     expect(await Promise.all(dnsPorts.map((p) => resolve4(p, 'www.frames.test')))).toEqual(dnsPorts.map(() => [A]));
     // The good stream went on through it: fresh frames, sequence moving.

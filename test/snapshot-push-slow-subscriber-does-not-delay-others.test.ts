@@ -165,7 +165,9 @@ describe('FramePublisher: a slow or dead subscriber never delays the others', ()
 
   it('FrameListener closes a connection whose length prefix is over maxBytes, and counts it', async () => {
     const frames: Buffer[] = [];
-    const listener = await FrameListener.listen({ maxBytes: 100 }, (b) => frames.push(Buffer.from(b)));
+    const listener = await FrameListener.listen({ maxBytes: 100 }, (b) => {
+      frames.push(Buffer.from(b));
+    });
     cleanups.push(() => listener.close());
     const sock = net.connect(listener.address.port, '127.0.0.1');
     sock.on('error', () => {});
@@ -179,6 +181,6 @@ describe('FramePublisher: a slow or dead subscriber never delays the others', ()
     sock.write(Buffer.concat([ok.subarray(5), Buffer.from([0, 0, 0, 101])]));
     await new Promise<void>((r) => sock.once('close', () => r()));
     expect(frames.map((f) => [...f])).toEqual([[1, 2, 3]]);
-    expect(listener.stats()).toMatchObject({ frames: 1, oversized: 1, accepted: 1, connections: 0, partial: 0 });
+    expect(listener.stats()).toMatchObject({ frames: 1, closed: { oversized: 1 }, accepted: 1, connections: 0, partial: 0 });
   });
 });

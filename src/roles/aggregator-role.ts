@@ -26,12 +26,13 @@ import { CheckerPool } from '../check/checker-pool.js';
 import { SnapshotEncoder } from '../snapshot/encoder.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
 import { FrameListener, FramePublisher } from '../snapshot/push.js';
+import { isGenuine } from '../snapshot/receiver.js';
 import { ObservationTable } from '../table/observation-table.js';
 import { StatusTable } from '../table/status-table.js';
 import { sameKey } from './frame-key.js';
-import { Ticker, countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
+import { FRAME_TIMEOUT_TICKS, Ticker, countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
 import { changedSlots, clearObservations, formatEndpoint, probeChecks, sameEndpoints, sameProbeChecks } from './plan-change.js';
-import { VectorIntake, formatRejections } from './receivers.js';
+import { VectorIntake, formatConnections, formatRejections } from './receivers.js';
 import { RoleConfig, short } from './role-config.js';
 
 /** Ticks without a good vector after which a remote vantage's votes are dropped. */
@@ -90,12 +91,13 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     // they are cleared again as it is applied (until that vantage catches up).
     let reloadedSlots: number[] = [];
     listener = await FrameListener.listen(
-      { host: listen.host, port: listen.port, maxBytes: defaultMaxFrameBytes(capacity, 'observations'), log: write },
+      { host: listen.host, port: listen.port, maxBytes: defaultMaxFrameBytes(capacity, 'observations'), frameTimeoutMs: FRAME_TIMEOUT_TICKS * plan.aggregator.tickMs, log: write },
       (bytes) => {
         const out = intake.receive(bytes);
         if (out.applied && out.frame.configVersion !== plan.version && reloadedSlots.length > 0) {
           clearObservations(observations, out.frame.vantage as number, reloadedSlots);
         }
+        return isGenuine(out);
       },
     );
 
@@ -181,7 +183,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
       const connected = subs.filter((s) => s.connected).length;
       const c = config.stats();
       write(
-        `${uptime(started)} ${formatCounts(countChecks(plan, status))} | tick ${aggregator.stats.tickMs.toFixed(2)} ms | vantages ${ages} | vectors ${formatRejections(intake.counters)} | ${warm ? `status frames ${framesOut} → ${connected}/${subs.length} connected` : 'warming up: no status frames yet'} | config ${short(c.version)} (rejected ${c.rejected})`,
+        `${uptime(started)} ${formatCounts(countChecks(plan, status))} | tick ${aggregator.stats.tickMs.toFixed(2)} ms | vantages ${ages} | vectors ${formatRejections(intake.counters)}${formatConnections((listener as FrameListener).stats())} | ${warm ? `status frames ${framesOut} → ${connected}/${subs.length} connected` : 'warming up: no status frames yet'} | config ${short(c.version)} (rejected ${c.rejected})`,
       );
     }, opts.statusEverySec * 1000);
     await untilStopped(role, opts.durationSec, write);

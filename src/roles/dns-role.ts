@@ -15,13 +15,14 @@
 import type { Endpoint, Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import { FrameListener } from '../snapshot/push.js';
+import { isGenuine } from '../snapshot/receiver.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
 import { StatusTable } from '../table/status-table.js';
 import { DnsNode } from './dns-node.js';
 import { DnsProcessSet } from './dns-processes.js';
-import { countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
+import { FRAME_TIMEOUT_TICKS, countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
 import { formatEndpoint } from './plan-change.js';
-import { StatusIntake, formatRejections, formatStaleness } from './receivers.js';
+import { StatusIntake, formatConnections, formatRejections, formatStaleness } from './receivers.js';
 import { RoleConfig, short } from './role-config.js';
 
 export interface DnsRoleOptions {
@@ -76,10 +77,11 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     }
     const relay = set;
     const listener = await FrameListener.listen(
-      { host: framesListen.host, port: framesListen.port, maxBytes: defaultMaxFrameBytes(plan.cell.capacity, 'status'), log: write },
+      { host: framesListen.host, port: framesListen.port, maxBytes: defaultMaxFrameBytes(plan.cell.capacity, 'status'), frameTimeoutMs: FRAME_TIMEOUT_TICKS * plan.aggregator.tickMs, log: write },
       (bytes) => {
         const out = intake.receive(bytes);
         if (out.applied && relay !== null) relay.relay(intake.lastFrame as Buffer);
+        return isGenuine(out);
       },
     );
     stops.push(() => listener.close());
@@ -106,14 +108,12 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
 
 /**
  * `[  12s] frames: last good 0.4 s ago, seq 42, lag 0, rejected 1 (checksum 1) | healthy 3  unhealthy 1  unknown 0 | dns 120 q/s | config 1a2b3c4d5e6f (rejected 0)`
- * (`, cut mid-frame N, oversized N` after the rejections once a connection was closed part-way through a frame or for an oversized one).
+ * (`, cut mid-frame N, connections closed N (idle N, slow N, …)` after the rejections once a sender hung up part-way through a frame or the listener closed a connection).
  */
 function statusLine(started: number, config: RoleConfig, intake: StatusIntake, listener: FrameListener, node: DnsNode | null, set: DnsProcessSet | null): string {
   const plan: Plan = config.plan;
-  // Connections cut mid-frame or announcing an oversized frame never reach the receiver: counted by the listener.
-  const l = listener.stats();
-  const wire = l.partial + l.oversized > 0 ? `, cut mid-frame ${l.partial}, oversized ${l.oversized}` : '';
-  const frames = `frames: ${formatStaleness(intake.staleness())}, ${formatRejections(intake.counters)}${wire}`;
+  // Connections cut mid-frame or closed by the listener (idle, slow, oversized, …) never reach the receiver: counted by the listener.
+  const frames = `frames: ${formatStaleness(intake.staleness())}, ${formatRejections(intake.counters)}${formatConnections(listener.stats())}`;
   let dns: string;
   if (node !== null) {
     const d = node.front.sample;

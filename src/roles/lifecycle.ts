@@ -3,6 +3,13 @@ import { Status } from '../table/layout.js';
 import type { Plan } from '../config/plan.js';
 import type { StatusTable } from '../table/status-table.js';
 
+/**
+ * A frames listener closes a connection that has not completed a whole
+ * frame in this many ticks (as of start): a genuine sender completes one
+ * every tick, an idle or trickling one never does.
+ */
+export const FRAME_TIMEOUT_TICKS = 3;
+
 /** A fixed-period timer (no catch-up, no backoff) whose period a config reload may change. */
 export class Ticker {
   private timer: NodeJS.Timeout;

@@ -6,6 +6,7 @@
  */
 import type { Plan } from '../config/plan.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
+import { CLOSE_REASONS, type FrameListenerStats } from '../snapshot/frame-listener.js';
 import { ObservationReceiver, SnapshotReceiver, type ReceiveOutcome, type ReceiverCounters, type Staleness } from '../snapshot/receiver.js';
 import { REJECT_REASONS, type RejectReason } from '../snapshot/snapshot-error.js';
 import type { ObservationTable } from '../table/observation-table.js';
@@ -49,6 +50,21 @@ export function formatRejections(c: ReceiverCounters): string {
 export function formatStaleness(s: Staleness): string {
   if (s.secondsSinceLastGood === null) return 'none yet';
   return `last good ${s.secondsSinceLastGood.toFixed(1)} s ago, seq ${s.lastSequence}, lag ${s.sequenceLag}`;
+}
+
+/**
+ * What the frames listener did to its connections, for a status line:
+ * `, cut mid-frame 1, connections closed 7 (idle 3, oversized 4)`, only the
+ * parts seen (empty while nothing was cut or closed).
+ */
+export function formatConnections(l: FrameListenerStats): string {
+  let closed = 0;
+  const by: string[] = [];
+  for (const r of CLOSE_REASONS) {
+    closed += l.closed[r];
+    if (l.closed[r] > 0) by.push(`${r} ${l.closed[r]}`);
+  }
+  return `${l.partial > 0 ? `, cut mid-frame ${l.partial}` : ''}${closed > 0 ? `, connections closed ${closed} (${by.join(', ')})` : ''}`;
 }
 
 /** What a receiver is built from; it is built again when any of it changes. */

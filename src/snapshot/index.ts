@@ -24,6 +24,7 @@ export { SnapshotEncoder, newEpoch, type SnapshotEncoderOptions } from './encode
 export {
   SnapshotReceiver,
   ObservationReceiver,
+  isGenuine,
   type ReceiverOptions,
   type ObservationReceiverOptions,
   type ReceiverCounters,
@@ -33,6 +34,8 @@ export {
 export {
   FramePublisher,
   FrameListener,
+  CLOSE_REASONS,
+  type CloseReason,
   type Subscriber,
   type SubscriberState,
   type SubscriberStats,

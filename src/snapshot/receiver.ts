@@ -46,6 +46,19 @@ export type ReceiverCounters = Record<'received' | 'applied' | RejectReason, num
 /** What `receive` did with a frame. */
 export type ReceiveOutcome = { readonly applied: true; readonly frame: SnapshotFrame } | { readonly applied: false; readonly error: SnapshotError };
 
+/** Rejections of bytes no sender vouched for: damaged, forged, or not a frame at all. */
+const NOT_GENUINE: ReadonlySet<RejectReason> = new Set<RejectReason>(['truncated', 'oversized', 'malformed', 'version', 'checksum', 'auth']);
+
+/**
+ * Whether a frame came from a sender holding the cell's key (or, unkeyed,
+ * one that built an intact frame): applied, or intact but not applicable
+ * here (stale, another cell, …). What a FrameListener handler returns, so
+ * that a connection sending junk is closed and a genuine one is kept.
+ */
+export function isGenuine(out: ReceiveOutcome): boolean {
+  return out.applied || !NOT_GENUINE.has(out.error.reason);
+}
+
 /** How stale the local table is. */
 export interface Staleness {
   /** Seconds since a frame was last applied, by this process's clock; null before the first. */
