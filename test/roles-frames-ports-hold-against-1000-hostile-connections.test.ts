@@ -11,7 +11,7 @@ import { RoleProcess, freePort, requireBuilt } from './support/roles.js';
  * process off from its genuine peers. Real processes on loopback: `urnd
  * aggregator` and `urnd dns`, each port held by 800 hostile connections
  * (idle, trickling, half a frame) from 800 loopback addresses, each opened
- * again the moment it is closed. Only then does the genuine checker start
+ * again 100 ms after it is closed. Only then does the genuine checker start
  * (`urnd checker`), so its first connection has to get in through the
  * attack; so does the aggregator's first connection to the DNS server.
  * Then 200 more per port send junk (whole frames of it, random bytes), for
@@ -127,7 +127,7 @@ describe('frames ports under 1,000 hostile connections each', () => {
     // From here on, for a few seconds of status lines: every one fresh on both sides.
     const from = { agg: aggregator.lines.length, dns: dns.lines.length };
     const statusLines = (p: RoleProcess, i: number) => p.lines.slice(i).filter((l) => l.startsWith('['));
-    while (statusLines(dns, from.dns).length < 5) await dns.waitForLine(/^\[/, 3000, dns.lines.length);
+    while (statusLines(dns, from.dns).length < 5) await dns.waitForLine(/^\[/, 5000, dns.lines.length);
     const dnsLines = statusLines(dns, from.dns);
     const dnsAges = dnsLines.map((l) => Number(l.match(/frames: last good ([\d.]+) s ago/)?.[1]));
     const dnsSeqs = dnsLines.map((l) => Number(l.match(/, seq (\d+),/)?.[1]));

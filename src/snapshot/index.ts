@@ -1,7 +1,8 @@
 /**
  * Snapshot frames between processes: the codec (frame.ts), the sender's
  * epoch and sequence (encoder.ts), receivers that keep the last good table
- * (receiver.ts), and the TCP push transport (push.ts). See README.md.
+ * (receiver.ts), and the TCP push transport (push.ts, the sender;
+ * frame-listener.ts, the receiving port). See README.md.
  */
 export {
   encodeSnapshot,
