@@ -91,7 +91,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     // they are cleared again as it is applied (until that vantage catches up).
     let reloadedSlots: number[] = [];
     listener = await FrameListener.listen(
-      { host: listen.host, port: listen.port, maxBytes: defaultMaxFrameBytes(capacity, 'observations'), frameTimeoutMs: FRAME_TIMEOUT_TICKS * plan.aggregator.tickMs, log: write },
+      { host: listen.host, port: listen.port, maxBytes: defaultMaxFrameBytes(capacity, 'observations'), frameTimeoutMs: () => FRAME_TIMEOUT_TICKS * plan.aggregator.tickMs, log: write },
       (bytes) => {
         const out = intake.receive(bytes);
         if (out.applied && out.frame.configVersion !== plan.version && reloadedSlots.length > 0) {

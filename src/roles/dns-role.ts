@@ -77,7 +77,7 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     }
     const relay = set;
     const listener = await FrameListener.listen(
-      { host: framesListen.host, port: framesListen.port, maxBytes: defaultMaxFrameBytes(plan.cell.capacity, 'status'), frameTimeoutMs: FRAME_TIMEOUT_TICKS * plan.aggregator.tickMs, log: write },
+      { host: framesListen.host, port: framesListen.port, maxBytes: defaultMaxFrameBytes(plan.cell.capacity, 'status'), frameTimeoutMs: () => FRAME_TIMEOUT_TICKS * config.plan.aggregator.tickMs, log: write },
       (bytes) => {
         const out = intake.receive(bytes);
         if (out.applied && relay !== null) relay.relay(intake.lastFrame as Buffer);

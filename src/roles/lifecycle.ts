@@ -5,8 +5,8 @@ import type { StatusTable } from '../table/status-table.js';
 
 /**
  * A frames listener closes a connection that has not completed a whole
- * frame in this many ticks (as of start): a genuine sender completes one
- * every tick, an idle or trickling one never does.
+ * frame in this many ticks (`aggregator.tick` of the config applied now): a
+ * genuine sender completes one every tick, an idle or trickling one never does.
  */
 export const FRAME_TIMEOUT_TICKS = 3;
 

@@ -50,8 +50,12 @@ export interface FrameListenerOptions {
   maxBytes: number;
   /** Most connections open at once; a newcomer beyond it evicts an unproven one. Default 512. */
   maxConnections?: number;
-  /** A connection must complete a whole frame within this many ms of its accept or its previous frame. Default 3000 (three 1 s ticks). */
-  frameTimeoutMs?: number;
+  /**
+   * A connection must complete a whole frame within this many ms of its
+   * accept or its previous frame. Default 3000 (three 1 s ticks). A function
+   * is asked again at every sweep (a tick that a config reload changes).
+   */
+  frameTimeoutMs?: number | (() => number);
   /** Closed connections, at most one line per reason per frameTimeoutMs/4 (the rest are summed into the next line). */
   log?: (message: string) => void;
 }
@@ -142,7 +146,8 @@ export class FrameListener {
   private readonly logged = zeroReasons();
   private readonly maxBytes: number;
   private readonly maxConnections: number;
-  private readonly frameTimeoutMs: number;
+  private closing = false;
+  private readonly frameTimeout: () => number;
   private sweepTimer: NodeJS.Timeout | null = null;
 
   private constructor(
@@ -151,7 +156,8 @@ export class FrameListener {
   ) {
     this.maxBytes = options.maxBytes;
     this.maxConnections = options.maxConnections ?? 512;
-    this.frameTimeoutMs = options.frameTimeoutMs ?? 3000;
+    const t = options.frameTimeoutMs ?? 3000;
+    this.frameTimeout = typeof t === 'function' ? t : () => t;
     this.server = net.createServer((sock) => this.accept(sock));
   }
 
@@ -161,9 +167,8 @@ export class FrameListener {
     if (options.maxConnections !== undefined && !(Number.isInteger(options.maxConnections) && options.maxConnections >= 1)) {
       throw new UrndError('URND_ERR_ARGUMENT', `maxConnections: ${String(options.maxConnections)} is not a positive whole number`);
     }
-    if (options.frameTimeoutMs !== undefined && !(Number.isFinite(options.frameTimeoutMs) && options.frameTimeoutMs > 0)) {
-      throw new UrndError('URND_ERR_ARGUMENT', `frameTimeoutMs: ${String(options.frameTimeoutMs)} is not a positive number of ms`);
-    }
+    const t = typeof options.frameTimeoutMs === 'function' ? options.frameTimeoutMs() : options.frameTimeoutMs;
+    if (t !== undefined && !(Number.isFinite(t) && t > 0)) throw new UrndError('URND_ERR_ARGUMENT', `frameTimeoutMs: ${String(t)} is not a positive number of ms`);
     const listener = new FrameListener(options, onFrame);
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? 0;
@@ -176,9 +181,7 @@ export class FrameListener {
       });
     });
     listener.server.on('error', (err) => options.log?.(`snapshot listener: ${err.message}`));
-    // The same sweep every period, attack or not: deadlines are checked here, never per socket timer.
-    listener.sweepTimer = setInterval(() => listener.sweep(Date.now()), Math.max(10, listener.frameTimeoutMs / 4));
-    listener.sweepTimer.unref();
+    listener.armSweep();
     return listener;
   }
 
@@ -196,17 +199,29 @@ export class FrameListener {
 
   /** Stops listening and closes every connection. */
   async close(): Promise<void> {
-    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.closing = true;
+    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
     this.sweepTimer = null;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.conns) c.sock.destroy();
     await closed;
   }
 
+  /** The same sweep every period, attack or not: deadlines are checked there, never by a timer per socket. */
+  private armSweep(): void {
+    if (this.closing) return;
+    const timeoutMs = this.frameTimeout();
+    this.sweepTimer = setTimeout(() => {
+      this.sweep(Date.now(), timeoutMs);
+      this.armSweep();
+    }, Math.max(10, timeoutMs / 4));
+    this.sweepTimer.unref();
+  }
+
   /** Closes every connection past its frame deadline, and writes the log lines held back. */
-  private sweep(nowMs: number): void {
+  private sweep(nowMs: number, timeoutMs: number): void {
     for (const c of this.conns) {
-      if (nowMs - c.frameStartMs <= this.frameTimeoutMs) continue;
+      if (nowMs - c.frameStartMs <= timeoutMs) continue;
       if (c.have === 0) this.cut(c, 'idle', `sent no frame in ${nowMs - c.frameStartMs} ms`);
       else this.cut(c, 'slow', `sent ${c.have} bytes of a ${c.length < 0 ? '?' : c.length + LENGTH_PREFIX_BYTES}-byte frame in ${nowMs - c.frameStartMs} ms`);
     }
