@@ -8,7 +8,7 @@ import { loadConfigFile } from '../config/load.js';
 import { parseListen } from '../config/schema.js';
 import { runDemo } from './demo.js';
 import { runReport } from './report.js';
-import { runServe } from './serve.js';
+import { runServe } from '../roles/serve.js';
 import { runChecker } from '../roles/checker-role.js';
 import { runAggregator } from '../roles/aggregator-role.js';
 import { runDns } from '../roles/dns-role.js';
