@@ -5,7 +5,8 @@
  * vector (stamped with `--vantage N`) and pushed to every aggregator. It
  * computes no status and answers no DNS.
  *
- * A dead checker is fewer vectors at the aggregators, nothing more; a
+ * Process wiring for a CheckerNode (../check/checker-node.ts). A dead
+ * checker is fewer vectors at the aggregators, nothing more; a
  * restarted one starts its row from "never observed" (which changes no
  * verdict at the aggregator) and builds it up probe by probe.
  */
