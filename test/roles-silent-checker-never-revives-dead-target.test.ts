@@ -20,6 +20,8 @@ const DOWN = '127.0.9.2';
 const NAME = 'www.silent.test';
 /** Seconds of silence the aggregator's status line must show before the test moves on: well past 5 ticks of 250 ms. */
 const SILENT_S = 3;
+/** Start-up bound (five processes; a DNS process alone can take 15 s to start on a busy 2-core machine). */
+const START_MS = 40_000;
 
 const procs: RoleProcess[] = [];
 let dir: string | undefined;
@@ -76,7 +78,7 @@ function start(name: string, args: string[], config: string): RoleProcess {
 /** Waits for an aggregator status line (after line `from`) on which every vantage in `vs` matches `age` (e.g. silent for ≥ SILENT_S, or fresh). */
 async function vantageAges(aggregator: RoleProcess, vs: readonly number[], age: string, from: number): Promise<void> {
   const re = new RegExp(`vantages ${vs.map((v) => `(?=.*\\b${v}:${age}s\\b)`).join('')}`);
-  await aggregator.waitForLine(re, 20_000, from);
+  await aggregator.waitForLine(re, 30_000, from);
 }
 const SILENT = `(?:[${SILENT_S}-9]|\\d{2,})\\.\\d`;
 const FRESH = '0\\.\\d';
@@ -87,7 +89,7 @@ async function startCell(vantages: number): Promise<{ config: string; dnsPort: n
   const checkers = Array.from({ length: vantages }, (_, v) => start(`checker ${v}`, ['checker', '--vantage', String(v)], config));
   const aggregator = start('aggregator', ['aggregator'], config);
   start('dns', ['dns'], config);
-  await waitForAnswers([dnsPort], NAME, [UP], 20_000).catch((err: unknown) => {
+  await waitForAnswers([dnsPort], NAME, [UP], START_MS).catch((err: unknown) => {
     throw new Error(`${String(err)}\n${procs.map((p) => `${p.name}: ${p.lines.slice(-4).join(" / ")} ${p.stderr}`).join("\n")}`);
   });
   return { config, dnsPort, checkers, aggregator };
@@ -96,9 +98,9 @@ async function startCell(vantages: number): Promise<{ config: string; dnsPort: n
 /** Two status lines of `p` after line `from`: its probes have run (interval 1 s, threshold 2) at least twice since. */
 async function twoStatusLines(p: RoleProcess): Promise<void> {
   const from = p.lines.length;
-  await p.waitForLine(/^\[\s*\d+s\] vantage/, 10_000, from);
+  await p.waitForLine(/^\[\s*\d+s\] vantage/, 30_000, from);
   const next = p.lines.length;
-  await p.waitForLine(/^\[\s*\d+s\] vantage/, 10_000, next);
+  await p.waitForLine(/^\[\s*\d+s\] vantage/, 30_000, next);
 }
 
 function report(watch: AnswerWatch, what: string): void {
@@ -106,7 +108,7 @@ function report(watch: AnswerWatch, what: string): void {
 }
 
 describe('a silent checker never makes DNS hand out a dead target', () => {
-  it('one vantage: checker killed, silent, restarted', { timeout: 45_000 }, async () => {
+  it('one vantage: checker killed, silent, restarted', { timeout: 90_000 }, async () => {
     const { config, dnsPort, checkers, aggregator } = await startCell(1);
     const watch = new AnswerWatch([dnsPort], NAME);
     try {
@@ -115,7 +117,7 @@ describe('a silent checker never makes DNS hand out a dead target', () => {
       await checker.exited;
       await vantageAges(aggregator, [0], SILENT, aggregator.lines.length);
       const again = start('checker 0 again', ['checker', '--vantage', '0'], config);
-      await again.waitForLine(/vectors to/, 10_000);
+      await again.waitForLine(/vectors to/, 30_000);
       await vantageAges(aggregator, [0], FRESH, aggregator.lines.length);
       await twoStatusLines(again);
     } finally {
@@ -128,7 +130,7 @@ describe('a silent checker never makes DNS hand out a dead target', () => {
     expect(watch.answers.filter((a) => JSON.stringify(a.answer) === JSON.stringify([UP])).length).toBe(watch.answers.length);
   });
 
-  it('three vantages: one killed, then all, then all restarted', { timeout: 60_000 }, async () => {
+  it('three vantages: one killed, then all, then all restarted', { timeout: 120_000 }, async () => {
     const { config, dnsPort, checkers, aggregator } = await startCell(3);
     const watch = new AnswerWatch([dnsPort], NAME);
     try {
@@ -141,7 +143,7 @@ describe('a silent checker never makes DNS hand out a dead target', () => {
       await Promise.all([c0.exited, c1.exited]);
       await vantageAges(aggregator, [0, 1, 2], SILENT, aggregator.lines.length);
       const again = [0, 1, 2].map((v) => start(`checker ${v} again`, ['checker', '--vantage', String(v)], config));
-      for (const p of again) await p.waitForLine(/vectors to/, 10_000);
+      for (const p of again) await p.waitForLine(/vectors to/, 30_000);
       await vantageAges(aggregator, [0, 1, 2], FRESH, aggregator.lines.length);
       await Promise.all(again.map((p) => twoStatusLines(p)));
     } finally {

@@ -32,7 +32,7 @@ export class AnswerWatch {
   private running = true;
   private readonly done: Promise<void>;
 
-  constructor(ports: readonly number[], name: string, everyMs = 100, maxMs = 60_000) {
+  constructor(ports: readonly number[], name: string, everyMs = 100, maxMs = 150_000) {
     const t0 = Date.now();
     this.done = (async () => {
       while (this.running && Date.now() - t0 < maxMs) {
