@@ -1,11 +1,13 @@
 import type { Plan } from './config/plan.js';
 import { UrndError } from './errors.js';
-import { changedSlots, clearObservations, probeChecks, sameProbeChecks } from './roles/plan-change.js';
-import { StatusTable } from './table/status-table.js';
+import { planDiff, reloadNodes, type PlanDiff } from './node.js';
+import type { StatusTable } from './table/status-table.js';
 import { ObservationTable } from './table/observation-table.js';
 import { LatenessWindow } from './check/lateness-window.js';
-import { CheckerPool } from './check/checker-pool.js';
-import { Aggregator } from './aggregate/aggregator.js';
+import type { CheckerPool } from './check/checker-pool.js';
+import { CheckerNode } from './check/checker-node.js';
+import type { Aggregator } from './aggregate/aggregator.js';
+import { AggregatorNode } from './aggregate/aggregator-node.js';
 import { Resolver } from './resolve/resolver.js';
 import { DnsFront, type DnsFrontOptions, type DnsSample } from './dns/dns-front.js';
 
@@ -27,6 +29,14 @@ export interface CellOptions {
   dns?: boolean;
   /** Options of the DnsFront (e.g. `listen` to override `dns.listen`, `seed`). */
   dnsOptions?: DnsFrontOptions;
+  /**
+   * Called after every tick once warm-up is over, with the status table as
+   * one status frame (for DNS processes fed by this cell); without it no
+   * frame is encoded.
+   */
+  onStatusFrame?: (frame: Buffer) => void;
+  /** HMAC-SHA256 key of those frames; undefined: CRC32C only. `setPlan` may change it. */
+  frameKey?: Uint8Array | undefined;
 }
 
 /** A one-line picture of a running cell. */
@@ -50,11 +60,11 @@ export interface CellStatus {
 }
 
 /**
- * A whole cell in one process: checker workers probing into the
- * ObservationTable, the aggregator turning observations into the
- * StatusTable once a tick, and a Resolver reading it; with `dns: true`, a
- * resolver worker thread answering DNS from the same table (DnsFront).
- * `urnd serve` runs one.
+ * A whole cell in one process, made of nodes: a CheckerNode (checker
+ * workers probing into row 0 of the ObservationTable), an AggregatorNode
+ * (observations into the StatusTable once a tick) and the DNS front (a
+ * Resolver reading it; with `dns: true`, a resolver worker thread answering
+ * DNS from the same table, DnsFront). `urnd serve` runs one.
  *
  * The aggregator runs on the main thread: its tick over every slot measured
  * ~0.5 ms at 16,384 slots and ~16–21 ms at 1,048,576 (results/REPORT.md),
@@ -68,8 +78,12 @@ export class Cell {
   readonly resolver: Resolver;
   readonly aggregator: Aggregator;
   readonly checkers: CheckerPool;
+  /** The nodes: probing into row 0, voting into the StatusTable. */
+  readonly checkerNode: CheckerNode;
+  readonly aggregatorNode: AggregatorNode;
   private planRef: Plan;
   private readonly tickMs: number;
+  private readonly onStatusFrame: ((frame: Buffer) => void) | null;
   private timer: NodeJS.Timeout | null = null;
   private ticks = 0;
   private lastTickMs = 0;
@@ -82,18 +96,29 @@ export class Cell {
   private applying: Promise<void> = Promise.resolve();
   private reloads = 0;
   private checkerReloads = 0;
+  private frameKey: Uint8Array | undefined;
 
   private constructor(plan: Plan, options: CellOptions) {
     this.planRef = plan;
     this.tickMs = options.tickMs ?? 1000;
-    this.statusTable = StatusTable.create(plan.cell.capacity);
+    this.onStatusFrame = options.onStatusFrame ?? null;
+    this.frameKey = options.frameKey;
     this.observations = ObservationTable.create(plan.cell.capacity, 1);
-    this.aggregator = new Aggregator(plan, this.observations, this.statusTable, options.healthyFraction === undefined ? {} : { healthyFraction: options.healthyFraction });
-    this.resolver = new Resolver(plan, this.statusTable);
-    this.checkers = new CheckerPool(this.observations, {
+    this.checkerNode = new CheckerNode(plan, this.observations, 0, {
       ...(options.checkers === undefined ? {} : { workers: options.checkers }),
       ...(options.log === undefined ? {} : { log: options.log }),
     });
+    this.aggregatorNode = new AggregatorNode(plan, this.observations, {
+      remote: [],
+      local: this.checkerNode,
+      tickMs: this.tickMs,
+      key: options.frameKey,
+      ...(options.healthyFraction === undefined ? {} : { healthyFraction: options.healthyFraction }),
+    });
+    this.statusTable = this.aggregatorNode.status;
+    this.aggregator = this.aggregatorNode.aggregator;
+    this.checkers = this.checkerNode.pool;
+    this.resolver = new Resolver(plan, this.statusTable);
     this.latenessWindow = new LatenessWindow(this.checkers);
   }
 
@@ -103,7 +128,7 @@ export class Cell {
    */
   static start(plan: Plan, options: CellOptions = {}): Cell {
     const cell = new Cell(plan, options);
-    cell.checkers.start(probeChecks(plan));
+    cell.checkerNode.start();
     cell.tick();
     cell.timer = setInterval(() => cell.tick(), cell.tickMs);
     if (options.dns === true) {
@@ -158,45 +183,49 @@ export class Cell {
    * no probe of an old check can write after this point; then, with no await
    * in between (so no aggregator tick can see a half-applied plan), the
    * changed slots' words are cleared and the aggregator, resolver and DNS
-   * front take the new plan. Calls are serialized. Rejects with
+   * front take the new plan (the reload sequence of ../node.ts, reloadNodes).
+   * `frameKey` is the key of the frames `onStatusFrame` gets (default: the
+   * current one). Calls are serialized. Rejects with
    * URND_ERR_ARGUMENT (keeping the current plan) if the capacity differs.
    */
-  setPlan(plan: Plan): Promise<void> {
-    const run = this.applying.then(() => this.applyPlan(plan));
+  setPlan(plan: Plan, frameKey: Uint8Array | undefined = this.frameKey): Promise<void> {
+    const run = this.applying.then(() => this.applyPlan(plan, frameKey));
     this.applying = run.catch(() => {});
     return run;
   }
 
-  private async applyPlan(plan: Plan): Promise<void> {
+  private async applyPlan(plan: Plan, frameKey: Uint8Array | undefined): Promise<void> {
     if (plan.cell.capacity !== this.statusTable.capacity) {
       throw new UrndError('URND_ERR_ARGUMENT', `plan: cell capacity ${plan.cell.capacity} does not match the running cell's ${this.statusTable.capacity}`);
     }
-    const prev = this.planRef;
-    const changed = changedSlots(prev, plan);
-    if (!sameProbeChecks(prev, plan)) {
-      this.checkerReloads += 1;
-      await this.checkers.reload(probeChecks(plan));
-    }
-    // From here on synchronous: the tick (same thread) runs before or after all of it.
-    for (let v = 0; v < this.observations.vantages; v++) clearObservations(this.observations, v, changed);
-    this.aggregator.setPlan(plan);
-    this.resolver.setPlan(plan);
-    this.planRef = plan;
-    this.dnsFront?.setPlan(plan);
+    const diff = planDiff(this.planRef, plan, frameKey);
+    if (diff.probeChecksChanged) this.checkerReloads += 1;
+    await reloadNodes(diff, this.checkerNode, [this.aggregatorNode, { applyPlan: (d: PlanDiff) => this.applyToDns(d) }]);
+    this.frameKey = frameKey;
     this.reloads += 1;
+  }
+
+  /** The DNS front's part of a reload: the resolver and the resolver thread take the new plan. */
+  private applyToDns(diff: PlanDiff): void {
+    this.resolver.setPlan(diff.next);
+    this.planRef = diff.next;
+    this.dnsFront?.setPlan(diff.next);
   }
 
   /** One aggregator pass; the timer calls it every tickMs. */
   tick(): void {
-    const stats = this.aggregator.tick(Date.now());
+    const now = Date.now();
+    const warm = this.aggregatorNode.tick(now);
+    const stats = this.aggregator.stats;
     this.ticks += 1;
     this.lastTickMs = stats.tickMs;
     if (stats.changes > 0 && stats.lastChangeSlot >= 0) {
       const slot = stats.lastChangeSlot;
       const check = this.planRef.checks.find((c) => c.slot === slot)?.id ?? null;
       const s = this.statusTable.statuses[slot] as number;
-      this.lastChange = { slot, check, status: s === 1 ? 'healthy' : s === 2 ? 'unhealthy' : 'unknown', atMs: Date.now() };
+      this.lastChange = { slot, check, status: s === 1 ? 'healthy' : s === 2 ? 'unhealthy' : 'unknown', atMs: now };
     }
+    if (warm && this.onStatusFrame !== null) this.onStatusFrame(this.aggregatorNode.frame(now));
   }
 
   /** Counts and rates for the status line; resets the probes/s window. */
@@ -231,6 +260,6 @@ export class Cell {
     await this.applying;
     const front = this.dnsFront;
     this.dnsFront = null;
-    await Promise.all([front?.stop(), this.checkers.stop()]);
+    await Promise.all([front?.stop(), this.checkerNode.stop()]);
   }
 }

@@ -11,6 +11,8 @@ export type UrndErrorCode =
   | 'URND_ERR_ARGUMENT'
   /** The DNS front could not bind its address (in use, not local, no permission). */
   | 'URND_ERR_DNS_LISTEN'
+  /** `serve --demo` could not bind a demo target's address (in use, not local, no permission). */
+  | 'URND_ERR_DEMO_LISTEN'
   /** `dns.workers` asks for more resolver threads than can share one port on this platform. */
   | 'URND_ERR_DNS_WORKERS'
   /** A resolver worker thread failed to start, or did not answer. */

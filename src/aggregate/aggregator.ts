@@ -272,6 +272,8 @@ export class Aggregator {
    * 2 unhealthy. Owned here; survives reloads.
    */
   private readonly verdicts: Uint8Array;
+  /** Per vantage: 1 reporting, 0 silent (see setReporting). */
+  private readonly reporting: Uint8Array;
   private plan: Compiled;
   private readonly tickStats: TickStats = {
     ticks: 0,
@@ -302,6 +304,7 @@ export class Aggregator {
     this.observations = observations;
     this.status = status;
     this.verdicts = new Uint8Array(this.vantages * this.capacity);
+    this.reporting = new Uint8Array(this.vantages).fill(1);
     this.plan = compile(plan, this.capacity);
   }
 
@@ -327,15 +330,23 @@ export class Aggregator {
   }
 
   /**
-   * Forgets everything vantage `v` said: its verdicts return to unknown, so
-   * it stops voting until its observations reach the threshold again. For a
-   * vantage point that went silent (a dead checker means fewer votes, not
-   * frozen ones). The caller clears that vantage's observation row too, or
-   * the next tick adopts its old words again. Same work whatever the row held.
+   * Says whether vantage `v` is reporting (its observations arrive) or
+   * silent. A silent vantage's verdicts are kept, not forgotten: per slot,
+   * only the verdicts of reporting vantages that have observed the slot
+   * (word result not NONE) vote, and when there are none, every vantage's
+   * last verdict votes. So a lost vantage means fewer votes while others
+   * can decide and the last verdicts otherwise — never "unknown", which
+   * counts as healthy. Every vantage starts reporting. Same work either way:
+   * the tick reads this flag for every word.
    */
-  forgetVantage(vantage: number): void {
+  setReporting(vantage: number, reporting: boolean): void {
     if (!Number.isInteger(vantage) || vantage < 0 || vantage >= this.vantages) throw argumentError(`vantage ${String(vantage)} is outside 0..${this.vantages - 1}`);
-    this.verdicts.fill(Status.UNKNOWN, vantage * this.capacity, (vantage + 1) * this.capacity);
+    this.reporting[vantage] = reporting ? 1 : 0;
+  }
+
+  /** True unless `setReporting(vantage, false)` is in force. */
+  isReporting(vantage: number): boolean {
+    return this.reporting[vantage] === 1;
   }
 
   /** Vantage `v`'s own verdict on `slot` (0 unknown, 1 healthy, 2 unhealthy). */
@@ -365,6 +376,7 @@ export class Aggregator {
     const runThreshold = p.runThreshold;
     const slotClass = p.slotClass;
     const healthyPpm = this.healthyPpm;
+    const reporting = this.reporting;
 
     let healthy = 0;
     let unhealthy = 0;
@@ -377,9 +389,11 @@ export class Aggregator {
     // ── probe pass: every slot, dummies and calculated slots included ──────
     for (let s = 0; s < cap; s++) {
       const threshold = runThreshold[s] as number;
-      let known = 0;
-      let healthyVotes = 0;
-      for (let i = s, end = s + nv * cap; i < end; i += cap) {
+      let knownAll = 0;
+      let healthyAll = 0;
+      let knownFresh = 0;
+      let healthyFresh = 0;
+      for (let v = 0, i = s; v < nv; v++, i += cap) {
         // A plain load: aligned Int32Array reads are tear-free by the JS
         // memory model, and the checker's one Atomics.store publishes result,
         // run and latency together, so this sees a whole word, old or new.
@@ -396,10 +410,21 @@ export class Aggregator {
         // SUCCESS (1) and FAILURE (2) are the numbers of HEALTHY and UNHEALTHY.
         const verdict = previous ^ ((previous ^ result) & (0 - adopt));
         verdicts[i] = verdict;
-        known += (verdict | (verdict >>> 1)) & 1;
-        healthyVotes += verdict & 1;
+        // Fresh: the vantage reports and has observed this slot (a restarted
+        // checker's "never observed" words are not results).
+        const fresh = (reporting[v] as number) & (result ^ (result >>> 1)) & 1;
+        const isVerdict = (verdict | (verdict >>> 1)) & 1;
+        knownAll += isVerdict;
+        healthyAll += verdict & 1;
+        knownFresh += isVerdict & fresh;
+        healthyFresh += verdict & fresh & 1;
         loads++;
       }
+      // Fresh verdicts decide when there is one; otherwise every vantage's
+      // last verdict stands (missing data is never evidence of health).
+      const useFresh = 0 - (((0 - knownFresh) >>> 31) & 1);
+      const known = knownAll ^ ((knownAll ^ knownFresh) & useFresh);
+      const healthyVotes = healthyAll ^ ((healthyAll ^ healthyFresh) & useFresh);
       // Healthy iff healthyVotes / known > fraction, in integers:
       // healthyVotes·10⁶ > ppm·known. At most 64 × 10⁶: fits an int32.
       // Math.imul and a mask, not `*`: V8 guards an int32 product that

@@ -8,7 +8,7 @@ import { loadConfigFile } from '../config/load.js';
 import { parseListen } from '../config/schema.js';
 import { runDemo } from './demo.js';
 import { runReport } from './report.js';
-import { runServe } from './serve.js';
+import { runServe } from '../roles/serve.js';
 import { runChecker } from '../roles/checker-role.js';
 import { runAggregator } from '../roles/aggregator-role.js';
 import { runDns } from '../roles/dns-role.js';
@@ -96,10 +96,13 @@ options:
 Listens for the checkers' observation vectors (aggregator.listen), one row
 per vantage point (aggregator.vantages), and once a tick votes over every
 slot and pushes the whole status table, as one frame, to every DNS process
-in aggregator.subscribers. A vantage whose vectors stop just stops changing
-its row. After a start it sends no status frames until every vantage has
-reported (or aggregator.warmup has passed), so DNS servers keep their last
-good table meanwhile. Follows the config like every node.
+in aggregator.subscribers. A vantage with no good vector for 5 ticks is
+silent: its last verdicts are kept and vote only on checks no reporting
+vantage has observed, so losing checkers never makes an unhealthy check
+healthy (with none reporting, the last verdicts stand). After a start it
+sends no status frames until every vantage has reported (or
+aggregator.warmup has passed), so DNS servers keep their last good table
+meanwhile. Follows the config like every node.
 
 options:
   -c, --config FILE|URL  config document (YAML or JSON), file or http(s) URL

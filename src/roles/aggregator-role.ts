@@ -1,42 +1,27 @@
 /**
- * `urnd aggregator`: merges the observation vectors of every vantage point,
- * votes, and pushes the whole status table to every DNS process once a tick.
+ * `urnd aggregator`: process wiring for an AggregatorNode (the rules: silent
+ * vantages, warm-up, reloads — see ../aggregate/aggregator-node.ts) and,
+ * with --local-checks, a CheckerNode on row 0.
  *
- *   checkers ══ vectors ══► FrameListener ─► VectorIntake ─► ObservationTable rows 1…V-1 (0…V-1 without --local-checks)
- *   --local-checks: checker workers ─────────────────────► row 0
- *   every tick: Aggregator.tick() over every slot ─► StatusTable ─► encodeStatus ─► FramePublisher ══► DNS processes
- *
- * A vantage whose vectors stop (a dead checker) means fewer vectors,
- * nothing more: after VANTAGE_SILENCE_TICKS ticks without a good vector its
- * row is cleared and its verdicts forgotten (Aggregator.forgetVantage), so
- * it stops voting until it reports again; the status line shows each
- * vantage's age.
- *
- * Warm-up: a restarted aggregator has no verdicts; publishing its first
- * ticks would replace every DNS server's good table with "unknown". So
- * status frames start with the first tick after every remote vantage has
- * sent a vector (and, with --local-checks, every local check has been
- * probed once), or `aggregator.warmup` after start, whichever is first;
- * until then the DNS servers keep their last good table.
+ *   checkers ══ vectors ══► FrameListener ─► AggregatorNode.receiveVector ─► ObservationTable rows 1…V-1 (0…V-1 without --local-checks)
+ *   --local-checks: CheckerNode ───────────────────────────────────────────► row 0
+ *   every tick: AggregatorNode.tick() ─► (warm) frame() ─► FramePublisher ══► DNS processes
  */
-import type { Endpoint, Plan } from '../config/plan.js';
+import type { Endpoint } from '../config/plan.js';
 import { UrndError } from '../errors.js';
-import { Aggregator } from '../aggregate/aggregator.js';
-import { CheckerPool } from '../check/checker-pool.js';
-import { SnapshotEncoder } from '../snapshot/encoder.js';
+import { AggregatorNode } from '../aggregate/aggregator-node.js';
+import { CheckerNode } from '../check/checker-node.js';
+import { planDiff, reloadNodes } from '../node.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
 import { FrameListener, FramePublisher } from '../snapshot/push.js';
 import { isGenuine } from '../snapshot/receiver.js';
 import { ObservationTable } from '../table/observation-table.js';
-import { StatusTable } from '../table/status-table.js';
-import { sameKey } from './frame-key.js';
 import { FRAME_TIMEOUT_TICKS, Ticker, countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
-import { changedSlots, clearObservations, formatEndpoint, probeChecks, sameEndpoints, sameProbeChecks } from './plan-change.js';
-import { VectorIntake, formatConnections, formatRejections } from './receivers.js';
+import { formatEndpoint, sameEndpoints } from './plan-change.js';
+import { formatConnections, formatRejections } from './receivers.js';
 import { RoleConfig, short } from './role-config.js';
 
-/** Ticks without a good vector after which a remote vantage's votes are dropped. */
-export const VANTAGE_SILENCE_TICKS = 5;
+export { VANTAGE_SILENCE_TICKS } from '../aggregate/aggregator-node.js';
 
 export interface AggregatorRoleOptions {
   readonly configSource: string;
@@ -55,13 +40,13 @@ export interface AggregatorRoleOptions {
 export async function runAggregator(opts: AggregatorRoleOptions, write: (line: string) => void): Promise<void> {
   const role = 'aggregator';
   const config = await RoleConfig.start({ role, source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
-  let pool: CheckerPool | null = null;
+  let local: CheckerNode | null = null;
   let listener: FrameListener | null = null;
   let publisher: FramePublisher | null = null;
   let ticker: Ticker | null = null;
   let statusTimer: NodeJS.Timeout | null = null;
   try {
-    let plan: Plan = config.plan;
+    const plan = config.plan;
     const listen = opts.listen ?? plan.aggregator.listen;
     if (listen === null) throw new UrndError('URND_ERR_ARGUMENT', 'no address for observation vectors: set aggregator.listen in the config or give --listen HOST:PORT');
     // Fixed for this process's life: the tables are sized once.
@@ -69,121 +54,57 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     const capacity = plan.cell.capacity;
     const remote = Array.from({ length: vantages }, (_, v) => v).filter((v) => !(opts.localChecks && v === 0));
     const observations = ObservationTable.create(capacity, vantages);
-    const status = StatusTable.create(capacity);
-    const aggregator = new Aggregator(plan, observations, status);
-    const intake = new VectorIntake(observations, remote, plan, config.key);
-    let key = config.key;
-    let encoder = new SnapshotEncoder({ cell: plan.cell.name, configVersion: plan.version, ...(key === undefined ? {} : { key }) });
+    if (opts.localChecks) local = new CheckerNode(plan, observations, 0, { log: write, ...(opts.checkers === undefined ? {} : { workers: opts.checkers }) }).start();
+    const node = new AggregatorNode(plan, observations, { remote, local, key: config.key, log: write, ...(opts.tickMs === undefined ? {} : { tickMs: opts.tickMs }) });
     let subscribers = plan.aggregator.subscribers;
     const publisherLog = (m: string) => write(`urnd aggregator: ${m}`);
     let push = new FramePublisher(subscribers, { log: publisherLog });
     publisher = push;
 
-    let local: CheckerPool | null = null;
-    if (opts.localChecks) {
-      local = new CheckerPool(observations, { vantage: 0, log: write, ...(opts.checkers === undefined ? {} : { workers: opts.checkers }) });
-      pool = local;
-      local.start(probeChecks(plan));
-    }
-
-    // Slots whose check identity changed at the last reload: a vector built
-    // on another config version carries the old check's words for them, so
-    // they are cleared again as it is applied (until that vantage catches up).
-    let reloadedSlots: number[] = [];
     listener = await FrameListener.listen(
-      { host: listen.host, port: listen.port, maxBytes: defaultMaxFrameBytes(capacity, 'observations'), frameTimeoutMs: () => FRAME_TIMEOUT_TICKS * plan.aggregator.tickMs, log: write },
-      (bytes) => {
-        const out = intake.receive(bytes);
-        if (out.applied && out.frame.configVersion !== plan.version && reloadedSlots.length > 0) {
-          clearObservations(observations, out.frame.vantage as number, reloadedSlots);
-        }
-        return isGenuine(out);
-      },
+      { host: listen.host, port: listen.port, maxBytes: defaultMaxFrameBytes(capacity, 'observations'), frameTimeoutMs: () => FRAME_TIMEOUT_TICKS * node.tickMs, log: write },
+      (bytes) => isGenuine(node.receiveVector(bytes)),
     );
 
-    const started = Date.now();
-    let warm = false;
     let framesOut = 0;
-    const isWarm = (now: number): boolean => {
-      if (now - started >= plan.aggregator.warmupMs) return true;
-      for (const v of remote) if (intake.staleness(v, now).secondsSinceLastGood === null) return false;
-      if (local !== null && local.stats().probesDone < probeChecks(plan).length) return false;
-      return true;
-    };
-    // A remote vantage silent for VANTAGE_SILENCE_TICKS ticks is forgotten once
-    // (its row cleared, its verdicts unknown): a dead checker means fewer
-    // votes, not frozen ones. It votes again once its vectors return.
-    const forgotten = new Set<number>();
-    const forgetSilent = (now: number) => {
-      const limitS = (VANTAGE_SILENCE_TICKS * (opts.tickMs ?? plan.aggregator.tickMs)) / 1000;
-      for (const v of remote) {
-        const age = intake.staleness(v, now).secondsSinceLastGood;
-        if (age === null || age <= limitS) {
-          if (age !== null) forgotten.delete(v);
-          continue;
-        }
-        if (forgotten.has(v)) continue;
-        forgotten.add(v);
-        observations.row(v).fill(0);
-        aggregator.forgetVantage(v);
-        write(`urnd aggregator: vantage ${v} silent for ${age.toFixed(1)} s: its votes no longer count until it reports again`);
-      }
-    };
-    const tick = () => {
+    const tickTicker = new Ticker(() => {
       const now = Date.now();
-      forgetSilent(now);
-      aggregator.tick(now);
-      if (!warm) warm = isWarm(now);
-      if (!warm) return;
-      // Between ticks, on the thread that writes the table: the frame is one tick's table, whole.
-      push.publish(encoder.encodeStatus(status, now));
+      if (!node.tick(now)) return;
+      push.publish(node.frame(now));
       framesOut += 1;
-    };
-    const tickTicker = new Ticker(tick, opts.tickMs ?? plan.aggregator.tickMs);
+    }, node.tickMs);
     ticker = tickTicker;
 
     config.onApply(async (next, prev) => {
-      const changed = changedSlots(prev.plan, next.plan);
-      if (local !== null && !sameProbeChecks(prev.plan, next.plan)) await local.reload(probeChecks(next.plan));
-      // Synchronous from here: the tick (same thread) sees all of it or none.
-      for (let v = 0; v < vantages; v++) clearObservations(observations, v, changed);
-      aggregator.setPlan(next.plan);
-      if (changed.length > 0) reloadedSlots = changed;
-      plan = next.plan;
-      intake.apply(plan, next.key);
-      if (!sameKey(key, next.key)) {
-        key = next.key;
-        encoder = new SnapshotEncoder({ cell: plan.cell.name, configVersion: plan.version, epoch: encoder.epoch, firstSequence: encoder.sequence, ...(key === undefined ? {} : { key }) });
-      } else {
-        encoder.configVersion = plan.version;
-      }
-      if (!sameEndpoints(subscribers, plan.aggregator.subscribers)) {
+      await reloadNodes(planDiff(prev.plan, next.plan, next.key), local, [node]);
+      if (!sameEndpoints(subscribers, next.plan.aggregator.subscribers)) {
         push.close();
-        subscribers = plan.aggregator.subscribers;
+        subscribers = next.plan.aggregator.subscribers;
         push = new FramePublisher(subscribers, { log: publisherLog });
         publisher = push;
         write(`urnd aggregator: status frames now to ${subscribers.length === 0 ? 'nobody' : subscribers.map(formatEndpoint).join(', ')}`);
       }
-      if (opts.tickMs === undefined) tickTicker.setPeriod(plan.aggregator.tickMs);
-      if (plan.aggregator.vantages !== vantages) write(`urnd aggregator: aggregator.vantages ${plan.aggregator.vantages} applies at the next start (running with ${vantages})`);
+      tickTicker.setPeriod(node.tickMs);
+      if (next.plan.aggregator.vantages !== vantages) write(`urnd aggregator: aggregator.vantages ${next.plan.aggregator.vantages} applies at the next start (running with ${vantages})`);
     });
 
-    write(`urnd aggregator: cell "${plan.cell.name}", ${capacity} slots, ${vantages} vantage points${local !== null ? ` (0: local checks on ${local.workers} checker workers)` : ''}, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
-    write(`urnd aggregator: vectors on ${formatEndpoint(listener.address)} (tcp)${key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
+    write(`urnd aggregator: cell "${plan.cell.name}", ${capacity} slots, ${vantages} vantage points${local !== null ? ` (0: local checks on ${local.pool.workers} checker workers)` : ''}, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
+    write(`urnd aggregator: vectors on ${formatEndpoint(listener.address)} (tcp)${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
     write(`urnd aggregator: status frames every ${tickTicker.periodMs} ms to ${subscribers.length === 0 ? 'nobody (aggregator.subscribers is empty)' : subscribers.map(formatEndpoint).join(', ')}`);
 
+    const started = Date.now();
     statusTimer = setInterval(() => {
       const now = Date.now();
       const ages = Array.from({ length: vantages }, (_, v) => {
         if (local !== null && v === 0) return '0:local';
-        const s = intake.staleness(v, now).secondsSinceLastGood;
-        return `${v}:${s === null ? 'none' : `${s.toFixed(1)}s`}`;
+        const s = node.vantageAge(v, now);
+        return `${v}:${s === null ? 'none' : `${s.toFixed(1)}s`}${s !== null && !node.aggregator.isReporting(v) ? ' (silent)' : ''}`;
       }).join(' ');
       const subs = push.stats();
       const connected = subs.filter((s) => s.connected).length;
       const c = config.stats();
       write(
-        `${uptime(started)} ${formatCounts(countChecks(plan, status))} | tick ${aggregator.stats.tickMs.toFixed(2)} ms | vantages ${ages} | vectors ${formatRejections(intake.counters)}${formatConnections((listener as FrameListener).stats())} | ${warm ? `status frames ${framesOut} → ${connected}/${subs.length} connected` : 'warming up: no status frames yet'} | config ${short(c.version)} (rejected ${c.rejected})`,
+        `${uptime(started)} ${formatCounts(countChecks(node.plan, node.status))} | tick ${node.stats.tickMs.toFixed(2)} ms | vantages ${ages} | vectors ${formatRejections(node.intake.counters)}${formatConnections((listener as FrameListener).stats())} | ${node.warm ? `status frames ${framesOut} → ${connected}/${subs.length} connected` : 'warming up: no status frames yet'} | config ${short(c.version)} (rejected ${c.rejected})`,
       );
     }, opts.statusEverySec * 1000);
     await untilStopped(role, opts.durationSec, write);
@@ -193,7 +114,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     await config.stop();
     publisher?.close();
     await listener?.close();
-    await pool?.stop();
+    await local?.stop();
   }
   write('urnd aggregator: stopped');
 }

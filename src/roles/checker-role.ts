@@ -5,20 +5,20 @@
  * vector (stamped with `--vantage N`) and pushed to every aggregator. It
  * computes no status and answers no DNS.
  *
- * A dead checker is fewer vectors at the aggregators, nothing more; a
+ * Process wiring for a CheckerNode (../check/checker-node.ts). A dead
+ * checker is fewer vectors at the aggregators, nothing more; a
  * restarted one starts its row from "never observed" (which changes no
  * verdict at the aggregator) and builds it up probe by probe.
  */
 import type { Endpoint } from '../config/plan.js';
 import { UrndError } from '../errors.js';
-import { CheckerPool } from '../check/checker-pool.js';
+import { CheckerNode } from '../check/checker-node.js';
 import { LatenessWindow } from '../check/lateness-window.js';
-import { SnapshotEncoder } from '../snapshot/encoder.js';
+import { planDiff, reloadNodes } from '../node.js';
 import { FramePublisher } from '../snapshot/push.js';
 import { ObservationTable } from '../table/observation-table.js';
-import { sameKey } from './frame-key.js';
 import { Ticker, untilStopped, uptime } from './lifecycle.js';
-import { changedSlots, clearObservations, formatEndpoint, probeChecks, sameEndpoints, sameProbeChecks } from './plan-change.js';
+import { formatEndpoint, probeChecks, sameEndpoints } from './plan-change.js';
 import { RoleConfig, short } from './role-config.js';
 
 export interface CheckerRoleOptions {
@@ -42,7 +42,7 @@ const LOCAL_ROW = 0;
 export async function runChecker(opts: CheckerRoleOptions, write: (line: string) => void): Promise<void> {
   const role = 'checker';
   const config = await RoleConfig.start({ role, source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
-  let pool: CheckerPool | null = null;
+  let node: CheckerNode | null = null;
   let publisher: FramePublisher | null = null;
   let ticker: Ticker | null = null;
   let statusTimer: NodeJS.Timeout | null = null;
@@ -56,33 +56,18 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
       throw new UrndError('URND_ERR_ARGUMENT', 'no aggregator to push to: set checker.aggregators (or aggregator.listen) in the config, or give --aggregator HOST:PORT');
     }
     const table = ObservationTable.create(plan.cell.capacity, 1);
-    const checkers = new CheckerPool(table, { vantage: LOCAL_ROW, log: write, ...(opts.checkers === undefined ? {} : { workers: opts.checkers }) });
-    pool = checkers;
-    checkers.start(probeChecks(plan));
-    let key = config.key;
-    let encoder = new SnapshotEncoder({ cell: plan.cell.name, configVersion: plan.version, vantage: opts.vantage, ...(key === undefined ? {} : { key }) });
+    const checker = new CheckerNode(plan, table, LOCAL_ROW, { vantage: opts.vantage, key: config.key, log: write, ...(opts.checkers === undefined ? {} : { workers: opts.checkers }) }).start();
+    node = checker;
+    const checkers = checker.pool;
     let push = new FramePublisher(targets, { log: (m) => write(`urnd checker: ${m}`) });
     publisher = push;
 
-    const tick = () => {
-      // One whole row a tick, whatever changed: the aggregator gets the same work every time.
-      push.publish(encoder.encodeObservations(table, LOCAL_ROW));
-    };
-    const pushTicker = new Ticker(tick, opts.tickMs ?? plan.aggregator.tickMs);
+    const pushTicker = new Ticker(() => push.publish(checker.tick()), opts.tickMs ?? plan.aggregator.tickMs);
     ticker = pushTicker;
 
     config.onApply(async (next, prev) => {
-      const changed = changedSlots(prev.plan, next.plan);
-      if (!sameProbeChecks(prev.plan, next.plan)) await checkers.reload(probeChecks(next.plan));
-      // After the old probes have ended (reload awaits them): a new check starts from "never observed".
-      clearObservations(table, LOCAL_ROW, changed);
+      await reloadNodes(planDiff(prev.plan, next.plan, next.key), checker, []);
       plan = next.plan;
-      if (!sameKey(key, next.key)) {
-        key = next.key;
-        encoder = new SnapshotEncoder({ cell: plan.cell.name, configVersion: plan.version, vantage: opts.vantage, epoch: encoder.epoch, firstSequence: encoder.sequence, ...(key === undefined ? {} : { key }) });
-      } else {
-        encoder.configVersion = plan.version;
-      }
       const nextTargets = opts.aggregators ?? plan.checker.aggregators;
       if (!sameEndpoints(nextTargets, targets) && nextTargets.length > 0) {
         push.close();
@@ -95,7 +80,7 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
     });
 
     write(`urnd checker: vantage ${opts.vantage}, cell "${plan.cell.name}", ${probeChecks(plan).length} probe checks on ${checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
-    write(`urnd checker: vectors to ${targets.map(formatEndpoint).join(', ')} every ${pushTicker.periodMs} ms${key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
+    write(`urnd checker: vectors to ${targets.map(formatEndpoint).join(', ')} every ${pushTicker.periodMs} ms${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
 
     const started = Date.now();
     let mark = { at: performance.now(), done: 0 };
@@ -118,7 +103,7 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
     ticker?.stop();
     await config.stop();
     publisher?.close();
-    await pool?.stop();
+    await node?.stop();
   }
   write('urnd checker: stopped');
 }

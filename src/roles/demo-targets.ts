@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
+import { UrndError } from '../errors.js';
 
 /** A loopback endpoint the demo serves. */
 export interface DemoEndpoint {
@@ -28,9 +29,22 @@ export class DemoTargets {
     this.endpoints = endpoints;
   }
 
-  /** Starts every target, then the down/up cycle. */
+  /**
+   * Starts every target, then the down/up cycle. If any address cannot be
+   * bound, closes every target it did start (once all attempts have
+   * settled, so none is left listening) and throws URND_ERR_DEMO_LISTEN
+   * naming the first such address and why.
+   */
   async start(periodMs: number, log: (message: string) => void): Promise<void> {
-    await Promise.all(this.endpoints.map((e) => this.up(e)));
+    const outcomes = await Promise.allSettled(this.endpoints.map((e) => this.up(e)));
+    const failed = outcomes.findIndex((o) => o.status === 'rejected');
+    if (failed >= 0) {
+      await this.stop();
+      const e = this.endpoints[failed] as DemoEndpoint;
+      const err = (outcomes[failed] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
+      const why = err.code === 'EADDRINUSE' ? 'the address is in use' : err.code === 'EADDRNOTAVAIL' ? 'the address is not local' : err.code === 'EACCES' ? 'no permission' : (err.code ?? err.message);
+      throw new UrndError('URND_ERR_DEMO_LISTEN', `--demo: cannot serve the demo target ${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}: ${why}`, { cause: err });
+    }
     log(`demo: ${this.endpoints.length} targets up on ${describe(this.endpoints)}; every ${periodMs / 1000} s half of them go down or come back`);
     this.timer = setInterval(() => {
       this.down = !this.down;

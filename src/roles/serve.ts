@@ -1,9 +1,8 @@
 import { RecordType, type Plan } from '../config/plan.js';
 import { Cell, type CellStatus } from '../cell.js';
-import { SnapshotEncoder } from '../snapshot/encoder.js';
-import { DnsProcessSet } from '../roles/dns-processes.js';
-import { sameKey } from '../roles/frame-key.js';
-import { RoleConfig, short } from '../roles/role-config.js';
+import { DnsProcessSet } from './dns-processes.js';
+import { untilStopped } from './lifecycle.js';
+import { RoleConfig, short } from './role-config.js';
 import { DemoTargets, type DemoEndpoint } from './demo-targets.js';
 
 /** Options of `urnd serve`. */
@@ -26,29 +25,36 @@ export interface ServeOptions {
 }
 
 /**
- * `urnd serve`: a whole cell in one process, answering DNS on `dns.listen`
- * (or `--dns-listen`) unless `--no-dns`. Prints a status line every second
- * and shuts down cleanly on SIGINT or SIGTERM (or after --duration). If the
- * DNS address cannot be bound it stops what it started and throws
- * URND_ERR_DNS_LISTEN naming the address.
+ * `urnd serve`: every node in one process — a Cell (checker node, aggregator
+ * node, DNS front) answering DNS on `dns.listen` (or `--dns-listen`) unless
+ * `--no-dns`. Prints a status line every second and shuts down cleanly on
+ * SIGINT or SIGTERM (or after --duration). If the DNS address, or with
+ * --demo a demo target's address, cannot be bound it stops what it started
+ * and throws URND_ERR_DNS_LISTEN / URND_ERR_DEMO_LISTEN naming the address.
  */
 export async function runServe(opts: ServeOptions, write: (line: string) => void): Promise<void> {
   const config = await RoleConfig.start({ role: 'serve', source: opts.configPath, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
   const plan = config.plan;
   const demo = opts.demo ? new DemoTargets(demoEndpoints(plan)) : null;
-  if (demo !== null) await demo.start(opts.demoPeriodSec * 1000, write);
+  try {
+    if (demo !== null) await demo.start(opts.demoPeriodSec * 1000, write);
+  } catch (err) {
+    await config.stop();
+    throw err;
+  }
 
-  // dns.workers > 1: DNS processes sharing dns.listen, fed this cell's status frames (roles/dns-processes.ts).
+  // dns.workers > 1: DNS processes sharing dns.listen, fed this cell's status frames (dns-processes.ts).
   const dnsProcesses = opts.dns && plan.dns.workers > 1 ? plan.dns.workers : 0;
-  const tickMs = opts.tickMs ?? plan.aggregator.tickMs;
+  let set: DnsProcessSet | null = null;
   const cell = Cell.start(plan, {
     ...(opts.checkers === undefined ? {} : { checkers: opts.checkers }),
-    tickMs,
+    tickMs: opts.tickMs ?? plan.aggregator.tickMs,
     log: write,
     dns: opts.dns && dnsProcesses === 0,
     ...(opts.dnsListen === undefined ? {} : { dnsOptions: { listen: opts.dnsListen } }),
+    // The DNS processes get the cell's table as a status frame once a tick, like remote DNS servers.
+    ...(dnsProcesses === 0 ? {} : { onStatusFrame: (frame: Buffer) => set?.relay(frame), frameKey: config.key }),
   });
-  let set: DnsProcessSet | null = null;
   try {
     await cell.ready;
     if (dnsProcesses > 0) {
@@ -66,21 +72,11 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
     if (demo !== null) await demo.stop();
     throw err;
   }
-  // Every config pass, changed or not, is applied in full (Cell.setPlan skips the checker restart when no probe check changed).
-  let key = config.key;
-  let encoder = new SnapshotEncoder({ cell: plan.cell.name, configVersion: plan.version, ...(key === undefined ? {} : { key }) });
+  // Every config pass, changed or not, is applied in full (the cell's nodes, in the one reload order).
   config.onApply(async (next) => {
-    await cell.setPlan(next.plan);
-    if (!sameKey(key, next.key)) {
-      key = next.key;
-      encoder = new SnapshotEncoder({ cell: next.plan.cell.name, configVersion: next.plan.version, epoch: encoder.epoch, firstSequence: encoder.sequence, ...(key === undefined ? {} : { key }) });
-    } else {
-      encoder.configVersion = next.plan.version;
-    }
+    await cell.setPlan(next.plan, next.key);
   });
   const dnsSet = set;
-  // The DNS processes get the cell's table as a status frame once a tick, like remote DNS servers.
-  const relayTimer = dnsSet === null ? null : setInterval(() => dnsSet.relay(encoder.encodeStatus(cell.statusTable)), tickMs);
 
   const probeCount = plan.checks.filter((c) => c.kind === 'probe').length;
   write(`urnd serve: cell "${plan.cell.name}", ${plan.cell.capacity} slots, ${probeCount} probe checks on ${cell.checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
@@ -95,17 +91,8 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
     if (demo !== null && lines % 5 === 0) write(answersLine(cell));
   }, opts.statusEverySec * 1000);
 
-  await new Promise<void>((resolve) => {
-    const finish = (why: string) => {
-      write(`urnd serve: ${why}, shutting down`);
-      resolve();
-    };
-    process.once('SIGINT', () => finish('SIGINT'));
-    process.once('SIGTERM', () => finish('SIGTERM'));
-    if (opts.durationSec > 0) setTimeout(() => finish(`--duration ${opts.durationSec}s reached`), opts.durationSec * 1000).unref();
-  });
+  await untilStopped('serve', opts.durationSec, write);
   clearInterval(statusTimer);
-  if (relayTimer !== null) clearInterval(relayTimer);
   await config.stop();
   await dnsSet?.stop();
   await cell.stop();
