@@ -12,7 +12,7 @@ import { runServe } from './serve.js';
 import { runChecker } from '../roles/checker-role.js';
 import { runAggregator } from '../roles/aggregator-role.js';
 import { runDns } from '../roles/dns-role.js';
-import { formatEndpoint } from '../roles/plan-change.js';
+import { formatEndpoint } from '../config/plan-change.js';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../../../examples/demo.yaml', import.meta.url));
 

@@ -120,6 +120,16 @@ function deriveLookups(
  * validated first (throwing `ConfigError` with every problem).
  */
 export function compileConfig(doc: ConfigDocument | unknown): Plan {
+  const body = compileBody(doc);
+  return completePlan(body, encodePlan(body));
+}
+
+/** `encodePlan` bytes of a compiled document, without building the lookups only a Plan's reader needs (the config worker's output). */
+export function compilePlanBytes(doc: ConfigDocument | unknown): Uint8Array {
+  return encodePlan(compileBody(doc));
+}
+
+function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
   const d = validateConfig(doc);
   const capacity = d.cell.capacity;
 
@@ -265,7 +275,7 @@ export function compileConfig(doc: ConfigDocument | unknown): Plan {
     slotFlags,
     slotThreshold,
   };
-  return completePlan(body, encodePlan(body));
+  return body;
 }
 
 /** A validated `host:port` → its parts (IPv6 hosts in canonical form, no brackets). */
@@ -282,8 +292,8 @@ type EncodedPlan = Omit<Plan, 'version' | 'answerWord' | 'setQuery' | 'setWeight
  * maps) computed in one place for compile and decode alike, and the version
  * from the encoded bytes.
  */
-function completePlan(stored: EncodedPlan, bytes: Uint8Array): Plan {
-  const version = createHash('sha256').update(bytes).digest('hex');
+function completePlan(stored: EncodedPlan, bytes: Uint8Array, knownVersion?: string): Plan {
+  const version = knownVersion ?? createHash('sha256').update(bytes).digest('hex');
   const { cell, ...rest } = stored;
   return {
     cell,
@@ -579,10 +589,10 @@ class Reader {
 
 /**
  * A plan from `encodePlan` bytes, lookup maps rebuilt and `version` the hash
- * of `bytes`. Throws `UrndError('URND_ERR_ARGUMENT')` if the bytes are not a
+ * of `bytes` (or `knownVersion`, when the sender hashed them already). Throws `UrndError('URND_ERR_ARGUMENT')` if the bytes are not a
  * whole plan of this format.
  */
-export function decodePlan(bytes: Uint8Array): Plan {
+export function decodePlan(bytes: Uint8Array, knownVersion?: string): Plan {
   try {
     const r = new Reader(bytes);
     for (const b of MAGIC) if (r.u8() !== b) throw new RangeError('not an encoded plan (bad magic)');
@@ -698,7 +708,7 @@ export function decodePlan(bytes: Uint8Array): Plan {
       slotFlags,
       slotThreshold,
     };
-    return completePlan(body, bytes);
+    return completePlan(body, bytes, knownVersion);
   } catch (err) {
     throw new UrndError('URND_ERR_ARGUMENT', `cannot decode plan: ${(err as Error).message}`, { cause: err });
   }

@@ -28,11 +28,11 @@ import { defaultMaxFrameBytes } from '../snapshot/frame.js';
 import { FrameListener, FramePublisher } from '../snapshot/push.js';
 import { ObservationTable } from '../table/observation-table.js';
 import { StatusTable } from '../table/status-table.js';
-import { sameKey } from './frame-key.js';
+import { sameKey } from '../config/frame-key.js';
 import { Ticker, countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
-import { changedSlots, clearObservations, formatEndpoint, probeChecks, sameEndpoints, sameProbeChecks } from './plan-change.js';
+import { changedSlots, clearObservations, formatEndpoint, probeChecks, sameEndpoints, sameProbeChecks } from '../config/plan-change.js';
 import { VectorIntake, formatRejections } from './receivers.js';
-import { RoleConfig, short } from './role-config.js';
+import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
 
 /** Ticks without a good vector after which a remote vantage's votes are dropped. */
 export const VANTAGE_SILENCE_TICKS = 5;

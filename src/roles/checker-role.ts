@@ -16,10 +16,10 @@ import { LatenessWindow } from '../check/lateness-window.js';
 import { SnapshotEncoder } from '../snapshot/encoder.js';
 import { FramePublisher } from '../snapshot/push.js';
 import { ObservationTable } from '../table/observation-table.js';
-import { sameKey } from './frame-key.js';
+import { sameKey } from '../config/frame-key.js';
 import { Ticker, untilStopped, uptime } from './lifecycle.js';
-import { changedSlots, clearObservations, formatEndpoint, probeChecks, sameEndpoints, sameProbeChecks } from './plan-change.js';
-import { RoleConfig, short } from './role-config.js';
+import { changedSlots, clearObservations, formatEndpoint, probeChecks, sameEndpoints, sameProbeChecks } from '../config/plan-change.js';
+import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
 
 export interface CheckerRoleOptions {
   readonly configSource: string;
