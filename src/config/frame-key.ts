@@ -27,14 +27,15 @@ export async function resolveFrameKey(frames: FramesSpec, env: NodeJS.ProcessEnv
   if (frames.key !== null) return Buffer.from(frames.key, 'hex');
   if (frames.keyFile !== null) {
     let text: string;
+    const file = keyFilePath(frames.keyFile, configSource);
     try {
-      text = await readFile(keyFilePath(frames.keyFile, configSource), 'utf8');
+      text = await readFile(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-      throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: 'frames.keyFile', message: `cannot read ${frames.keyFile}: ${why}` }], { cause: err });
+      throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: 'frames.keyFile', message: `cannot read ${file}: ${why}` }], { cause: err });
     }
-    return parseHexKey(text, 'frames.keyFile', `${frames.keyFile} does not hold`);
+    return parseHexKey(text, 'frames.keyFile', `${file} does not hold`);
   }
   if (frames.keyEnv !== null) {
     const text = env[frames.keyEnv];
