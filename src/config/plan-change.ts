@@ -6,6 +6,7 @@
  */
 import { SlotKind, type Endpoint, type Plan, type ProbeCheckSpec } from './plan.js';
 import type { ObservationTable } from '../table/observation-table.js';
+import { sameProbeCheck } from './plan-codec.js';
 
 /** The plan's probe checks, in document order. */
 export function probeChecks(plan: Pick<Plan, 'checks'>): ProbeCheckSpec[] {
@@ -32,35 +33,15 @@ export function changedSlots(prev: Pick<Plan, 'checks'>, next: Pick<Plan, 'check
   return out.sort((a, b) => a - b);
 }
 
-/** True if both plans probe exactly the same checks with the same settings, in the same order. */
+/**
+ * True if both plans probe exactly the same checks with the same settings, in
+ * the same order: every field plan-codec.ts describes for a probe check, so a
+ * new field can never be missed here.
+ */
 export function sameProbeChecks(a: Pick<Plan, 'checks'>, b: Pick<Plan, 'checks'>): boolean {
   const x = probeChecks(a);
   const y = probeChecks(b);
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) {
-    const p = x[i] as ProbeCheckSpec;
-    const q = y[i] as ProbeCheckSpec;
-    if (
-      p.id !== q.id ||
-      p.slot !== q.slot ||
-      p.type !== q.type ||
-      p.host !== q.host ||
-      p.port !== q.port ||
-      p.path !== q.path ||
-      p.statusMin !== q.statusMin ||
-      p.statusMax !== q.statusMax ||
-      p.bodyMatch !== q.bodyMatch ||
-      p.verifyTls !== q.verifyTls ||
-      p.intervalMs !== q.intervalMs ||
-      p.timeoutMs !== q.timeoutMs ||
-      p.failureThreshold !== q.failureThreshold ||
-      p.inverted !== q.inverted ||
-      p.disabled !== q.disabled
-    ) {
-      return false;
-    }
-  }
-  return true;
+  return x.length === y.length && x.every((p, i) => sameProbeCheck(p, y[i] as ProbeCheckSpec));
 }
 
 /** Sets the observation word of each of `slots` to 0 ("never observed") in row `vantage`. */
