@@ -68,15 +68,24 @@ export interface ConfigIssue {
  */
 export class ConfigError extends UrndError {
   readonly issues: readonly ConfigIssue[];
-  constructor(code: 'URND_ERR_CONFIG_PARSE' | 'URND_ERR_CONFIG_INVALID' | 'URND_ERR_CONFIG_READ', issues: readonly ConfigIssue[], options?: { cause?: unknown }) {
-    super(code, formatIssues(issues), options);
+  /** How many problems the document had; more than `issues.length` when only the first few were kept. */
+  readonly count: number;
+  constructor(
+    code: 'URND_ERR_CONFIG_PARSE' | 'URND_ERR_CONFIG_INVALID' | 'URND_ERR_CONFIG_READ',
+    issues: readonly ConfigIssue[],
+    options?: { cause?: unknown; count?: number },
+  ) {
+    const count = Math.max(options?.count ?? issues.length, issues.length);
+    super(code, formatIssues(issues, count), options);
     this.name = 'ConfigError';
     this.issues = issues;
+    this.count = count;
   }
 }
 
-function formatIssues(issues: readonly ConfigIssue[]): string {
+function formatIssues(issues: readonly ConfigIssue[], count: number): string {
   const lines = issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`));
-  if (lines.length === 1) return `config rejected: ${lines[0]}`;
-  return `config rejected (${lines.length} problems):\n  ${lines.join('\n  ')}`;
+  if (count === 1 && lines.length === 1) return `config rejected: ${lines[0]}`;
+  const head = count === lines.length ? `${count} problems` : `${count} problems, the first ${lines.length}`;
+  return `config rejected (${head}):\n  ${lines.join('\n  ')}`;
 }

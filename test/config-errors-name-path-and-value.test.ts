@@ -193,7 +193,7 @@ describe('reading and parsing', () => {
     expect(err.issues[0]!.message).toMatch(/^cell\.yaml:4:1: /);
     const dup = rejection(() => parseConfigText('cell:\n  name: x\ncell:\n  name: y\n'));
     expect(dup.code).toBe('URND_ERR_CONFIG_PARSE');
-    expect(dup.issues[0]!.message).toBe('line 3, column 1: Map keys must be unique');
+    expect(dup.issues[0]!.message).toBe('line 3, column 1: duplicated mapping key');
   });
 
   it('JSON syntax errors are parse errors too', () => {
@@ -213,7 +213,15 @@ describe('reading and parsing', () => {
   it('an unknown tag is refused rather than read as a string', () => {
     const err = rejection(() => parseConfigText('cell: { name: demo, capacity: !big 10 }'));
     expect(err.code).toBe('URND_ERR_CONFIG_PARSE');
-    expect(err.issues[0]!.message).toContain('Unresolved tag: !big');
+    expect(err.issues[0]!.message).toContain('unknown tag !<!big>');
+  });
+
+  it('aliases that would expand past the limit are a parse error, found without expanding them', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const err = rejection(() => parseConfigText(lines.join('\n')));
+    expect(err.code).toBe('URND_ERR_CONFIG_PARSE');
+    expect(err.issues[0]!.message).toContain('aliases expand to more than');
   });
 
   it('a well-formed but invalid document is URND_ERR_CONFIG_INVALID', () => {

@@ -3,8 +3,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UrndError, ConfigError } from '../errors.js';
-import { compileConfig } from '../config/compile.js';
-import { loadConfigFile } from '../config/load.js';
+import { validateConfigFile } from '../config/validate-file.js';
 import { parseListen } from '../config/schema.js';
 import { runDemo } from './demo.js';
 import { runReport } from './report.js';
@@ -12,7 +11,7 @@ import { runServe } from '../roles/serve.js';
 import { runChecker } from '../roles/checker-role.js';
 import { runAggregator } from '../roles/aggregator-role.js';
 import { runDns } from '../roles/dns-role.js';
-import { formatEndpoint } from '../roles/plan-change.js';
+import { formatEndpoint } from '../config/plan-change.js';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../../../examples/demo.yaml', import.meta.url));
 
@@ -316,7 +315,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
       process.stderr.write(`urnd validate: give exactly one config file\n\n${HELP.validate as string}\n`);
       return 2;
     }
-    const plan = compileConfig(await loadConfigFile(file));
+    const plan = await validateConfigFile(file);
     const summary = {
       file,
       cell: plan.cell,

@@ -1,117 +1,253 @@
+import { Worker } from 'node:worker_threads';
 import { ConfigError, UrndError } from '../errors.js';
-import { compileConfig } from './compile.js';
-import { loadConfig } from './load.js';
+import { compiledWorker } from '../worker-path.js';
+import { decodePlan } from './compile.js';
+import { resolveFrameKey, sameKey } from './frame-key.js';
+import type { PassReply, PassRequest } from './messages.js';
 import type { Plan } from './plan.js';
 
-/** Options of a ConfigLoop. */
-export interface ConfigLoopOptions {
-  /** How often the whole document is fetched and applied, ms. Default 5000. */
-  intervalMs?: number;
-  /** Per-fetch time limit for a URL, ms. Default: the interval. */
-  fetchTimeoutMs?: number;
-  /** Called with every good plan, changed or not, in order. Must not throw. */
-  onApply: (plan: Plan, changed: boolean) => void | Promise<void>;
-  /** Called when a pass is rejected; the last good plan stays. */
-  onReject?: (error: UrndError) => void;
+/** A plan and the frame key that came with it (both from the same pass). */
+export interface AppliedConfig {
+  readonly plan: Plan;
+  /** HMAC-SHA256 key of the cell's frames; undefined: CRC32C only. */
+  readonly key: Uint8Array | undefined;
 }
 
-/** Counters of a ConfigLoop. */
+/** Called with every good pass, changed or not, in order; awaited before the next pass. */
+export type ApplyHandler = (next: AppliedConfig, prev: AppliedConfig, changed: boolean) => void | Promise<void>;
+
+export interface ConfigLoopOptions {
+  /** The command, for log lines: `urnd <role>: config rejected, …`. */
+  readonly role: string;
+  /** File path or http(s) URL of the document. */
+  readonly source: string;
+  /** Config interval override, ms (`--config-interval`); default: the first document's `configInterval`. */
+  readonly intervalMs?: number;
+  /** Per-fetch time limit for a URL, ms. Default: the interval. */
+  readonly fetchTimeoutMs?: number;
+  readonly log: (line: string) => void;
+  /** Called on every rejected pass (logged or not); the last good plan and key stay. */
+  readonly onReject?: (error: UrndError) => void;
+}
+
 export interface ConfigLoopStats {
+  readonly intervalMs: number;
   readonly passes: number;
   readonly applied: number;
+  /** Passes rejected: unreadable, truncated, invalid, a cell change, or a key that cannot be read. */
   readonly rejected: number;
-  readonly lastGoodVersion: string;
+  /** Version of the last good plan. */
+  readonly version: string;
   readonly lastGoodAtMs: number;
   readonly lastError: string | null;
 }
 
 /**
- * The configuration loop: every interval, fetch the WHOLE document from a
- * file or http(s) URL, validate and compile it, and apply it in full — even
- * when it has not changed, so a missed or corrupted copy heals on the next
- * pass. A document that can't be read, parsed or validated (or that changes
- * what a running cell can't change: its name or capacity) is rejected whole
- * and the last good plan stays; there is no other mode and no backoff.
+ * The config loop of one node (every role runs one): every interval, fetch
+ * the WHOLE document, validate and compile it, read the frame key, and apply
+ * the result in full — even when unchanged, so a missed or corrupted copy
+ * heals on the next pass. A pass that can't be read, parsed or validated,
+ * that changes what a running cell can't change (its name or capacity), or
+ * whose key can't be read is rejected whole; the node keeps its last good
+ * plan and key. There is no other mode and no backoff.
+ *
+ * Fetching, parsing, validating and compiling run on a worker thread of
+ * their own, so a large document never delays a tick, a probe or a DNS
+ * answer on this thread; the plan comes back as `encodePlan` bytes and is
+ * decoded here only when its version changed.
+ *
+ * A rejection is logged once while it stays the same —
+ * `urnd <role>: config rejected, keeping <version>: <why>` with the first
+ * problems and their count — and again when it changes or after a good pass.
+ *
+ * The interval is the first document's `configInterval` (or the
+ * `--config-interval` override); a changed `configInterval` applies at the
+ * next start.
  */
 export class ConfigLoop {
   readonly source: string;
-  private readonly intervalMs: number;
+  readonly intervalMs: number;
+  private readonly options: ConfigLoopOptions;
+  private worker: Worker;
+  private stopping = false;
   private readonly fetchTimeoutMs: number;
-  private readonly onApply: ConfigLoopOptions['onApply'];
-  private readonly onReject: (error: UrndError) => void;
+  private current: AppliedConfig | null;
+  private handler: ApplyHandler | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private current: Plan | null = null;
   private running: Promise<void> | null = null;
+  private waiting = new Map<number, (reply: PassReply) => void>();
+  private nextId = 1;
+  private lastLoggedRejection: string | null = null;
   private counters = { passes: 0, applied: 0, rejected: 0, lastGoodAtMs: 0, lastError: null as string | null };
 
-  constructor(source: string, options: ConfigLoopOptions) {
-    this.source = source;
-    this.intervalMs = options.intervalMs ?? 5000;
+  private constructor(options: ConfigLoopOptions, worker: Worker, first: AppliedConfig) {
+    this.options = options;
+    this.source = options.source;
+    this.worker = worker;
+    this.current = first;
+    this.intervalMs = options.intervalMs ?? first.plan.configIntervalMs;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? this.intervalMs;
-    this.onApply = options.onApply;
-    this.onReject = options.onReject ?? (() => {});
+    this.listen(worker);
   }
 
-  /** The last good plan (null before the first). */
-  get plan(): Plan | null {
-    return this.current;
+  private listen(worker: Worker): void {
+    worker.on('message', (reply: PassReply) => {
+      const done = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      done?.(reply);
+    });
+    // A worker that dies (out of memory on a monstrous document) fails the pass under way; the next pass starts a new one.
+    worker.on('error', () => {});
+    worker.on('exit', () => {
+      for (const done of this.waiting.values()) done({ id: 0, ok: false, code: 'URND_ERR_CONFIG_READ', issues: [{ path: '', message: 'the config worker stopped during the pass' }], count: 1 });
+      this.waiting.clear();
+      if (this.stopping) return;
+      this.worker = new Worker(compiledWorker('config'));
+      this.worker.unref();
+      this.listen(this.worker);
+    });
+    worker.unref();
   }
 
   /**
-   * Loads the first document — which must be good: there is no last good
-   * plan to fall back on yet — applies it, then starts the loop.
+   * Loads the first document and key — which must be good: there is nothing
+   * to fall back on yet (throws ConfigError) — and starts the loop. One load:
+   * the interval comes from that same document.
    */
-  async start(): Promise<Plan> {
-    const plan = compileConfig(await loadConfig(this.source, this.fetchTimeoutMs));
-    this.current = plan;
-    this.counters.passes += 1;
-    this.counters.applied += 1;
-    this.counters.lastGoodAtMs = Date.now();
-    await this.onApply(plan, true);
-    this.timer = setInterval(() => {
-      // One pass at a time: a slow fetch skips a beat rather than piling up.
-      if (this.running === null) this.running = this.pass().finally(() => (this.running = null));
-    }, this.intervalMs);
-    this.timer.unref();
-    return plan;
+  static async start(options: ConfigLoopOptions): Promise<ConfigLoop> {
+    const worker = new Worker(compiledWorker('config'));
+    try {
+      const fetchTimeoutMs = options.fetchTimeoutMs ?? options.intervalMs ?? 10_000;
+      const reply = await ask(worker, { id: 0, source: options.source, fetchTimeoutMs });
+      if (!reply.ok) throw rejection(reply);
+      const plan = decodePlan(reply.bytes, reply.version);
+      const key = await resolveFrameKey(plan.frames, process.env, options.source);
+      const loop = new ConfigLoop(options, worker, { plan, key });
+      loop.counters.passes = 1;
+      loop.counters.applied = 1;
+      loop.counters.lastGoodAtMs = Date.now();
+      loop.timer = setInterval(() => {
+        // One pass at a time: a slow fetch skips a beat rather than piling up.
+        if (loop.running === null) loop.running = loop.pass().finally(() => (loop.running = null));
+      }, loop.intervalMs);
+      loop.timer.unref();
+      return loop;
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
+  }
+
+  /** The last good plan and key. */
+  get applied(): AppliedConfig {
+    if (this.current === null) throw new UrndError('URND_ERR_ARGUMENT', 'ConfigLoop: stopped');
+    return this.current;
+  }
+
+  get plan(): Plan {
+    return this.applied.plan;
+  }
+
+  get key(): Uint8Array | undefined {
+    return this.applied.key;
+  }
+
+  /** Sets what every later pass calls (one handler; the first plan is `applied`). */
+  onApply(handler: ApplyHandler): void {
+    this.handler = handler;
+  }
+
+  stats(): ConfigLoopStats {
+    return { intervalMs: this.intervalMs, ...this.counters, version: this.current?.plan.version ?? '' };
   }
 
   /** One fetch-validate-apply pass; exposed so tests and tools can force one. */
   async pass(): Promise<void> {
+    const prev = this.applied;
     this.counters.passes += 1;
-    let plan: Plan;
+    let next: AppliedConfig;
     try {
-      plan = compileConfig(await loadConfig(this.source, this.fetchTimeoutMs));
-      const last = this.current;
-      if (last !== null && plan.cell.capacity !== last.cell.capacity) {
-        throw new ConfigError('URND_ERR_CONFIG_INVALID', [{ path: 'cell.capacity', message: `${plan.cell.capacity} differs from the running cell's ${last.cell.capacity}: a capacity change needs a restart` }]);
+      const reply = await this.ask();
+      if (!reply.ok) throw rejection(reply);
+      // An unchanged document (the usual pass) costs this thread one string comparison.
+      const plan = reply.version === prev.plan.version ? prev.plan : decodePlan(reply.bytes, reply.version);
+      if (plan.cell.capacity !== prev.plan.cell.capacity) {
+        throw new ConfigError('URND_ERR_CONFIG_INVALID', [{ path: 'cell.capacity', message: `${plan.cell.capacity} differs from the running cell's ${prev.plan.cell.capacity}: a capacity change needs a restart` }]);
       }
-      if (last !== null && plan.cell.name !== last.cell.name) {
-        throw new ConfigError('URND_ERR_CONFIG_INVALID', [{ path: 'cell.name', message: `"${plan.cell.name}" differs from the running cell's "${last.cell.name}": a cell is renamed by a restart` }]);
+      if (plan.cell.name !== prev.plan.cell.name) {
+        throw new ConfigError('URND_ERR_CONFIG_INVALID', [{ path: 'cell.name', message: `"${plan.cell.name}" differs from the running cell's "${prev.plan.cell.name}": a cell is renamed by a restart` }]);
       }
+      next = { plan, key: await resolveFrameKey(plan.frames, process.env, this.source) };
     } catch (err) {
-      const e = err instanceof UrndError ? err : new UrndError('URND_ERR_CONFIG_READ', (err as Error).message, { cause: err });
-      this.counters.rejected += 1;
-      this.counters.lastError = e.message;
-      this.onReject(e);
+      this.reject(err instanceof UrndError ? err : new UrndError('URND_ERR_CONFIG_READ', (err as Error).message, { cause: err }));
       return;
     }
-    const changed = this.current === null || plan.version !== this.current.version;
-    this.current = plan;
+    this.current = next;
     this.counters.applied += 1;
     this.counters.lastGoodAtMs = Date.now();
     this.counters.lastError = null;
-    await this.onApply(plan, changed);
+    this.lastLoggedRejection = null;
+    const changed = next.plan !== prev.plan || !sameKey(prev.key, next.key);
+    if (changed) this.options.log(`urnd ${this.options.role}: config ${short(prev.plan.version)} → ${short(next.plan.version)} applied`);
+    const handler = this.handler;
+    if (handler === null) return;
+    try {
+      await handler(next, prev, changed);
+    } catch (err) {
+      // A compiled plan fits the running node (capacity and cell changes are refused above), so this is a bug if ever seen.
+      this.options.log(`urnd ${this.options.role}: applying config ${short(next.plan.version)} failed: ${(err as Error).message}`);
+    }
   }
 
-  stats(): ConfigLoopStats {
-    return { ...this.counters, lastGoodVersion: this.current?.version ?? '' };
-  }
-
-  /** Stops the loop; waits for a pass under way. */
+  /** Stops the loop; waits for a pass under way, then ends the worker. */
   async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     if (this.running !== null) await this.running;
+    this.stopping = true;
+    await this.worker.terminate();
   }
+
+  private ask(): Promise<PassReply> {
+    const id = this.nextId++;
+    return new Promise<PassReply>((resolve) => {
+      this.waiting.set(id, resolve);
+      this.worker.postMessage({ id, source: this.source, fetchTimeoutMs: this.fetchTimeoutMs } satisfies PassRequest);
+    });
+  }
+
+  private reject(e: UrndError): void {
+    this.counters.rejected += 1;
+    this.counters.lastError = e.message;
+    this.options.onReject?.(e);
+    // The same rejection every pass (a bad document left in place) is logged once, not every interval.
+    if (e.message === this.lastLoggedRejection) return;
+    this.lastLoggedRejection = e.message;
+    const keeping = this.current === null ? 'nothing yet' : short(this.current.plan.version);
+    this.options.log(`urnd ${this.options.role}: config rejected, keeping ${keeping}: ${e.message}`);
+  }
+}
+
+/** The first reply of a fresh worker (before the loop listens for replies). */
+function ask(worker: Worker, req: PassRequest): Promise<PassReply> {
+  return new Promise<PassReply>((resolve, reject) => {
+    const onExit = (code: number): void => reject(new UrndError('URND_ERR_CONFIG_READ', `the config worker stopped (exit ${code})`));
+    worker.once('error', reject);
+    worker.once('exit', onExit);
+    worker.once('message', (reply: PassReply) => {
+      worker.off('error', reject);
+      worker.off('exit', onExit);
+      resolve(reply);
+    });
+    worker.postMessage(req);
+  });
+}
+
+function rejection(reply: Extract<PassReply, { ok: false }>): ConfigError {
+  return new ConfigError(reply.code, reply.issues, { count: reply.count });
+}
+
+/** The first 12 hex digits of a plan version. */
+export function short(version: string): string {
+  return version.slice(0, 12);
 }

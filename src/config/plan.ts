@@ -167,7 +167,7 @@ export interface DnsSpec {
  * Where the shared HMAC-SHA256 key of the cell's frames comes from (the
  * document's `frames` section): at most one of the three; all null means
  * frames carry a CRC32C only. The key itself is read by each node on every
- * config pass (src/roles/frame-key.ts), so a `keyFile` or `keyEnv` keeps the
+ * config pass (frame-key.ts), so a `keyFile` or `keyEnv` keeps the
  * secret out of the document.
  */
 export interface FramesSpec {

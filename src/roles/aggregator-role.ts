@@ -17,9 +17,9 @@ import { FrameListener, FramePublisher } from '../snapshot/push.js';
 import { isGenuine } from '../snapshot/receiver.js';
 import { ObservationTable } from '../table/observation-table.js';
 import { FRAME_TIMEOUT_TICKS, Ticker, countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
-import { formatEndpoint, sameEndpoints } from './plan-change.js';
+import { formatEndpoint, sameEndpoints } from '../config/plan-change.js';
 import { formatConnections, formatRejections } from './receivers.js';
-import { RoleConfig, short } from './role-config.js';
+import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
 
 export { VANTAGE_SILENCE_TICKS } from '../aggregate/aggregator-node.js';
 

@@ -18,8 +18,8 @@ import { planDiff, reloadNodes } from '../node.js';
 import { FramePublisher } from '../snapshot/push.js';
 import { ObservationTable } from '../table/observation-table.js';
 import { Ticker, untilStopped, uptime } from './lifecycle.js';
-import { formatEndpoint, probeChecks, sameEndpoints } from './plan-change.js';
-import { RoleConfig, short } from './role-config.js';
+import { formatEndpoint, probeChecks, sameEndpoints } from '../config/plan-change.js';
+import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
 
 export interface CheckerRoleOptions {
   readonly configSource: string;

@@ -2,7 +2,7 @@ import type { Endpoint, Plan } from '../config/plan.js';
 import { DnsFront } from '../dns/dns-front.js';
 import type { InheritedSockets } from '../dns/messages.js';
 import { StatusTable } from '../table/status-table.js';
-import type { AppliedConfig } from './role-config.js';
+import type { AppliedConfig } from '../config/loop.js';
 import { StatusIntake } from './receivers.js';
 
 /**

@@ -11,7 +11,7 @@ import { UrndError } from '../errors.js';
 import { INHERITED_TCP_FD, INHERITED_UDP_FD } from '../dns/shared-sockets.js';
 import { DnsNode } from './dns-node.js';
 import type { FromDnsProcess, ToDnsProcess } from './dns-messages.js';
-import { RoleConfig } from './role-config.js';
+import { ConfigLoop as RoleConfig } from '../config/loop.js';
 
 function send(m: FromDnsProcess): void {
   if (process.connected) process.send?.(m);

@@ -28,7 +28,7 @@ import type { Endpoint } from '../config/plan.js';
 import { UrndError, type UrndErrorCode } from '../errors.js';
 import { bindSharedDnsSockets, INHERITED_TCP_FD, INHERITED_UDP_FD, type SharedDnsSockets } from '../dns/shared-sockets.js';
 import type { FromDnsProcess, ToDnsProcess } from './dns-messages.js';
-import { formatEndpoint } from './plan-change.js';
+import { formatEndpoint } from '../config/plan-change.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The compiled entry of a DNS process (also when this module runs from TypeScript source, as in tests). */

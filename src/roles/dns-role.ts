@@ -21,9 +21,9 @@ import { StatusTable } from '../table/status-table.js';
 import { DnsNode } from './dns-node.js';
 import { DnsProcessSet } from './dns-processes.js';
 import { FRAME_TIMEOUT_TICKS, countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
-import { formatEndpoint } from './plan-change.js';
+import { formatEndpoint } from '../config/plan-change.js';
 import { StatusIntake, formatConnections, formatRejections, formatStaleness } from './receivers.js';
-import { RoleConfig, short } from './role-config.js';
+import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
 
 export interface DnsRoleOptions {
   readonly configSource: string;

@@ -11,7 +11,7 @@ import { ObservationReceiver, SnapshotReceiver, type ReceiveOutcome, type Receiv
 import { REJECT_REASONS, type RejectReason } from '../snapshot/snapshot-error.js';
 import type { ObservationTable } from '../table/observation-table.js';
 import type { StatusTable } from '../table/status-table.js';
-import { sameKey } from './frame-key.js';
+import { sameKey } from '../config/frame-key.js';
 
 /** Counters of retired receivers plus the current one's. */
 function addCounters(base: ReceiverCounters, current: ReceiverCounters): ReceiverCounters {
