@@ -7,7 +7,7 @@ import { LatenessWindow } from './check/lateness-window.js';
 import { CheckerPool } from './check/checker-pool.js';
 import { Aggregator } from './aggregate/aggregator.js';
 import { Resolver } from './resolve/resolver.js';
-import { DnsFront, type DnsFrontOptions, type DnsSample } from './dns/dns-front.js';
+import { DnsFront, type DnsFrontOptions, type DnsSample } from './serving/dns-front.js';
 
 /** Options of a Cell. */
 export interface CellOptions {

@@ -1,7 +1,7 @@
 import { RecordType, type Plan } from '../config/plan.js';
 import { Cell, type CellStatus } from '../cell.js';
 import { SnapshotEncoder } from '../snapshot/encoder.js';
-import { DnsProcessSet } from '../roles/dns-processes.js';
+import { DnsProcessSet } from '../serving/dns-processes.js';
 import { sameKey } from '../roles/frame-key.js';
 import { RoleConfig, short } from '../roles/role-config.js';
 import { DemoTargets, type DemoEndpoint } from './demo-targets.js';

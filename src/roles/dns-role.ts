@@ -10,15 +10,15 @@
  * good frame heals it. There is no other mode.
  *
  * `--workers N` (or `dns.workers: N`): N DNS processes sharing dns.listen,
- * fed by this process (see dns-processes.ts).
+ * fed by this process (see ../serving/dns-processes.ts).
  */
 import type { Endpoint, Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import { FrameListener } from '../snapshot/push.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
 import { StatusTable } from '../table/status-table.js';
-import { DnsNode } from './dns-node.js';
-import { DnsProcessSet } from './dns-processes.js';
+import { DnsNode } from '../serving/dns-node.js';
+import { DnsProcessSet } from '../serving/dns-processes.js';
 import { countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
 import { formatEndpoint } from './plan-change.js';
 import { StatusIntake, formatRejections, formatStaleness } from './receivers.js';

@@ -9,14 +9,14 @@
  * with URND_ERR_DNS_WORKERS: more cores are used by more DNS processes fed
  * by snapshots (DESIGN.md, "Threads inside one process"), which
  * `urnd dns --workers N` and `urnd serve` with `dns.workers: N` run on one
- * shared address (src/roles/dns-processes.ts, shared-sockets.ts).
+ * shared address (dns-processes.ts, shared-sockets.ts).
  */
 import { Worker } from 'node:worker_threads';
 import type { Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import type { StatusTable } from '../table/status-table.js';
 import { compiledWorker } from '../worker-path.js';
-import type { DnsServerStats, DnsServerTuning, FromResolverWorker, InheritedSockets, ResolverReadyMessage, ToResolverWorker } from './messages.js';
+import type { DnsServerStats, DnsServerTuning, FromResolverWorker, InheritedSockets, ResolverReadyMessage, ToResolverWorker } from './resolver-messages.js';
 import { formatAddress, type DnsAddress } from './server.js';
 
 /** Options of a DnsFront. */

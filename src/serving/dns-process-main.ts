@@ -2,16 +2,16 @@
  * Entry of one DNS process of `urnd dns --workers N` (or `urnd serve` with
  * `dns.workers: N`), forked by DnsProcessSet: follows the config document
  * itself, answers DNS on its own port, and applies the status frames its
- * supervisor relays over IPC (dns-messages.ts). Exits when told to stop or
+ * supervisor relays over IPC (dns-process-messages.ts). Exits when told to stop or
  * when the supervisor goes away (the IPC channel closes).
  */
 import { parseArgs } from 'node:util';
 import { parseListen } from '../config/schema.js';
 import { UrndError } from '../errors.js';
-import { INHERITED_TCP_FD, INHERITED_UDP_FD } from '../dns/shared-sockets.js';
+import { INHERITED_TCP_FD, INHERITED_UDP_FD } from './shared-sockets.js';
 import { DnsNode } from './dns-node.js';
-import type { FromDnsProcess, ToDnsProcess } from './dns-messages.js';
-import { RoleConfig } from './role-config.js';
+import type { FromDnsProcess, ToDnsProcess } from './dns-process-messages.js';
+import { RoleConfig } from '../roles/role-config.js';
 
 function send(m: FromDnsProcess): void {
   if (process.connected) process.send?.(m);

@@ -26,15 +26,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Endpoint } from '../config/plan.js';
 import { UrndError, type UrndErrorCode } from '../errors.js';
-import { bindSharedDnsSockets, INHERITED_TCP_FD, INHERITED_UDP_FD, type SharedDnsSockets } from '../dns/shared-sockets.js';
-import type { FromDnsProcess, ToDnsProcess } from './dns-messages.js';
-import { formatEndpoint } from './plan-change.js';
+import { bindSharedDnsSockets, INHERITED_TCP_FD, INHERITED_UDP_FD, type SharedDnsSockets } from './shared-sockets.js';
+import type { FromDnsProcess, ToDnsProcess } from './dns-process-messages.js';
+import { formatEndpoint } from '../roles/plan-change.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The compiled entry of a DNS process (also when this module runs from TypeScript source, as in tests). */
 const ENTRY = here.split(path.sep).includes('dist')
   ? path.join(here, 'dns-process-main.js')
-  : path.resolve(here, '..', '..', 'dist', 'src', 'roles', 'dns-process-main.js');
+  : path.resolve(here, '..', '..', 'dist', 'src', 'serving', 'dns-process-main.js');
 
 export interface DnsProcessSetOptions {
   /** How many DNS processes. */

@@ -1,7 +1,7 @@
 /**
  * The DNS wire front end of one thread: one UDP socket and one TCP server on
  * the same host:port, each query handed to the Responder and its answer sent
- * back. It runs in a resolver worker thread (src/dns/resolver-worker.ts),
+ * back. It runs in a resolver worker thread (src/serving/resolver-worker.ts),
  * never on a thread that runs probes.
  *
  * Load shedding — when it cannot keep up, it drops the excess instead of
@@ -30,7 +30,7 @@ import type { Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import type { Resolver } from '../resolve/resolver.js';
 import { LoopLag } from './loop-lag.js';
-import type { DnsServerStats, DnsServerTuning, InheritedSockets, ResponderCounters } from './messages.js';
+import type { DnsServerStats, DnsServerTuning, InheritedSockets, ResponderCounters } from './resolver-messages.js';
 import { readUdpSocketCounters } from './proc-net-udp.js';
 
 /** What the server needs of a Responder (src/dns/responder.ts has this shape). */

@@ -1,6 +1,6 @@
 /**
  * The one contract between the main thread's DnsFront and a resolver worker
- * thread (workers/resolver.ts → src/dns/resolver-worker.ts): the messages
+ * thread (workers/resolver.ts → src/serving/resolver-worker.ts): the messages
  * each side posts, and the counters a worker reports. Neither side imports
  * the other; both import this file.
  *
@@ -22,7 +22,7 @@
  */
 import type { Plan } from '../config/plan.js';
 import type { UrndErrorCode } from '../errors.js';
-import type { ResponderCounters } from './responder.js';
+import type { ResponderCounters } from '../dns/responder.js';
 
 export type { ResponderCounters };
 

@@ -1,9 +1,9 @@
 import type { Endpoint, Plan } from '../config/plan.js';
-import { DnsFront } from '../dns/dns-front.js';
-import type { InheritedSockets } from '../dns/messages.js';
+import { DnsFront } from './dns-front.js';
+import type { InheritedSockets } from './resolver-messages.js';
 import { StatusTable } from '../table/status-table.js';
-import type { AppliedConfig } from './role-config.js';
-import { StatusIntake } from './receivers.js';
+import type { AppliedConfig } from '../roles/role-config.js';
+import { StatusIntake } from '../roles/receivers.js';
 
 /**
  * The plan as one DNS process serves it: `dns.workers` counts DNS processes
