@@ -17,7 +17,7 @@ import { UrndError } from '../errors.js';
 import type { StatusTable } from '../table/status-table.js';
 import { compiledWorker } from '../worker-path.js';
 import type { DnsServerStats, DnsServerTuning, FromResolverWorker, InheritedSockets, ResolverReadyMessage, ToResolverWorker } from './resolver-messages.js';
-import { formatAddress, type DnsAddress } from './server.js';
+import { formatAddress, type DnsAddress } from './listen-address.js';
 
 /** Options of a DnsFront. */
 export interface DnsFrontOptions {

@@ -21,7 +21,7 @@
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import type { UrndError } from '../errors.js';
-import { listenError } from './server.js';
+import { listenError } from './listen-address.js';
 
 /** The two handles' surface used here (libuv status codes: 0 or a negative errno). */
 interface UdpHandle {
