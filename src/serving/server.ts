@@ -19,15 +19,19 @@ import { LoopLag } from './loop-lag.js';
 import type { DnsServerStats, DnsServerTuning, InheritedSockets } from './resolver-messages.js';
 import { collectStats } from './server-stats.js';
 import { listenTcp, TcpServer } from './tcp-server.js';
+import { UdpQueueBound } from './udp-queue-bound.js';
 import { bindUdp, openUdp, UdpServer } from './udp-server.js';
 
 export type { DnsResponder } from './guarded-responder.js';
 export { formatAddress, listenError, type DnsAddress } from './listen-address.js';
 
 export const DEFAULT_DNS_TUNING: DnsServerTuning = {
-  // 256 KiB dropped queries at 17k q/s during ~20 ms scheduler stalls on a
-  // shared 2-core machine (bench/dns); 1 MiB rides those out while still
-  // bounding the backlog to a fraction of a second.
+  // A fixed 1 MiB (2 MiB in kernel accounting) held ~20 ms of queries at the
+  // 86k q/s one thread answers here: under 20× overload every answer waited
+  // that long. 5 ms at the measured rate keeps answers fast; a stall longer
+  // than that drops, which the client's retry covers sooner than a late answer.
+  maxQueueMs: 5,
+  initialRateQps: 50_000,
   recvBufferBytes: 1024 * 1024,
   maxLagMs: 200,
   lagIntervalMs: 10,
@@ -50,6 +54,9 @@ export interface DnsServerOptions {
   readonly inherited?: InheritedSockets;
 }
 
+/** The smallest SO_RCVBUF the queue bound requests: room for a burst of ~60 queries whatever the rate. */
+const kMinRecvBufferBytes = 32 * 1024;
+
 /** Times start() re-picks a port when the OS gave UDP a port TCP cannot have (port 0 only). */
 const kPortPickAttempts = 8;
 
@@ -62,6 +69,7 @@ export class DnsServer {
   private readonly requestedPort: number;
   private readonly inherited: InheritedSockets | null;
   private readonly lag: LoopLag;
+  private readonly queueBound: UdpQueueBound | null;
   // Kept after stop, so the last stats still count what they served.
   private udp: UdpServer | null = null;
   private tcp: TcpServer | null = null;
@@ -76,6 +84,16 @@ export class DnsServer {
     this.requestedPort = options.port ?? dns.port;
     this.inherited = options.inherited ?? null;
     this.lag = new LoopLag(this.tuning.lagIntervalMs, this.tuning.maxLagMs);
+    const t = this.tuning;
+    this.queueBound =
+      t.maxQueueMs > 0
+        ? new UdpQueueBound({ maxQueueMs: t.maxQueueMs, initialRateQps: t.initialRateQps, minBytes: Math.min(kMinRecvBufferBytes, t.recvBufferBytes), maxBytes: t.recvBufferBytes })
+        : null;
+  }
+
+  /** The SO_RCVBUF to bind with: sized for the initial rate, or the fixed size. */
+  private initialRecvBufferBytes(): number {
+    return this.queueBound === null ? this.tuning.recvBufferBytes : this.queueBound.requestBytes();
   }
 
   /** Where it answers; null before `start` resolves. */
@@ -93,7 +111,7 @@ export class DnsServer {
     if (this.udp !== null) throw new UrndError('URND_ERR_ARGUMENT', 'DnsServer.start: already started');
     const { udp, tcp } = this.inherited === null ? await this.bindFresh() : await this.openInherited(this.inherited);
     const dns = this.resolver.plan.dns;
-    this.udp = new UdpServer(udp, this.requestedHost, this.responder, this.lag);
+    this.udp = new UdpServer(udp, this.requestedHost, this.responder, this.lag, this.queueBound);
     this.tcp = new TcpServer(tcp, this.responder, this.tuning, dns.tcpIdleTimeoutMs);
     this.bound = { host: this.requestedHost, port: this.udp.port };
     this.lag.start();
@@ -104,7 +122,7 @@ export class DnsServer {
   private async bindFresh(): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
     const host = this.requestedHost;
     for (let attempt = 1; ; attempt++) {
-      const udp = await bindUdp(host, this.requestedPort, this.tuning.recvBufferBytes);
+      const udp = await bindUdp(host, this.requestedPort, this.initialRecvBufferBytes());
       const port = udp.address().port;
       try {
         return { udp, tcp: await listenTcp(host, port, this.resolver.plan.dns.tcpMaxConnections) };
@@ -119,7 +137,7 @@ export class DnsServer {
   /** Sockets another process bound and this one inherited: no port to pick, nothing to retry. */
   private async openInherited(fds: InheritedSockets): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
     const host = this.requestedHost;
-    const udp = await openUdp(host, this.requestedPort, fds.udpFd, this.tuning.recvBufferBytes);
+    const udp = await openUdp(host, this.requestedPort, fds.udpFd, this.initialRecvBufferBytes());
     try {
       return { udp, tcp: await listenTcp(host, this.requestedPort, this.resolver.plan.dns.tcpMaxConnections, fds.tcpFd) };
     } catch (err) {

@@ -2,10 +2,13 @@
  * The UDP half of a DnsServer: one socket, each datagram answered at once
  * through the responder, or shed.
  *
- * - The receive buffer is bounded (`recvBufferBytes`), so under overload
- *   the kernel drops new datagrams instead of holding seconds of backlog;
- *   those drops are read from /proc/net/udp once a second (Linux only;
- *   unknown elsewhere).
+ * - The receive queue is bounded in time (`maxQueueMs`, udp-queue-bound.ts):
+ *   the receive buffer holds that long of queries at the rate this thread
+ *   answers, so under overload the kernel drops new datagrams instead of
+ *   holding a backlog that makes every answer late; those drops are read
+ *   from /proc/net/udp once a second (Linux only; unknown elsewhere), and
+ *   the same samples measure the rate. `maxQueueMs` 0: a fixed buffer of
+ *   `recvBufferBytes`.
  * - While this thread's event loop is more than `maxLagMs` behind (a stall,
  *   a long GC), datagrams are dropped unanswered (`shed`): they waited too
  *   long to be worth an answer, and answering them would make the fresh
@@ -17,6 +20,7 @@ import type { GuardedResponder } from './guarded-responder.js';
 import { listenError } from './listen-address.js';
 import type { LoopLag } from './loop-lag.js';
 import { readUdpSocketCounters } from './proc-net-udp.js';
+import type { UdpQueueBound } from './udp-queue-bound.js';
 
 export class UdpServer {
   readonly socket: dgram.Socket;
@@ -36,14 +40,21 @@ export class UdpServer {
   kernelDrops: number | null = null;
   recvQueueBytes: number | null = null;
   /** The receive buffer the kernel granted (Linux reports twice the request). */
-  readonly recvBufferBytes: number;
+  recvBufferBytes: number;
+  /** Sizes the receive buffer from the measured answer rate; null: a fixed buffer. */
+  readonly queueBound: UdpQueueBound | null;
+  // The previous kernel sample, for the answer rate over the window since.
+  private lastSampleAt = 0;
+  private lastElu = performance.eventLoopUtilization();
+  private lastAnswered = 0;
 
-  /** Serves on `socket`, already bound. */
-  constructor(socket: dgram.Socket, host: string, responder: GuardedResponder, lag: LoopLag) {
+  /** Serves on `socket`, already bound (with `queueBound`'s initial buffer when there is one). */
+  constructor(socket: dgram.Socket, host: string, responder: GuardedResponder, lag: LoopLag, queueBound: UdpQueueBound | null) {
     this.socket = socket;
     this.host = host;
     this.responder = responder;
     this.lag = lag;
+    this.queueBound = queueBound;
     this.recvBufferBytes = socket.getRecvBufferSize();
     socket.on('message', this.onDatagram);
     // After bind, a socket error (e.g. a failed send with no callback) must not kill the thread.
@@ -59,6 +70,8 @@ export class UdpServer {
   /** Reads the kernel's counters for this socket now and every `everyMs` (0: never). */
   sampleKernelEvery(everyMs: number): void {
     if (everyMs <= 0) return;
+    this.lastSampleAt = performance.now();
+    this.lastElu = performance.eventLoopUtilization();
     void this.sampleKernel();
     this.kernelTimer = setInterval(() => void this.sampleKernel(), everyMs);
     this.kernelTimer.unref();
@@ -102,11 +115,28 @@ export class UdpServer {
       const row = await readUdpSocketCounters(this.host, this.port);
       this.kernelDrops = row === null ? null : row.drops;
       this.recvQueueBytes = row === null ? null : row.rxQueueBytes;
+      this.followAnswerRate();
     } catch {
       // closed while reading: the last sample stands
     } finally {
       this.kernelReading = false;
     }
+  }
+
+  /** Feeds the window since the last sample to the queue bound, and resizes the buffer if the rate moved. */
+  private followAnswerRate(): void {
+    const now = performance.now();
+    const elu = performance.eventLoopUtilization();
+    const windowMs = now - this.lastSampleAt;
+    const utilization = performance.eventLoopUtilization(elu, this.lastElu).utilization;
+    const answered = this.answered - this.lastAnswered;
+    this.lastSampleAt = now;
+    this.lastElu = elu;
+    this.lastAnswered = this.answered;
+    const bound = this.queueBound;
+    if (bound === null || this.closed || !bound.observe(answered, windowMs, utilization)) return;
+    this.socket.setRecvBufferSize(bound.requestBytes());
+    this.recvBufferBytes = this.socket.getRecvBufferSize();
   }
 }
 
