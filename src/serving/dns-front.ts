@@ -42,6 +42,8 @@ export interface DnsFrontOptions {
    * called, and the process is expected to exit and be started again.
    */
   inherited?: InheritedSockets;
+  /** Bind `listen` with SO_REUSEPORT, beside other DNS processes on the same address (Node ≥ 22.12; reuse-port.ts). */
+  reusePort?: boolean;
   onThreadLost?: (code: number) => void;
   /** Where worker crashes and rejected plans are reported; default stderr. */
   log?: (message: string) => void;
@@ -341,6 +343,7 @@ function spawn(
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.tuning === undefined ? {} : { tuning: options.tuning }),
     ...(options.inherited === undefined ? {} : { inherited: options.inherited }),
+    ...(options.reusePort === true ? { reusePort: true } : {}),
   };
   worker.postMessage(start);
   return { worker, ready, exited };

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
       index: { type: 'string' },
       // The supervisor's shared UDP and TCP sockets are this process's fds 4 and 5.
       'inherited-sockets': { type: 'boolean' },
+      // Bind --dns-listen with SO_REUSEPORT, beside the other DNS processes.
+      'reuse-port': { type: 'boolean' },
     },
     strict: true,
   });
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
       listen,
       log,
       intake,
+      ...(values['reuse-port'] === true ? { reusePort: true } : {}),
       ...(values['inherited-sockets'] === true
         ? {
             inherited: { udpFd: INHERITED_UDP_FD, tcpFd: INHERITED_TCP_FD },

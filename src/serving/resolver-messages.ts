@@ -125,6 +125,8 @@ export interface ResolverStartMessage {
   readonly tuning?: Partial<DnsServerTuning>;
   /** Serve on these inherited, already bound sockets instead of binding `listen`. */
   readonly inherited?: InheritedSockets;
+  /** Bind `listen` with SO_REUSEPORT (other DNS processes bind it too). */
+  readonly reusePort?: boolean;
 }
 
 /** main → worker: a config reload (dns.maxUdpSize and the TCP limits included); dns.listen and dns.workers take effect at the next start. */

@@ -87,6 +87,7 @@ async function start(msg: ResolverStartMessage): Promise<DnsServer> {
     port: msg.listen.port,
     ...(msg.tuning === undefined ? {} : { tuning: msg.tuning }),
     ...(msg.inherited === undefined ? {} : { inherited: msg.inherited }),
+    ...(msg.reusePort === true ? { reusePort: true } : {}),
   });
   await server.start();
   return server;

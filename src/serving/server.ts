@@ -52,6 +52,11 @@ export interface DnsServerOptions {
    * instead of binding host:port. Closing the server closes them.
    */
   readonly inherited?: InheritedSockets;
+  /**
+   * Bind with SO_REUSEPORT (Node ≥ 22.12, see reuse-port.ts), so other DNS
+   * processes can bind the same address, each with a queue of its own.
+   */
+  readonly reusePort?: boolean;
 }
 
 /** The smallest SO_RCVBUF the queue bound requests: room for a burst of ~60 queries whatever the rate. */
@@ -68,6 +73,7 @@ export class DnsServer {
   private readonly requestedHost: string;
   private readonly requestedPort: number;
   private readonly inherited: InheritedSockets | null;
+  private readonly reusePort: boolean;
   private readonly lag: LoopLag;
   private readonly queueBound: UdpQueueBound | null;
   // Kept after stop, so the last stats still count what they served.
@@ -83,6 +89,7 @@ export class DnsServer {
     this.requestedHost = options.host ?? dns.host;
     this.requestedPort = options.port ?? dns.port;
     this.inherited = options.inherited ?? null;
+    this.reusePort = options.reusePort === true;
     this.lag = new LoopLag(this.tuning.lagIntervalMs, this.tuning.maxLagMs);
     const t = this.tuning;
     this.queueBound =
@@ -122,10 +129,10 @@ export class DnsServer {
   private async bindFresh(): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
     const host = this.requestedHost;
     for (let attempt = 1; ; attempt++) {
-      const udp = await bindUdp(host, this.requestedPort, this.initialRecvBufferBytes());
+      const udp = await bindUdp(host, this.requestedPort, this.initialRecvBufferBytes(), this.reusePort);
       const port = udp.address().port;
       try {
-        return { udp, tcp: await listenTcp(host, port, this.resolver.plan.dns.tcpMaxConnections) };
+        return { udp, tcp: await listenTcp(host, port, this.resolver.plan.dns.tcpMaxConnections, undefined, this.reusePort) };
       } catch (err) {
         udp.close();
         if (this.requestedPort === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < kPortPickAttempts) continue;

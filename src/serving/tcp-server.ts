@@ -205,13 +205,16 @@ export class TcpServer {
   }
 }
 
-/** Listens on host:port, or on an inherited bound TCP socket when `fd` is given. */
-export function listenTcp(host: string, port: number, maxConnections: number, fd?: number): Promise<net.Server> {
+/** Listens on host:port (with SO_REUSEPORT when `reusePort`), or on an inherited bound TCP socket when `fd` is given. */
+export function listenTcp(host: string, port: number, maxConnections: number, fd?: number, reusePort = false): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer({ noDelay: true });
     server.maxConnections = maxConnections;
     server.once('error', reject);
-    server.listen(fd === undefined ? { port, host, exclusive: true } : { fd }, () => {
+    // reusePort is not in this @types/node yet (Node 22.12+ has it).
+    const options: net.ListenOptions & { reusePort?: boolean } = { port, host, exclusive: true };
+    if (reusePort) options.reusePort = true;
+    server.listen(fd === undefined ? options : { fd }, () => {
       server.off('error', reject);
       resolve(server);
     });

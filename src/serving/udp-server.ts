@@ -140,10 +140,13 @@ export class UdpServer {
   }
 }
 
-/** Binds a UDP socket on host:port with the given receive buffer. */
-export function bindUdp(host: string, port: number, recvBufferBytes: number): Promise<dgram.Socket> {
+/** Binds a UDP socket on host:port with the given receive buffer; `reusePort` where reuse-port.ts says Node has it. */
+export function bindUdp(host: string, port: number, recvBufferBytes: number, reusePort = false): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: recvBufferBytes });
+    // reusePort is not in this @types/node yet (Node 22.12+ has it).
+    const options: dgram.SocketOptions & { reusePort?: boolean } = { type: net.isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: recvBufferBytes };
+    if (reusePort) options.reusePort = true;
+    const socket = dgram.createSocket(options);
     const onError = (err: Error) => {
       try {
         socket.close();
