@@ -1,5 +1,6 @@
 /**
- * One DNS address (UDP and TCP) for several processes, on Node 20.
+ * One DNS address (UDP and TCP) for several processes, on Node before 22.12
+ * (from 22.12 each process binds it itself with reusePort: reuse-port.ts).
  *
  * Node 20's dgram and net have no `reusePort` (it came in 22.12), and
  * node:cluster's shared handles never reach the resolver worker thread that
