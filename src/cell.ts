@@ -9,7 +9,7 @@ import { CheckerNode } from './check/checker-node.js';
 import type { Aggregator } from './aggregate/aggregator.js';
 import { AggregatorNode } from './aggregate/aggregator-node.js';
 import { Resolver } from './resolve/resolver.js';
-import { DnsFront, type DnsFrontOptions, type DnsSample } from './dns/dns-front.js';
+import { DnsFront, type DnsFrontOptions, type DnsSample } from './serving/dns-front.js';
 
 /** Options of a Cell. */
 export interface CellOptions {

@@ -61,9 +61,9 @@ export {
 export * from './check/index.js';
 export * from './aggregate/index.js';
 export { Cell, type CellOptions, type CellStatus } from './cell.js';
-export { DnsFront, type DnsFrontOptions, type DnsSample } from './dns/dns-front.js';
-export { DnsServer, DEFAULT_DNS_TUNING, type DnsServerOptions, type DnsResponder, type DnsAddress } from './dns/server.js';
-export type { DnsServerStats, DnsServerTuning } from './dns/messages.js';
+export { DnsFront, type DnsFrontOptions, type DnsSample } from './serving/dns-front.js';
+export { DnsServer, DEFAULT_DNS_TUNING, type DnsServerOptions, type DnsResponder, type DnsAddress } from './serving/server.js';
+export type { DnsServerStats, DnsServerTuning } from './serving/resolver-messages.js';
 export { CheckerPool, type CheckerPoolOptions, type CheckerPoolStats } from './check/checker-pool.js';
 export { LatenessWindow } from './check/lateness-window.js';
 export { assignPhases, partitionChecks, probeTime, type ScheduledCheck } from './check/schedule.js';

@@ -4,7 +4,7 @@ import { promises as dnsPromises } from 'node:dns';
 import { compileConfig } from '../src/config/index.js';
 import { StatusTable } from '../src/table/status-table.js';
 import { Status } from '../src/table/layout.js';
-import { DnsFront } from '../src/dns/dns-front.js';
+import { DnsFront } from '../src/serving/dns-front.js';
 import { addresses, frames, query, queryUdp, rcode, TcpClient } from './support/dns-client.js';
 
 /**

@@ -6,8 +6,8 @@ import { compileConfig } from '../src/config/index.js';
 import { StatusTable } from '../src/table/status-table.js';
 import { Resolver } from '../src/resolve/resolver.js';
 import { Responder } from '../src/dns/responder.js';
-import { DnsFront } from '../src/dns/dns-front.js';
-import { DnsServer, type DnsResponder } from '../src/dns/server.js';
+import { DnsFront } from '../src/serving/dns-front.js';
+import { DnsServer, type DnsResponder } from '../src/serving/server.js';
 import { UrndError } from '../src/errors.js';
 import { addresses, frames, query, queryUdp, TcpClient } from './support/dns-client.js';
 

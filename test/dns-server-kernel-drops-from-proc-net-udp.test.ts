@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
-import { findUdpSocket, procLocalAddress, readUdpSocketCounters } from '../src/dns/proc-net-udp.js';
+import { findUdpSocket, procLocalAddress, readUdpSocketCounters } from '../src/serving/proc-net-udp.js';
 
 /**
  * The kernel's drop counter of our own UDP socket, found by its local

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileConfig } from '../src/config/index.js';
 import { StatusTable } from '../src/table/status-table.js';
 import { Status } from '../src/table/layout.js';
-import { DnsFront } from '../src/dns/dns-front.js';
+import { DnsFront } from '../src/serving/dns-front.js';
 import { addresses, queryUdp } from './support/dns-client.js';
 import { waitFor } from './support/targets.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DnsProcessSet } from '../src/roles/dns-processes.js';
+import { DnsProcessSet } from '../src/serving/dns-processes.js';
 import { addresses, queryUdp, rcode } from './support/dns-client.js';
 import { freePort, requireBuilt } from './support/roles.js';
 

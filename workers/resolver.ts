@@ -1,6 +1,6 @@
-// Resolver worker thread entry: wiring only, the logic is in src/dns/resolver-worker.ts.
+// Resolver worker thread entry: wiring only, the logic is in src/serving/resolver-worker.ts.
 import { parentPort } from 'node:worker_threads';
-import { runResolverWorker } from '../src/dns/resolver-worker.js';
+import { runResolverWorker } from '../src/serving/resolver-worker.js';
 
 if (parentPort === null) throw new Error('workers/resolver.js runs as a worker thread');
 runResolverWorker(parentPort);

@@ -1,4 +1,4 @@
-/** The DNS message side of the authoritative server (no sockets). See README.md here. */
+/** DNS messages: query in, reply out, no sockets (those are in ../serving). See README.md here. */
 export {
   Responder,
   respondViaSlowPath,

@@ -10,7 +10,7 @@
  * good frame heals it. There is no other mode.
  *
  * `--workers N` (or `dns.workers: N`): N DNS processes sharing dns.listen,
- * fed by this process (see dns-processes.ts).
+ * fed by this process (see ../serving/dns-processes.ts).
  */
 import type { Endpoint, Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
@@ -18,8 +18,8 @@ import { FrameListener } from '../snapshot/push.js';
 import { isGenuine } from '../snapshot/receiver.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
 import { StatusTable } from '../table/status-table.js';
-import { DnsNode } from './dns-node.js';
-import { DnsProcessSet } from './dns-processes.js';
+import { DnsNode } from '../serving/dns-node.js';
+import { DnsProcessSet } from '../serving/dns-processes.js';
 import { FRAME_TIMEOUT_TICKS, countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
 import { formatEndpoint } from '../config/plan-change.js';
 import { StatusIntake, formatConnections, formatRejections, formatStaleness } from './receivers.js';

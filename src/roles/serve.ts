@@ -1,6 +1,6 @@
 import { RecordType, type Plan } from '../config/plan.js';
 import { Cell, type CellStatus } from '../cell.js';
-import { DnsProcessSet } from './dns-processes.js';
+import { DnsProcessSet } from '../serving/dns-processes.js';
 import { untilStopped } from './lifecycle.js';
 import { RoleConfig, short } from './role-config.js';
 import { DemoTargets, type DemoEndpoint } from './demo-targets.js';

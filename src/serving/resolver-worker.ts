@@ -1,7 +1,7 @@
 /**
  * The logic of a resolver worker thread (workers/resolver.ts is its thin
  * entry): attach the cell's StatusTable, build the Resolver and Responder,
- * bind the DnsServer, and serve the main thread's messages (messages.ts).
+ * bind the DnsServer, and serve the main thread's messages (resolver-messages.ts).
  * Queries never cross a thread: a worker answers them from its own sockets,
  * reading the shared table lock-free, on a loop that runs no probes.
  */
@@ -9,9 +9,9 @@ import type { MessagePort } from 'node:worker_threads';
 import { UrndError, type UrndErrorCode } from '../errors.js';
 import { StatusTable } from '../table/status-table.js';
 import { Resolver } from '../resolve/resolver.js';
-import { Responder } from './responder.js';
+import { Responder } from '../dns/responder.js';
 import { DnsServer } from './server.js';
-import type { FromResolverWorker, ResolverStartMessage, ToResolverWorker } from './messages.js';
+import type { FromResolverWorker, ResolverStartMessage, ToResolverWorker } from './resolver-messages.js';
 
 /** The end of the channel a worker talks to the main thread through (`parentPort`, or a MessageChannel port in tests). */
 export type ResolverWorkerPort = Pick<MessagePort, 'on' | 'postMessage' | 'close'>;
@@ -87,6 +87,7 @@ async function start(msg: ResolverStartMessage): Promise<DnsServer> {
     port: msg.listen.port,
     ...(msg.tuning === undefined ? {} : { tuning: msg.tuning }),
     ...(msg.inherited === undefined ? {} : { inherited: msg.inherited }),
+    ...(msg.reusePort === true ? { reusePort: true } : {}),
   });
   await server.start();
   return server;

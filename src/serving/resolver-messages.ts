@@ -1,6 +1,6 @@
 /**
  * The one contract between the main thread's DnsFront and a resolver worker
- * thread (workers/resolver.ts → src/dns/resolver-worker.ts): the messages
+ * thread (workers/resolver.ts → src/serving/resolver-worker.ts): the messages
  * each side posts, and the counters a worker reports. Neither side imports
  * the other; both import this file.
  *
@@ -22,7 +22,7 @@
  */
 import type { Plan } from '../config/plan.js';
 import type { UrndErrorCode } from '../errors.js';
-import type { ResponderCounters } from './responder.js';
+import type { ResponderCounters } from '../dns/responder.js';
 
 export type { ResponderCounters };
 
@@ -34,7 +34,16 @@ export interface InheritedSockets {
 }
 
 export interface DnsServerTuning {
-  /** SO_RCVBUF requested for the UDP socket, bytes: the kernel drops what does not fit. Default 262,144. */
+  /**
+   * The longest a UDP query should wait in the socket's receive queue, ms:
+   * the receive buffer is sized to hold this long of queries at the answer
+   * rate measured under saturation (udp-queue-bound.ts); the kernel drops
+   * the rest. 0: a fixed buffer of `recvBufferBytes`. Default 5.
+   */
+  readonly maxQueueMs: number;
+  /** The answer rate assumed until one has been measured under saturation, q/s. Default 50,000. */
+  readonly initialRateQps: number;
+  /** The largest SO_RCVBUF requested for the UDP socket, bytes (the whole buffer when maxQueueMs is 0). Default 1,048,576. */
   readonly recvBufferBytes: number;
   /** Event-loop lag above which UDP queries are shed, ms. Default 200. */
   readonly maxLagMs: number;
@@ -68,6 +77,8 @@ export interface DnsServerStats {
   readonly udpRecvQueueBytes: number | null;
   /** The receive buffer the kernel granted, bytes (Linux reports twice the request). */
   readonly udpRecvBufferBytes: number;
+  /** The answer rate the receive buffer is sized for (measured per busy second, see maxQueueMs), q/s; null with a fixed buffer. */
+  readonly udpAnswerRateQps: number | null;
 
   /** TCP connections accepted, and open now. */
   readonly tcpAccepted: number;
@@ -114,6 +125,8 @@ export interface ResolverStartMessage {
   readonly tuning?: Partial<DnsServerTuning>;
   /** Serve on these inherited, already bound sockets instead of binding `listen`. */
   readonly inherited?: InheritedSockets;
+  /** Bind `listen` with SO_REUSEPORT (other DNS processes bind it too). */
+  readonly reusePort?: boolean;
 }
 
 /** main → worker: a config reload (dns.maxUdpSize and the TCP limits included); dns.listen and dns.workers take effect at the next start. */

@@ -1,5 +1,6 @@
 /**
- * One DNS address (UDP and TCP) for several processes, on Node 20.
+ * One DNS address (UDP and TCP) for several processes, on Node before 22.12
+ * (from 22.12 each process binds it itself with reusePort: reuse-port.ts).
  *
  * Node 20's dgram and net have no `reusePort` (it came in 22.12), and
  * node:cluster's shared handles never reach the resolver worker thread that
@@ -21,7 +22,7 @@
 import net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import type { UrndError } from '../errors.js';
-import { listenError } from './server.js';
+import { listenError } from './listen-address.js';
 
 /** The two handles' surface used here (libuv status codes: 0 or a negative errno). */
 interface UdpHandle {

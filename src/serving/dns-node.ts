@@ -1,9 +1,9 @@
 import type { Endpoint, Plan } from '../config/plan.js';
-import { DnsFront } from '../dns/dns-front.js';
-import type { InheritedSockets } from '../dns/messages.js';
+import { DnsFront } from './dns-front.js';
+import type { InheritedSockets } from './resolver-messages.js';
 import { StatusTable } from '../table/status-table.js';
 import type { AppliedConfig } from '../config/loop.js';
-import { StatusIntake } from './receivers.js';
+import { StatusIntake } from '../roles/receivers.js';
 
 /**
  * The plan as one DNS process serves it: `dns.workers` counts DNS processes
@@ -41,13 +41,14 @@ export class DnsNode {
    */
   static async start(
     config: AppliedConfig,
-    options: { listen?: Endpoint; log: (line: string) => void; intake?: StatusIntake; inherited?: InheritedSockets; onThreadLost?: (code: number) => void },
+    options: { listen?: Endpoint; log: (line: string) => void; intake?: StatusIntake; inherited?: InheritedSockets; reusePort?: boolean; onThreadLost?: (code: number) => void },
   ): Promise<DnsNode> {
     const intake = options.intake ?? DnsNode.intake(config);
     const front = await DnsFront.start(singleResolverThread(config.plan), intake.table, {
       log: options.log,
       ...(options.listen === undefined ? {} : { listen: options.listen }),
       ...(options.inherited === undefined ? {} : { inherited: options.inherited }),
+      ...(options.reusePort === true ? { reusePort: true } : {}),
       ...(options.onThreadLost === undefined ? {} : { onThreadLost: options.onThreadLost }),
     });
     return new DnsNode(intake, front);

@@ -1,14 +1,20 @@
 /**
- * More DNS cores on Node 20: N DNS processes answering on one address, each
- * fed every status frame by the supervisor.
+ * More DNS cores: N DNS processes answering on one address, each fed every
+ * status frame by the supervisor.
  *
- * Sharing the port: the supervisor binds the UDP and the TCP socket once
- * and every process inherits both at fork (shared-sockets.ts explains why
- * not reusePort or node:cluster); each process's resolver thread reads and
- * accepts on them, and the kernel gives every datagram and every connection
- * to one of the processes waiting. Where Node lacks the socket handles this
- * needs, process i answers on `dns.listen`'s port + i instead, and the start
- * line says so.
+ * Sharing the port, by what this Node has:
+ * - Node ≥ 22.12 on Linux (reuse-port.ts): each process opens its own UDP
+ *   and TCP sockets with SO_REUSEPORT, process 0 first (so port 0 becomes
+ *   one port for all), the rest on the port it got. One kernel queue per
+ *   process: no shared-socket wake-ups, and each queue's time bound
+ *   (udp-queue-bound.ts) follows its own process's rate.
+ * - Older Node: the supervisor binds the UDP and the TCP socket once and
+ *   every process inherits both at fork (shared-sockets.ts explains why not
+ *   node:cluster); each process's resolver thread reads and accepts on
+ *   them, and the kernel gives every datagram and every connection to one
+ *   of the processes waiting.
+ * - Where Node lacks the socket handles that needs, process i answers on
+ *   `dns.listen`'s port + i instead, and the start line says so.
  *
  * Frames: the supervisor receives each status frame once (its own
  * FrameListener and SnapshotReceiver, so every bad frame is rejected and
@@ -26,15 +32,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Endpoint } from '../config/plan.js';
 import { UrndError, type UrndErrorCode } from '../errors.js';
-import { bindSharedDnsSockets, INHERITED_TCP_FD, INHERITED_UDP_FD, type SharedDnsSockets } from '../dns/shared-sockets.js';
-import type { FromDnsProcess, ToDnsProcess } from './dns-messages.js';
+import { bindSharedDnsSockets, INHERITED_TCP_FD, INHERITED_UDP_FD, type SharedDnsSockets } from './shared-sockets.js';
+import type { FromDnsProcess, ToDnsProcess } from './dns-process-messages.js';
 import { formatEndpoint } from '../config/plan-change.js';
+import { reusePortAvailable } from './reuse-port.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The compiled entry of a DNS process (also when this module runs from TypeScript source, as in tests). */
 const ENTRY = here.split(path.sep).includes('dist')
   ? path.join(here, 'dns-process-main.js')
-  : path.resolve(here, '..', '..', 'dist', 'src', 'roles', 'dns-process-main.js');
+  : path.resolve(here, '..', '..', 'dist', 'src', 'serving', 'dns-process-main.js');
 
 export interface DnsProcessSetOptions {
   /** How many DNS processes. */
@@ -46,6 +53,13 @@ export interface DnsProcessSetOptions {
   readonly listen: Endpoint;
   /** One port per process (`listen.port + i`) even where one shared port is possible. Default false. */
   readonly separatePorts?: boolean;
+  /**
+   * How processes share one port: 'reuse-port' (each its own sockets,
+   * SO_REUSEPORT) or 'inherited' (the supervisor's sockets). Default:
+   * 'reuse-port' where this Node has it (reuse-port.ts), else 'inherited'.
+   * Benchmarks set it to compare both on one Node.
+   */
+  readonly sharing?: 'reuse-port' | 'inherited';
   readonly log: (line: string) => void;
   /** Before a dead process is started again, ms. Default 1000. */
   readonly restartDelayMs?: number;
@@ -86,19 +100,24 @@ export class DnsProcessSet {
   private readonly options: DnsProcessSetOptions;
   /** The supervisor's copies of the shared sockets; null when each process binds its own port. */
   private readonly shared: SharedDnsSockets | null;
+  /** Each process binds the one address itself with SO_REUSEPORT. */
+  private readonly reusePort: boolean;
   private lastFrame: Uint8Array | null = null;
   private stopping = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  private constructor(options: DnsProcessSetOptions, shared: SharedDnsSockets | null) {
+  private constructor(options: DnsProcessSetOptions, shared: SharedDnsSockets | null, reusePort: boolean) {
     this.options = options;
     this.shared = shared;
+    this.reusePort = reusePort;
     this.members = Array.from({ length: options.count }, (_, index) => ({
       index,
       listen:
         shared !== null
           ? { host: shared.host, port: shared.port }
-          : { host: options.listen.host, port: options.listen.port === 0 ? 0 : options.listen.port + index },
+          : reusePort
+            ? { host: options.listen.host, port: options.listen.port }
+            : { host: options.listen.host, port: options.listen.port === 0 ? 0 : options.listen.port + index },
       proc: null,
       ready: false,
       inFlight: false,
@@ -117,9 +136,22 @@ export class DnsProcessSet {
    */
   static async start(options: DnsProcessSetOptions): Promise<DnsProcessSet> {
     if (!Number.isInteger(options.count) || options.count < 1) throw new UrndError('URND_ERR_ARGUMENT', `DNS processes: ${String(options.count)} is not a positive whole number`);
-    const shared = options.separatePorts === true ? null : bindSharedDnsSockets(options.listen.host, options.listen.port);
-    const set = new DnsProcessSet(options, shared);
-    const started = await Promise.allSettled(set.members.map((m) => set.spawn(m)));
+    const separate = options.separatePorts === true;
+    const reusePort = !separate && (options.sharing ?? (reusePortAvailable() ? 'reuse-port' : 'inherited')) === 'reuse-port';
+    const shared = separate || reusePort ? null : bindSharedDnsSockets(options.listen.host, options.listen.port);
+    const set = new DnsProcessSet(options, shared, reusePort);
+    let started: PromiseSettledResult<void>[];
+    if (reusePort) {
+      // Process 0 first: with port 0 the port it gets is the one all the others bind.
+      const [first, ...rest] = set.members as [Member, ...Member[]];
+      started = [await Promise.allSettled([set.spawn(first)]).then((r) => r[0] as PromiseSettledResult<void>)];
+      if (started[0]?.status === 'fulfilled') {
+        for (const m of rest) m.listen = first.listen;
+        started.push(...(await Promise.allSettled(rest.map((m) => set.spawn(m)))));
+      }
+    } else {
+      started = await Promise.allSettled(set.members.map((m) => set.spawn(m)));
+    }
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) {
       await set.stop();
@@ -135,7 +167,12 @@ export class DnsProcessSet {
 
   /** True when every process answers on one shared address. */
   get sharedPort(): boolean {
-    return this.shared !== null;
+    return this.shared !== null || this.reusePort;
+  }
+
+  /** How the processes share the address: 'reuse-port', 'inherited', or null (one port each). */
+  get sharing(): 'reuse-port' | 'inherited' | null {
+    return this.reusePort ? 'reuse-port' : this.shared !== null ? 'inherited' : null;
   }
 
   /**
@@ -145,6 +182,8 @@ export class DnsProcessSet {
   describe(): string {
     const pids = this.pids.map((p) => p ?? '-').join(', ');
     if (this.shared !== null) return `${formatEndpoint(this.shared)} (udp+tcp, ${this.members.length} processes sharing it; pids ${pids})`;
+    const first0 = this.members[0];
+    if (this.reusePort && first0 !== undefined) return `${formatEndpoint(first0.listen)} (udp+tcp, ${this.members.length} processes sharing it by SO_REUSEPORT; pids ${pids})`;
     const a = this.addresses;
     const first = a[0] as Endpoint;
     const consecutive = a.every((e, i) => e.host === first.host && e.port === first.port + i);
@@ -208,6 +247,7 @@ export class DnsProcessSet {
     if (this.options.configIntervalMs !== undefined) args.push('--config-interval-ms', String(this.options.configIntervalMs));
     const shared = this.shared;
     if (shared !== null) args.push('--inherited-sockets');
+    if (this.reusePort) args.push('--reuse-port');
     // Entry i of stdio is the child's fd i: the shared sockets land where the child looks for them.
     const stdio: (string | number)[] = ['ignore', 'inherit', 'inherit', 'ipc'];
     if (shared !== null) {

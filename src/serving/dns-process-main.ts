@@ -2,15 +2,15 @@
  * Entry of one DNS process of `urnd dns --workers N` (or `urnd serve` with
  * `dns.workers: N`), forked by DnsProcessSet: follows the config document
  * itself, answers DNS on its own port, and applies the status frames its
- * supervisor relays over IPC (dns-messages.ts). Exits when told to stop or
+ * supervisor relays over IPC (dns-process-messages.ts). Exits when told to stop or
  * when the supervisor goes away (the IPC channel closes).
  */
 import { parseArgs } from 'node:util';
 import { parseListen } from '../config/schema.js';
 import { UrndError } from '../errors.js';
-import { INHERITED_TCP_FD, INHERITED_UDP_FD } from '../dns/shared-sockets.js';
+import { INHERITED_TCP_FD, INHERITED_UDP_FD } from './shared-sockets.js';
 import { DnsNode } from './dns-node.js';
-import type { FromDnsProcess, ToDnsProcess } from './dns-messages.js';
+import type { FromDnsProcess, ToDnsProcess } from './dns-process-messages.js';
 import { ConfigLoop as RoleConfig } from '../config/loop.js';
 
 function send(m: FromDnsProcess): void {
@@ -26,6 +26,8 @@ async function main(): Promise<void> {
       index: { type: 'string' },
       // The supervisor's shared UDP and TCP sockets are this process's fds 4 and 5.
       'inherited-sockets': { type: 'boolean' },
+      // Bind --dns-listen with SO_REUSEPORT, beside the other DNS processes.
+      'reuse-port': { type: 'boolean' },
     },
     strict: true,
   });
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
       listen,
       log,
       intake,
+      ...(values['reuse-port'] === true ? { reusePort: true } : {}),
       ...(values['inherited-sockets'] === true
         ? {
             inherited: { udpFd: INHERITED_UDP_FD, tcpFd: INHERITED_TCP_FD },

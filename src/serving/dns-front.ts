@@ -9,15 +9,15 @@
  * with URND_ERR_DNS_WORKERS: more cores are used by more DNS processes fed
  * by snapshots (DESIGN.md, "Threads inside one process"), which
  * `urnd dns --workers N` and `urnd serve` with `dns.workers: N` run on one
- * shared address (src/roles/dns-processes.ts, shared-sockets.ts).
+ * shared address (dns-processes.ts, shared-sockets.ts).
  */
 import { Worker } from 'node:worker_threads';
 import type { Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import type { StatusTable } from '../table/status-table.js';
 import { compiledWorker } from '../worker-path.js';
-import type { DnsServerStats, DnsServerTuning, FromResolverWorker, InheritedSockets, ResolverReadyMessage, ToResolverWorker } from './messages.js';
-import { formatAddress, type DnsAddress } from './server.js';
+import type { DnsServerStats, DnsServerTuning, FromResolverWorker, InheritedSockets, ResolverReadyMessage, ToResolverWorker } from './resolver-messages.js';
+import { formatAddress, type DnsAddress } from './listen-address.js';
 
 /** Options of a DnsFront. */
 export interface DnsFrontOptions {
@@ -42,6 +42,8 @@ export interface DnsFrontOptions {
    * called, and the process is expected to exit and be started again.
    */
   inherited?: InheritedSockets;
+  /** Bind `listen` with SO_REUSEPORT, beside other DNS processes on the same address (Node ≥ 22.12; reuse-port.ts). */
+  reusePort?: boolean;
   onThreadLost?: (code: number) => void;
   /** Where worker crashes and rejected plans are reported; default stderr. */
   log?: (message: string) => void;
@@ -341,6 +343,7 @@ function spawn(
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.tuning === undefined ? {} : { tuning: options.tuning }),
     ...(options.inherited === undefined ? {} : { inherited: options.inherited }),
+    ...(options.reusePort === true ? { reusePort: true } : {}),
   };
   worker.postMessage(start);
   return { worker, ready, exited };
