@@ -12,32 +12,51 @@
  * resolver.explain('www.demo.test');               // why each address is in or out
  * http.get({ host: 'www.demo.test', lookup: createLookup(resolver) });
  * ```
+ *
+ * This is the whole public API: what an embedder needs to load a config,
+ * hold the tables, resolve, run a cell, answer DNS messages, ship tables as
+ * frames and report latency. Everything else is internal and may change
+ * between releases.
  */
+
+/** Errors: every error urnd throws is a `UrndError` with a stable `code`; a rejected config is a `ConfigError` listing each `{ path, message }`. */
 export { UrndError, ConfigError, type UrndErrorCode, type ConfigIssue } from './errors.js';
 
-export { StatusTable, checkCapacity } from './table/status-table.js';
+/** Config: load a document (file, http(s) URL or text), validate it whole, compile it to a fixed-layout `Plan`; `ConfigLoop` refetches and applies it every interval. */
+export {
+  loadConfig,
+  loadConfigFile,
+  parseConfigText,
+  validateConfig,
+  compileConfig,
+  encodePlan,
+  decodePlan,
+  ConfigLoop,
+  type ConfigLoopOptions,
+  type ConfigLoopStats,
+  type ConfigDocument,
+  type ConfigDocumentInput,
+} from './config/index.js';
+export {
+  RecordType,
+  Policy,
+  FailMode,
+  type RecordTypeName,
+  type PolicyName,
+  type Plan,
+  type CheckSpec,
+  type ProbeCheckSpec,
+  type CalculatedCheckSpec,
+  type ZoneSpec,
+  type Endpoint,
+} from './config/plan.js';
+
+/** Tables: the shared status table (one byte a slot) and observation table, on SharedArrayBuffers; readers take no lock. */
+export { StatusTable } from './table/status-table.js';
 export { ObservationTable } from './table/observation-table.js';
-export {
-  packObservation,
-  nextObservation,
-  observationResult,
-  observationRun,
-  observationLatencyUs,
-  isValidObservation,
-} from './table/observation-word.js';
-export {
-  Status,
-  STATUS_NAMES,
-  Result,
-  DEFAULT_CAPACITY,
-  MIN_CAPACITY,
-  MAX_CAPACITY,
-  type StatusName,
-  type SlotIndex,
-} from './table/layout.js';
+export { Status, STATUS_NAMES, DEFAULT_CAPACITY, MIN_CAPACITY, MAX_CAPACITY, type StatusName, type SlotIndex } from './table/layout.js';
 
-export * from './config/index.js';
-
+/** Resolver: answers a name from a plan and the status table, with Route 53's routing policies; `createLookup` plugs it into `net`/`http`/undici. */
 export {
   Resolver,
   ResolveCode,
@@ -58,17 +77,44 @@ export {
   type RandomSource,
 } from './resolve/index.js';
 
-export * from './check/index.js';
-export * from './aggregate/index.js';
+/** Cell: the whole engine in one process (checker workers, aggregator, resolver, optionally DNS), as `urnd serve` runs it. */
 export { Cell, type CellOptions, type CellStatus } from './cell.js';
-export { DnsFront, type DnsFrontOptions, type DnsSample } from './serving/dns-front.js';
-export { DnsServer, DEFAULT_DNS_TUNING, type DnsServerOptions, type DnsResponder, type DnsAddress } from './serving/server.js';
-export type { DnsServerStats, DnsServerTuning } from './serving/resolver-messages.js';
-export { CheckerPool, type CheckerPoolOptions, type CheckerPoolStats } from './check/checker-pool.js';
-export { LatenessWindow } from './check/lateness-window.js';
-export { assignPhases, partitionChecks, probeTime, type ScheduledCheck } from './check/schedule.js';
-export * from './snapshot/index.js';
-export * from './metrics/index.js';
-export { resolveFrameKey } from './roles/frame-key.js';
-export { RoleConfig, type AppliedConfig, type RoleConfigOptions, type RoleConfigStats } from './roles/role-config.js';
-export { changedSlots, sameProbeChecks } from './roles/plan-change.js';
+
+/** DNS messages: a `Responder` turns a query's bytes into a reply's from the resolver, with no sockets. */
+export { Responder, type ResponderOptions, type ResponderCounters, type Transport } from './dns/responder.js';
+
+/** Snapshot codec: whole tables as fixed-size checksummed (or HMAC-signed) frames, and a receiver that keeps the last good table. */
+export {
+  encodeSnapshot,
+  decodeSnapshot,
+  SnapshotEncoder,
+  SnapshotReceiver,
+  ObservationReceiver,
+  SnapshotError,
+  REJECT_REASONS,
+  type SnapshotFrame,
+  type FrameKind,
+  type DecodeExpectations,
+  type SnapshotEncoderOptions,
+  type ReceiverOptions,
+  type ObservationReceiverOptions,
+  type ReceiverCounters,
+  type ReceiveOutcome,
+  type Staleness,
+  type RejectReason,
+} from './snapshot/index.js';
+
+/** Reports: HDR percentile summaries, `.hgrm` parsing, SVG plots and the markdown table `urnd report` prints; a clock for load loops of your own. */
+export {
+  REPORTED_PERCENTILES,
+  parseHgrm,
+  summarize,
+  percentilePlot,
+  countsPercentile,
+  monotonicMs,
+  type ReportedPercentile,
+  type LatencySummary,
+  type PercentileDistribution,
+  type PercentilePoint,
+} from './metrics/index.js';
+export { reportTable } from './cli/report.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compileConfig, decodePlan, encodePlan, validateConfig } from '../src/config/index.js';
 import { ConfigError } from '../src/errors.js';
-import { resolveFrameKey } from '../src/roles/frame-key.js';
+import { resolveFrameKey } from '../src/config/frame-key.js';
 
 /**
  * The sections the separate roles read — configInterval, frames, aggregator,

@@ -57,6 +57,7 @@ describe('examples/demo.yaml', () => {
       ['pool.demo.test', 'A', 'multivalue', 60, 16],
       ['static.demo.test', 'A', 'simple', 60, 2],
       ['v6.demo.test', 'AAAA', 'multivalue', 60, 1],
+      ['ns1.demo.test', 'A', 'simple', 60, 1],
     ]);
     expect(doc.records[0]!.whenAllUnhealthy).toBe('answer-all');
     // Simple sets are never filtered, so they carry no fail mode.
@@ -67,11 +68,11 @@ describe('examples/demo.yaml', () => {
     const plan = compileConfig(await loadConfigFile(DEMO));
     expect(plan.cell).toEqual({ name: 'demo', capacity: 16384 });
     expect(plan.version).toMatch(/^[0-9a-f]{64}$/);
-    expect(plan.setCount).toBe(5);
-    expect(plan.answerCount).toBe(8 + 2 + 16 + 2 + 1);
-    expect([...plan.setPolicy]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE, Policy.SIMPLE, Policy.MULTIVALUE]);
-    expect([...plan.setFirst]).toEqual([0, 8, 10, 26, 28]);
-    expect([...plan.setLength]).toEqual([8, 2, 16, 2, 1]);
+    expect(plan.setCount).toBe(6);
+    expect(plan.answerCount).toBe(8 + 2 + 16 + 2 + 1 + 1);
+    expect([...plan.setPolicy]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE, Policy.SIMPLE, Policy.MULTIVALUE, Policy.SIMPLE]);
+    expect([...plan.setFirst]).toEqual([0, 8, 10, 26, 28, 29]);
+    expect([...plan.setLength]).toEqual([8, 2, 16, 2, 1, 1]);
 
     const www = plan.setByType[RecordType.A].get('www.demo.test')!;
     expect(www).toBe(0);
@@ -95,7 +96,7 @@ describe('examples/demo.yaml', () => {
     expect(plan.answerValue.slice(plan.setFirst[fixed], plan.setFirst[fixed]! + 2)).toEqual(['127.0.2.1', '127.0.2.2']);
     expect(plan.setFailMode[fixed]).toBe(FailMode.ANSWER_ALL);
 
-    expect([...plan.names.keys()].sort()).toEqual(['api.demo.test', 'demo.test', 'pool.demo.test', 'static.demo.test', 'v6.demo.test', 'www.demo.test']);
+    expect([...plan.names.keys()].sort()).toEqual(['api.demo.test', 'demo.test', 'ns1.demo.test', 'pool.demo.test', 'static.demo.test', 'v6.demo.test', 'www.demo.test']);
     expect(plan.zones).toEqual([
       {
         origin: 'demo.test',

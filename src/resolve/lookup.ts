@@ -2,6 +2,7 @@ import dns from 'node:dns';
 import { RecordType } from '../config/plan.js';
 import { RESOLVE_BUFFER_LENGTH, ResolveCode, type Resolver } from './resolver.js';
 import { normalizeName } from './names.js';
+import { badArgument } from './arguments.js';
 
 /** An address as `dns.lookup` gives it with `all: true`. */
 export interface LookupAddress {
@@ -56,13 +57,14 @@ export interface CreateLookupOptions {
  * failed getaddrinfo.
  */
 export function createLookup(resolver: Resolver, options: CreateLookupOptions = {}): LookupFunction {
+  if (typeof (resolver as Partial<Resolver> | null)?.resolveInto !== 'function') throw badArgument('resolver', resolver, 'a Resolver');
   const passthrough = options.passthrough ?? (dns.lookup as unknown as LookupFunction);
   const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
 
   return function urndLookup(hostname, optionsOrCallback, maybeCallback) {
     const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as LookupCallback;
     if (typeof callback !== 'function') {
-      throw new TypeError('lookup: callback must be a function');
+      throw badArgument('callback', callback, 'a function');
     }
     const opts: LookupOptions =
       typeof optionsOrCallback === 'number'

@@ -1,7 +1,9 @@
+import { UrndError } from '../errors.js';
 import type { Plan } from '../config/plan.js';
 
 /** Lower case, no trailing dot: the form plans store names in. */
 export function normalizeName(name: string): string {
+  if (typeof name !== 'string') throw new UrndError('URND_ERR_ARGUMENT', `name: ${String(name)} is not a DNS name string`);
   const trimmed = name.charCodeAt(name.length - 1) === 46 ? name.slice(0, -1) : name;
   return trimmed.toLowerCase();
 }

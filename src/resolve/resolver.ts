@@ -12,6 +12,7 @@ import { selectFailover } from './failover.js';
 import { selectMultivalue } from './multivalue.js';
 import { normalizeName, zoneOf } from './names.js';
 import { explain, type Explanation } from './explain.js';
+import { badArgument, recordTypeOf, requireName, requirePlan, requireStatusTable } from './arguments.js';
 
 /**
  * Outcome codes of `Resolver.resolveInto` below zero. Zero and above is the
@@ -76,6 +77,8 @@ export class Resolver {
   private readonly scratch = new Int32Array(RESOLVE_BUFFER_LENGTH);
 
   constructor(plan: Plan, table: StatusTable, options: ResolverOptions = {}) {
+    requirePlan(plan);
+    requireStatusTable(table);
     checkFits(plan, table);
     this.planRef = plan;
     this.table = table;
@@ -98,6 +101,7 @@ export class Resolver {
    * sees the old plan or the new one whole. Its capacity must match the table.
    */
   setPlan(plan: Plan): void {
+    requirePlan(plan);
     checkFits(plan, this.table);
     this.planRef = plan;
   }
@@ -110,8 +114,14 @@ export class Resolver {
    */
   resolveInto(name: string, type: RecordType, out: Int32Array): number {
     const plan = this.planRef;
-    const set = (plan.setByType[type] as ReadonlyMap<string, number>).get(name);
-    if (set === undefined) return missCode(plan, name);
+    const sets = plan.setByType[type];
+    // Checks a plain-JavaScript caller's mistakes where they cost nothing on a hit: a bad type has no map, a non-string name no set.
+    if (sets === undefined) throw badArgument('type', type, 'a RecordType');
+    const set = sets.get(name);
+    if (set === undefined) {
+      requireName(name);
+      return missCode(plan, name);
+    }
     const statuses = this.statuses;
     const q = plan.setQuery;
     const first = q[2 * set] as number;
@@ -134,6 +144,7 @@ export class Resolver {
 
   /** Why each candidate of `name` is, or isn't, eligible now. See `Explanation`. */
   explain(name: string): Explanation {
+    requireName(name);
     return explain(this.planRef, this.statuses, name);
   }
 
@@ -142,7 +153,8 @@ export class Resolver {
    * Case and a trailing dot in `name` are ignored.
    */
   resolve(name: string, type: RecordType | 'A' | 'AAAA' = RecordType.A): ResolveResult {
-    const t = type === 'A' ? RecordType.A : type === 'AAAA' ? RecordType.AAAA : type;
+    const t = recordTypeOf(type);
+    requireName(name);
     const n = normalizeName(name);
     const plan = this.planRef;
     const count = this.resolveInto(n, t, this.scratch);

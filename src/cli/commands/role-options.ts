@@ -1,0 +1,13 @@
+import { optionalField, optionalNumber, optionalSeconds, required } from '../args.js';
+import type { OptionValues } from '../command.js';
+import { ROLE_OPTIONS } from '../command.js';
+
+/** What every role's run options share, from the options in ROLE_OPTIONS. */
+export function roleCommon(v: OptionValues<typeof ROLE_OPTIONS>): { configSource: string; configIntervalMs?: number; statusEverySec: number; durationSec: number } {
+  return {
+    configSource: required('config', 'FILE|URL', v.config),
+    ...optionalField('configIntervalMs', optionalSeconds('config-interval', v['config-interval'], 0.1, 3600)),
+    statusEverySec: 1,
+    durationSec: optionalNumber('duration', v.duration, 0, 31_536_000) ?? 0,
+  };
+}
