@@ -8,6 +8,7 @@ import { CheckerPool } from './check/checker-pool.js';
 import { Aggregator } from './aggregate/aggregator.js';
 import { Resolver } from './resolve/resolver.js';
 import { DnsFront, type DnsFrontOptions, type DnsSample } from './dns/dns-front.js';
+import { StatusChanges, type StatusChangeListener } from './table/status-changes.js';
 
 /** Options of a Cell. */
 export interface CellOptions {
@@ -68,6 +69,8 @@ export class Cell {
   readonly resolver: Resolver;
   readonly aggregator: Aggregator;
   readonly checkers: CheckerPool;
+  /** Which slots changed at each tick (a whole-table comparison, once a tick), and when each last changed. */
+  readonly changes: StatusChanges;
   private planRef: Plan;
   private readonly tickMs: number;
   private timer: NodeJS.Timeout | null = null;
@@ -95,6 +98,16 @@ export class Cell {
       ...(options.log === undefined ? {} : { log: options.log }),
     });
     this.latenessWindow = new LatenessWindow(this.checkers);
+    this.changes = new StatusChanges(plan.cell.capacity);
+  }
+
+  /**
+   * Calls `listener` after each tick that changed any status, with the
+   * changed slots (found by one comparison of the whole table per tick, not
+   * an event per change). Returns a function that removes the listener.
+   */
+  onStatusChange(listener: StatusChangeListener): () => void {
+    return this.changes.subscribe(listener);
   }
 
   /**
@@ -188,7 +201,9 @@ export class Cell {
 
   /** One aggregator pass; the timer calls it every tickMs. */
   tick(): void {
-    const stats = this.aggregator.tick(Date.now());
+    const now = Date.now();
+    const stats = this.aggregator.tick(now);
+    this.changes.update(this.statusTable.statuses, now);
     this.ticks += 1;
     this.lastTickMs = stats.tickMs;
     if (stats.changes > 0 && stats.lastChangeSlot >= 0) {

@@ -13,6 +13,7 @@ import { runChecker } from '../roles/checker-role.js';
 import { runAggregator } from '../roles/aggregator-role.js';
 import { runDns } from '../roles/dns-role.js';
 import { formatEndpoint } from '../roles/plan-change.js';
+import { ADMIN_DEFAULT_PORTS, parseAdminListen, type AdminRole } from '../admin/admin.js';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../../../examples/demo.yaml', import.meta.url));
 
@@ -68,6 +69,13 @@ options:
       --config-interval SEC
                          fetch and apply the whole document this often
                          (default: the config's configInterval, 5 s)
+      --admin HOST[:PORT]
+                         admin HTTP listener (/metrics /healthz /readyz
+                         /status /explain); HOST alone: port ${ADMIN_DEFAULT_PORTS.serve}; off by
+                         default (see the README's Operating section)
+      --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
+                         SEC seconds while still serving, then stop
+                         (default 0; a second signal stops at once)
   -h, --help             this help`,
   checker: `usage: urnd checker --config FILE|URL --vantage N [options]
 
@@ -90,6 +98,13 @@ options:
                          fetch and apply the whole document this often
                          (default: the config's configInterval, 5 s)
       --duration SEC     stop after SEC seconds (default: run until a signal)
+      --admin HOST[:PORT]
+                         admin HTTP listener (/metrics /healthz /readyz
+                         /status /explain); HOST alone: port ${ADMIN_DEFAULT_PORTS.checker}; off by
+                         default (see the README's Operating section)
+      --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
+                         SEC seconds while still serving, then stop
+                         (default 0; a second signal stops at once)
   -h, --help             this help`,
   aggregator: `usage: urnd aggregator --config FILE|URL [options]
 
@@ -113,6 +128,13 @@ options:
                          fetch and apply the whole document this often
                          (default: the config's configInterval, 5 s)
       --duration SEC     stop after SEC seconds (default: run until a signal)
+      --admin HOST[:PORT]
+                         admin HTTP listener (/metrics /healthz /readyz
+                         /status /explain); HOST alone: port ${ADMIN_DEFAULT_PORTS.aggregator}; off by
+                         default (see the README's Operating section)
+      --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
+                         SEC seconds while still serving, then stop
+                         (default 0; a second signal stops at once)
   -h, --help             this help`,
   dns: `usage: urnd dns --config FILE|URL [options]
 
@@ -137,6 +159,13 @@ options:
                          fetch and apply the whole document this often
                          (default: the config's configInterval, 5 s)
       --duration SEC     stop after SEC seconds (default: run until a signal)
+      --admin HOST[:PORT]
+                         admin HTTP listener (/metrics /healthz /readyz
+                         /status /explain); HOST alone: port ${ADMIN_DEFAULT_PORTS.dns}; off by
+                         default (see the README's Operating section)
+      --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
+                         SEC seconds while still serving, then stop
+                         (default 0; a second signal stops at once)
   -h, --help             this help`,
   demo: `usage: urnd demo [--config FILE]
 
@@ -243,6 +272,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
         ...optionalField('configIntervalMs', optionalSeconds(v, 'config-interval', 0.1, 3600)),
         statusEverySec: 1,
         durationSec: optionalNumber(v, 'duration', 0, 31_536_000) ?? 0,
+        ...operating(v, command),
       };
       if (command === 'checker') {
         const vantage = optionalNumber(v, 'vantage', 0, 63) ?? 0;
@@ -303,6 +333,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
           dns: v['no-dns'] !== true,
           ...(dnsListen === undefined ? {} : { dnsListen }),
           ...optionalField('configIntervalMs', optionalSeconds(v, 'config-interval', 0.1, 3600)),
+          ...operating(v, 'serve'),
         },
         out,
       );
@@ -365,6 +396,8 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     'dns-listen': { type: 'string' },
     'no-dns': { type: 'boolean' },
     'config-interval': { type: 'string' },
+    admin: { type: 'string' },
+    lameduck: { type: 'string' },
   },
   checker: {
     vantage: { type: 'string' },
@@ -373,6 +406,8 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     'tick-ms': { type: 'string' },
     'config-interval': { type: 'string' },
     duration: { type: 'string' },
+    admin: { type: 'string' },
+    lameduck: { type: 'string' },
   },
   aggregator: {
     listen: { type: 'string' },
@@ -381,6 +416,8 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     'tick-ms': { type: 'string' },
     'config-interval': { type: 'string' },
     duration: { type: 'string' },
+    admin: { type: 'string' },
+    lameduck: { type: 'string' },
   },
   dns: {
     'frames-listen': { type: 'string' },
@@ -388,8 +425,19 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     workers: { type: 'string' },
     'config-interval': { type: 'string' },
     duration: { type: 'string' },
+    admin: { type: 'string' },
+    lameduck: { type: 'string' },
   },
 };
+
+/** `--admin` and `--lameduck`, as every long-running command takes them. */
+function operating(values: Record<string, string | boolean | undefined>, role: AdminRole): { admin: { host: string; port: number } | null; lameduckSec: number } {
+  const raw = values.admin;
+  return {
+    admin: parseAdminListen(typeof raw === 'string' ? raw : undefined, role),
+    lameduckSec: optionalNumber(values, 'lameduck', 0, 3600) ?? 0,
+  };
+}
 
 /** `{ [name]: value }`, or nothing when the value is undefined (exactOptionalPropertyTypes-friendly spreading). */
 function optionalField<K extends string, T>(name: K, value: T | undefined): { [P in K]?: T } {

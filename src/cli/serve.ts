@@ -5,6 +5,9 @@ import { DnsProcessSet } from '../roles/dns-processes.js';
 import { sameKey } from '../roles/frame-key.js';
 import { RoleConfig, short } from '../roles/role-config.js';
 import { DemoTargets, type DemoEndpoint } from './demo-targets.js';
+import { Admin } from '../admin/admin.js';
+import { serveSource } from '../admin/serve-source.js';
+import { untilStopped } from '../roles/lifecycle.js';
 
 /** Options of `urnd serve`. */
 export interface ServeOptions {
@@ -23,6 +26,10 @@ export interface ServeOptions {
   readonly dnsListen?: { readonly host: string; readonly port: number };
   /** `--config-interval`, ms; default: the document's `configInterval`. */
   readonly configIntervalMs?: number;
+  /** `--admin`: the admin HTTP listener's address; absent or null: none. */
+  readonly admin?: { readonly host: string; readonly port: number } | null;
+  /** `--lameduck`: seconds between SIGTERM/SIGINT and the stop, with /readyz 503 and DNS answering (default 0). */
+  readonly lameduckSec?: number;
 }
 
 /**
@@ -30,7 +37,9 @@ export interface ServeOptions {
  * (or `--dns-listen`) unless `--no-dns`. Prints a status line every second
  * and shuts down cleanly on SIGINT or SIGTERM (or after --duration). If the
  * DNS address cannot be bound it stops what it started and throws
- * URND_ERR_DNS_LISTEN naming the address.
+ * URND_ERR_DNS_LISTEN naming the address (URND_ERR_ADMIN_LISTEN for the
+ * admin address). SIGHUP runs a config pass at once; with `lameduckSec`,
+ * SIGTERM first turns /readyz 503 for that long while DNS keeps answering.
  */
 export async function runServe(opts: ServeOptions, write: (line: string) => void): Promise<void> {
   const config = await RoleConfig.start({ role: 'serve', source: opts.configPath, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
@@ -49,6 +58,7 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
     ...(opts.dnsListen === undefined ? {} : { dnsOptions: { listen: opts.dnsListen } }),
   });
   let set: DnsProcessSet | null = null;
+  let admin: Admin | null = null;
   try {
     await cell.ready;
     if (dnsProcesses > 0) {
@@ -60,7 +70,11 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
         log: write,
       });
     }
+    if (opts.admin !== undefined && opts.admin !== null) {
+      admin = await Admin.start(opts.admin, serveSource({ cell, config, dnsSet: set, dns: opts.dns }));
+    }
   } catch (err) {
+    await set?.stop();
     await config.stop();
     await cell.stop();
     if (demo !== null) await demo.stop();
@@ -86,6 +100,7 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
   write(`urnd serve: cell "${plan.cell.name}", ${plan.cell.capacity} slots, ${probeCount} probe checks on ${cell.checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
   if (cell.dns !== null) write(`urnd serve: DNS on ${cell.dns.address} (udp+tcp)`);
   if (dnsSet !== null) write(`urnd serve: DNS on ${dnsSet.describe()}`);
+  if (admin !== null) write(`urnd serve: admin on http://${admin.server.address} (/metrics /healthz /readyz /status /explain)`);
 
   const started = Date.now();
   let lines = 0;
@@ -95,14 +110,11 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
     if (demo !== null && lines % 5 === 0) write(answersLine(cell));
   }, opts.statusEverySec * 1000);
 
-  await new Promise<void>((resolve) => {
-    const finish = (why: string) => {
-      write(`urnd serve: ${why}, shutting down`);
-      resolve();
-    };
-    process.once('SIGINT', () => finish('SIGINT'));
-    process.once('SIGTERM', () => finish('SIGTERM'));
-    if (opts.durationSec > 0) setTimeout(() => finish(`--duration ${opts.durationSec}s reached`), opts.durationSec * 1000).unref();
+  const adminRef = admin;
+  await untilStopped('serve', opts.durationSec, write, {
+    reload: () => config.pass(),
+    lameduckSec: opts.lameduckSec ?? 0,
+    onLameduck: () => adminRef?.startLameduck(),
   });
   clearInterval(statusTimer);
   if (relayTimer !== null) clearInterval(relayTimer);
@@ -110,6 +122,7 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
   await dnsSet?.stop();
   await cell.stop();
   if (demo !== null) await demo.stop();
+  await admin?.stop();
   write('urnd serve: stopped');
 }
 

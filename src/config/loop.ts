@@ -104,6 +104,13 @@ export class ConfigLoop {
     await this.onApply(plan, changed);
   }
 
+  /** A pass now (SIGHUP), after the one under way if any: passes never overlap, so they apply in order. */
+  async passNow(): Promise<void> {
+    while (this.running !== null) await this.running;
+    this.running = this.pass().finally(() => (this.running = null));
+    await this.running;
+  }
+
   stats(): ConfigLoopStats {
     return { ...this.counters, lastGoodVersion: this.current?.version ?? '' };
   }

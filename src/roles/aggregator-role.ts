@@ -23,6 +23,9 @@ import type { Endpoint, Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { CheckerPool } from '../check/checker-pool.js';
+import { Admin } from '../admin/admin.js';
+import { aggregatorSource } from '../admin/role-sources.js';
+import { StatusChanges } from '../table/status-changes.js';
 import { SnapshotEncoder } from '../snapshot/encoder.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
 import { FrameListener, FramePublisher } from '../snapshot/push.js';
@@ -49,6 +52,10 @@ export interface AggregatorRoleOptions {
   readonly tickMs?: number;
   readonly statusEverySec: number;
   readonly durationSec: number;
+  /** `--admin`: the admin HTTP listener's address; absent or null: none. */
+  readonly admin?: { readonly host: string; readonly port: number } | null;
+  /** `--lameduck`: seconds of /readyz 503 between SIGTERM/SIGINT and the stop (default 0). */
+  readonly lameduckSec?: number;
 }
 
 export async function runAggregator(opts: AggregatorRoleOptions, write: (line: string) => void): Promise<void> {
@@ -59,6 +66,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
   let publisher: FramePublisher | null = null;
   let ticker: Ticker | null = null;
   let statusTimer: NodeJS.Timeout | null = null;
+  let admin: Admin | null = null;
   try {
     let plan: Plan = config.plan;
     const listen = opts.listen ?? plan.aggregator.listen;
@@ -70,6 +78,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     const observations = ObservationTable.create(capacity, vantages);
     const status = StatusTable.create(capacity);
     const aggregator = new Aggregator(plan, observations, status);
+    const changes = new StatusChanges(capacity);
     const intake = new VectorIntake(observations, remote, plan, config.key);
     let key = config.key;
     let encoder = new SnapshotEncoder({ cell: plan.cell.name, configVersion: plan.version, ...(key === undefined ? {} : { key }) });
@@ -131,6 +140,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
       const now = Date.now();
       forgetSilent(now);
       aggregator.tick(now);
+      changes.update(status.statuses, now);
       if (!warm) warm = isWarm(now);
       if (!warm) return;
       // Between ticks, on the thread that writes the table: the frame is one tick's table, whole.
@@ -170,6 +180,16 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     write(`urnd aggregator: vectors on ${formatEndpoint(listener.address)} (tcp)${key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
     write(`urnd aggregator: status frames every ${tickTicker.periodMs} ms to ${subscribers.length === 0 ? 'nobody (aggregator.subscribers is empty)' : subscribers.map(formatEndpoint).join(', ')}`);
 
+    if (opts.admin !== undefined && opts.admin !== null) {
+      const vectors = listener;
+      admin = await Admin.start(
+        opts.admin,
+        aggregatorSource({ config, plan: () => plan, aggregator, status, changes, intake, remote, listener: () => vectors, publisher: () => push, local, warm: () => warm }),
+      );
+      write(`urnd aggregator: admin on http://${admin.server.address}`);
+    }
+    const adminRef = admin;
+
     statusTimer = setInterval(() => {
       const now = Date.now();
       const ages = Array.from({ length: vantages }, (_, v) => {
@@ -184,7 +204,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
         `${uptime(started)} ${formatCounts(countChecks(plan, status))} | tick ${aggregator.stats.tickMs.toFixed(2)} ms | vantages ${ages} | vectors ${formatRejections(intake.counters)} | ${warm ? `status frames ${framesOut} → ${connected}/${subs.length} connected` : 'warming up: no status frames yet'} | config ${short(c.version)} (rejected ${c.rejected})`,
       );
     }, opts.statusEverySec * 1000);
-    await untilStopped(role, opts.durationSec, write);
+    await untilStopped(role, opts.durationSec, write, { reload: () => config.pass(), lameduckSec: opts.lameduckSec ?? 0, onLameduck: () => adminRef?.startLameduck() });
   } finally {
     if (statusTimer !== null) clearInterval(statusTimer);
     ticker?.stop();
@@ -192,6 +212,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     publisher?.close();
     await listener?.close();
     await pool?.stop();
+    await admin?.stop();
   }
   write('urnd aggregator: stopped');
 }

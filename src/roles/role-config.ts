@@ -109,9 +109,9 @@ export class RoleConfig {
     };
   }
 
-  /** Forces one pass now (tests and tools). */
+  /** Forces one pass now (SIGHUP, tests, tools), after any pass under way. */
   pass(): Promise<void> {
-    return this.loop.pass();
+    return this.loop.passNow();
   }
 
   async stop(): Promise<void> {
