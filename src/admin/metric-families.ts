@@ -126,28 +126,28 @@ export function writeStaleness(w: PrometheusWriter, s: Staleness): void {
 /** DNS server counters of the resolver thread. */
 export function writeDns(w: PrometheusWriter, d: DnsServerStats | null, restarts: number): void {
   w.single('urnd_dns_resolver_restarts_total', 'counter', 'Resolver threads lost and restarted.', restarts);
-  if (d === null) return;
+  // Before the resolver thread's first once-a-second sample every counter is 0: the series exist from the start.
   w.family('urnd_dns_queries_total', 'counter', 'DNS queries received, by transport.');
-  w.sample('urnd_dns_queries_total', d.udpReceived, { transport: 'udp' }).sample('urnd_dns_queries_total', d.tcpQueries, { transport: 'tcp' });
+  w.sample('urnd_dns_queries_total', d?.udpReceived ?? 0, { transport: 'udp' }).sample('urnd_dns_queries_total', d?.tcpQueries ?? 0, { transport: 'tcp' });
   w.family('urnd_dns_answers_total', 'counter', 'DNS answers sent, by transport.');
-  w.sample('urnd_dns_answers_total', d.udpAnswered, { transport: 'udp' }).sample('urnd_dns_answers_total', d.tcpAnswered, { transport: 'tcp' });
+  w.sample('urnd_dns_answers_total', d?.udpAnswered ?? 0, { transport: 'udp' }).sample('urnd_dns_answers_total', d?.tcpAnswered ?? 0, { transport: 'tcp' });
   w.family('urnd_dns_ignored_total', 'counter', 'DNS messages not answered (not a query, too broken), by transport.');
-  w.sample('urnd_dns_ignored_total', d.udpIgnored, { transport: 'udp' }).sample('urnd_dns_ignored_total', d.tcpIgnored, { transport: 'tcp' });
-  w.single('urnd_dns_shed_total', 'counter', 'UDP queries dropped unanswered because the resolver loop was over its lag bound.', d.udpShed);
-  w.single('urnd_dns_send_errors_total', 'counter', 'UDP answers that failed to send.', d.udpSendErrors);
-  if (d.udpKernelDrops !== null) w.single('urnd_dns_kernel_drops_total', 'counter', 'UDP datagrams the kernel dropped (receive buffer full).', d.udpKernelDrops);
-  w.single('urnd_dns_tcp_connections', 'gauge', 'TCP connections open now.', d.tcpOpen);
-  w.single('urnd_dns_tcp_accepted_total', 'counter', 'TCP connections accepted.', d.tcpAccepted);
+  w.sample('urnd_dns_ignored_total', d?.udpIgnored ?? 0, { transport: 'udp' }).sample('urnd_dns_ignored_total', d?.tcpIgnored ?? 0, { transport: 'tcp' });
+  w.single('urnd_dns_shed_total', 'counter', 'UDP queries dropped unanswered because the resolver loop was over its lag bound.', d?.udpShed ?? 0);
+  w.single('urnd_dns_send_errors_total', 'counter', 'UDP answers that failed to send.', d?.udpSendErrors ?? 0);
+  if (d?.udpKernelDrops !== null) w.single('urnd_dns_kernel_drops_total', 'counter', 'UDP datagrams the kernel dropped (receive buffer full).', d?.udpKernelDrops ?? 0);
+  w.single('urnd_dns_tcp_connections', 'gauge', 'TCP connections open now.', d?.tcpOpen ?? 0);
+  w.single('urnd_dns_tcp_accepted_total', 'counter', 'TCP connections accepted.', d?.tcpAccepted ?? 0);
   w.family('urnd_dns_tcp_closed_total', 'counter', 'TCP connections closed by the server, by reason.');
-  w.sample('urnd_dns_tcp_closed_total', d.tcpClosedIdle, { reason: 'idle' }).sample('urnd_dns_tcp_closed_total', d.tcpClosedPartial, { reason: 'partial' });
-  w.sample('urnd_dns_tcp_closed_total', d.tcpClosedBadLength, { reason: 'bad_length' }).sample('urnd_dns_tcp_closed_total', d.tcpClosedSlow, { reason: 'slow_reader' });
-  const r = d.responder;
+  w.sample('urnd_dns_tcp_closed_total', d?.tcpClosedIdle ?? 0, { reason: 'idle' }).sample('urnd_dns_tcp_closed_total', d?.tcpClosedPartial ?? 0, { reason: 'partial' });
+  w.sample('urnd_dns_tcp_closed_total', d?.tcpClosedBadLength ?? 0, { reason: 'bad_length' }).sample('urnd_dns_tcp_closed_total', d?.tcpClosedSlow ?? 0, { reason: 'slow_reader' });
+  const r = d?.responder;
   // Both transports together: the responder counts replies, not sockets.
   w.family('urnd_dns_responses_total', 'counter', 'DNS replies by rcode (NOERROR split into answer and nodata), both transports.');
-  for (const [rcode, n] of [['noerror', r.noerror], ['nodata', r.nodata], ['nxdomain', r.nxdomain], ['refused', r.refused], ['formerr', r.formerr], ['notimp', r.notimp], ['badvers', r.badvers]] as const) {
+  for (const [rcode, n] of [['noerror', r?.noerror ?? 0], ['nodata', r?.nodata ?? 0], ['nxdomain', r?.nxdomain ?? 0], ['refused', r?.refused ?? 0], ['formerr', r?.formerr ?? 0], ['notimp', r?.notimp ?? 0], ['badvers', r?.badvers ?? 0]] as const) {
     w.sample('urnd_dns_responses_total', n, { rcode });
   }
-  w.single('urnd_dns_truncated_total', 'counter', 'UDP replies sent truncated (TC set).', r.truncated);
-  w.single('urnd_dns_resolver_loop_lag_seconds', 'gauge', 'Event-loop lag of the resolver thread now, seconds.', d.lagMs / 1000);
-  w.single('urnd_dns_tcp_rejected_total', 'counter', 'TCP connections closed at once because the connection limit was reached.', d.tcpRejected);
+  w.single('urnd_dns_truncated_total', 'counter', 'UDP replies sent truncated (TC set).', r?.truncated ?? 0);
+  w.single('urnd_dns_resolver_loop_lag_seconds', 'gauge', 'Event-loop lag of the resolver thread now, seconds.', d?.lagMs ?? 0 / 1000);
+  w.single('urnd_dns_tcp_rejected_total', 'counter', 'TCP connections closed at once because the connection limit was reached.', d?.tcpRejected ?? 0);
 }
