@@ -61,6 +61,9 @@ export {
 export * from './check/index.js';
 export * from './aggregate/index.js';
 export { Cell, type CellOptions, type CellStatus } from './cell.js';
+export { StatusChanges, type StatusChangeEvent, type StatusChangeListener } from './table/status-changes.js';
+export * from './admin/index.js';
+export { PrometheusWriter, PROMETHEUS_CONTENT_TYPE, type Labels, type MetricType } from './metrics/prometheus.js';
 export { DnsFront, type DnsFrontOptions, type DnsSample } from './dns/dns-front.js';
 export { DnsServer, DEFAULT_DNS_TUNING, type DnsServerOptions, type DnsResponder, type DnsAddress } from './dns/server.js';
 export type { DnsServerStats, DnsServerTuning } from './dns/messages.js';
