@@ -9,6 +9,8 @@ import { parseListen } from '../config/schema.js';
 import { runDemo } from './demo.js';
 import { runReport } from './report.js';
 import { runServe } from './serve.js';
+import { runStatus } from './status.js';
+import { runExplain } from './explain.js';
 import { runChecker } from '../roles/checker-role.js';
 import { runAggregator } from '../roles/aggregator-role.js';
 import { runDns } from '../roles/dns-role.js';
@@ -30,6 +32,8 @@ commands:
   demo        walk the resolver core through health states, in-process
   validate    check a config document and print what it compiles to
   report      tables and plots from saved latency histograms (.hgrm)
+  status      what a running process sees: readiness, checks, record sets
+  explain     why each address of a name is in or out (live or offline)
 
 options:
   -h, --help     help for urnd or a command (urnd <command> --help)
@@ -188,6 +192,32 @@ options:
   -c, --config FILE  the document (or give it as the only argument)
       --json         print the summary as JSON
   -h, --help         this help`,
+  status: `usage: urnd status [--admin HOST[:PORT]] [--all] [--json]
+
+Asks a running urnd process (started with --admin) for its /status page
+and prints a summary: role, cell, config version, readiness, how old its
+table is, checks by status with every check that is not healthy, and every
+record set with an unhealthy answer.
+
+options:
+      --admin HOST[:PORT]  the process's admin address (default
+                           127.0.0.1:${ADMIN_DEFAULT_PORTS.serve}; HOST alone: port ${ADMIN_DEFAULT_PORTS.serve})
+      --all                list every check and record set
+      --json               print the /status page as it is
+  -h, --help               this help`,
+  explain: `usage: urnd explain NAME [TYPE] [--admin HOST[:PORT] | -c FILE] [--json]
+
+Why each candidate answer of NAME (TYPE A or AAAA; default both) is in or
+out: its check, the check's status, whether a query now could return it and
+why. Asks a running process's admin listener (/explain), or with -c reads a
+config document offline (every check unknown, as before the first probe).
+
+options:
+      --admin HOST[:PORT]  the process's admin address (default
+                           127.0.0.1:${ADMIN_DEFAULT_PORTS.serve})
+  -c, --config FILE|URL    explain from this document instead, offline
+      --json               print the explanation as JSON
+  -h, --help               this help`,
   report: `usage: urnd report FILE.hgrm… [--svg OUT.svg] [--title TEXT] [--unit UNIT]
 
 Reads latency histograms saved as HdrHistogram percentile distributions
@@ -226,7 +256,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   try {
     parsed = parseArgs({
       args: [...rest],
-      allowPositionals: command === 'validate' || command === 'report',
+      allowPositionals: command === 'validate' || command === 'report' || command === 'explain',
       options: {
         config: { type: 'string', short: 'c' },
         help: { type: 'boolean', short: 'h' },
@@ -246,6 +276,29 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     const v = parsed.values as Record<string, string | boolean | undefined>;
     if (command === 'demo') {
       await runDemo(parsed.values.config ?? DEFAULT_CONFIG, out);
+      return 0;
+    }
+    if (command === 'status') {
+      await runStatus({ admin: parseAdminListen(typeof v.admin === 'string' ? v.admin : '127.0.0.1', 'serve') as { host: string; port: number }, json: v.json === true, all: v.all === true }, out);
+      return 0;
+    }
+    if (command === 'explain') {
+      const [name, type, ...more] = parsed.positionals;
+      if (name === undefined || more.length > 0) {
+        process.stderr.write(`urnd explain: give NAME and optionally TYPE\n\n${HELP.explain as string}\n`);
+        return 2;
+      }
+      if (parsed.values.config !== undefined && v.admin !== undefined) throw new UrndError('URND_ERR_ARGUMENT', '--admin and --config: give one or the other');
+      await runExplain(
+        {
+          name,
+          type,
+          config: parsed.values.config ?? null,
+          admin: parsed.values.config === undefined ? parseAdminListen(typeof v.admin === 'string' ? v.admin : '127.0.0.1', 'serve') : null,
+          json: v.json === true,
+        },
+        out,
+      );
       return 0;
     }
     if (command === 'report') {
@@ -386,6 +439,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
 const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>> = {
   validate: { json: { type: 'boolean' } },
   demo: {},
+  status: { admin: { type: 'string' }, json: { type: 'boolean' }, all: { type: 'boolean' } },
+  explain: { admin: { type: 'string' }, json: { type: 'boolean' } },
   report: { svg: { type: 'string' }, title: { type: 'string' }, unit: { type: 'string' } },
   serve: {
     demo: { type: 'boolean' },
