@@ -11,6 +11,7 @@ import { runReport } from './report.js';
 import { runServe } from './serve.js';
 import { runStatus } from './status.js';
 import { runExplain } from './explain.js';
+import { formatLines, LOG_FORMATS, type LogFormat } from '../log/line-format.js';
 import { runChecker } from '../roles/checker-role.js';
 import { runAggregator } from '../roles/aggregator-role.js';
 import { runDns } from '../roles/dns-role.js';
@@ -80,6 +81,9 @@ options:
       --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
                          SEC seconds while still serving, then stop
                          (default 0; a second signal stops at once)
+      --log-format text|json
+                         text: the human lines (default); json: one
+                         object a line (time, level, role, kind, msg)
   -h, --help             this help`,
   checker: `usage: urnd checker --config FILE|URL --vantage N [options]
 
@@ -109,6 +113,9 @@ options:
       --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
                          SEC seconds while still serving, then stop
                          (default 0; a second signal stops at once)
+      --log-format text|json
+                         text: the human lines (default); json: one
+                         object a line (time, level, role, kind, msg)
   -h, --help             this help`,
   aggregator: `usage: urnd aggregator --config FILE|URL [options]
 
@@ -139,6 +146,9 @@ options:
       --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
                          SEC seconds while still serving, then stop
                          (default 0; a second signal stops at once)
+      --log-format text|json
+                         text: the human lines (default); json: one
+                         object a line (time, level, role, kind, msg)
   -h, --help             this help`,
   dns: `usage: urnd dns --config FILE|URL [options]
 
@@ -170,6 +180,9 @@ options:
       --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
                          SEC seconds while still serving, then stop
                          (default 0; a second signal stops at once)
+      --log-format text|json
+                         text: the human lines (default); json: one
+                         object a line (time, level, role, kind, msg)
   -h, --help             this help`,
   demo: `usage: urnd demo [--config FILE]
 
@@ -274,6 +287,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   }
   try {
     const v = parsed.values as Record<string, string | boolean | undefined>;
+    if (command === 'serve' || command === 'checker' || command === 'aggregator' || command === 'dns') out = formatLines(logFormat(v), command, out);
     if (command === 'demo') {
       await runDemo(parsed.values.config ?? DEFAULT_CONFIG, out);
       return 0;
@@ -453,6 +467,7 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     'config-interval': { type: 'string' },
     admin: { type: 'string' },
     lameduck: { type: 'string' },
+    'log-format': { type: 'string' },
   },
   checker: {
     vantage: { type: 'string' },
@@ -463,6 +478,7 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     duration: { type: 'string' },
     admin: { type: 'string' },
     lameduck: { type: 'string' },
+    'log-format': { type: 'string' },
   },
   aggregator: {
     listen: { type: 'string' },
@@ -473,6 +489,7 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     duration: { type: 'string' },
     admin: { type: 'string' },
     lameduck: { type: 'string' },
+    'log-format': { type: 'string' },
   },
   dns: {
     'frames-listen': { type: 'string' },
@@ -482,8 +499,17 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     duration: { type: 'string' },
     admin: { type: 'string' },
     lameduck: { type: 'string' },
+    'log-format': { type: 'string' },
   },
 };
+
+/** `--log-format`, text by default. */
+function logFormat(values: Record<string, string | boolean | undefined>): LogFormat {
+  const raw = values['log-format'];
+  if (raw === undefined) return 'text';
+  if (typeof raw === 'string' && (LOG_FORMATS as readonly string[]).includes(raw)) return raw as LogFormat;
+  throw new UrndError('URND_ERR_ARGUMENT', `--log-format: ${JSON.stringify(raw)} is not text or json`);
+}
 
 /** `--admin` and `--lameduck`, as every long-running command takes them. */
 function operating(values: Record<string, string | boolean | undefined>, role: AdminRole): { admin: { host: string; port: number } | null; lameduckSec: number } {
