@@ -10,6 +10,7 @@ import type { Aggregator } from './aggregate/aggregator.js';
 import { AggregatorNode } from './aggregate/aggregator-node.js';
 import { Resolver } from './resolve/resolver.js';
 import { DnsFront, type DnsFrontOptions, type DnsSample } from './serving/dns-front.js';
+import { StatusChanges, type StatusChangeListener } from './table/status-changes.js';
 
 /** Options of a Cell. */
 export interface CellOptions {
@@ -81,6 +82,8 @@ export class Cell {
   /** The nodes: probing into row 0, voting into the StatusTable. */
   readonly checkerNode: CheckerNode;
   readonly aggregatorNode: AggregatorNode;
+  /** Which slots changed at each tick (a whole-table comparison, once a tick), and when each last changed. */
+  readonly changes: StatusChanges;
   private planRef: Plan;
   private readonly tickMs: number;
   private readonly onStatusFrame: ((frame: Buffer) => void) | null;
@@ -120,6 +123,16 @@ export class Cell {
     this.checkers = this.checkerNode.pool;
     this.resolver = new Resolver(plan, this.statusTable);
     this.latenessWindow = new LatenessWindow(this.checkers);
+    this.changes = new StatusChanges(plan.cell.capacity);
+  }
+
+  /**
+   * Calls `listener` after each tick that changed any status, with the
+   * changed slots (found by one comparison of the whole table per tick, not
+   * an event per change). Returns a function that removes the listener.
+   */
+  onStatusChange(listener: StatusChangeListener): () => void {
+    return this.changes.subscribe(listener);
   }
 
   /**
@@ -217,6 +230,7 @@ export class Cell {
     const now = Date.now();
     const warm = this.aggregatorNode.tick(now);
     const stats = this.aggregator.stats;
+    this.changes.update(this.statusTable.statuses, now);
     this.ticks += 1;
     this.lastTickMs = stats.tickMs;
     if (stats.changes > 0 && stats.lastChangeSlot >= 0) {

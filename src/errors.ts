@@ -42,7 +42,11 @@ export type UrndErrorCode =
   /** Observation vector for a vantage row the receiving table does not have (or does not accept). */
   | 'URND_ERR_FRAME_VANTAGE'
   /** A snapshot FrameListener could not bind its address. */
-  | 'URND_ERR_SNAPSHOT_LISTEN';
+  | 'URND_ERR_SNAPSHOT_LISTEN'
+  /** The admin HTTP listener could not bind its address. */
+  | 'URND_ERR_ADMIN_LISTEN'
+  /** The admin address of a running process did not answer (urnd status / explain). */
+  | 'URND_ERR_ADMIN_UNREACHABLE';
 
 /** Base class of every error urnd throws; `code` is stable across releases. */
 export class UrndError extends Error {

@@ -118,3 +118,6 @@ export {
   type PercentilePoint,
 } from './metrics/index.js';
 export { reportTable } from './cli/report.js';
+
+/** Status changes, found once a tick by comparing the whole table (`Cell.onStatusChange`). */
+export { StatusChanges, type StatusChangeEvent, type StatusChangeListener } from './table/status-changes.js';

@@ -79,6 +79,22 @@ export const ROLE_OPTIONS = {
   duration: { type: 'string', value: 'SEC', default: 'until a signal', help: 'stop after SEC seconds' },
 } as const satisfies OptionSpecs;
 
+/**
+ * Options every long-running command (serve and the three roles) takes: the
+ * admin listener, lameduck and the log format. main applies `--log-format`
+ * to the command's output; the command passes the rest on (`operating()`).
+ */
+export const OPERATING_OPTIONS = {
+  admin: {
+    type: 'string',
+    value: 'HOST[:PORT]',
+    default: 'off (serve: 127.0.0.1:9530)',
+    help: 'admin HTTP listener (/metrics /healthz /readyz /status /explain); HOST alone: the role\'s port (serve 9530, checker 9531, aggregator 9532, dns 9533); `off` turns it off',
+  },
+  lameduck: { type: 'string', value: 'SEC', default: '0', help: 'on SIGTERM/SIGINT, first answer /readyz 503 for SEC seconds while still serving, then stop (a second signal stops at once)' },
+  'log-format': { type: 'string', value: 'text|json', default: 'text', help: 'text: the human lines; json: one object a line (time, level, role, kind, msg)' },
+} as const satisfies OptionSpecs;
+
 /** The package's folder: the nearest above this file with a package.json (it runs compiled from dist/src/cli, and from src/cli in tests). */
 function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));

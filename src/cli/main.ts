@@ -6,6 +6,7 @@ import { UrndError, ConfigError } from '../errors.js';
 import { STANDARD_OPTIONS, UsageError, packageVersion, type Command, type OptionSpecs, type OptionValues } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { commandHelp, mainHelp } from './help.js';
+import { formatLines, LOG_FORMATS, type LogFormat } from '../log/line-format.js';
 
 /** The option table in node:util parseArgs' form. */
 function parseArgsOptions(options: OptionSpecs): Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> {
@@ -28,6 +29,13 @@ function systemErrorLine(err: NodeJS.ErrnoException): string {
 }
 
 /** Runs `urnd ARGV…`; resolves to the exit code (0 ok, 1 failed, 2 usage). */
+/** `--log-format`, text by default. */
+function logFormat(raw: string | boolean | string[] | undefined): LogFormat {
+  if (raw === undefined) return 'text';
+  if (typeof raw === 'string' && (LOG_FORMATS as readonly string[]).includes(raw)) return raw as LogFormat;
+  throw new UrndError('URND_ERR_ARGUMENT', `--log-format: ${JSON.stringify(raw)} is not text or json`);
+}
+
 export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
@@ -65,7 +73,10 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   }
   try {
     // parseArgs was given exactly the command's options, so its values have the command's shape.
-    return await command.run({ values: parsed.values as OptionValues<OptionSpecs>, positionals: parsed.positionals }, out);
+    const values = parsed.values as OptionValues<OptionSpecs>;
+    // Long-running commands can log one JSON object a line instead of the human lines.
+    const write = 'log-format' in command.options ? formatLines(logFormat(values['log-format']), name, out) : out;
+    return await command.run({ values, positionals: parsed.positionals }, write);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`urnd ${name}: ${err.message}\n\n${commandHelp(command)}\n`);

@@ -199,6 +199,13 @@ export class ConfigLoop {
     }
   }
 
+  /** A pass now (SIGHUP), after the one under way if any: passes never overlap, so they apply in order. */
+  async passNow(): Promise<void> {
+    while (this.running !== null) await this.running;
+    this.running = this.pass().finally(() => (this.running = null));
+    await this.running;
+  }
+
   /** Stops the loop; waits for a pass under way, then ends the worker. */
   async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);

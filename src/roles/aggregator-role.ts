@@ -12,6 +12,9 @@ import { UrndError } from '../errors.js';
 import { AggregatorNode } from '../aggregate/aggregator-node.js';
 import { CheckerNode } from '../check/checker-node.js';
 import { planDiff, reloadNodes } from '../node.js';
+import { Admin } from '../admin/admin.js';
+import { aggregatorSource } from '../admin/role-sources.js';
+import { StatusChanges } from '../table/status-changes.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
 import { FrameListener, FramePublisher } from '../snapshot/push.js';
 import { isGenuine } from '../snapshot/receiver.js';
@@ -35,6 +38,10 @@ export interface AggregatorRoleOptions {
   readonly tickMs?: number;
   readonly statusEverySec: number;
   readonly durationSec: number;
+  /** `--admin`: the admin HTTP listener's address; absent or null: none. */
+  readonly admin?: { readonly host: string; readonly port: number } | null;
+  /** `--lameduck`: seconds of /readyz 503 between SIGTERM/SIGINT and the stop (default 0). */
+  readonly lameduckSec?: number;
 }
 
 export async function runAggregator(opts: AggregatorRoleOptions, write: (line: string) => void): Promise<void> {
@@ -45,6 +52,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
   let publisher: FramePublisher | null = null;
   let ticker: Ticker | null = null;
   let statusTimer: NodeJS.Timeout | null = null;
+  let admin: Admin | null = null;
   try {
     const plan = config.plan;
     const listen = opts.listen ?? plan.aggregator.listen;
@@ -56,6 +64,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     const observations = ObservationTable.create(capacity, vantages);
     if (opts.localChecks) local = new CheckerNode(plan, observations, 0, { log: write, ...(opts.checkers === undefined ? {} : { workers: opts.checkers }) }).start();
     const node = new AggregatorNode(plan, observations, { remote, local, key: config.key, log: write, ...(opts.tickMs === undefined ? {} : { tickMs: opts.tickMs }) });
+    const changes = new StatusChanges(capacity);
     let subscribers = plan.aggregator.subscribers;
     const publisherLog = (m: string) => write(`urnd aggregator: ${m}`);
     let push = new FramePublisher(subscribers, { log: publisherLog });
@@ -69,7 +78,9 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     let framesOut = 0;
     const tickTicker = new Ticker(() => {
       const now = Date.now();
-      if (!node.tick(now)) return;
+      const publish = node.tick(now);
+      changes.update(node.status.statuses, now);
+      if (!publish) return;
       push.publish(node.frame(now));
       framesOut += 1;
     }, node.tickMs);
@@ -92,6 +103,16 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     write(`urnd aggregator: vectors on ${formatEndpoint(listener.address)} (tcp)${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
     write(`urnd aggregator: status frames every ${tickTicker.periodMs} ms to ${subscribers.length === 0 ? 'nobody (aggregator.subscribers is empty)' : subscribers.map(formatEndpoint).join(', ')}`);
 
+    if (opts.admin !== undefined && opts.admin !== null) {
+      const vectors = listener;
+      admin = await Admin.start(
+        opts.admin,
+        aggregatorSource({ config, plan: () => node.plan, aggregator: node.aggregator, status: node.status, changes, intake: node.intake, remote, listener: () => vectors, publisher: () => push, local: local?.pool ?? null, warm: () => node.warm }),
+      );
+      write(`urnd aggregator: admin on http://${admin.server.address}`);
+    }
+    const adminRef = admin;
+
     const started = Date.now();
     statusTimer = setInterval(() => {
       const now = Date.now();
@@ -107,7 +128,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
         `${uptime(started)} ${formatCounts(countChecks(node.plan, node.status))} | tick ${node.stats.tickMs.toFixed(2)} ms | vantages ${ages} | vectors ${formatRejections(node.intake.counters)}${formatConnections((listener as FrameListener).stats())} | ${node.warm ? `status frames ${framesOut} → ${connected}/${subs.length} connected` : 'warming up: no status frames yet'} | config ${short(c.version)} (rejected ${c.rejected})`,
       );
     }, opts.statusEverySec * 1000);
-    await untilStopped(role, opts.durationSec, write);
+    await untilStopped(role, opts.durationSec, write, { reload: () => config.passNow(), lameduckSec: opts.lameduckSec ?? 0, onLameduck: () => adminRef?.startLameduck() });
   } finally {
     if (statusTimer !== null) clearInterval(statusTimer);
     ticker?.stop();
@@ -115,6 +136,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     publisher?.close();
     await listener?.close();
     await local?.stop();
+    await admin?.stop();
   }
   write('urnd aggregator: stopped');
 }

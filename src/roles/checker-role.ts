@@ -13,6 +13,8 @@
 import type { Endpoint } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import { CheckerNode } from '../check/checker-node.js';
+import { Admin } from '../admin/admin.js';
+import { checkerSource } from '../admin/role-sources.js';
 import { LatenessWindow } from '../check/lateness-window.js';
 import { planDiff, reloadNodes } from '../node.js';
 import { FramePublisher } from '../snapshot/push.js';
@@ -34,6 +36,10 @@ export interface CheckerRoleOptions {
   readonly tickMs?: number;
   readonly statusEverySec: number;
   readonly durationSec: number;
+  /** `--admin`: the admin HTTP listener's address; absent or null: none. */
+  readonly admin?: { readonly host: string; readonly port: number } | null;
+  /** `--lameduck`: seconds of /readyz 503 between SIGTERM/SIGINT and the stop (default 0). */
+  readonly lameduckSec?: number;
 }
 
 /** The row this process writes locally; the vantage number goes on the frames. */
@@ -46,6 +52,7 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
   let publisher: FramePublisher | null = null;
   let ticker: Ticker | null = null;
   let statusTimer: NodeJS.Timeout | null = null;
+  let admin: Admin | null = null;
   try {
     let plan = config.plan;
     if (opts.vantage >= plan.aggregator.vantages) {
@@ -82,6 +89,12 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
     write(`urnd checker: vantage ${opts.vantage}, cell "${plan.cell.name}", ${probeChecks(plan).length} probe checks on ${checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
     write(`urnd checker: vectors to ${targets.map(formatEndpoint).join(', ')} every ${pushTicker.periodMs} ms${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
 
+    if (opts.admin !== undefined && opts.admin !== null) {
+      admin = await Admin.start(opts.admin, checkerSource({ config, pool: checkers, vantage: opts.vantage, publisher: () => push, probeChecks: () => probeChecks(plan).length }));
+      write(`urnd checker: admin on http://${admin.server.address}`);
+    }
+    const adminRef = admin;
+
     const started = Date.now();
     let mark = { at: performance.now(), done: 0 };
     const lateness = new LatenessWindow(checkers);
@@ -97,13 +110,14 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
         `${uptime(started)} vantage ${opts.vantage} | ${probeChecks(plan).length} checks | ${rate.toFixed(1)} probes/s, start p99 ${lateness.sample().p99Ms.toFixed(1)} ms late${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''} | vectors → ${links} | config ${short(c.version)} (rejected ${c.rejected})`,
       );
     }, opts.statusEverySec * 1000);
-    await untilStopped(role, opts.durationSec, write);
+    await untilStopped(role, opts.durationSec, write, { reload: () => config.passNow(), lameduckSec: opts.lameduckSec ?? 0, onLameduck: () => adminRef?.startLameduck() });
   } finally {
     if (statusTimer !== null) clearInterval(statusTimer);
     ticker?.stop();
     await config.stop();
     publisher?.close();
     await node?.stop();
+    await admin?.stop();
   }
   write('urnd checker: stopped');
 }

@@ -24,6 +24,9 @@ import { FRAME_TIMEOUT_TICKS, countChecks, formatCounts, untilStopped, uptime } 
 import { formatEndpoint } from '../config/plan-change.js';
 import { StatusIntake, formatConnections, formatRejections, formatStaleness } from './receivers.js';
 import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
+import { Admin } from '../admin/admin.js';
+import { dnsSource } from '../admin/role-sources.js';
+import { StatusChanges } from '../table/status-changes.js';
 
 export interface DnsRoleOptions {
   readonly configSource: string;
@@ -37,6 +40,10 @@ export interface DnsRoleOptions {
   readonly workers?: number;
   readonly statusEverySec: number;
   readonly durationSec: number;
+  /** `--admin`: the admin HTTP listener's address; absent or null: none. */
+  readonly admin?: { readonly host: string; readonly port: number } | null;
+  /** `--lameduck`: seconds of /readyz 503 between SIGTERM/SIGINT and the stop (default 0). */
+  readonly lameduckSec?: number;
 }
 
 export async function runDns(opts: DnsRoleOptions, write: (line: string) => void): Promise<void> {
@@ -76,10 +83,12 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
       stops.push(() => s.stop());
     }
     const relay = set;
+    const changes = new StatusChanges(plan.cell.capacity);
     const listener = await FrameListener.listen(
       { host: framesListen.host, port: framesListen.port, maxBytes: defaultMaxFrameBytes(plan.cell.capacity, 'status'), frameTimeoutMs: () => FRAME_TIMEOUT_TICKS * config.plan.aggregator.tickMs, log: write },
       (bytes) => {
         const out = intake.receive(bytes);
+        if (out.applied) changes.update(intake.table.statuses, Date.now());
         if (out.applied && relay !== null) relay.relay(intake.lastFrame as Buffer);
         return isGenuine(out);
       },
@@ -96,10 +105,18 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     if (node !== null) write(`urnd dns: DNS on ${node.front.address} (udp+tcp)`);
     if (set !== null) write(`urnd dns: DNS on ${set.describe()}`);
 
+    let admin: Admin | null = null;
+    if (opts.admin !== undefined && opts.admin !== null) {
+      const a = await Admin.start(opts.admin, dnsSource({ config, intake, changes, listener, front: node?.front ?? null, set }));
+      admin = a;
+      stops.push(() => a.stop());
+      write(`urnd dns: admin on http://${a.server.address}`);
+    }
+    const adminRef = admin;
     const started = Date.now();
     const statusTimer = setInterval(() => write(statusLine(started, config, intake, listener, node, set)), opts.statusEverySec * 1000);
     stops.push(async () => clearInterval(statusTimer));
-    await untilStopped('dns', opts.durationSec, write);
+    await untilStopped('dns', opts.durationSec, write, { reload: () => config.passNow(), lameduckSec: opts.lameduckSec ?? 0, onLameduck: () => adminRef?.startLameduck() });
   } finally {
     await stopAll();
   }

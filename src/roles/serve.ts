@@ -2,8 +2,10 @@ import { RecordType, type Plan } from '../config/plan.js';
 import { Cell, type CellStatus } from '../cell.js';
 import { DnsProcessSet } from '../serving/dns-processes.js';
 import { untilStopped } from './lifecycle.js';
-import { RoleConfig, short } from './role-config.js';
+import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
 import { DemoTargets, type DemoEndpoint } from './demo-targets.js';
+import { Admin } from '../admin/admin.js';
+import { serveSource } from '../admin/serve-source.js';
 
 /** Options of `urnd serve`. */
 export interface ServeOptions {
@@ -22,6 +24,10 @@ export interface ServeOptions {
   readonly dnsListen?: { readonly host: string; readonly port: number };
   /** `--config-interval`, ms; default: the document's `configInterval`. */
   readonly configIntervalMs?: number;
+  /** `--admin`: the admin HTTP listener's address; absent or null: none. */
+  readonly admin?: { readonly host: string; readonly port: number } | null;
+  /** `--lameduck`: seconds between SIGTERM/SIGINT and the stop, with /readyz 503 and DNS answering (default 0). */
+  readonly lameduckSec?: number;
 }
 
 /**
@@ -30,7 +36,10 @@ export interface ServeOptions {
  * `--no-dns`. Prints a status line every second and shuts down cleanly on
  * SIGINT or SIGTERM (or after --duration). If the DNS address, or with
  * --demo a demo target's address, cannot be bound it stops what it started
- * and throws URND_ERR_DNS_LISTEN / URND_ERR_DEMO_LISTEN naming the address.
+ * and throws URND_ERR_DNS_LISTEN / URND_ERR_DEMO_LISTEN naming the address
+ * (URND_ERR_ADMIN_LISTEN for the admin address). SIGHUP runs a config pass
+ * at once; with `lameduckSec`, SIGTERM first turns /readyz 503 for that long
+ * while DNS keeps answering.
  */
 export async function runServe(opts: ServeOptions, write: (line: string) => void): Promise<void> {
   const config = await RoleConfig.start({ role: 'serve', source: opts.configPath, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
@@ -55,6 +64,7 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
     // The DNS processes get the cell's table as a status frame once a tick, like remote DNS servers.
     ...(dnsProcesses === 0 ? {} : { onStatusFrame: (frame: Buffer) => set?.relay(frame), frameKey: config.key }),
   });
+  let admin: Admin | null = null;
   try {
     await cell.ready;
     if (dnsProcesses > 0) {
@@ -66,7 +76,11 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
         log: write,
       });
     }
+    if (opts.admin !== undefined && opts.admin !== null) {
+      admin = await Admin.start(opts.admin, serveSource({ cell, config, dnsSet: set, dns: opts.dns }));
+    }
   } catch (err) {
+    await set?.stop();
     await config.stop();
     await cell.stop();
     if (demo !== null) await demo.stop();
@@ -82,6 +96,7 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
   write(`urnd serve: cell "${plan.cell.name}", ${plan.cell.capacity} slots, ${probeCount} probe checks on ${cell.checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
   if (cell.dns !== null) write(`urnd serve: DNS on ${cell.dns.address} (udp+tcp)`);
   if (dnsSet !== null) write(`urnd serve: DNS on ${dnsSet.describe()}`);
+  if (admin !== null) write(`urnd serve: admin on http://${admin.server.address} (/metrics /healthz /readyz /status /explain)`);
 
   const started = Date.now();
   let lines = 0;
@@ -91,12 +106,18 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
     if (demo !== null && lines % 5 === 0) write(answersLine(cell));
   }, opts.statusEverySec * 1000);
 
-  await untilStopped('serve', opts.durationSec, write);
+  const adminRef = admin;
+  await untilStopped('serve', opts.durationSec, write, {
+    reload: () => config.passNow(),
+    lameduckSec: opts.lameduckSec ?? 0,
+    onLameduck: () => adminRef?.startLameduck(),
+  });
   clearInterval(statusTimer);
   await config.stop();
   await dnsSet?.stop();
   await cell.stop();
   if (demo !== null) await demo.stop();
+  await admin?.stop();
   write('urnd serve: stopped');
 }
 

@@ -1,7 +1,8 @@
 import { runAggregator } from '../../roles/aggregator-role.js';
 import { optionalField, optionalInteger, optionalListen, optionalNumber } from '../args.js';
 import { ROLE_OPTIONS, defineCommand } from '../command.js';
-import { roleCommon } from './role-options.js';
+import { OPERATING_OPTIONS } from '../command.js';
+import { operating, roleCommon } from './role-options.js';
 
 export const aggregatorCommand = defineCommand({
   name: 'aggregator',
@@ -25,12 +26,14 @@ meanwhile. Follows the config like every node.`,
     'tick-ms': { type: 'string', value: 'MS', default: '`aggregator.tick`', help: 'aggregator tick' },
     'config-interval': ROLE_OPTIONS['config-interval'],
     duration: ROLE_OPTIONS.duration,
+    ...OPERATING_OPTIONS,
   },
   async run({ values: v }, write) {
     const common = roleCommon(v);
     await runAggregator(
       {
         ...common,
+        ...operating(v, 'aggregator'),
         localChecks: v['local-checks'] === true,
         ...optionalField('listen', optionalListen('listen', v.listen)),
         ...optionalField('checkers', optionalInteger('checkers', v.checkers, 1, 64)),

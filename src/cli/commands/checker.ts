@@ -1,7 +1,8 @@
 import { runChecker } from '../../roles/checker-role.js';
 import { optionalField, optionalInteger, optionalNumber, requireEndpoint } from '../args.js';
 import { ROLE_OPTIONS, defineCommand } from '../command.js';
-import { roleCommon } from './role-options.js';
+import { OPERATING_OPTIONS } from '../command.js';
+import { operating, roleCommon } from './role-options.js';
 
 export const checkerCommand = defineCommand({
   name: 'checker',
@@ -20,12 +21,14 @@ computes no status and answers no DNS. Follows the config like every node.`,
     'tick-ms': { type: 'string', value: 'MS', default: '`aggregator.tick`', help: 'push period' },
     'config-interval': ROLE_OPTIONS['config-interval'],
     duration: ROLE_OPTIONS.duration,
+    ...OPERATING_OPTIONS,
   },
   async run({ values: v }, write) {
     const common = roleCommon(v);
     await runChecker(
       {
         ...common,
+        ...operating(v, 'checker'),
         vantage: optionalInteger('vantage', v.vantage, 0, 63) ?? 0,
         ...optionalField('aggregators', v.aggregator?.map((a) => requireEndpoint('aggregator', a))),
         ...optionalField('checkers', optionalInteger('checkers', v.checkers, 1, 64)),

@@ -1,7 +1,8 @@
 import { runDns } from '../../roles/dns-role.js';
 import { optionalField, optionalInteger, optionalListen } from '../args.js';
 import { ROLE_OPTIONS, defineCommand } from '../command.js';
-import { roleCommon } from './role-options.js';
+import { OPERATING_OPTIONS } from '../command.js';
+import { operating, roleCommon } from './role-options.js';
 
 export const dnsCommand = defineCommand({
   name: 'dns',
@@ -24,12 +25,14 @@ frames by reason. Follows the config (records, zones, key) like every node.`,
     },
     'config-interval': ROLE_OPTIONS['config-interval'],
     duration: ROLE_OPTIONS.duration,
+    ...OPERATING_OPTIONS,
   },
   async run({ values: v }, write) {
     const common = roleCommon(v);
     await runDns(
       {
         ...common,
+        ...operating(v, 'dns'),
         ...optionalField('framesListen', optionalListen('frames-listen', v['frames-listen'])),
         ...optionalField('dnsListen', optionalListen('dns-listen', v['dns-listen'])),
         ...optionalField('workers', optionalInteger('workers', v.workers, 1, 64)),

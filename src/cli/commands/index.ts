@@ -6,6 +6,8 @@ import { dnsCommand } from './dns.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
+import { statusCommand } from './status.js';
+import { explainCommand } from './explain.js';
 
 /**
  * Every `urnd` command, in the order `urnd --help` lists them. A new
@@ -19,4 +21,6 @@ export const COMMANDS: readonly Command[] = [
   demoCommand,
   validateCommand,
   reportCommand,
+  statusCommand,
+  explainCommand,
 ] as readonly Command[];

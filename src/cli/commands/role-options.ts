@@ -1,6 +1,7 @@
 import { optionalField, optionalNumber, optionalSeconds, required } from '../args.js';
 import type { OptionValues } from '../command.js';
-import { ROLE_OPTIONS } from '../command.js';
+import { OPERATING_OPTIONS, ROLE_OPTIONS } from '../command.js';
+import { parseAdminListen, type AdminRole } from '../../admin/admin.js';
 
 /** What every role's run options share, from the options in ROLE_OPTIONS. */
 export function roleCommon(v: OptionValues<typeof ROLE_OPTIONS>): { configSource: string; configIntervalMs?: number; statusEverySec: number; durationSec: number } {
@@ -9,5 +10,13 @@ export function roleCommon(v: OptionValues<typeof ROLE_OPTIONS>): { configSource
     ...optionalField('configIntervalMs', optionalSeconds('config-interval', v['config-interval'], 0.1, 3600)),
     statusEverySec: 1,
     durationSec: optionalNumber('duration', v.duration, 0, 31_536_000) ?? 0,
+  };
+}
+
+/** `--admin` and `--lameduck` as serve and the roles pass them on. */
+export function operating(v: OptionValues<typeof OPERATING_OPTIONS>, role: AdminRole, defaultAdmin?: string): { admin: { host: string; port: number } | null; lameduckSec: number } {
+  return {
+    admin: parseAdminListen(v.admin ?? defaultAdmin, role),
+    lameduckSec: optionalNumber('lameduck', v.lameduck, 0, 3600) ?? 0,
   };
 }

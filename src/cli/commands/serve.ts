@@ -1,6 +1,8 @@
 import { UrndError } from '../../errors.js';
 import { optionalField, optionalInteger, optionalListen, optionalNumber, optionalSeconds } from '../args.js';
 import { CONFIG_FILE_OPTION, DEMO_CONFIG, defineCommand } from '../command.js';
+import { OPERATING_OPTIONS } from '../command.js';
+import { operating } from './role-options.js';
 import { runServe } from '../../roles/serve.js';
 
 export const serveCommand = defineCommand({
@@ -37,6 +39,7 @@ sharing dns.listen (UDP and TCP), fed the cell's status frames.`,
     },
     'no-dns': { type: 'boolean', default: 'off', help: 'do not answer DNS (checks and statuses only)' },
     'config-interval': { type: 'string', value: 'SEC', default: "the config's `configInterval`, 5 s", help: 'fetch and apply the whole document this often' },
+    ...OPERATING_OPTIONS,
   },
   async run({ values: v }, write) {
     const dnsListen = optionalListen('dns-listen', v['dns-listen']);
@@ -55,6 +58,7 @@ sharing dns.listen (UDP and TCP), fed the cell's status frames.`,
         dns: v['no-dns'] !== true,
         ...optionalField('dnsListen', dnsListen),
         ...optionalField('configIntervalMs', optionalSeconds('config-interval', v['config-interval'], 0.1, 3600)),
+        ...operating(v, 'serve'),
       },
       write,
     );
