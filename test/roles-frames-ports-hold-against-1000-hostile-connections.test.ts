@@ -143,9 +143,11 @@ describe('frames ports under 1,000 hostile connections each', () => {
 
     // The attack was on all along, and the ports closed it by reason.
     for (const h of hostile) expect(h.connects).toBeGreaterThan(h === hostile[0] || h === hostile[1] ? HOLDERS : HOSTILE - HOLDERS);
-    // Each kind of hostile connection closed and counted under its reason, on both ports.
+    // Each kind of hostile connection closed and counted under its reason, on both ports. An idle
+    // holder is closed at its deadline (idle) or, when the port is full first, for a newcomer
+    // (evicted): which comes first depends on how fast the attackers reconnect, so idle is not required.
     for (const [p, re] of [[aggregator, /vectors rejected .*connections closed/], [dns, /frames: last good .*connections closed/]] as const) {
-      for (const reason of ['idle', 'slow', 'oversized', 'invalid', 'evicted']) {
+      for (const reason of ['slow', 'oversized', 'invalid', 'evicted']) {
         await p.waitForLine(new RegExp(`${re.source} \\d+ \\([^)]*${reason} [1-9]`), 15_000, p.lines.length - 1);
       }
     }
