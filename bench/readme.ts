@@ -73,12 +73,17 @@ export function updateReadme(readmePath: string, summaryPath: string): boolean {
   const b = readme.indexOf(END);
   if (a < 0 || b < a) return false;
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, Record<string, Figure>>;
-  const rows = HEADLINES.map((h) => `| ${h.label} | ${show(summary[h.scenario]?.[h.key])} | ${h.goal} |`);
-  const runs = [...new Set(Object.values(summary).map((s) => `${String(s._date).slice(0, 10)} (commit ${String(s._commit)}${s._quick === true ? ', quick' : ''})`))];
+  // Each figure with the Node it ran on: scenarios may come from different runs.
+  const node = (scenario: string) => {
+    const v = summary[scenario]?._node;
+    return typeof v === 'string' ? v : 'unknown';
+  };
+  const rows = HEADLINES.map((h) => `| ${h.label} | ${show(summary[h.scenario]?.[h.key])} | ${summary[h.scenario] === undefined ? '' : node(h.scenario)} | ${h.goal} |`);
+  const runs = [...new Set(Object.values(summary).map((s) => `${String(s._date).slice(0, 10)} (commit ${String(s._commit)}, Node ${typeof s._node === 'string' ? s._node : 'unknown'}${s._quick === true ? ', quick' : ''})`))];
   const table = [
     START,
-    '| figure | measured | goal |',
-    '| --- | --- | --- |',
+    '| figure | measured | Node | goal |',
+    '| --- | --- | --- | --- |',
     ...rows,
     '',
     `From ${runs.join('; ')} on the project's 2-core machine. Full tables, histograms and environment: [results/REPORT.md](results/REPORT.md); raw figures: [results/summary.json](results/summary.json).`,

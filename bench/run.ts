@@ -92,8 +92,8 @@ export function writeReports(dir: string): void {
     const p = path.join(dir, `${s.name}.json`);
     if (existsSync(p)) files.push(JSON.parse(readFileSync(p, 'utf8')) as ScenarioFile);
   }
-  const summary: Record<string, Record<string, Figure> & { _commit: string; _date: string; _quick: boolean }> = {};
-  for (const f of files) summary[f.scenario] = { _commit: String(f.environment.commit), _date: String(f.environment.date), _quick: f.quick, ...f.summary };
+  const summary: Record<string, Record<string, Figure> & { _commit: string; _date: string; _quick: boolean; _node: string }> = {};
+  for (const f of files) summary[f.scenario] = { _commit: String(f.environment.commit), _date: String(f.environment.date), _quick: f.quick, _node: String(f.environment.node ?? 'unknown'), ...f.summary };
   writeFileSync(path.join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
   const envLines = (env: Record<string, string | number>) => Object.entries(env).map(([k, v]) => `- ${k}: ${String(v)}`).join('\n');
@@ -105,7 +105,7 @@ export function writeReports(dir: string): void {
   ];
   for (const f of files) {
     parts.push(f.markdown, '');
-    parts.push(`<sub>${f.quick ? 'quick run' : 'full run'}, ${String(f.environment.date)}, commit ${String(f.environment.commit)} — raw data: [${f.scenario}.json](${f.scenario}.json)</sub>`, '');
+    parts.push(`<sub>${f.quick ? 'quick run' : 'full run'}, ${String(f.environment.date)}, commit ${String(f.environment.commit)}, Node ${String(f.environment.node ?? 'unknown')} — raw data: [${f.scenario}.json](${f.scenario}.json)</sub>`, '');
   }
   const latest = files.map((f) => f.environment).sort((a, b) => String(b.date).localeCompare(String(a.date)))[0];
   if (latest !== undefined) parts.push('## Environment (latest run)', '', envLines(latest), '');
