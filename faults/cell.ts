@@ -117,9 +117,12 @@ export class Cell {
     this.procs.set('config', cfg).set('targets', tgt);
     await cfg.waitForLine(/listening/, 10_000);
     await tgt.waitForLine(/listening/, 10_000);
-    for (const h of [...this.topo.checkers, ...this.topo.aggregators, ...this.topo.dns]) this.startRole(h);
-    // Eight node processes starting at once on a shared 2-core machine can take tens of seconds.
-    await Promise.all([...this.topo.checkers, ...this.topo.aggregators, ...this.topo.dns].map((h) => this.waitStarted(h, 90_000)));
+    // Role by role, receivers first: eight node processes starting at once on a
+    // shared 2-core machine can starve a DNS process's resolver thread past its start limit.
+    for (const role of [this.topo.dns, this.topo.aggregators, this.topo.checkers]) {
+      for (const h of role) this.startRole(h);
+      await Promise.all(role.map((h) => this.waitStarted(h, 90_000)));
+    }
     this.startClient();
   }
 
@@ -206,6 +209,7 @@ export class Cell {
       const now = Date.now();
       const since = now - holdMs;
       let ok = true;
+      let why = '';
       for (let h = 0; h < this.topo.dns.length && ok; h++) {
         let n = 0;
         for (let i = this.records.length - 1; i >= 0; i--) {
@@ -213,12 +217,18 @@ export class Cell {
           if (r.t < since) break;
           if (r.h !== h) continue;
           n++;
-          if (r.a === null || !answerCorrect(r, this.truth, 0)) ok = false;
+          if (r.a === null || !answerCorrect(r, this.truth, 0)) {
+            ok = false;
+            why = `dns${h} g${r.s} answered ${r.a === null ? 'nothing' : `[${r.a.join(',')}]`} (${r.rc})`;
+          }
         }
-        if (n < 8) ok = false;
+        if (n < 8) {
+          ok = false;
+          why = `dns${h}: ${n} answers in ${holdMs} ms`;
+        }
       }
       if (ok && now - t0 >= holdMs) return now - t0;
-      if (now - t0 > timeoutMs) throw new Error(`DNS hosts did not agree with the targets' health within ${timeoutMs} ms`);
+      if (now - t0 > timeoutMs) throw new Error(`DNS hosts did not agree with the targets' health within ${timeoutMs} ms: ${why}`);
       await pause(200);
     }
   }

@@ -97,14 +97,18 @@ export function judgeHost(records: readonly QueryRecord[], host: number, truth: 
   const v: HostVerdict = { host, sent: 0, answered: 0, lost: 0, wrong: 0, flips: 0, convergeMs: null };
   // Per target, whether this host has been seen leaving it out while it was down.
   const excluded = new Uint8Array(TARGETS);
-  let lastMismatch = -Infinity;
+  // The first answer after the fault's end from which on every answer matched the truth exactly.
+  let convergedAt: number | null = null;
   let anyAfterEnd = false;
   for (const r of records) {
     if (r.h !== host) continue;
     v.sent++;
     if (r.a === null) {
       v.lost++;
-      if (r.t >= faultEnd) lastMismatch = r.t;
+      if (r.t >= faultEnd) {
+        anyAfterEnd = true;
+        convergedAt = null;
+      }
       continue;
     }
     v.answered++;
@@ -132,13 +136,11 @@ export function judgeHost(records: readonly QueryRecord[], host: number, truth: 
     }
     if (r.t >= faultEnd) {
       anyAfterEnd = true;
-      if (!answerCorrect(r, truth, 0)) lastMismatch = r.t;
+      if (!answerCorrect(r, truth, 0)) convergedAt = null;
+      else convergedAt ??= r.t;
     }
   }
-  if (anyAfterEnd) {
-    const last = records.filter((r) => r.h === host).at(-1);
-    if (last !== undefined && last.t !== lastMismatch) v.convergeMs = Math.max(0, lastMismatch - faultEnd);
-  }
+  if (anyAfterEnd && convergedAt !== null) v.convergeMs = convergedAt - faultEnd;
   return v;
 }
 

@@ -221,7 +221,10 @@ async function main(): Promise<void> {
     log(`cannot build the fault cell: ${why}`);
     process.exit(EXIT_UNAVAILABLE);
   }
-  if (!hasCommand('dnsperf')) fail('dnsperf is not installed (it counts lost queries)');
+  if (!hasCommand('dnsperf')) {
+    log('cannot run the fault matrix: dnsperf is not installed (it counts lost queries; apt-get install dnsperf)');
+    process.exit(EXIT_UNAVAILABLE);
+  }
   removeStale(log);
   const topo = planTopology(process.pid);
   const cell = new Cell(topo);

@@ -109,7 +109,7 @@ export interface Timing {
   configIntervalMs: number;
 }
 
-export const TIMING: Timing = { tickMs: 1000, intervalMs: 1000, timeoutMs: 900, failureThreshold: 2, warmupMs: 3000, configIntervalMs: 2000 };
+export const TIMING: Timing = { tickMs: 1000, intervalMs: 2000, timeoutMs: 1000, failureThreshold: 1, warmupMs: 3000, configIntervalMs: 2000 };
 
 /**
  * How long after a target's health changes a DNS host may still answer the
