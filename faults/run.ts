@@ -254,6 +254,22 @@ async function main(): Promise<void> {
   const has = { nft: hasCommand('nft'), netem: hasNetem(topo.client.ns, 'eth0') };
   log(`cell up in ${((Date.now() - started) / 1000).toFixed(1)} s; nft ${has.nft ? 'yes' : 'no'}, netem ${has.netem ? 'yes' : 'no'}`);
   const results: ScenarioResult[] = [];
+  // Written after every scenario, so an interrupted run keeps the rows it finished.
+  const save = (done: boolean) => {
+    const environment = {
+      node: process.version,
+      kernel: os.release(),
+      cpus: os.cpus().length,
+      loadavg1m: Number(os.loadavg()[0]?.toFixed(1)),
+      mode: args.quick ? 'quick' : args.only.length > 0 ? `only ${args.only.join(',')}` : 'full',
+      tickMs: TIMING.tickMs,
+      probeIntervalMs: TIMING.intervalMs,
+      wallSeconds: Math.round((Date.now() - started) / 1000),
+      complete: done ? 'yes' : 'no',
+      date: new Date().toISOString(),
+    };
+    writeResults(args.outDir, { environment, scenarios: results }, args.only.length > 0 || args.quick || !done, SCENARIOS.map((x) => x.name));
+  };
   for (const [i, s] of chosen.entries()) {
     if (s.needs === 'nft' && !has.nft) {
       results.push(skipped(s, 'nft is not installed'));
@@ -267,19 +283,11 @@ async function main(): Promise<void> {
       results.push(r);
       log(`${s.name}: ${r.skipped}`);
     }
+    save(false);
   }
-  const environment = {
-    node: process.version,
-    kernel: os.release(),
-    cpus: os.cpus().length,
-    mode: args.quick ? 'quick' : args.only.length > 0 ? `only ${args.only.join(',')}` : 'full',
-    tickMs: TIMING.tickMs,
-    wallSeconds: Math.round((Date.now() - started) / 1000),
-    date: new Date().toISOString(),
-  };
   teardown();
-  writeResults(args.outDir, { environment, scenarios: results }, args.only.length > 0 || args.quick, SCENARIOS.map((s) => s.name));
-  log(`wrote ${path.join(args.outDir, 'faults.md')} in ${environment.wallSeconds} s; namespaces left: none of ${topo.runId}*`);
+  save(true);
+  log(`wrote ${path.join(args.outDir, 'faults.md')} in ${Math.round((Date.now() - started) / 1000)} s; namespaces left: none of ${topo.runId}*`);
 }
 
 main().catch((e: unknown) => {
