@@ -1,0 +1,182 @@
+/**
+ * The invariants a fault scenario is judged by, as pure functions over what
+ * the DNS client recorded and the health the harness set. No sockets here:
+ * a test feeds recorded samples.
+ */
+import { SET_SIZE, TARGETS } from './topology.js';
+
+/** One query the client sent: when, to which DNS host, for which set, the targets answered (null: lost). */
+export interface QueryRecord {
+  t: number;
+  h: number;
+  s: number;
+  a: number[] | null;
+  rc: string;
+}
+
+/** The health the harness gave the targets over time (every target starts up at time 0). */
+export class Truth {
+  private readonly changes: { t: number; up: boolean }[][] = Array.from({ length: TARGETS }, () => []);
+
+  set(t: number, targets: readonly number[], up: boolean): void {
+    for (const i of targets) this.changes[i]?.push({ t, up });
+  }
+
+  /** Whether target i is up at t, and since when. */
+  at(i: number, t: number): { up: boolean; since: number } {
+    let up = true;
+    let since = 0;
+    for (const c of this.changes[i] ?? []) {
+      if (c.t > t) break;
+      if (c.up !== up) {
+        up = c.up;
+        since = c.t;
+      }
+    }
+    return { up, since };
+  }
+}
+
+type Known = 'up' | 'down' | 'either';
+
+function members(s: number): number[] {
+  return Array.from({ length: SET_SIZE }, (_, k) => s * SET_SIZE + k);
+}
+
+/** What a record's set members are known to be, `boundMs` after any change. */
+function known(truth: Truth, s: number, t: number, boundMs: number): Known[] {
+  return members(s).map((i) => {
+    const { up, since } = truth.at(i, t);
+    if (t - since < boundMs && since > 0) return 'either';
+    return up ? 'up' : 'down';
+  });
+}
+
+/**
+ * Whether a multivalue answer is right: it holds every member known up and
+ * none known down — unless every member is down, when any non-empty answer
+ * is right (fail open: Route 53 answers the unhealthy ones then).
+ */
+export function answerCorrect(r: QueryRecord, truth: Truth, boundMs: number): boolean {
+  if (r.a === null) return true; // lost, counted elsewhere
+  if (r.rc !== 'NOERROR') return false;
+  const k = known(truth, r.s, r.t, boundMs);
+  if (k.every((x) => x === 'down')) return r.a.length > 0;
+  const ms = members(r.s);
+  for (let j = 0; j < ms.length; j++) {
+    const inAnswer = r.a.includes(ms[j] as number);
+    if (k[j] === 'up' && !inAnswer) return false;
+    if (k[j] === 'down' && inAnswer) return false;
+  }
+  return r.a.every((i) => ms.includes(i));
+}
+
+export interface HostVerdict {
+  host: number;
+  sent: number;
+  answered: number;
+  lost: number;
+  wrong: number;
+  firstWrong?: string;
+  flips: number;
+  firstFlip?: string;
+  /** ms from the fault's end until every later answer matched the truth exactly; null: never did. */
+  convergeMs: number | null;
+}
+
+function show(r: QueryRecord): string {
+  return `set g${r.s} at +${r.t} ms answered [${(r.a ?? []).join(',')}] (${r.rc})`;
+}
+
+/**
+ * Judges one DNS host's records of a scenario. `boundMs` is how long an
+ * answer may lag a health change; `faultEnd` is when the fault was lifted.
+ * Times in the messages are relative to `origin`.
+ */
+export function judgeHost(records: readonly QueryRecord[], host: number, truth: Truth, boundMs: number, faultEnd: number, origin = 0): HostVerdict {
+  const v: HostVerdict = { host, sent: 0, answered: 0, lost: 0, wrong: 0, flips: 0, convergeMs: null };
+  // Per target, whether this host has been seen leaving it out while it was down.
+  const excluded = new Uint8Array(TARGETS);
+  // The first answer after the fault's end from which on every answer matched the truth exactly.
+  let convergedAt: number | null = null;
+  let anyAfterEnd = false;
+  for (const r of records) {
+    if (r.h !== host) continue;
+    v.sent++;
+    if (r.a === null) {
+      v.lost++;
+      if (r.t >= faultEnd) {
+        anyAfterEnd = true;
+        convergedAt = null;
+      }
+      continue;
+    }
+    v.answered++;
+    const rel = { ...r, t: r.t - origin };
+    if (!answerCorrect(r, truth, boundMs)) {
+      v.wrong++;
+      v.firstWrong ??= show(rel);
+    }
+    const ms = members(r.s);
+    const allDown = ms.every((i) => !truth.at(i, r.t).up);
+    for (const i of ms) {
+      const down = !truth.at(i, r.t).up;
+      if (!down) {
+        excluded[i] = 0;
+        continue;
+      }
+      const inAnswer = r.a.includes(i);
+      if (!inAnswer) excluded[i] = 1;
+      else if (excluded[i] === 1 && !allDown) {
+        // It was left out as unhealthy and came back while still down: data went missing, or worse.
+        v.flips++;
+        v.firstFlip ??= `target ${i}: ${show(rel)}`;
+        excluded[i] = 0;
+      }
+    }
+    if (r.t >= faultEnd) {
+      anyAfterEnd = true;
+      if (!answerCorrect(r, truth, 0)) convergedAt = null;
+      else convergedAt ??= r.t;
+    }
+  }
+  if (anyAfterEnd && convergedAt !== null) v.convergeMs = convergedAt - faultEnd;
+  return v;
+}
+
+/** A resource reading of one process. */
+export interface Resources {
+  threads: number;
+  sockets: number;
+  rssKb: number;
+}
+
+/** Relative change, and whether every figure stayed within `tolerance` (0.05: 5%). */
+export function resourceDelta(before: Resources, after: Resources, tolerance = 0.05): { threads: number; sockets: number; rss: number; held: boolean } {
+  const rel = (a: number, b: number) => (a === 0 ? (b === 0 ? 0 : 1) : (b - a) / a);
+  const d = { threads: rel(before.threads, after.threads), sockets: rel(before.sockets, after.sockets), rss: rel(before.rssKb, after.rssKb) };
+  return { ...d, held: Math.abs(d.threads) <= tolerance && Math.abs(d.sockets) <= tolerance && Math.abs(d.rss) <= tolerance };
+}
+
+/** The largest `last good N s ago` in status lines. */
+export function maxStaleness(lines: readonly string[]): number {
+  let max = 0;
+  for (const l of lines) {
+    const m = /last good ([\d.]+) s ago/.exec(l);
+    if (m !== null) max = Math.max(max, Number(m[1]));
+  }
+  return max;
+}
+
+/** dnsperf's own loss count, from its summary. */
+export function parseDnsperf(out: string): { sent: number; completed: number; lost: number } | undefined {
+  const num = (re: RegExp) => {
+    const m = re.exec(out);
+    return m === null ? undefined : Number(m[1]);
+  };
+  const sent = num(/Queries sent:\s+(\d+)/);
+  const completed = num(/Queries completed:\s+(\d+)/);
+  const lost = num(/Queries lost:\s+(\d+)/);
+  if (sent === undefined || completed === undefined || lost === undefined) return undefined;
+  return { sent, completed, lost };
+}

@@ -1,0 +1,296 @@
+/**
+ * `npm run faults [-- --quick] [-- --only NAME] [-- --out DIR]`: builds the
+ * fault cell out of network namespaces, runs the scenarios one at a time on
+ * it, judges each, writes `faults.json` and `faults.md`, and removes every
+ * namespace, link and process it made — also on SIGINT/SIGTERM, and a dead
+ * run's leftovers on the next start.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ALL_TARGETS, Cell, pause } from './cell.js';
+import { judgeHost, maxStaleness, parseDnsperf, resourceDelta, type Resources } from './invariants.js';
+import { clearNft, clearQdiscs, hasCommand, hasNetem, healPartitions, blackholeTargets, netnsUnavailable, removeStale, setLink } from './net.js';
+import { type InvariantResult, type ScenarioResult, writeResults } from './report.js';
+import { SCENARIOS, type Scenario, type ScenarioContext } from './scenarios.js';
+import { PORTS, SETS, TIMING, convergenceBoundMs, planTopology, setName } from './topology.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Exit code when the machine cannot make namespaces: CI reports it and moves on. */
+export const EXIT_UNAVAILABLE = 3;
+
+const USAGE = `usage: npm run faults -- [--quick] [--only NAME[,NAME…]] [--out DIR]
+
+  --quick      only the quick subset (${SCENARIOS.filter((s) => s.quick).map((s) => s.name).join(', ')})
+  --only NAME  run only these scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
+  --out DIR    write faults.json and faults.md to DIR instead of results/
+Needs root (ip netns). Exits ${EXIT_UNAVAILABLE} and says why when namespaces cannot be made.
+`;
+
+/** Targets down before every fault (a set's worth among them, so one set fails open), up again when it ends. */
+const DOWN_BEFORE = [1, 2, 9, 24, 25, 26, 27, 28, 29, 30, 31];
+/** Goes down 1 s into the fault, where the scenario leaves a path for the news to travel. */
+const DOWN_DURING = 40;
+const HOLD_MS = 10_000;
+
+interface Args {
+  quick: boolean;
+  only: string[];
+  outDir: string;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`faults: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { quick: false, only: [], outDir: path.join(ROOT, 'results') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--quick') args.quick = true;
+    else if (a === '--only' || a === '--out') {
+      const v = argv[++i];
+      if (v === undefined) fail(`${a} needs a value`);
+      if (a === '--only') args.only.push(...v.split(','));
+      else args.outDir = path.resolve(v);
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else fail(`unknown option ${a}`);
+  }
+  for (const n of args.only) if (!SCENARIOS.some((s) => s.name === n)) fail(`--only: no scenario named "${n}"`);
+  return args;
+}
+
+/** Scenarios whose fault leaves no path from checkers to a DNS host: a change made meanwhile cannot arrive. */
+const NO_PATH = new Set(['all-checkers-dead', 'both-aggregators-dead', 'dns-isolated', 'dns-role-restarted', 'mass-failure-aggregator-dead']);
+
+function runDnsperf(ns: string, addr: string, seconds: number, queryFile: string): Promise<string> {
+  const child = spawn('ip', ['netns', 'exec', ns, 'dnsperf', '-s', addr, '-p', String(PORTS.dns), '-d', queryFile, '-l', String(seconds), '-Q', '100', '-t', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  return new Promise((r) => child.once('exit', () => r(out)));
+}
+
+async function reset(cell: Cell): Promise<void> {
+  healPartitions(cell.topo);
+  clearNft(cell.topo);
+  clearQdiscs(cell.topo);
+  for (const h of cell.topo.hosts) setLink(cell.topo, h, true);
+  blackholeTargets(cell.topo, ALL_TARGETS, false);
+  cell.procs.get('config')?.send('ok');
+  await cell.reviveAll();
+  cell.setTargets(ALL_TARGETS, true);
+}
+
+function resourcesOf(cell: Cell): Map<string, { pid: number; r: Resources }> {
+  const m = new Map<string, { pid: number; r: Resources }>();
+  for (const h of [...cell.topo.checkers, ...cell.topo.aggregators, ...cell.topo.dns]) {
+    const p = cell.procs.get(h.name);
+    const r = p?.resources();
+    if (p !== undefined && r !== undefined) m.set(h.name, { pid: p.pid, r });
+  }
+  return m;
+}
+
+async function runScenario(cell: Cell, s: Scenario, has: ScenarioContext['has'], queryFile: string, log: (m: string) => void): Promise<ScenarioResult> {
+  const bound = convergenceBoundMs();
+  const notes: string[] = [];
+  const ctx: ScenarioContext = { cell, has, note: (m) => notes.push(m), holdMs: HOLD_MS };
+  await reset(cell);
+  await cell.waitConverged(40_000);
+  cell.setTargets(DOWN_BEFORE, false);
+  await cell.waitConverged(30_000);
+  const before = resourcesOf(cell);
+
+  const t0 = Date.now();
+  const perf = Promise.all(cell.topo.dns.map((h) => runDnsperf(cell.topo.client.ns, h.addr, Math.round(HOLD_MS / 1000), queryFile)));
+  await s.inject(ctx);
+  const mid = !NO_PATH.has(s.name);
+  if (mid) {
+    await pause(1000);
+    cell.setTargets([DOWN_DURING], false);
+  }
+  await pause(Math.max(0, HOLD_MS - (Date.now() - t0)));
+  await s.heal(ctx);
+  const tEnd = Date.now();
+  // The fault is over: every target comes back, and every DNS host must follow.
+  cell.setTargets(ALL_TARGETS, true);
+  // The revived processes of the scenario itself (a killed checker restarted at heal) are already running.
+  const revived = await cell.reviveAll();
+  if (revived.length > 0) notes.push(`runner restarted ${revived.join(', ')}`);
+  try {
+    await cell.waitConverged(bound + 8000);
+  } catch {
+    notes.push(`not converged ${((bound + 8000) / 1000).toFixed(0)} s after the fault`);
+  }
+  await pause(1200);
+  const after = resourcesOf(cell);
+  // Leave a second for the client's last timeouts to be written.
+  const tStop = Date.now() - 1100;
+  const records = cell.recordsSince(t0).filter((r) => r.t <= tStop);
+  const perfOut = await perf;
+
+  const verdicts = cell.topo.dns.map((_, h) => judgeHost(records, h, cell.truth, bound, tEnd, t0));
+  const reachable = verdicts.filter((v) => !(s.unreachableDns ?? []).includes(v.host));
+  const perfParsed = perfOut.map(parseDnsperf);
+  const perfReach = perfParsed.filter((_, h) => !(s.unreachableDns ?? []).includes(h));
+  const perfLost = perfReach.reduce((t, p) => t + (p?.lost ?? 0), 0);
+  const clientLost = reachable.reduce((t, v) => t + v.lost, 0);
+  const inv: Partial<Record<string, InvariantResult>> = {};
+  inv['no-loss'] = {
+    held: clientLost === 0 && perfLost === 0,
+    seen: `${verdicts.map((v) => `dns${v.host} lost ${v.lost}/${v.sent}`).join(', ')}; dnsperf lost ${perfParsed.map((p) => (p === undefined ? '?' : p.lost)).join('/')}${(s.unreachableDns ?? []).length > 0 ? ' (restarted hosts exempt)' : ''}`,
+  };
+  const wrong = verdicts.filter((v) => v.wrong > 0);
+  inv['correct-answers'] = { held: wrong.length === 0, seen: wrong.map((v) => `dns${v.host} ${v.wrong} wrong, first ${v.firstWrong}`).join('; ') };
+  const flips = verdicts.filter((v) => v.flips > 0);
+  inv['no-flip'] = { held: flips.length === 0, seen: flips.map((v) => `dns${v.host} ${v.flips}, first ${v.firstFlip}`).join('; ') };
+  const conv = verdicts.map((v) => v.convergeMs);
+  const worst = conv.some((c) => c === null) ? null : Math.max(...(conv as number[]));
+  inv.converged = { held: worst !== null && worst <= bound, seen: conv.map((c, h) => `dns${h} ${c === null ? 'never' : `${(c / 1000).toFixed(1)} s`}`).join(', ') };
+
+  let rss = 0;
+  let threads = 0;
+  let sockets = 0;
+  const resSeen: string[] = [];
+  const restarted: string[] = [];
+  let resHeld = true;
+  for (const [name, b] of before) {
+    const a = after.get(name);
+    if (a === undefined || a.pid !== b.pid) {
+      restarted.push(name);
+      continue;
+    }
+    const d = resourceDelta(b.r, a.r);
+    const big = (x: number, y: number) => (Math.abs(y) > Math.abs(x) ? y : x);
+    rss = big(rss, d.rss);
+    threads = big(threads, d.threads);
+    sockets = big(sockets, d.sockets);
+    if (!d.held) {
+      resHeld = false;
+      resSeen.push(`${name} threads ${b.r.threads}→${a.r.threads}, sockets ${b.r.sockets}→${a.r.sockets}, RSS ${b.r.rssKb}→${a.r.rssKb} kB`);
+    }
+  }
+  inv.resources = { held: resHeld, seen: resSeen.join('; ') };
+
+  let stale = 0;
+  for (const h of cell.topo.dns) {
+    for (const p of [cell.procs.get(h.name)]) {
+      if (p === undefined) continue;
+      stale = Math.max(stale, maxStaleness(p.lines.filter((l) => l.t >= t0 && l.t <= tStop).map((l) => l.line)));
+    }
+  }
+  // Killed DNS processes' lines live on in their old objects only until replaced: staleness of the new ones is what counts.
+  const perfSum = perfParsed.every((p) => p !== undefined)
+    ? perfParsed.reduce((t, p) => ({ sent: t.sent + (p?.sent ?? 0), completed: t.completed + (p?.completed ?? 0), lost: t.lost + (p?.lost ?? 0) }), { sent: 0, completed: 0, lost: 0 })
+    : null;
+  if (perfSum === null) notes.push('dnsperf gave no summary');
+  if (!mid) notes.push('no health change during the fault (no path for it)');
+  log(`${s.name}: ${Object.entries(inv).map(([k, v]) => `${k} ${v?.held ? 'held' : 'FAILED'}`).join(', ')}`);
+  return {
+    name: s.name,
+    what: s.what,
+    invariants: inv,
+    convergeMs: worst,
+    convergeBoundMs: bound,
+    maxStalenessS: stale,
+    answered: verdicts.reduce((t, v) => t + v.answered, 0),
+    lost: verdicts.reduce((t, v) => t + v.lost, 0),
+    dnsperf: perfSum,
+    rssDeltaMax: rss,
+    threadsDeltaMax: threads,
+    socketsDeltaMax: sockets,
+    restarted,
+    notes,
+  };
+}
+
+function skipped(s: Scenario, why: string): ScenarioResult {
+  return { name: s.name, what: s.what, skipped: why, invariants: {}, convergeMs: null, convergeBoundMs: convergenceBoundMs(), maxStalenessS: 0, answered: 0, lost: 0, dnsperf: null, rssDeltaMax: 0, threadsDeltaMax: 0, socketsDeltaMax: 0, restarted: [], notes: [] };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const log = (m: string) => process.stderr.write(`faults: ${m}\n`);
+  const why = netnsUnavailable();
+  if (why !== undefined) {
+    log(`cannot build the fault cell: ${why}`);
+    process.exit(EXIT_UNAVAILABLE);
+  }
+  if (!hasCommand('dnsperf')) {
+    log('cannot run the fault matrix: dnsperf is not installed (it counts lost queries; apt-get install dnsperf)');
+    process.exit(EXIT_UNAVAILABLE);
+  }
+  removeStale(log);
+  const topo = planTopology(process.pid);
+  const cell = new Cell(topo);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'urnd-faults-'));
+  let down = false;
+  const teardown = () => {
+    if (down) return;
+    down = true;
+    cell.teardown();
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  process.on('exit', teardown);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      log(`${sig}: removing the cell`);
+      teardown();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
+  }
+  const queryFile = path.join(tmp, 'queries.txt');
+  writeFileSync(queryFile, Array.from({ length: SETS }, (_, s) => `${setName(s)} A`).join('\n') + '\n');
+
+  const chosen = SCENARIOS.filter((s) => (args.only.length > 0 ? args.only.includes(s.name) : !args.quick || s.quick === true));
+  const started = Date.now();
+  log(`building the cell (${topo.hosts.length} namespaces + a bridge namespace, prefix ${topo.runId})`);
+  await cell.build();
+  const has = { nft: hasCommand('nft'), netem: hasNetem(topo.client.ns, 'eth0') };
+  log(`cell up in ${((Date.now() - started) / 1000).toFixed(1)} s; nft ${has.nft ? 'yes' : 'no'}, netem ${has.netem ? 'yes' : 'no'}`);
+  const results: ScenarioResult[] = [];
+  // Written after every scenario, so an interrupted run keeps the rows it finished.
+  const save = (done: boolean) => {
+    const environment = {
+      node: process.version,
+      kernel: os.release(),
+      cpus: os.cpus().length,
+      loadavg1m: Number(os.loadavg()[0]?.toFixed(1)),
+      mode: args.quick ? 'quick' : args.only.length > 0 ? `only ${args.only.join(',')}` : 'full',
+      tickMs: TIMING.tickMs,
+      probeIntervalMs: TIMING.intervalMs,
+      wallSeconds: Math.round((Date.now() - started) / 1000),
+      complete: done ? 'yes' : 'no',
+      date: new Date().toISOString(),
+    };
+    writeResults(args.outDir, { environment, scenarios: results }, args.only.length > 0 || args.quick || !done, SCENARIOS.map((x) => x.name));
+  };
+  for (const [i, s] of chosen.entries()) {
+    if (s.needs === 'nft' && !has.nft) {
+      results.push(skipped(s, 'nft is not installed'));
+      continue;
+    }
+    log(`[${i + 1}/${chosen.length}] ${s.name}: ${s.what}`);
+    try {
+      results.push(await runScenario(cell, s, has, queryFile, log));
+    } catch (e) {
+      const r = skipped(s, `harness error: ${(e as Error).message.split('\n')[0]}`);
+      results.push(r);
+      log(`${s.name}: ${r.skipped}`);
+    }
+    save(false);
+  }
+  teardown();
+  save(true);
+  log(`wrote ${path.join(args.outDir, 'faults.md')} in ${Math.round((Date.now() - started) / 1000)} s; namespaces left: none of ${topo.runId}*`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`faults: ${(e as Error).message}\n`);
+  process.exit(1);
+});
