@@ -73,10 +73,11 @@ options:
       --config-interval SEC
                          fetch and apply the whole document this often
                          (default: the config's configInterval, 5 s)
-      --admin HOST[:PORT]
-                         admin HTTP listener (/metrics /healthz /readyz
-                         /status /explain); HOST alone: port ${ADMIN_DEFAULT_PORTS.serve}; off by
-                         default (see the README's Operating section)
+      --admin HOST[:PORT]|off
+                         admin HTTP listener: the live page at /, and
+                         /metrics /healthz /readyz /status /explain /table;
+                         HOST alone: port ${ADMIN_DEFAULT_PORTS.serve}; default
+                         127.0.0.1:${ADMIN_DEFAULT_PORTS.serve} (off: none)
       --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
                          SEC seconds while still serving, then stop
                          (default 0; a second signal stops at once)
@@ -489,7 +490,8 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
 function operating(values: Record<string, string | boolean | undefined>, role: AdminRole): { admin: { host: string; port: number } | null; lameduckSec: number } {
   const raw = values.admin;
   return {
-    admin: parseAdminListen(typeof raw === 'string' ? raw : undefined, role),
+    // serve is the one-process cell a person starts by hand: its page is on by default; the other roles run several to a host.
+    admin: parseAdminListen(typeof raw === 'string' ? raw : role === 'serve' ? '127.0.0.1' : undefined, role),
     lameduckSec: optionalNumber(values, 'lameduck', 0, 3600) ?? 0,
   };
 }
