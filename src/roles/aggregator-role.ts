@@ -23,6 +23,7 @@ import type { Endpoint, Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import { Aggregator } from '../aggregate/aggregator.js';
 import { CheckerPool } from '../check/checker-pool.js';
+import { addPage, aggregatorPageSource } from '../admin/page/index.js';
 import { Admin } from '../admin/admin.js';
 import { aggregatorSource } from '../admin/role-sources.js';
 import { StatusChanges } from '../table/status-changes.js';
@@ -186,7 +187,8 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
         opts.admin,
         aggregatorSource({ config, plan: () => plan, aggregator, status, changes, intake, remote, listener: () => vectors, publisher: () => push, local, warm: () => warm }),
       );
-      write(`urnd aggregator: admin on http://${admin.server.address}`);
+      addPage(admin.server, aggregatorPageSource({ plan: () => plan, aggregator, statuses: status.statuses, changes }));
+      write(`urnd aggregator: admin on http://${admin.server.address} (live page at /)`);
     }
     const adminRef = admin;
 

@@ -18,6 +18,7 @@ import { FrameListener } from '../snapshot/push.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
 import { StatusTable } from '../table/status-table.js';
 import { DnsNode } from './dns-node.js';
+import { addPage, dnsPageSource } from '../admin/page/index.js';
 import { Admin } from '../admin/admin.js';
 import { dnsSource } from '../admin/role-sources.js';
 import { StatusChanges } from '../table/status-changes.js';
@@ -106,9 +107,10 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     let admin: Admin | null = null;
     if (opts.admin !== undefined && opts.admin !== null) {
       const a = await Admin.start(opts.admin, dnsSource({ config, intake, changes, listener, front: node?.front ?? null, set }));
+      addPage(a.server, dnsPageSource({ plan: () => config.plan, intake, changes }));
       admin = a;
       stops.push(() => a.stop());
-      write(`urnd dns: admin on http://${a.server.address}`);
+      write(`urnd dns: admin on http://${a.server.address} (live page at /)`);
     }
     const adminRef = admin;
     const started = Date.now();

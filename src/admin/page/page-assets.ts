@@ -169,7 +169,8 @@ export const PAGE_SCRIPT = String.raw`'use strict';
         var age = head[F.AGE];
         el('stale').textContent = age < 0 ? 'no table yet' : (age.toFixed(1) + ' s old');
         el('stale').className = age < 0 || age > 5 ? 'unhealthy' : '';
-        el('epoch').innerHTML = head[F.EPOCH] >= 0 ? '<span class="k">epoch</span> ' + head[F.EPOCH] : '<span class="k">ticks</span> ' + head[F.TICKS];
+        // A DNS process follows an aggregator's frames (epoch, sequence); a process that computes the table counts its ticks.
+        el('epoch').innerHTML = head[F.EPOCH] >= 0 ? '<span class="k">follows epoch</span> ' + head[F.EPOCH] + ' <span class="k">frame</span> ' + head[F.TICKS] : '<span class="k">ticks</span> ' + head[F.TICKS];
         el('frame').textContent = 'draw ' + state.lastDrawMs.toFixed(1) + ' ms · ' + (buf.byteLength / 1024).toFixed(0) + ' KiB/s';
         spark('flips', state.flips, '#e0a030', true);
         spark('late', state.late, '#6aa8ff', false);
