@@ -5,8 +5,8 @@ import { Status } from '../src/table/layout.js';
 
 /**
  * The live page's server side: what one open page costs the admin listener
- * each second — GET /table (header + status bytes) and GET /page/records
- * (explain of every record set) — at 16,384 and 1,048,576 slots, with every
+ * each second — GET /table (header + status bytes) and GET /page/answers
+ * (each answer in or out, by explain of every record set) — at 16,384 and 1,048,576 slots, with every
  * slot healthy vs every slot unhealthy. The listener runs on a worker
  * thread of its own; its cost is that thread's busy time (event-loop
  * utilisation), read before and after each batch of page-seconds. The
@@ -39,7 +39,7 @@ interface Row {
   state: State;
   pageSeconds: number;
   tableBytes: number;
-  recordsBytes: number;
+  answersBytes: number;
   /** Server busy ms per page-second, per batch. */
   busyMs: number[];
   bytesConstant: boolean;
@@ -61,7 +61,7 @@ async function runShape(s: Shape): Promise<Row[]> {
       worker.once('error', reject);
     });
     const base = `http://127.0.0.1:${port}`;
-    const rows = new Map<State, Row>(STATES.map((st) => [st, { capacity: s.capacity, state: st, pageSeconds: 0, tableBytes: -1, recordsBytes: -1, busyMs: [], bytesConstant: true }]));
+    const rows = new Map<State, Row>(STATES.map((st) => [st, { capacity: s.capacity, state: st, pageSeconds: 0, tableBytes: -1, answersBytes: -1, busyMs: [], bytesConstant: true }]));
     const sizes = new Map<State, Set<string>>(STATES.map((st) => [st, new Set()]));
     // One warm-up batch per state, not kept: JIT and the first response buffers.
     for (let b = -1; b < s.batches; b++) {
@@ -71,10 +71,10 @@ async function runShape(s: Shape): Promise<Row[]> {
         const row = rows.get(state) as Row;
         const before = await elu(base);
         for (let i = 0; i < s.perBatch; i++) {
-          const [table, records] = await Promise.all([fetch(`${base}/table`).then((r) => r.arrayBuffer()), fetch(`${base}/page/records`).then((r) => r.arrayBuffer())]);
+          const [table, records] = await Promise.all([fetch(`${base}/table`).then((r) => r.arrayBuffer()), fetch(`${base}/page/answers`).then((r) => r.arrayBuffer())]);
           if (b >= 0) {
             row.tableBytes = table.byteLength;
-            row.recordsBytes = records.byteLength;
+            row.answersBytes = records.byteLength;
             sizes.get(state)?.add(`${table.byteLength}/${records.byteLength}`);
           }
         }
@@ -111,24 +111,24 @@ export const pageScenario: Scenario = {
       all.push(...rows);
       const h = rows.find((r) => r.state === 'healthy') as Row;
       const u = rows.find((r) => r.state === 'unhealthy') as Row;
-      summary[`${s.key}_bytes_per_second_healthy`] = h.tableBytes + h.recordsBytes;
-      summary[`${s.key}_bytes_per_second_unhealthy`] = u.tableBytes + u.recordsBytes;
+      summary[`${s.key}_bytes_per_second_healthy`] = h.tableBytes + h.answersBytes;
+      summary[`${s.key}_bytes_per_second_unhealthy`] = u.tableBytes + u.answersBytes;
       summary[`${s.key}_table_bytes_equal`] = h.tableBytes === u.tableBytes && h.bytesConstant && u.bytesConstant;
       summary[`${s.key}_busy_ms_p50_healthy`] = median(h.busyMs);
       summary[`${s.key}_busy_ms_p50_unhealthy`] = median(u.busyMs);
       summary[`${s.key}_busy_ratio_unhealthy_vs_healthy`] = median(u.busyMs) / median(h.busyMs);
     }
     const table = markdownTable(
-      ['slots', 'state', 'page-seconds', '/table bytes', '/page/records bytes', 'server busy ms / page-second p50', 'max', 'p50 ÷ healthy p50'],
+      ['slots', 'state', 'page-seconds', '/table bytes', '/page/answers bytes', 'server busy ms / page-second p50', 'max', 'p50 ÷ healthy p50'],
       all.map((r) => {
         const healthy = all.find((x) => x.capacity === r.capacity && x.state === 'healthy') as Row;
-        return [r.capacity.toLocaleString('en-US'), r.state, r.pageSeconds, r.tableBytes, `${r.recordsBytes}${r.bytesConstant ? '' : ' (varied)'}`, fmt(median(r.busyMs)), fmt(Math.max(...r.busyMs)), fmt(median(r.busyMs) / median(healthy.busyMs), 2)];
+        return [r.capacity.toLocaleString('en-US'), r.state, r.pageSeconds, r.tableBytes, `${r.answersBytes}${r.bytesConstant ? '' : ' (varied)'}`, fmt(median(r.busyMs)), fmt(Math.max(...r.busyMs)), fmt(median(r.busyMs) / median(healthy.busyMs), 2)];
       }),
     );
     const markdown = [
       '### page',
       '',
-      'What one open live page costs the admin listener each second (GET /table + GET /page/records), 1,024 checks and 64 record sets of 8 answers, listener on a thread of its own, busy time from its event-loop utilisation. `/table` is the same size in every state; `/page/records` differs only in the words of the reasons.',
+      'What one open live page costs the admin listener each second (GET /table + GET /page/answers), 1,024 checks and 64 record sets of 8 answers, listener on a thread of its own, busy time from its event-loop utilisation. Both responses are the same size in every state.',
       '',
       table,
     ].join('\n');

@@ -127,7 +127,10 @@ describe.skipIf(!hasChromium)(`live page in headless Chromium (${CHROMIUM})`, ()
       await until('all three down', 5000, async () => (await pageCounts(page))?.unhealthy === 3);
       await page.mouse.click(...(await center(page, 2)));
       await page.waitForSelector('#detail[data-slot="2"]');
+      await page.click('#records .set[data-name="fo.page16k.test"] a.open');
+      await page.waitForFunction('document.querySelectorAll("#records .reasons")[1].textContent.length > 0');
       await page.screenshot({ path: process.env.URND_PAGE_SCREENSHOT });
+      await page.click('#records .set[data-name="fo.page16k.test"] a.open');
       await page.mouse.click(...(await center(page, 2)));
     }
     // The same request, byte for byte in size, with half the checks down.
@@ -157,6 +160,14 @@ describe.skipIf(!hasChromium)(`live page in headless Chromium (${CHROMIUM})`, ()
         return want !== '' && got === want;
       });
     }
+    // Opening a set shows the resolver's own words for it.
+    await page.click('#records .set[data-name="fo.page16k.test"] a.open');
+    await until('fo.page16k.test reasons shown as /explain words them', 10_000, async () => {
+      const e = JSON.parse((await get(`${serve.admin}/explain?name=fo.page16k.test&type=A`)).body) as { recordSets: { outcome: string; candidates: { value: string; reason: string }[] }[] };
+      const set = e.recordSets[0];
+      const shown = (await page.textContent('#records .set[data-name="fo.page16k.test"] .reasons')) ?? '';
+      return set !== undefined && shown.startsWith(set.outcome) && set.candidates.every((c) => shown.includes(`${c.value}: ${c.reason}`));
+    });
   });
 });
 

@@ -4,7 +4,7 @@
  * the package so `npm run build` (tsc) ships them with no other step. The
  * script avoids backquotes so it can live in this template literal.
  *
- * Every second the script fetches /table (fixed size) and /page/records, and
+ * Every second the script fetches /table and /page/answers (both fixed size), and
  * redraws the whole grid from the status bytes: the same loop over every
  * slot whatever their state, into one ImageData (no per-slot DOM).
  */
@@ -26,6 +26,7 @@ table{border-collapse:collapse;width:100%}td{padding:1px 4px;vertical-align:top}
 .in{color:#4cc266}.out{color:#ff5a6e}
 canvas.spark{display:block;background:#12161c;margin:2px 0 6px}
 #stale{font-weight:600}
+a{color:#cfe3ff}
 </style></head>
 <body>
 <header><h1>urnd <span id="role"></span> · cell <span id="cell">…</span></h1>
@@ -47,7 +48,7 @@ canvas.spark{display:block;background:#12161c;margin:2px 0 6px}
 <section><h2>Recent changes (slots flipped per second, last 3 min)</h2><canvas class="spark" id="flips" width="540" height="50"></canvas>
 <h2>Probe start lateness p99, ms</h2><canvas class="spark" id="late" width="540" height="40"></canvas>
 <h2>Tick duration, ms</h2><canvas class="spark" id="tick" width="540" height="40"></canvas></section>
-<section><h2>Record sets</h2><div id="records" class="k">…</div></section>
+<section><h2>Record sets (click a name for the resolver's reasons)</h2><div id="records" class="k">…</div></section>
 </div></main>
 <script src="/page.js"></script>
 </body></html>
@@ -66,7 +67,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
   var state = {
     capacity: 0, cols: 0, rows: 0, px: 1, image: null, words: null, palette: new Uint32Array(5),
     used: null, prev: null, planHash: -1, plan: null, counts: [0, 0, 0], flips: [], late: [], tick: [],
-    hover: -1, pinned: -1, lastDrawMs: 0, maxDrawMs: 0, frames: 0, lastTable: null, bytes: 0
+    hover: -1, pinned: -1, openSet: -1, answerRows: null, lastDrawMs: 0, maxDrawMs: 0, frames: 0, lastTable: null, bytes: 0
   };
   var littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
   for (var i = 0; i < COLORS.length; i++) {
@@ -100,6 +101,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     el('cell').textContent = plan.cell.name + ' (' + plan.cell.capacity.toLocaleString('en') + ' slots, ' + plan.checks.length + ' checks)';
     el('role').textContent = plan.role;
     el('version').textContent = plan.version.slice(0, 12);
+    buildRecords(plan);
   }
 
   // The whole grid from the status bytes: one pass over every slot, the same work in any state.
@@ -181,21 +183,63 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     });
   }
 
-  function records() {
-    return fetch('/page/records', { cache: 'no-store' }).then(function (r) { return r.json(); }).then(function (doc) {
-      var html = '';
-      for (var i = 0; i < doc.records.length; i++) {
-        var r = doc.records[i];
-        html += '<div class="set" data-name="' + esc(r.name) + '" data-type="' + r.type + '"><b>' + esc(r.name) + '</b> ' + r.type + ' <span class="k">' + r.policy + '</span> — ' + esc(r.outcome) + '<table>';
-        for (var j = 0; j < r.candidates.length; j++) {
-          var c = r.candidates[j];
-          html += '<tr data-value="' + esc(c.value) + '" data-eligible="' + c.eligible + '"><td class="' + (c.eligible ? 'in' : 'out') + '">' + (c.eligible ? 'in' : 'out') + '</td><td>' + esc(c.value) + '</td><td class="k">' + esc(c.reason) + '</td></tr>';
-        }
-        html += '</table></div>';
+  // Record sets: rows built once per plan; each second only their in/out marks and statuses change.
+  function buildRecords(plan) {
+    var html = '';
+    for (var i = 0; i < plan.sets.length; i++) {
+      var r = plan.sets[i];
+      html += '<div class="set" data-name="' + esc(r.name) + '" data-type="' + r.type + '"><a href="#" class="open" data-set="' + i + '"><b>' + esc(r.name) + '</b></a> ' + r.type + ' <span class="k">' + r.policy + '</span> <span class="healthyCount"></span><table>';
+      for (var j = 0; j < r.answers.length; j++) {
+        var a = r.answers[j];
+        html += '<tr data-answer="' + a.index + '" data-value="' + esc(a.value) + '"><td class="io"></td><td>' + esc(a.value) + '</td><td class="k why">' + (a.check === null ? 'no check' : 'check ' + esc(a.check)) + ' <span class="st"></span></td></tr>';
       }
-      el('records').innerHTML = html || 'no record sets';
+      html += '</table><div class="k reasons"></div></div>';
+    }
+    el('records').innerHTML = html || 'no record sets';
+    state.answerRows = Array.prototype.slice.call(el('records').querySelectorAll('tr[data-answer]'));
+  }
+
+  function answers() {
+    return fetch('/page/answers', { cache: 'no-store' }).then(function (r) { return r.arrayBuffer(); }).then(function (buf) {
+      if (!state.answerRows) return;
+      var bytes = new Uint8Array(buf);
+      for (var i = 0; i < state.answerRows.length; i++) {
+        var row = state.answerRows[i];
+        var b = bytes[Number(row.getAttribute('data-answer'))];
+        var eligible = (b & 1) === 1, st = (b >> 2) & 3;
+        row.setAttribute('data-eligible', String(eligible));
+        var io = row.firstChild;
+        io.textContent = eligible ? 'in' : 'out'; io.className = 'io ' + (eligible ? 'in' : 'out');
+        var sp = row.querySelector('.st');
+        var counted = (b & 2) ? 1 : 2;
+        // Say how it counts only where that differs from its status (unknown, inverted, disabled).
+        sp.textContent = st === 3 ? '' : 'is ' + NAMES[st] + (st === counted ? '' : ' (counted ' + NAMES[counted] + ')');
+        sp.className = 'st ' + (st === 3 ? '' : NAMES[st]);
+      }
+      if (state.openSet >= 0) openSet(state.openSet);
     });
   }
+
+  // The resolver's words for one set (/explain), while it is open.
+  function openSet(i) {
+    var r = state.plan.sets[i];
+    fetch('/explain?name=' + encodeURIComponent(r.name) + '&type=' + r.type, { cache: 'no-store' }).then(function (x) { return x.json(); }).then(function (e) {
+      var set = e.recordSets[0];
+      var box = el('records').querySelectorAll('.reasons')[i];
+      if (!set || !box) return;
+      box.innerHTML = esc(set.outcome) + '<br>' + set.candidates.map(function (c) { return esc(c.value) + ': ' + esc(c.reason); }).join('<br>');
+    }).catch(function () {});
+  }
+  el('records').addEventListener('click', function (ev) {
+    var a = ev.target.closest ? ev.target.closest('a.open') : null;
+    if (!a) return;
+    ev.preventDefault();
+    var i = Number(a.getAttribute('data-set'));
+    var boxes = el('records').querySelectorAll('.reasons');
+    for (var k = 0; k < boxes.length; k++) boxes[k].innerHTML = '';
+    state.openSet = state.openSet === i ? -1 : i;
+    if (state.openSet >= 0) openSet(i);
+  });
 
   var detailFor = -1, detailBusy = false;
   function showSlot(slot) {
@@ -231,7 +275,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
   function loop() {
     if (busy) return;
     busy = true;
-    Promise.all([tickOnce(), records()]).catch(function (e) { el('stale').textContent = 'unreachable: ' + e.message; el('stale').className = 'unhealthy'; }).then(function () { busy = false; });
+    Promise.all([tickOnce(), answers()]).catch(function (e) { el('stale').textContent = 'unreachable: ' + e.message; el('stale').className = 'unhealthy'; }).then(function () { busy = false; });
   }
   // What tests and scripts read: where a slot is drawn, the counts, the draw time.
   window.urndPage = {

@@ -8,14 +8,15 @@ import type { PageSource } from './page-source.js';
 import { encodeTable } from './table-frame.js';
 
 /** Paths the page adds to an admin listener. */
-export const PAGE_PATHS = ['/', '/page.js', '/table', '/page/plan', '/page/check', '/page/records'] as const;
+export const PAGE_PATHS = ['/', '/page.js', '/table', '/page/plan', '/page/check', '/page/answers'] as const;
 
 /**
  * Adds the live page to `server`: `/` and `/page.js` (static, from the
  * package), `/table` (header + status bytes, fixed size), `/page/plan`
  * (checks and record sets, fetched when the plan changes), `/page/check?slot=N`
- * (one slot's details) and `/page/records` (the resolver's explain of every
- * record set).
+ * (one slot's details) and `/page/answers` (each answer in or out now, by
+ * the resolver's explain: one byte an answer, fixed size; the words of
+ * the reasons come from /explain when a set is opened).
  */
 export function addPage(server: AdminServer, source: PageSource): void {
   const html = Buffer.from(PAGE_HTML);
@@ -33,8 +34,7 @@ export function addPage(server: AdminServer, source: PageSource): void {
     }
     return json(200, slotDetail(source, slot));
   });
-  // Compact, unlike the other JSON pages: it is fetched every second.
-  server.route('/page/records', () => ({ status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(recordsDocument(source)) }));
+  server.route('/page/answers', () => ({ status: 200, contentType: 'application/octet-stream', body: answerBytes(source) }));
 }
 
 /** How a check is reached, in a few words. */
@@ -85,9 +85,9 @@ function planDocument(source: PageSource): object {
   const sets = [];
   for (let s = 0; s < plan.setCount; s++) {
     const first = plan.setFirst[s] as number;
-    const slots: number[] = [];
-    for (let a = first; a < first + (plan.setLength[s] as number); a++) if (plan.answerCheck[a] != null) slots.push(plan.answerSlot[a] as number);
-    sets.push({ name: plan.setName[s], type: RECORD_TYPE_NAMES[plan.setType[s] as number], policy: POLICY_NAMES[plan.setPolicy[s] as number], slots });
+    const answers = [];
+    for (let a = first; a < first + (plan.setLength[s] as number); a++) answers.push({ index: a, value: plan.answerValue[a], check: plan.answerCheck[a] ?? null, slot: plan.answerCheck[a] == null ? null : plan.answerSlot[a] });
+    sets.push({ name: plan.setName[s], type: RECORD_TYPE_NAMES[plan.setType[s] as number], policy: POLICY_NAMES[plan.setPolicy[s] as number], answers });
   }
   return {
     role: source.role,
@@ -118,24 +118,26 @@ function slotDetail(source: PageSource, slot: number): object {
   };
 }
 
-function recordsDocument(source: PageSource): object {
+/** Bits of an answer's byte in /page/answers. */
+export const AnswerBit = { ELIGIBLE: 1, HEALTHY: 2, STATUS_SHIFT: 2, NO_CHECK: 3 } as const;
+
+/**
+ * One byte an answer, in plan order: eligible, counted healthy, and the
+ * status of its check (3: none), from the resolver's own explain. The same
+ * size whatever the table says.
+ */
+function answerBytes(source: PageSource): Uint8Array {
   const plan = source.plan();
   const statuses = source.statuses();
-  const names = new Set<string>();
-  for (let s = 0; s < plan.setCount; s++) names.add(plan.setName[s] as string);
-  const out = [];
-  for (const name of names) {
-    const e = explain(plan, statuses, name);
-    for (const r of e.recordSets) {
-      out.push({
-        name: e.name,
-        type: r.type,
-        policy: r.policy,
-        healthyCount: r.healthyCount,
-        outcome: r.outcome,
-        candidates: r.candidates.map((c) => ({ value: c.value, check: c.check, slot: c.slot, status: c.status, eligible: c.eligible, reason: c.reason })),
-      });
-    }
+  const out = Buffer.alloc(plan.answerCount);
+  for (let s = 0; s < plan.setCount; s++) {
+    const type = RECORD_TYPE_NAMES[plan.setType[s] as number];
+    const set = explain(plan, statuses, plan.setName[s] as string).recordSets.find((r) => r.type === type);
+    const first = plan.setFirst[s] as number;
+    set?.candidates.forEach((c, k) => {
+      const status = c.status === null ? AnswerBit.NO_CHECK : STATUS_NAMES.indexOf(c.status);
+      out[first + k] = (c.eligible ? AnswerBit.ELIGIBLE : 0) | (c.healthy ? AnswerBit.HEALTHY : 0) | (status << AnswerBit.STATUS_SHIFT);
+    });
   }
-  return { records: out };
+  return out;
 }
