@@ -8,7 +8,8 @@ import { snapshotScenario } from './snapshot.bench.js';
 import { propagationScenario } from './propagation.bench.js';
 import { dnsScenario } from './dns.bench.js';
 import { dnsPeersScenario } from './dns-peers.bench.js';
+import { adminScenario } from './admin.bench.js';
 import { pageScenario } from './page.bench.js';
 
 /** Every scenario `npm run bench` runs, in order. */
-export const SCENARIOS: readonly Scenario[] = [resolveScenario, massFailureScenario, aggregateScenario, snapshotScenario, propagationScenario, probesScenario, tableScenario, dnsScenario, dnsPeersScenario, pageScenario];
+export const SCENARIOS: readonly Scenario[] = [resolveScenario, massFailureScenario, aggregateScenario, snapshotScenario, propagationScenario, probesScenario, tableScenario, dnsScenario, dnsPeersScenario, adminScenario, pageScenario];

@@ -7,7 +7,7 @@ import type { Plan } from '../config/plan.js';
 import type { CheckerPoolStats } from '../check/checker-pool.js';
 import type { DnsServerStats } from '../dns/messages.js';
 import { sharedHistogramBucketValue, SHARED_HISTOGRAM_BUCKETS } from '../metrics/shared-histogram.js';
-import type { Labels, PrometheusWriter } from '../metrics/prometheus.js';
+import { escapeLabelValue, type PrometheusWriter } from '../metrics/prometheus.js';
 import type { FrameListenerStats, SubscriberStats } from '../snapshot/push.js';
 import type { ReceiverCounters, Staleness } from '../snapshot/receiver.js';
 import { REJECT_REASONS } from '../snapshot/snapshot-error.js';
@@ -33,7 +33,7 @@ export function writeConfig(w: PrometheusWriter, role: string, c: RoleConfigStat
  * (the status byte). Above `limit` the per-check family is left out, so a
  * large cell cannot flood the scraper.
  */
-export function writeChecks(w: PrometheusWriter, plan: Plan, statuses: Uint8Array, limit: number, lastReason?: (slot: number) => string): void {
+export function writeChecks(w: PrometheusWriter, plan: Pick<Plan, 'cell' | 'checks'>, statuses: Uint8Array, limit: number, lastReason?: (slot: number) => string): void {
   const counts = [0, 0, 0];
   for (const c of plan.checks) counts[statuses[c.slot] ?? 0] = (counts[statuses[c.slot] ?? 0] ?? 0) + 1;
   w.family('urnd_checks', 'gauge', 'Checks (used slots) by status.');
@@ -43,8 +43,8 @@ export function writeChecks(w: PrometheusWriter, plan: Plan, statuses: Uint8Arra
   if (plan.checks.length > limit) return;
   w.family('urnd_check_status', 'gauge', 'Status of one check: 0 unknown, 1 healthy, 2 unhealthy.');
   for (const c of plan.checks) {
-    const labels: Labels = lastReason === undefined ? { check: c.id, slot: c.slot } : { check: c.id, slot: c.slot, last_failure: lastReason(c.slot) };
-    w.sample('urnd_check_status', statuses[c.slot] ?? 0, labels);
+    const reason = lastReason === undefined ? '' : `,last_failure="${escapeLabelValue(lastReason(c.slot))}"`;
+    w.raw(`urnd_check_status{check="${escapeLabelValue(c.id)}",slot="${c.slot}"${reason}} ${statuses[c.slot] ?? 0}`);
   }
 }
 

@@ -11,6 +11,7 @@ import { runReport } from './report.js';
 import { runServe } from './serve.js';
 import { runStatus } from './status.js';
 import { runExplain } from './explain.js';
+import { formatLines, LOG_FORMATS, type LogFormat } from '../log/line-format.js';
 import { runChecker } from '../roles/checker-role.js';
 import { runAggregator } from '../roles/aggregator-role.js';
 import { runDns } from '../roles/dns-role.js';
@@ -81,6 +82,9 @@ options:
       --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
                          SEC seconds while still serving, then stop
                          (default 0; a second signal stops at once)
+      --log-format text|json
+                         text: the human lines (default); json: one
+                         object a line (time, level, role, kind, msg)
   -h, --help             this help`,
   checker: `usage: urnd checker --config FILE|URL --vantage N [options]
 
@@ -110,6 +114,9 @@ options:
       --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
                          SEC seconds while still serving, then stop
                          (default 0; a second signal stops at once)
+      --log-format text|json
+                         text: the human lines (default); json: one
+                         object a line (time, level, role, kind, msg)
   -h, --help             this help`,
   aggregator: `usage: urnd aggregator --config FILE|URL [options]
 
@@ -140,6 +147,9 @@ options:
       --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
                          SEC seconds while still serving, then stop
                          (default 0; a second signal stops at once)
+      --log-format text|json
+                         text: the human lines (default); json: one
+                         object a line (time, level, role, kind, msg)
   -h, --help             this help`,
   dns: `usage: urnd dns --config FILE|URL [options]
 
@@ -171,6 +181,9 @@ options:
       --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
                          SEC seconds while still serving, then stop
                          (default 0; a second signal stops at once)
+      --log-format text|json
+                         text: the human lines (default); json: one
+                         object a line (time, level, role, kind, msg)
   -h, --help             this help`,
   demo: `usage: urnd demo [--config FILE]
 
@@ -275,6 +288,7 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   }
   try {
     const v = parsed.values as Record<string, string | boolean | undefined>;
+    if (command === 'serve' || command === 'checker' || command === 'aggregator' || command === 'dns') out = formatLines(logFormat(v), command, out);
     if (command === 'demo') {
       await runDemo(parsed.values.config ?? DEFAULT_CONFIG, out);
       return 0;
@@ -454,6 +468,7 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     'config-interval': { type: 'string' },
     admin: { type: 'string' },
     lameduck: { type: 'string' },
+    'log-format': { type: 'string' },
   },
   checker: {
     vantage: { type: 'string' },
@@ -464,6 +479,7 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     duration: { type: 'string' },
     admin: { type: 'string' },
     lameduck: { type: 'string' },
+    'log-format': { type: 'string' },
   },
   aggregator: {
     listen: { type: 'string' },
@@ -474,6 +490,7 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     duration: { type: 'string' },
     admin: { type: 'string' },
     lameduck: { type: 'string' },
+    'log-format': { type: 'string' },
   },
   dns: {
     'frames-listen': { type: 'string' },
@@ -483,8 +500,17 @@ const COMMAND_OPTIONS: Record<string, Record<string, { type: 'string' | 'boolean
     duration: { type: 'string' },
     admin: { type: 'string' },
     lameduck: { type: 'string' },
+    'log-format': { type: 'string' },
   },
 };
+
+/** `--log-format`, text by default. */
+function logFormat(values: Record<string, string | boolean | undefined>): LogFormat {
+  const raw = values['log-format'];
+  if (raw === undefined) return 'text';
+  if (typeof raw === 'string' && (LOG_FORMATS as readonly string[]).includes(raw)) return raw as LogFormat;
+  throw new UrndError('URND_ERR_ARGUMENT', `--log-format: ${JSON.stringify(raw)} is not text or json`);
+}
 
 /** `--admin` and `--lameduck`, as every long-running command takes them. */
 function operating(values: Record<string, string | boolean | undefined>, role: AdminRole): { admin: { host: string; port: number } | null; lameduckSec: number } {

@@ -41,6 +41,18 @@ export class PrometheusWriter {
     return this;
   }
 
+  /**
+   * A pre-formatted sample line (without the newline), for families with
+   * one line per check: the caller escapes label values with
+   * `escapeLabelValue`. Building the line directly instead of a labels
+   * object per sample took 16,384 lines from ~56 to ~32 ms (bench
+   * admin-scrape, one noisy run on a shared 2-core machine).
+   */
+  raw(line: string): this {
+    this.parts.push(`${line}\n`);
+    return this;
+  }
+
   /** A family with a single unlabelled sample. */
   single(name: string, type: MetricType, help: string, value: number): this {
     return this.family(name, type, help).sample(name, value);
@@ -70,11 +82,16 @@ export class PrometheusWriter {
 /** The content type of the text format. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
+/** A label value escaped for the text format (backslash, double quote, newline). */
+export function escapeLabelValue(value: string): string {
+  return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
+}
+
 function formatLabels(labels: Labels): string {
   let out = '';
   for (const key of Object.keys(labels)) {
     if (!NAME.test(key)) throw new Error(`label name ${JSON.stringify(key)} is not a Prometheus name`);
-    const v = String(labels[key]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const v = escapeLabelValue(String(labels[key]));
     out += `${out === '' ? '' : ','}${key}="${v}"`;
   }
   return `{${out}}`;

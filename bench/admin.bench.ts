@@ -1,0 +1,87 @@
+import * as hdr from 'hdr-histogram-js';
+import type { CheckSpec, Plan } from '../src/config/plan.js';
+import { DEFAULT_CHECK_SERIES_LIMIT, writeChecks, writeStatusChanges } from '../src/admin/metric-families.js';
+import { PrometheusWriter } from '../src/metrics/prometheus.js';
+import { Status } from '../src/table/layout.js';
+import { StatusTable } from '../src/table/status-table.js';
+import { fmt, markdownTable, type Scenario, type ScenarioResult } from './harness.js';
+
+/**
+ * Scrape time of the part of `/metrics` that grows with the cell: the
+ * per-status counts over every check and, up to the series limit, one
+ * series per check, built into the exposition text. Every slot holds a
+ * check; all healthy vs all unhealthy, interleaved one scrape at a time, so
+ * drift on a shared machine hits both alike. The rest of a scrape (config,
+ * probes, frames, DNS, process metrics) is a fixed few dozen lines.
+ * Checks are built directly (compileConfig takes ~16 s at a million; see
+ * aggregate-fixtures.ts): only `id`, `slot` and `kind` are read.
+ */
+interface Shape {
+  readonly capacity: number;
+  /** Per-check series limit: the default, or every check (the worst case). */
+  readonly limit: number;
+  readonly scrapes: number;
+  readonly key: string;
+}
+
+function shapes(quick: boolean): Shape[] {
+  return [
+    { capacity: 16_384, limit: DEFAULT_CHECK_SERIES_LIMIT, scrapes: quick ? 20 : 200, key: 'c16k_default' },
+    { capacity: 16_384, limit: 16_384, scrapes: quick ? 20 : 200, key: 'c16k_all_series' },
+    { capacity: 1_048_576, limit: DEFAULT_CHECK_SERIES_LIMIT, scrapes: quick ? 4 : 30, key: 'c1m_default' },
+  ];
+}
+
+function checks(capacity: number): Pick<Plan, 'cell' | 'checks'> {
+  const list = Array.from({ length: capacity }, (_, i) => ({ kind: 'probe', id: `c${i}`, slot: i }) as unknown as CheckSpec);
+  return { cell: { name: 'bench', capacity }, checks: list };
+}
+
+export const adminScenario: Scenario = {
+  name: 'admin-scrape',
+  description: '/metrics build time as the cell grows (16,384 and 1,048,576 checks), all healthy vs all unhealthy',
+  estimateSeconds: (quick) => (quick ? 10 : 60),
+  async run(ctx): Promise<ScenarioResult> {
+    const rows: (string | number)[][] = [];
+    const summary: Record<string, number> = {};
+    const details: unknown[] = [];
+    for (const s of shapes(ctx.quick)) {
+      const plan = checks(s.capacity);
+      const healthy = StatusTable.create(s.capacity);
+      const down = StatusTable.create(s.capacity);
+      for (let i = 0; i < s.capacity; i++) {
+        healthy.set(i, Status.HEALTHY);
+        down.set(i, Status.UNHEALTHY);
+      }
+      const hist = { healthy: hdr.build({ numberOfSignificantValueDigits: 3 }), down: hdr.build({ numberOfSignificantValueDigits: 3 }) };
+      const bytes = { healthy: 0, down: 0 };
+      for (let k = 0; k < s.scrapes; k++) {
+        // Alternate which state goes first.
+        const order = k % 2 === 0 ? (['healthy', 'down'] as const) : (['down', 'healthy'] as const);
+        for (const state of order) {
+          const t0 = performance.now();
+          const w = new PrometheusWriter();
+          writeChecks(w, plan, (state === 'healthy' ? healthy : down).statuses, s.limit);
+          writeStatusChanges(w, 0);
+          const text = w.text();
+          hist[state].recordValue(Math.round((performance.now() - t0) * 1000));
+          bytes[state] = text.length;
+        }
+      }
+      const p = (h: hdr.Histogram, q: number) => h.getValueAtPercentile(q) / 1000;
+      const ratio = p(hist.down, 50) / p(hist.healthy, 50);
+      rows.push([s.capacity.toLocaleString('en'), s.limit === s.capacity ? 'every check' : String(s.limit), s.scrapes, fmt(p(hist.healthy, 50)), fmt(p(hist.healthy, 99)), fmt(p(hist.down, 50)), fmt(p(hist.down, 99)), fmt(ratio), bytes.healthy]);
+      summary[`${s.key}_p50_ms`] = p(hist.healthy, 50);
+      summary[`${s.key}_down_vs_healthy_p50`] = ratio;
+      details.push({ ...s, healthyP50Ms: p(hist.healthy, 50), downP50Ms: p(hist.down, 50), bytes });
+      ctx.log(`${s.key}: p50 ${fmt(p(hist.healthy, 50))} ms healthy, ${fmt(p(hist.down, 50))} ms all down, ${bytes.healthy} bytes`);
+    }
+    const markdown = [
+      '### Admin: /metrics scrape time',
+      '',
+      markdownTable(['checks', 'per-check series', 'scrapes', 'healthy p50 ms', 'healthy p99 ms', 'all down p50 ms', 'all down p99 ms', 'down ÷ healthy p50', 'bytes'], rows),
+      '',
+    ].join('\n');
+    return { summary, markdown, details };
+  },
+};
