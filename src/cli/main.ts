@@ -141,8 +141,9 @@ options:
                          (default: the config's configInterval, 5 s)
       --duration SEC     stop after SEC seconds (default: run until a signal)
       --admin HOST[:PORT]
-                         admin HTTP listener (/metrics /healthz /readyz
-                         /status /explain); HOST alone: port ${ADMIN_DEFAULT_PORTS.aggregator}; off by
+                         admin HTTP listener (live page at /, /metrics
+                         /healthz /readyz /status /explain); HOST alone:
+                         port ${ADMIN_DEFAULT_PORTS.aggregator}; off by
                          default (see the README's Operating section)
       --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
                          SEC seconds while still serving, then stop
@@ -175,8 +176,9 @@ options:
                          (default: the config's configInterval, 5 s)
       --duration SEC     stop after SEC seconds (default: run until a signal)
       --admin HOST[:PORT]
-                         admin HTTP listener (/metrics /healthz /readyz
-                         /status /explain); HOST alone: port ${ADMIN_DEFAULT_PORTS.dns}; off by
+                         admin HTTP listener (live page at /, /metrics
+                         /healthz /readyz /status /explain); HOST alone:
+                         port ${ADMIN_DEFAULT_PORTS.dns}; off by
                          default (see the README's Operating section)
       --lameduck SEC     on SIGTERM/SIGINT, first answer /readyz 503 for
                          SEC seconds while still serving, then stop
