@@ -126,7 +126,7 @@ export const pageScenario: Scenario = {
       }),
     );
     const markdown = [
-      '### page',
+      '### Live page: what one open page costs the admin listener',
       '',
       'What one open live page costs the admin listener each second (GET /table + GET /page/answers), 1,024 checks and 64 record sets of 8 answers, listener on a thread of its own, busy time from its event-loop utilisation. Both responses are the same size in every state.',
       '',
