@@ -200,7 +200,7 @@ export class Serve {
 
   static async start(configPath: string, extraArgs: readonly string[] = []): Promise<Serve> {
     const cli = here('../src/cli/main.js');
-    const proc = new LineChild('urnd serve', process.execPath, [cli, 'serve', '--config', configPath, '--dns-listen', '127.0.0.1:0', ...extraArgs]);
+    const proc = new LineChild('urnd serve', process.execPath, [cli, 'serve', '--config', configPath, '--dns-listen', '127.0.0.1:0', '--admin', 'off', ...extraArgs]);
     const line = await stopOnError(
       proc,
       proc.waitForLine((l) => /^urnd serve: DNS on 127\.0\.0\.1:\d+ \(udp\+tcp\)$/.test(l), 20_000, 'the DNS start line'),

@@ -11,6 +11,7 @@ import { dnsPeersScenario } from './dns-peers.bench.js';
 import { configScenario } from './config.bench.js';
 import { dnsOverloadScenario } from './dns-overload.bench.js';
 import { adminScenario } from './admin.bench.js';
+import { pageScenario } from './page.bench.js';
 
 /** Every scenario `npm run bench` runs, in order. */
-export const SCENARIOS: readonly Scenario[] = [resolveScenario, massFailureScenario, aggregateScenario, snapshotScenario, propagationScenario, probesScenario, tableScenario, dnsScenario, dnsPeersScenario, dnsOverloadScenario, configScenario, adminScenario];
+export const SCENARIOS: readonly Scenario[] = [resolveScenario, massFailureScenario, aggregateScenario, snapshotScenario, propagationScenario, probesScenario, tableScenario, dnsScenario, dnsPeersScenario, dnsOverloadScenario, configScenario, adminScenario, pageScenario];

@@ -64,7 +64,7 @@ interface Served {
 function runServe(args: string[]): Served {
   const out: string[] = [];
   let err = '';
-  const c = spawn(process.execPath, [cli, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = spawn(process.execPath, [cli, 'serve', '--admin', 'off', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let buf = '';
   c.stdout?.setEncoding('utf8');
   c.stdout?.on('data', (chunk: string) => {

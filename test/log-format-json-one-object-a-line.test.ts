@@ -24,7 +24,7 @@ describe('--log-format', () => {
 
   it('a real urnd serve writes one JSON object a line', async () => {
     requireBuilt();
-    const child = spawn(process.execPath, [CLI, 'serve', '--no-dns', '--duration', '2', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', '--no-dns', '--duration', '2', '--log-format', 'json', '--admin', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const code = await new Promise<number | null>((r) => child.once('close', r));

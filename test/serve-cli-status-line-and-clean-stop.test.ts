@@ -77,7 +77,7 @@ describe('urnd serve', () => {
     let sawFlip = false;
     let sawUnhealthy = false;
     // Port 0: the OS picks a free port (not 5353, which another server may hold).
-    const { code, lines, stderr } = await run(['serve', '--config', config, '--demo', '--demo-period', '4', '--dns-listen', '127.0.6.1:0'], (line, kill) => {
+    const { code, lines, stderr } = await run(['serve', '--config', config, '--demo', '--demo-period', '4', '--dns-listen', '127.0.6.1:0', '--admin', '127.0.0.1:0'], (line, kill) => {
       if (line.includes('demo: taking down every other target: 2')) sawFlip = true;
       if (/unhealthy [1-9]/.test(line)) {
         sawUnhealthy = true;
@@ -106,7 +106,7 @@ describe('urnd serve', () => {
   });
 
   it('--no-dns: no DNS line, no dns column', async () => {
-    const { code, lines } = await run(['serve', '--config', config, '--no-dns', '--duration', '2'], () => {}, 15_000);
+    const { code, lines } = await run(['serve', '--config', config, '--no-dns', '--duration', '2', '--admin', 'off'], () => {}, 15_000);
     expect(code).toBe(0);
     expect(lines.some((l) => l.startsWith('urnd serve: DNS on'))).toBe(false);
     expect(lines.some((l) => l.includes('| dns '))).toBe(false);

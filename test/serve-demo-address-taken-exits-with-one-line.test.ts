@@ -56,7 +56,7 @@ function canBind(host: string): Promise<boolean> {
 describe('serve --demo with a demo address taken', () => {
   it('names the address, exits 1 at once, and leaves nothing listening', async () => {
     const t0 = Date.now();
-    const p = new RoleProcess('serve', ['serve', '--demo', '--no-dns', '--duration', '60', '--config', config]);
+    const p = new RoleProcess('serve', ['serve', '--demo', '--no-dns', '--admin', 'off', '--duration', '60', '--config', config]);
     const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
     const code = await p.exited;
     clearTimeout(timer);

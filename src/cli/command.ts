@@ -89,7 +89,7 @@ export const OPERATING_OPTIONS = {
     type: 'string',
     value: 'HOST[:PORT]',
     default: 'off (serve: 127.0.0.1:9530)',
-    help: 'admin HTTP listener (/metrics /healthz /readyz /status /explain); HOST alone: the role\'s port (serve 9530, checker 9531, aggregator 9532, dns 9533); `off` turns it off',
+    help: 'admin HTTP listener: the live page at /, and /metrics /healthz /readyz /status /explain /table; HOST alone: the role\'s port (serve 9530, checker 9531, aggregator 9532, dns 9533); `off` turns it off',
   },
   lameduck: { type: 'string', value: 'SEC', default: '0', help: 'on SIGTERM/SIGINT, first answer /readyz 503 for SEC seconds while still serving, then stop (a second signal stops at once)' },
   'log-format': { type: 'string', value: 'text|json', default: 'text', help: 'text: the human lines; json: one object a line (time, level, role, kind, msg)' },

@@ -12,6 +12,7 @@ import { UrndError } from '../errors.js';
 import { AggregatorNode } from '../aggregate/aggregator-node.js';
 import { CheckerNode } from '../check/checker-node.js';
 import { planDiff, reloadNodes } from '../node.js';
+import { addPage, aggregatorPageSource } from '../admin/page/index.js';
 import { Admin } from '../admin/admin.js';
 import { aggregatorSource } from '../admin/role-sources.js';
 import { StatusChanges } from '../table/status-changes.js';
@@ -109,7 +110,8 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
         opts.admin,
         aggregatorSource({ config, plan: () => node.plan, aggregator: node.aggregator, status: node.status, changes, intake: node.intake, remote, listener: () => vectors, publisher: () => push, local: local?.pool ?? null, warm: () => node.warm }),
       );
-      write(`urnd aggregator: admin on http://${admin.server.address}`);
+      addPage(admin.server, aggregatorPageSource({ plan: () => node.plan, aggregator: node.aggregator, statuses: node.status.statuses, changes }));
+      write(`urnd aggregator: admin on http://${admin.server.address} (live page at /)`);
     }
     const adminRef = admin;
 

@@ -24,6 +24,7 @@ import { FRAME_TIMEOUT_TICKS, countChecks, formatCounts, untilStopped, uptime } 
 import { formatEndpoint } from '../config/plan-change.js';
 import { StatusIntake, formatConnections, formatRejections, formatStaleness } from './receivers.js';
 import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
+import { addPage, dnsPageSource } from '../admin/page/index.js';
 import { Admin } from '../admin/admin.js';
 import { dnsSource } from '../admin/role-sources.js';
 import { StatusChanges } from '../table/status-changes.js';
@@ -108,9 +109,10 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     let admin: Admin | null = null;
     if (opts.admin !== undefined && opts.admin !== null) {
       const a = await Admin.start(opts.admin, dnsSource({ config, intake, changes, listener, front: node?.front ?? null, set }));
+      addPage(a.server, dnsPageSource({ plan: () => config.plan, intake, changes }));
       admin = a;
       stops.push(() => a.stop());
-      write(`urnd dns: admin on http://${a.server.address}`);
+      write(`urnd dns: admin on http://${a.server.address} (live page at /)`);
     }
     const adminRef = admin;
     const started = Date.now();

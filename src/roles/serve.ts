@@ -6,6 +6,7 @@ import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
 import { DemoTargets, type DemoEndpoint } from './demo-targets.js';
 import { Admin } from '../admin/admin.js';
 import { serveSource } from '../admin/serve-source.js';
+import { addPage, servePageSource } from '../admin/page/index.js';
 
 /** Options of `urnd serve`. */
 export interface ServeOptions {
@@ -78,6 +79,7 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
     }
     if (opts.admin !== undefined && opts.admin !== null) {
       admin = await Admin.start(opts.admin, serveSource({ cell, config, dnsSet: set, dns: opts.dns }));
+      addPage(admin.server, servePageSource(cell));
     }
   } catch (err) {
     await set?.stop();
@@ -96,7 +98,7 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
   write(`urnd serve: cell "${plan.cell.name}", ${plan.cell.capacity} slots, ${probeCount} probe checks on ${cell.checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
   if (cell.dns !== null) write(`urnd serve: DNS on ${cell.dns.address} (udp+tcp)`);
   if (dnsSet !== null) write(`urnd serve: DNS on ${dnsSet.describe()}`);
-  if (admin !== null) write(`urnd serve: admin on http://${admin.server.address} (/metrics /healthz /readyz /status /explain)`);
+  if (admin !== null) write(`urnd serve: admin on http://${admin.server.address} (live page at /; /metrics /healthz /readyz /status /explain)`);
 
   const started = Date.now();
   let lines = 0;

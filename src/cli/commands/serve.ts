@@ -58,7 +58,8 @@ sharing dns.listen (UDP and TCP), fed the cell's status frames.`,
         dns: v['no-dns'] !== true,
         ...optionalField('dnsListen', dnsListen),
         ...optionalField('configIntervalMs', optionalSeconds('config-interval', v['config-interval'], 0.1, 3600)),
-        ...operating(v, 'serve'),
+        // serve is the one-process cell a person starts by hand: its page is on by default; the other roles run several to a host.
+        ...operating(v, 'serve', '127.0.0.1'),
       },
       write,
     );
