@@ -6,8 +6,8 @@
  * the one order every process uses (`reloadNodes`).
  */
 import type { Plan } from './config/plan.js';
-import { sameKey } from './roles/frame-key.js';
-import { changedSlots, sameProbeChecks } from './roles/plan-change.js';
+import { sameKey } from './config/frame-key.js';
+import { changedSlots, sameProbeChecks } from './config/plan-change.js';
 import { SnapshotEncoder } from './snapshot/encoder.js';
 
 /** One config pass as every node sees it: applied in full, changed or not. */

@@ -13,13 +13,13 @@ import { CLOSE_REASONS } from '../snapshot/frame-listener.js';
 import type { ReceiverCounters, Staleness } from '../snapshot/receiver.js';
 import { REJECT_REASONS } from '../snapshot/snapshot-error.js';
 import { STATUS_NAMES } from '../table/layout.js';
-import type { ConfigLoopStats as RoleConfigStats } from '../config/loop.js';
+import type { ConfigLoopStats } from '../config/loop.js';
 
 /** Per-check series are written for at most this many checks by default; above it only the counts by status. */
 export const DEFAULT_CHECK_SERIES_LIMIT = 10_000;
 
 /** Config passes, rejections and the applied version (an info metric). */
-export function writeConfig(w: PrometheusWriter, role: string, c: RoleConfigStats, cell: string): void {
+export function writeConfig(w: PrometheusWriter, role: string, c: ConfigLoopStats, cell: string): void {
   w.single('urnd_config_passes_total', 'counter', 'Config passes run (fetch, parse, validate, apply), good or not.', c.passes);
   w.single('urnd_config_applied_total', 'counter', 'Config passes applied.', c.applied);
   w.single('urnd_config_rejected_total', 'counter', 'Config passes rejected whole (the last good config stays).', c.rejected);

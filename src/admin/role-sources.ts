@@ -13,7 +13,7 @@ import type { StatusTable } from '../table/status-table.js';
 import type { StatusChanges } from '../table/status-changes.js';
 import type { DnsProcessSet } from '../serving/dns-processes.js';
 import type { StatusIntake, VectorIntake } from '../roles/receivers.js';
-import type { ConfigLoop as RoleConfig } from '../config/loop.js';
+import type { ConfigLoop } from '../config/loop.js';
 import type { AdminSource, Readiness } from './admin.js';
 import {
   DEFAULT_CHECK_SERIES_LIMIT,
@@ -32,13 +32,13 @@ import { cellStatus } from './status-document.js';
 /** A DNS server is ready while its table is younger than this many ticks (and it has one). */
 export const DNS_READY_TICKS = 5;
 
-function configStatus(config: RoleConfig): object {
+function configStatus(config: ConfigLoop): object {
   const c = config.stats();
   return { version: c.version, passes: c.passes, rejected: c.rejected, lastError: c.lastError };
 }
 
 /** `urnd checker`: ready once it has finished as many probes as it has probe checks (each probed about once). */
-export function checkerSource(p: { config: RoleConfig; pool: CheckerPool; vantage: number; publisher: () => FramePublisher; probeChecks: () => number }): AdminSource {
+export function checkerSource(p: { config: ConfigLoop; pool: CheckerPool; vantage: number; publisher: () => FramePublisher; probeChecks: () => number }): AdminSource {
   const readiness = (): Readiness => {
     const done = p.pool.stats().probesDone;
     const want = p.probeChecks();
@@ -70,7 +70,7 @@ export function checkerSource(p: { config: RoleConfig; pool: CheckerPool; vantag
 
 /** `urnd aggregator`: ready once warm (it publishes status frames). */
 export function aggregatorSource(p: {
-  config: RoleConfig;
+  config: ConfigLoop;
   plan: () => Plan;
   aggregator: Aggregator;
   status: StatusTable;
@@ -118,7 +118,7 @@ export function aggregatorSource(p: {
 
 /** `urnd dns`: ready while it has a good table younger than DNS_READY_TICKS ticks. */
 export function dnsSource(p: {
-  config: RoleConfig;
+  config: ConfigLoop;
   intake: StatusIntake;
   changes: StatusChanges;
   listener: FrameListener;

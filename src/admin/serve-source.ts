@@ -1,7 +1,7 @@
 import type { Cell } from '../cell.js';
 import type { PrometheusWriter } from '../metrics/prometheus.js';
 import type { DnsProcessSet } from '../serving/dns-processes.js';
-import type { ConfigLoop as RoleConfig } from '../config/loop.js';
+import type { ConfigLoop } from '../config/loop.js';
 import type { AdminSource, Readiness } from './admin.js';
 import { DEFAULT_CHECK_SERIES_LIMIT, writeChecks, writeConfig, writeDns, writeProbes, writeStatusChanges, writeTick } from './metric-families.js';
 import { cellStatus } from './status-document.js';
@@ -10,7 +10,7 @@ import { cellStatus } from './status-document.js';
  * What `urnd serve` shows its admin listener. Ready once the first tick has
  * run and DNS (when asked for) is bound.
  */
-export function serveSource(parts: { cell: Cell; config: RoleConfig; dnsSet: DnsProcessSet | null; dns: boolean; checkSeriesLimit?: number }): AdminSource {
+export function serveSource(parts: { cell: Cell; config: ConfigLoop; dnsSet: DnsProcessSet | null; dns: boolean; checkSeriesLimit?: number }): AdminSource {
   const { cell, config, dnsSet } = parts;
   const limit = parts.checkSeriesLimit ?? DEFAULT_CHECK_SERIES_LIMIT;
   const readiness = (): Readiness => {

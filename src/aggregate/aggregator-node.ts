@@ -1,7 +1,7 @@
 import type { Plan } from '../config/plan.js';
 import type { CheckerNode } from '../check/checker-node.js';
 import { followEncoder, type PlanDiff } from '../node.js';
-import { clearObservations } from '../roles/plan-change.js';
+import { clearObservations } from '../config/plan-change.js';
 import { VectorIntake } from '../roles/receivers.js';
 import { SnapshotEncoder } from '../snapshot/encoder.js';
 import type { ReceiveOutcome } from '../snapshot/receiver.js';

@@ -1,7 +1,7 @@
 import type { Plan } from '../config/plan.js';
 import type { PlanDiff } from '../node.js';
 import { followEncoder } from '../node.js';
-import { clearObservations, probeChecks } from '../roles/plan-change.js';
+import { clearObservations, probeChecks } from '../config/plan-change.js';
 import { SnapshotEncoder } from '../snapshot/encoder.js';
 import type { ObservationTable } from '../table/observation-table.js';
 import { CheckerPool, type CheckerPoolOptions } from './checker-pool.js';

@@ -23,7 +23,7 @@ import { ObservationTable } from '../table/observation-table.js';
 import { FRAME_TIMEOUT_TICKS, Ticker, countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
 import { formatEndpoint, sameEndpoints } from '../config/plan-change.js';
 import { formatConnections, formatRejections } from './receivers.js';
-import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
+import { ConfigLoop, short } from '../config/loop.js';
 
 export { VANTAGE_SILENCE_TICKS } from '../aggregate/aggregator-node.js';
 
@@ -47,7 +47,7 @@ export interface AggregatorRoleOptions {
 
 export async function runAggregator(opts: AggregatorRoleOptions, write: (line: string) => void): Promise<void> {
   const role = 'aggregator';
-  const config = await RoleConfig.start({ role, source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
+  const config = await ConfigLoop.start({ role, source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
   let local: CheckerNode | null = null;
   let listener: FrameListener | null = null;
   let publisher: FramePublisher | null = null;

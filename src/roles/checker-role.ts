@@ -21,7 +21,7 @@ import { FramePublisher } from '../snapshot/push.js';
 import { ObservationTable } from '../table/observation-table.js';
 import { Ticker, untilStopped, uptime } from './lifecycle.js';
 import { formatEndpoint, probeChecks, sameEndpoints } from '../config/plan-change.js';
-import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
+import { ConfigLoop, short } from '../config/loop.js';
 
 export interface CheckerRoleOptions {
   readonly configSource: string;
@@ -47,7 +47,7 @@ const LOCAL_ROW = 0;
 
 export async function runChecker(opts: CheckerRoleOptions, write: (line: string) => void): Promise<void> {
   const role = 'checker';
-  const config = await RoleConfig.start({ role, source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
+  const config = await ConfigLoop.start({ role, source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
   let node: CheckerNode | null = null;
   let publisher: FramePublisher | null = null;
   let ticker: Ticker | null = null;

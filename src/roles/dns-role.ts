@@ -23,7 +23,7 @@ import { DnsProcessSet } from '../serving/dns-processes.js';
 import { FRAME_TIMEOUT_TICKS, countChecks, formatCounts, untilStopped, uptime } from './lifecycle.js';
 import { formatEndpoint } from '../config/plan-change.js';
 import { StatusIntake, formatConnections, formatRejections, formatStaleness } from './receivers.js';
-import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
+import { ConfigLoop, short } from '../config/loop.js';
 import { addPage, dnsPageSource } from '../admin/page/index.js';
 import { Admin } from '../admin/admin.js';
 import { dnsSource } from '../admin/role-sources.js';
@@ -48,7 +48,7 @@ export interface DnsRoleOptions {
 }
 
 export async function runDns(opts: DnsRoleOptions, write: (line: string) => void): Promise<void> {
-  const config = await RoleConfig.start({ role: 'dns', source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
+  const config = await ConfigLoop.start({ role: 'dns', source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
   const stops: (() => Promise<void>)[] = [() => config.stop()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop();
@@ -129,7 +129,7 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
  * `[  12s] frames: last good 0.4 s ago, seq 42, lag 0, rejected 1 (checksum 1) | healthy 3  unhealthy 1  unknown 0 | dns 120 q/s | config 1a2b3c4d5e6f (rejected 0)`
  * (`, cut mid-frame N, connections closed N (idle N, slow N, …)` after the rejections once a sender hung up part-way through a frame or the listener closed a connection).
  */
-function statusLine(started: number, config: RoleConfig, intake: StatusIntake, listener: FrameListener, node: DnsNode | null, set: DnsProcessSet | null): string {
+function statusLine(started: number, config: ConfigLoop, intake: StatusIntake, listener: FrameListener, node: DnsNode | null, set: DnsProcessSet | null): string {
   const plan: Plan = config.plan;
   // Connections cut mid-frame or closed by the listener (idle, slow, oversized, …) never reach the receiver: counted by the listener.
   const frames = `frames: ${formatStaleness(intake.staleness())}, ${formatRejections(intake.counters)}${formatConnections(listener.stats())}`;

@@ -2,7 +2,7 @@ import { RecordType, type Plan } from '../config/plan.js';
 import { Cell, type CellStatus } from '../cell.js';
 import { DnsProcessSet } from '../serving/dns-processes.js';
 import { untilStopped } from './lifecycle.js';
-import { ConfigLoop as RoleConfig, short } from '../config/loop.js';
+import { ConfigLoop, short } from '../config/loop.js';
 import { DemoTargets, type DemoEndpoint } from './demo-targets.js';
 import { Admin } from '../admin/admin.js';
 import { serveSource } from '../admin/serve-source.js';
@@ -43,7 +43,7 @@ export interface ServeOptions {
  * while DNS keeps answering.
  */
 export async function runServe(opts: ServeOptions, write: (line: string) => void): Promise<void> {
-  const config = await RoleConfig.start({ role: 'serve', source: opts.configPath, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
+  const config = await ConfigLoop.start({ role: 'serve', source: opts.configPath, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
   const plan = config.plan;
   const demo = opts.demo ? new DemoTargets(demoEndpoints(plan)) : null;
   try {
@@ -123,7 +123,7 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
   write('urnd serve: stopped');
 }
 
-function statusLine(cell: Cell, started: number, config: RoleConfig, set: DnsProcessSet | null): string {
+function statusLine(cell: Cell, started: number, config: ConfigLoop, set: DnsProcessSet | null): string {
   const s = cell.status();
   const up = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
   const change =

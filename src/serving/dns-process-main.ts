@@ -11,7 +11,7 @@ import { UrndError } from '../errors.js';
 import { INHERITED_TCP_FD, INHERITED_UDP_FD } from './shared-sockets.js';
 import { DnsNode } from './dns-node.js';
 import type { FromDnsProcess, ToDnsProcess } from './dns-process-messages.js';
-import { ConfigLoop as RoleConfig } from '../config/loop.js';
+import { ConfigLoop } from '../config/loop.js';
 
 function send(m: FromDnsProcess): void {
   if (process.connected) process.send?.(m);
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   if (values.config === undefined || parsed === null) throw new UrndError('URND_ERR_ARGUMENT', `${role}: needs --config and --dns-listen`);
   const listen = anyPort ? { host: parsed.host, port: 0 } : parsed;
 
-  const config = await RoleConfig.start({
+  const config = await ConfigLoop.start({
     role,
     source: values.config,
     log,
