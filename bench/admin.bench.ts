@@ -33,7 +33,10 @@ function shapes(quick: boolean): Shape[] {
 }
 
 function checks(capacity: number): Pick<Plan, 'cell' | 'checks'> {
-  const list = Array.from({ length: capacity }, (_, i) => ({ kind: 'probe', id: `c${i}`, slot: i }) as unknown as CheckSpec);
+  const list = Array.from(
+    { length: capacity },
+    (_, i) => ({ kind: 'probe', id: `c${i}`, slot: i }) as unknown as CheckSpec,
+  );
   return { cell: { name: 'bench', capacity }, checks: list };
 }
 
@@ -53,7 +56,10 @@ export const adminScenario: Scenario = {
         healthy.set(i, Status.HEALTHY);
         down.set(i, Status.UNHEALTHY);
       }
-      const hist = { healthy: hdr.build({ numberOfSignificantValueDigits: 3 }), down: hdr.build({ numberOfSignificantValueDigits: 3 }) };
+      const hist = {
+        healthy: hdr.build({ numberOfSignificantValueDigits: 3 }),
+        down: hdr.build({ numberOfSignificantValueDigits: 3 }),
+      };
       const bytes = { healthy: 0, down: 0 };
       for (let k = 0; k < s.scrapes; k++) {
         // Alternate which state goes first.
@@ -70,16 +76,41 @@ export const adminScenario: Scenario = {
       }
       const p = (h: hdr.Histogram, q: number) => h.getValueAtPercentile(q) / 1000;
       const ratio = p(hist.down, 50) / p(hist.healthy, 50);
-      rows.push([s.capacity.toLocaleString('en'), s.limit === s.capacity ? 'every check' : String(s.limit), s.scrapes, fmt(p(hist.healthy, 50)), fmt(p(hist.healthy, 99)), fmt(p(hist.down, 50)), fmt(p(hist.down, 99)), fmt(ratio), bytes.healthy]);
+      rows.push([
+        s.capacity.toLocaleString('en'),
+        s.limit === s.capacity ? 'every check' : String(s.limit),
+        s.scrapes,
+        fmt(p(hist.healthy, 50)),
+        fmt(p(hist.healthy, 99)),
+        fmt(p(hist.down, 50)),
+        fmt(p(hist.down, 99)),
+        fmt(ratio),
+        bytes.healthy,
+      ]);
       summary[`${s.key}_p50_ms`] = p(hist.healthy, 50);
       summary[`${s.key}_down_vs_healthy_p50`] = ratio;
       details.push({ ...s, healthyP50Ms: p(hist.healthy, 50), downP50Ms: p(hist.down, 50), bytes });
-      ctx.log(`${s.key}: p50 ${fmt(p(hist.healthy, 50))} ms healthy, ${fmt(p(hist.down, 50))} ms all down, ${bytes.healthy} bytes`);
+      ctx.log(
+        `${s.key}: p50 ${fmt(p(hist.healthy, 50))} ms healthy, ${fmt(p(hist.down, 50))} ms all down, ${bytes.healthy} bytes`,
+      );
     }
     const markdown = [
       '### Admin: /metrics scrape time',
       '',
-      markdownTable(['checks', 'per-check series', 'scrapes', 'healthy p50 ms', 'healthy p99 ms', 'all down p50 ms', 'all down p99 ms', 'down ÷ healthy p50', 'bytes'], rows),
+      markdownTable(
+        [
+          'checks',
+          'per-check series',
+          'scrapes',
+          'healthy p50 ms',
+          'healthy p99 ms',
+          'all down p50 ms',
+          'all down p99 ms',
+          'down ÷ healthy p50',
+          'bytes',
+        ],
+        rows,
+      ),
       '',
     ].join('\n');
     return { summary, markdown, details };

@@ -141,7 +141,8 @@ export function measureAggregateAllocation(ticks: number): AggregateAllocation {
   const cell = aggregateCell(benchPlan(16_384, 'direct').plan, 1, 0);
   const ctl = measure((n) => {
     let s = 0;
-    for (let i = 0; i < n; i++) s += cell.aggregator.tick(NOW + i).healthy + (cell.status.statuses.slice(0, CONTROL_BYTES)[1] as number);
+    for (let i = 0; i < n; i++)
+      s += cell.aggregator.tick(NOW + i).healthy + (cell.status.statuses.slice(0, CONTROL_BYTES)[1] as number);
     return s;
   }, ticks);
   sink ^= ctl.sink;

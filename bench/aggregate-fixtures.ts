@@ -43,7 +43,14 @@ export interface BenchPlan {
 export function probePlanViaConfig(capacity: number, threshold = BENCH_THRESHOLD): AggregatorPlan {
   return compileConfig({
     cell: { name: 'bench', capacity },
-    checks: Array.from({ length: capacity }, (_, i) => ({ id: `c${i}`, slot: i, type: 'tcp', host: '127.0.0.1', port: 9, failureThreshold: threshold })),
+    checks: Array.from({ length: capacity }, (_, i) => ({
+      id: `c${i}`,
+      slot: i,
+      type: 'tcp',
+      host: '127.0.0.1',
+      port: 9,
+      failureThreshold: threshold,
+    })),
     zones: [{ origin: 't.test' }],
     records: [],
   });
@@ -65,7 +72,11 @@ export function probePlanDirect(capacity: number, threshold = BENCH_THRESHOLD): 
  * slots FAILURE, the rest SUCCESS, each with a run of `run` (≥ the threshold
  * flips every slot on the next tick). No allocation: safe in timed loops.
  */
-export function writeObservations(observations: ObservationTable, unhealthyFraction: number, run = BENCH_THRESHOLD): void {
+export function writeObservations(
+  observations: ObservationTable,
+  unhealthyFraction: number,
+  run = BENCH_THRESHOLD,
+): void {
   const down = Math.round(unhealthyFraction * observations.capacity);
   const fail = packObservation(Result.FAILURE, run, 2_000_000);
   const ok = packObservation(Result.SUCCESS, run, 1_000);

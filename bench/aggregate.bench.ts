@@ -1,6 +1,12 @@
 import * as hdr from 'hdr-histogram-js';
 import { Status } from '../src/table/layout.js';
-import { aggregateCell, benchPlan, writeObservations, type AggregateCell, type BenchPlan } from './aggregate-fixtures.js';
+import {
+  aggregateCell,
+  benchPlan,
+  writeObservations,
+  type AggregateCell,
+  type BenchPlan,
+} from './aggregate-fixtures.js';
 import { fmt, markdownTable, type Scenario, type ScenarioResult } from './harness.js';
 
 /**
@@ -67,7 +73,8 @@ function percentile(sorted: readonly number[], p: Percentile): number {
 
 export const aggregateScenario: Scenario = {
   name: 'aggregate',
-  description: 'aggregator tick time over every slot: healthy vs all down (and flapping), 16,384 slots × 1/3 vantages and 1,048,576 slots',
+  description:
+    'aggregator tick time over every slot: healthy vs all down (and flapping), 16,384 slots × 1/3 vantages and 1,048,576 slots',
   estimateSeconds: (quick) => (quick ? 10 : 35),
   async run(ctx): Promise<ScenarioResult> {
     const list = shapes(ctx.quick);
@@ -87,7 +94,10 @@ export const aggregateScenario: Scenario = {
     for (const shape of list) {
       const plan = (plans.get(shape.capacity) as BenchPlan).plan;
       for (const state of STATES) {
-        cells.set(id(shape, state), { cell: aggregateCell(plan, shape.vantages, state === 'all-down' ? 1 : 0), flip: 0 });
+        cells.set(id(shape, state), {
+          cell: aggregateCell(plan, shape.vantages, state === 'all-down' ? 1 : 0),
+          flip: 0,
+        });
         samples.set(id(shape, state), []);
         changes.set(id(shape, state), 0);
       }
@@ -115,7 +125,9 @@ export const aggregateScenario: Scenario = {
     // Round r runs `batch` ticks of each state, the first state rotating with r.
     for (const shape of list) {
       const shapeRounds = Math.ceil(shape.ticks / shape.batch);
-      ctx.log(`${shape.capacity} slots × ${shape.vantages} vantage(s): ${shapeRounds} rounds of ${shape.batch} tick(s) per state`);
+      ctx.log(
+        `${shape.capacity} slots × ${shape.vantages} vantage(s): ${shapeRounds} rounds of ${shape.batch} tick(s) per state`,
+      );
       for (let round = 0; round < shapeRounds; round++) {
         for (let k = 0; k < STATES.length; k++) {
           const state = STATES[(k + round) % STATES.length] as State;
@@ -127,23 +139,38 @@ export const aggregateScenario: Scenario = {
 
     const rows: Row[] = [];
     for (const shape of list) {
-      const healthyP50 = percentile([...(samples.get(id(shape, 'healthy')) as number[])].sort((a, b) => a - b), 'p50');
+      const healthyP50 = percentile(
+        [...(samples.get(id(shape, 'healthy')) as number[])].sort((a, b) => a - b),
+        'p50',
+      );
       for (const state of STATES) {
         const key = id(shape, state);
         const values = samples.get(key) as number[];
         const sorted = [...values].sort((a, b) => a - b);
-        const tickMs = { p50: percentile(sorted, 'p50'), p99: percentile(sorted, 'p99'), max: percentile(sorted, 'max') };
+        const tickMs = {
+          p50: percentile(sorted, 'p50'),
+          p99: percentile(sorted, 'p99'),
+          max: percentile(sorted, 'max'),
+        };
         const { cell } = cells.get(key) as { cell: AggregateCell };
         const [unknown, healthy, unhealthy] = cell.status.counts();
-        const want = state === 'healthy' ? Status.HEALTHY : state === 'all-down' ? Status.UNHEALTHY : cell.status.get(0);
+        const want =
+          state === 'healthy' ? Status.HEALTHY : state === 'all-down' ? Status.UNHEALTHY : cell.status.get(0);
         const changesPerTick = (changes.get(key) as number) / values.length;
         const correct =
           unknown === 0 &&
           (want === Status.HEALTHY ? healthy === shape.capacity : unhealthy === shape.capacity) &&
           changesPerTick === (state === 'flapping' ? shape.capacity : 0);
-        const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+        const histogram = hdr.build({
+          lowestDiscernibleValue: 1,
+          highestTrackableValue: 60_000_000,
+          numberOfSignificantValueDigits: 3,
+        });
         for (const ms of values) histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
-        const hgrm = ctx.writeFile(`aggregate/${shape.key}-${state}.hgrm`, histogram.outputPercentileDistribution(5, 1000));
+        const hgrm = ctx.writeFile(
+          `aggregate/${shape.key}-${state}.hgrm`,
+          histogram.outputPercentileDistribution(5, 1000),
+        );
         histogram.destroy();
         rows.push({
           shape: shape.key,
@@ -172,11 +199,25 @@ export const aggregateScenario: Scenario = {
       summary[`${shape.key}_ratio_flapping_vs_healthy`] = round4(row(shape.key, 'flapping').ratioVsHealthy);
     }
     summary['c1m_plan_built'] = (plans.get(1_048_576) as BenchPlan).built;
-    summary['goal_ratio_within_5pct_met'] = list.every((s) => Math.abs(row(s.key, 'all-down').ratioVsHealthy - 1) <= 0.05);
+    summary['goal_ratio_within_5pct_met'] = list.every(
+      (s) => Math.abs(row(s.key, 'all-down').ratioVsHealthy - 1) <= 0.05,
+    );
     summary['all_tables_correct'] = rows.every((r) => r.correct);
 
     const table = markdownTable(
-      ['slots', 'vantages', 'state', 'ticks', 'tick ms p50', 'tick ms p99', 'tick ms max', 'ns/slot p50', 'p50 ÷ healthy', 'changes/tick', 'table correct'],
+      [
+        'slots',
+        'vantages',
+        'state',
+        'ticks',
+        'tick ms p50',
+        'tick ms p99',
+        'tick ms max',
+        'ns/slot p50',
+        'p50 ÷ healthy',
+        'changes/tick',
+        'table correct',
+      ],
       rows.map((r) => [
         r.capacity.toLocaleString('en-US'),
         r.vantages,

@@ -23,11 +23,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 function goodDoc(checks: number): string {
   const capacity = Math.max(1024, 2 ** Math.ceil(Math.log2(checks + 1)));
   const lines = [`cell: { name: bench, capacity: ${capacity} }`, 'checks:'];
-  for (let i = 0; i < checks; i++) lines.push(`  - { id: c${i}, slot: ${i}, type: tcp, host: 127.0.${(i >> 8) & 255}.${i & 255}, port: 9, interval: 10s }`);
+  for (let i = 0; i < checks; i++)
+    lines.push(
+      `  - { id: c${i}, slot: ${i}, type: tcp, host: 127.0.${(i >> 8) & 255}.${i & 255}, port: 9, interval: 10s }`,
+    );
   lines.push('zones: [{ origin: bench.test }]', 'records:');
   for (let i = 0; i < checks; i += 4) {
     const answers = [];
-    for (let j = i; j < Math.min(i + 4, checks); j++) answers.push(`{ value: 10.${(j >> 16) & 255}.${(j >> 8) & 255}.${j & 255}, check: c${j} }`);
+    for (let j = i; j < Math.min(i + 4, checks); j++)
+      answers.push(`{ value: 10.${(j >> 16) & 255}.${(j >> 8) & 255}.${j & 255}, check: c${j} }`);
     lines.push(`  - { name: n${i}.bench.test, type: A, policy: multivalue, answers: [${answers.join(', ')}] }`);
   }
   return `${lines.join('\n')}\n`;
@@ -47,7 +51,10 @@ interface PassFigure {
 }
 
 function passInChild(file: string, doc: string, bytes: number): PassFigure {
-  const out = execFileSync(process.execPath, [path.join(here, 'config-pass-child.js'), file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, [path.join(here, 'config-pass-child.js'), file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   const r = JSON.parse(out) as { ok: boolean; ms: number; maxRssMb: number; problems: number };
   return { doc, bytes, ...r };
 }
@@ -66,7 +73,8 @@ async function tickLateness(ms: number, into: hdr.Histogram): Promise<void> {
 
 export const configScenario: Scenario = {
   name: 'config',
-  description: 'config pass time and peak memory at 1,000 / 16,000 / 100,000 checks and a 64,000-key bad document; tick lateness with a config pass every second vs without',
+  description:
+    'config pass time and peak memory at 1,000 / 16,000 / 100,000 checks and a 64,000-key bad document; tick lateness with a config pass every second vs without',
   estimateSeconds: (quick) => (quick ? 25 : 60),
   async run(ctx): Promise<ScenarioResult> {
     const dir = mkdtempSync(path.join(tmpdir(), 'urnd-bench-config-'));
@@ -87,8 +95,16 @@ export const configScenario: Scenario = {
 
       const loopFile = path.join(dir, 'loop.yaml');
       writeFileSync(loopFile, goodDoc(16_000));
-      const without = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-      const withLoop = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+      const without = hdr.build({
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: 60_000_000,
+        numberOfSignificantValueDigits: 3,
+      });
+      const withLoop = hdr.build({
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: 60_000_000,
+        numberOfSignificantValueDigits: 3,
+      });
       const rounds = ctx.quick ? 2 : 4;
       const roundMs = 5000;
       const loop = await ConfigLoop.start({ role: 'bench', source: loopFile, intervalMs: 3_600_000, log: () => {} });
@@ -106,7 +122,14 @@ export const configScenario: Scenario = {
         await loop.stop();
       }
       const p99Ratio = withLoop.getValueAtPercentile(99) / Math.max(1, without.getValueAtPercentile(99));
-      const row = (name: string, h: hdr.Histogram) => [name, h.totalCount, fmt(h.getValueAtPercentile(50) / 1000, 2), fmt(h.getValueAtPercentile(99) / 1000, 2), fmt(h.getValueAtPercentile(99.9) / 1000, 2), fmt(h.maxValue / 1000, 2)];
+      const row = (name: string, h: hdr.Histogram) => [
+        name,
+        h.totalCount,
+        fmt(h.getValueAtPercentile(50) / 1000, 2),
+        fmt(h.getValueAtPercentile(99) / 1000, 2),
+        fmt(h.getValueAtPercentile(99.9) / 1000, 2),
+        fmt(h.maxValue / 1000, 2),
+      ];
       const markdown = [
         '### config',
         '',
@@ -114,22 +137,41 @@ export const configScenario: Scenario = {
         '',
         markdownTable(
           ['document', 'MB', 'result', 'pass ms', 'peak RSS MB'],
-          passes.map((p) => [p.doc, fmt(p.bytes / 1e6, 1), p.ok ? 'valid' : `rejected (${p.problems} problems)`, fmt(p.ms, 0), fmt(p.maxRssMb, 0)]),
+          passes.map((p) => [
+            p.doc,
+            fmt(p.bytes / 1e6, 1),
+            p.ok ? 'valid' : `rejected (${p.problems} problems)`,
+            fmt(p.ms, 0),
+            fmt(p.maxRssMb, 0),
+          ]),
         ),
         '',
         `Lateness of a 100 ms tick on the loop's thread, ms (${rounds} interleaved rounds of ${roundMs / 1000} s; 16,000-check document, a pass every second on the config worker):`,
         '',
-        markdownTable(['', 'ticks', 'p50', 'p99', 'p99.9', 'max'], [row('without passes', without), row('with a pass every second', withLoop)]),
+        markdownTable(
+          ['', 'ticks', 'p50', 'p99', 'p99.9', 'max'],
+          [row('without passes', without), row('with a pass every second', withLoop)],
+        ),
         '',
         `p99 with ÷ without: ${fmt(p99Ratio, 2)} (goal ≤ 1.1).`,
       ].join('\n');
       const summary: Record<string, number | boolean> = { lateness_p99_ratio: p99Ratio };
       for (const p of passes) {
-        const key = p.doc.replace(/[^a-z0-9]+/gi, '_').replace(/_+$/, '').toLowerCase();
+        const key = p.doc
+          .replace(/[^a-z0-9]+/gi, '_')
+          .replace(/_+$/, '')
+          .toLowerCase();
         summary[`${key}_ms`] = Math.round(p.ms);
         summary[`${key}_rss_mb`] = Math.round(p.maxRssMb);
       }
-      return { summary, markdown, details: { passes, lateness: { without: without.outputPercentileDistribution(), with: withLoop.outputPercentileDistribution() } } };
+      return {
+        summary,
+        markdown,
+        details: {
+          passes,
+          lateness: { without: without.outputPercentileDistribution(), with: withLoop.outputPercentileDistribution() },
+        },
+      };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -74,12 +74,20 @@ export class LineChild {
         }
         if (this.child.exitCode !== null || this.child.signalCode !== null) {
           done();
-          reject(new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) while waiting for ${what}: ${this.stderrText.trim().split('\n').slice(-3).join(' / ')}`));
+          reject(
+            new Error(
+              `${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) while waiting for ${what}: ${this.stderrText.trim().split('\n').slice(-3).join(' / ')}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${this.name}: no ${what} within ${timeoutMs} ms (last line: ${JSON.stringify(this.lines[this.lines.length - 1] ?? '')})`));
+        reject(
+          new Error(
+            `${this.name}: no ${what} within ${timeoutMs} ms (last line: ${JSON.stringify(this.lines[this.lines.length - 1] ?? '')})`,
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -133,7 +141,10 @@ export class Targets {
 
   static async start(hosts: number, prefix: string): Promise<Targets> {
     const proc = new LineChild('targets', process.execPath, [here('./targets-process.js'), String(hosts), prefix]);
-    const line = await stopOnError(proc, proc.waitForLine((l) => l.startsWith('{'), 10_000, 'targets port line'));
+    const line = await stopOnError(
+      proc,
+      proc.waitForLine((l) => l.startsWith('{'), 10_000, 'targets port line'),
+    );
     return new Targets(proc, (JSON.parse(line) as { port: number }).port, hosts);
   }
 
@@ -158,8 +169,14 @@ export class Targets {
 
 /** `bench/workers/dns-bare-responder.ts` on 127.0.0.1, port picked by the OS. */
 export async function startBare(): Promise<{ proc: LineChild; port: number }> {
-  const proc = new LineChild('bare responder', process.execPath, [here('./workers/dns-bare-responder.js'), '127.0.0.1']);
-  const line = await stopOnError(proc, proc.waitForLine((l) => l.startsWith('{'), 10_000, 'bare responder port line'));
+  const proc = new LineChild('bare responder', process.execPath, [
+    here('./workers/dns-bare-responder.js'),
+    '127.0.0.1',
+  ]);
+  const line = await stopOnError(
+    proc,
+    proc.waitForLine((l) => l.startsWith('{'), 10_000, 'bare responder port line'),
+  );
   return { proc, port: (JSON.parse(line) as { port: number }).port };
 }
 
@@ -200,10 +217,24 @@ export class Serve {
 
   static async start(configPath: string, extraArgs: readonly string[] = []): Promise<Serve> {
     const cli = here('../src/cli/main.js');
-    const proc = new LineChild('urnd serve', process.execPath, [cli, 'serve', '--config', configPath, '--dns-listen', '127.0.0.1:0', '--admin', 'off', ...extraArgs]);
+    const proc = new LineChild('urnd serve', process.execPath, [
+      cli,
+      'serve',
+      '--config',
+      configPath,
+      '--dns-listen',
+      '127.0.0.1:0',
+      '--admin',
+      'off',
+      ...extraArgs,
+    ]);
     const line = await stopOnError(
       proc,
-      proc.waitForLine((l) => /^urnd serve: DNS on 127\.0\.0\.1:\d+ \(udp\+tcp\)$/.test(l), 20_000, 'the DNS start line'),
+      proc.waitForLine(
+        (l) => /^urnd serve: DNS on 127\.0\.0\.1:\d+ \(udp\+tcp\)$/.test(l),
+        20_000,
+        'the DNS start line',
+      ),
     );
     return new Serve(proc, Number(/:(\d+) \(udp/.exec(line)?.[1]));
   }
@@ -225,7 +256,10 @@ export class Serve {
 
   /** Status lines printed since line index `from`. */
   statusSince(from: number): ServeStatus[] {
-    return this.proc.lines.slice(from).map(parseStatus).filter((s): s is ServeStatus => s !== null);
+    return this.proc.lines
+      .slice(from)
+      .map(parseStatus)
+      .filter((s): s is ServeStatus => s !== null);
   }
 }
 
@@ -233,7 +267,11 @@ export class Serve {
 export async function runNodeLoader(spec: LoadSpec): Promise<LoadResult> {
   const proc = new LineChild('node loader', process.execPath, [here('./workers/dns-loader.js'), JSON.stringify(spec)]);
   try {
-    const line = await proc.waitForLine((l) => l.startsWith('{'), spec.durationMs + spec.timeoutMs + 10_000, 'the loader result');
+    const line = await proc.waitForLine(
+      (l) => l.startsWith('{'),
+      spec.durationMs + spec.timeoutMs + 10_000,
+      'the loader result',
+    );
     return JSON.parse(line) as LoadResult;
   } finally {
     await proc.stop(2000);
@@ -248,7 +286,10 @@ export function processCpuMs(pid: number | undefined): number | null {
   try {
     if (clockTicks === null) {
       try {
-        clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()) || 100;
+        clockTicks =
+          Number(
+            execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+          ) || 100;
       } catch {
         clockTicks = 100;
       }
@@ -295,7 +336,11 @@ export function ask(port: number, name: string, timeoutMs = 1000): Promise<Reply
         addrs: (reply.answers ?? []).filter((a) => a.type === 'A').map((a) => String((a as { data: unknown }).data)),
       });
     });
-    socket.send(dnsPacket.encode({ type: 'query', id, flags: 0, questions: [{ type: 'A', name, class: 'IN' }] }), port, '127.0.0.1');
+    socket.send(
+      dnsPacket.encode({ type: 'query', id, flags: 0, questions: [{ type: 'A', name, class: 'IN' }] }),
+      port,
+      '127.0.0.1',
+    );
   });
 }
 

@@ -67,7 +67,11 @@ export interface LoadResult {
 
 /** HDR histogram of latencies in µs, 1 µs to 1 h, 3 digits. */
 export function latencyHistogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 }
 
 /** A DNS query in wire form: ID 0 (patched per send), RD clear, one question of type A class IN. */
@@ -95,7 +99,11 @@ const kIds = 65_536;
  */
 export function runNodeLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve) => {
-    const socket = dgram.createSocket({ type: spec.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 1024 * 1024 });
+    const socket = dgram.createSocket({
+      type: spec.host.includes(':') ? 'udp6' : 'udp4',
+      recvBufferSize: 4 * 1024 * 1024,
+      sendBufferSize: 1024 * 1024,
+    });
     const templates = spec.names.map(queryBytes);
     // Send time (or intended send time) of the query with each ID; 0: none outstanding.
     const pending = new Float64Array(kIds);
@@ -112,7 +120,10 @@ export function runNodeLoad(spec: LoadSpec): Promise<LoadResult> {
     let inFlight = 0;
     let done = false;
     let deadline = Number.POSITIVE_INFINITY;
-    const total = spec.mode === 'rate' ? Math.min(spec.maxQueries, Math.floor((spec.durationMs * spec.rate) / 1000)) : spec.maxQueries;
+    const total =
+      spec.mode === 'rate'
+        ? Math.min(spec.maxQueries, Math.floor((spec.durationMs * spec.rate) / 1000))
+        : spec.maxQueries;
     const periodMs = spec.mode === 'rate' ? 1000 / spec.rate : 0;
     let t0 = 0;
     const cpu0 = process.cpuUsage();
@@ -278,13 +289,37 @@ export async function runDnsperf(run: DnsperfRun, bin = 'dnsperf'): Promise<Load
   const { spec } = run;
   const seconds = spec.durationMs / 1000;
   const passes = String(Math.max(1, Math.ceil(spec.maxQueries / spec.names.length)));
-  const args = ['-s', spec.host, '-p', String(spec.port), '-d', run.queryFile, '-c', '1', '-T', '1', '-t', (spec.timeoutMs / 1000).toFixed(3)];
+  const args = [
+    '-s',
+    spec.host,
+    '-p',
+    String(spec.port),
+    '-d',
+    run.queryFile,
+    '-c',
+    '1',
+    '-T',
+    '1',
+    '-t',
+    (spec.timeoutMs / 1000).toFixed(3),
+  ];
   // Saturation ends at the time limit (-l), with -n (passes over the query
   // file) as a count bound; queries in flight then count as lost. A
   // fixed-rate run ends when its count is sent (-n), and dnsperf waits for
   // the last replies, so "lost" means lost; -l is then only a bound.
   if (spec.mode === 'saturate') args.push('-l', seconds.toFixed(3), '-n', passes, '-q', String(spec.outstanding));
-  else args.push('-n', passes, '-l', (seconds + 2).toFixed(3), '-Q', String(spec.rate), '-q', String(Math.max(100, Math.ceil(spec.rate / 4))), '-v');
+  else
+    args.push(
+      '-n',
+      passes,
+      '-l',
+      (seconds + 2).toFixed(3),
+      '-Q',
+      String(spec.rate),
+      '-q',
+      String(Math.max(100, Math.ceil(spec.rate / 4))),
+      '-v',
+    );
   const fd = openSync(run.verboseFile, 'w');
   let stderr = '';
   try {
@@ -300,7 +335,12 @@ export async function runDnsperf(run: DnsperfRun, bin = 'dnsperf'): Promise<Load
       child.once('exit', (code, signal) => {
         clearTimeout(kill);
         if (code === 0) resolve();
-        else reject(new Error(`dnsperf ${args.join(' ')}: exit ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`));
+        else
+          reject(
+            new Error(
+              `dnsperf ${args.join(' ')}: exit ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`,
+            ),
+          );
       });
     });
   } finally {
@@ -320,7 +360,8 @@ export function parseDnsperf(text: string, mode: LoadMode): LoadResult {
   const lost = num(/Queries lost:\s+(\d+)/);
   const seconds = num(/Run time \(s\):\s+([\d.]+)/);
   const qps = num(/Queries per second:\s+([\d.]+)/);
-  if (![sent, completed, lost, seconds, qps].every(Number.isFinite)) throw new Error(`dnsperf: no statistics in its output:\n${text.slice(-2000)}`);
+  if (![sent, completed, lost, seconds, qps].every(Number.isFinite))
+    throw new Error(`dnsperf: no statistics in its output:\n${text.slice(-2000)}`);
   const rcodes: Record<string, number> = {};
   const codes = /Response codes:\s+(.*)/.exec(text)?.[1] ?? '';
   for (const m of codes.matchAll(/([A-Z]+\d*) (\d+) \(/g)) rcodes[m[1] as string] = Number(m[2]);
@@ -328,7 +369,8 @@ export function parseDnsperf(text: string, mode: LoadMode): LoadResult {
   if (mode === 'rate') {
     const h = latencyHistogram();
     // "> NOERROR www.bench.test A 0.000123": status, name, type, seconds.
-    for (const m of text.matchAll(/^> ([A-Z]+) \S+ \S+ ([\d.]+)$/gm)) h.recordValue(Math.max(1, Math.round(Number(m[2]) * 1e6)));
+    for (const m of text.matchAll(/^> ([A-Z]+) \S+ \S+ ([\d.]+)$/gm))
+      h.recordValue(Math.max(1, Math.round(Number(m[2]) * 1e6)));
     histogram = hdr.encodeIntoCompressedBase64(h);
     h.destroy();
   }

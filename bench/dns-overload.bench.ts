@@ -4,8 +4,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { fmt, markdownTable, type Figure, type Scenario, type ScenarioResult } from './harness.js';
-import { LineChild, Serve, Targets } from './dns-children.js';
-import { dnsperfVersion, latencyHistogram, queryBytes, runDnsperf, type LoadResult, type LoadSpec } from './dns-load.js';
+import { type LineChild, Serve, Targets } from './dns-children.js';
+import {
+  dnsperfVersion,
+  latencyHistogram,
+  queryBytes,
+  runDnsperf,
+  type LoadResult,
+  type LoadSpec,
+} from './dns-load.js';
 import { detectPeers, startGdnsd, startPdns, tail, waitAnswering, type PeerName } from './dns-peers-servers.js';
 
 /**
@@ -49,7 +56,12 @@ interface Phase {
   readonly avgMs: number | null;
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
-  readonly tcp: { readonly asked: number; readonly answered: number; readonly p50Ms: number | null; readonly p99Ms: number | null } | null;
+  readonly tcp: {
+    readonly asked: number;
+    readonly answered: number;
+    readonly p50Ms: number | null;
+    readonly p99Ms: number | null;
+  } | null;
 }
 
 interface Row {
@@ -64,14 +76,34 @@ function urndConfig(targetPort: number): object {
   const targets = Array.from({ length: HOSTS }, (_, i) => `${PREFIX}.${i + 1}`);
   return {
     cell: { name: 'overloadbench', capacity: 1024 },
-    checks: targets.map((h, i) => ({ id: `t${i}`, slot: i, type: 'tcp', host: h, port: targetPort, interval: '1s', timeout: '500ms', failureThreshold: 2 })),
+    checks: targets.map((h, i) => ({
+      id: `t${i}`,
+      slot: i,
+      type: 'tcp',
+      host: h,
+      port: targetPort,
+      interval: '1s',
+      timeout: '500ms',
+      failureThreshold: 2,
+    })),
     zones: [{ origin: ZONE, ttl: TTL }],
-    records: [{ name: NAME, type: 'A', policy: 'multivalue', whenAllUnhealthy: 'answer-all', answers: targets.map((h, i) => ({ value: h, check: `t${i}` })) }],
+    records: [
+      {
+        name: NAME,
+        type: 'A',
+        policy: 'multivalue',
+        whenAllUnhealthy: 'answer-all',
+        answers: targets.map((h, i) => ({ value: h, check: `t${i}` })),
+      },
+    ],
   };
 }
 
 /** One TCP connection asking `NAME A` one query at a time, every `everyMs`, until `stop()`; latencies in µs. */
-function tcpProbe(port: number, everyMs: number): { stop: () => Promise<{ asked: number; answered: number; histogram: hdr.Histogram }> } {
+function tcpProbe(
+  port: number,
+  everyMs: number,
+): { stop: () => Promise<{ asked: number; answered: number; histogram: hdr.Histogram }> } {
   const histogram = latencyHistogram();
   const q = queryBytes(NAME);
   const frame = Buffer.alloc(2 + q.length);
@@ -121,16 +153,23 @@ function fromB64(b64: string | null): hdr.Histogram | null {
   return b64 === null ? null : hdr.decodeFromCompressedBase64(b64);
 }
 
-const round = (x: number | null, d = 3): number | null => (x === null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+const round = (x: number | null, d = 3): number | null =>
+  x === null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
 
 export const dnsOverloadScenario: Scenario = {
   name: 'dns-overload',
-  description: 'urnd serve vs gdnsd and PowerDNS where installed, each offered 1×, 2× and 10× its own saturated rate: goodput ÷ saturated rate, latency of answered queries, TCP latency during the UDP flood',
+  description:
+    'urnd serve vs gdnsd and PowerDNS where installed, each offered 1×, 2× and 10× its own saturated rate: goodput ÷ saturated rate, latency of answered queries, TCP latency during the UDP flood',
   estimateSeconds: (quick) => (quick ? 20 : 60),
   async run(ctx): Promise<ScenarioResult> {
     const version = await dnsperfVersion();
     if (version === null) {
-      return { summary: { loader: 'absent' }, markdown: '### DNS under overload\n\ndnsperf is not installed here (or `URND_BENCH_DNS_LOADER=node`): this scenario needs an open-loop loader that can offer 10× a server\'s rate, so nothing was measured.', details: {} };
+      return {
+        summary: { loader: 'absent' },
+        markdown:
+          "### DNS under overload\n\ndnsperf is not installed here (or `URND_BENCH_DNS_LOADER=node`): this scenario needs an open-loop loader that can offer 10× a server's rate, so nothing was measured.",
+        details: {},
+      };
     }
     const satMs = ctx.quick ? 1000 : 3000;
     const phaseMs = ctx.quick ? 1000 : 3000;
@@ -149,8 +188,18 @@ export const dnsOverloadScenario: Scenario = {
       writeFileSync(configPath, `${JSON.stringify(urndConfig(targets.port), null, 2)}\n`);
       const serve = await Serve.start(configPath, ['--checkers', '1']);
       children.push(serve.proc);
-      servers.push({ row: { name: 'urnd', version: 'this build', status: 'measured', saturatedQps: null, phases: [] }, port: serve.port, proc: serve.proc });
-      const spec = { zone: ZONE, label: LABEL, targets: Array.from({ length: HOSTS }, (_, i) => `${PREFIX}.${i + 1}`), targetPort: targets.port, ttl: TTL };
+      servers.push({
+        row: { name: 'urnd', version: 'this build', status: 'measured', saturatedQps: null, phases: [] },
+        port: serve.port,
+        proc: serve.proc,
+      });
+      const spec = {
+        zone: ZONE,
+        label: LABEL,
+        targets: Array.from({ length: HOSTS }, (_, i) => `${PREFIX}.${i + 1}`),
+        targetPort: targets.port,
+        ttl: TTL,
+      };
       for (const p of ['gdnsd', 'pdns'] as const) {
         const install = installs[p];
         if (install.bin === null) {
@@ -162,9 +211,25 @@ export const dnsOverloadScenario: Scenario = {
         try {
           const s = p === 'pdns' ? await startPdns(install.bin, pdir, spec) : await startGdnsd(install.bin, pdir, spec);
           children.push(s.proc);
-          servers.push({ row: { name: p, version: install.version ?? 'unknown version', status: 'measured', saturatedQps: null, phases: [] }, port: s.port, proc: s.proc });
+          servers.push({
+            row: {
+              name: p,
+              version: install.version ?? 'unknown version',
+              status: 'measured',
+              saturatedQps: null,
+              phases: [],
+            },
+            port: s.port,
+            proc: s.proc,
+          });
         } catch (err) {
-          rows.push({ name: p, version: install.version ?? '', status: `failed: ${(err as Error).message}`, saturatedQps: null, phases: [] });
+          rows.push({
+            name: p,
+            version: install.version ?? '',
+            status: `failed: ${(err as Error).message}`,
+            saturatedQps: null,
+            phases: [],
+          });
         }
       }
       await serve.waitForStatus(HOSTS, 0, 20_000);
@@ -218,7 +283,15 @@ export const dnsOverloadScenario: Scenario = {
               avgMs: h === null || h.totalCount === 0 ? null : h.mean / 1000,
               p50Ms: h === null ? null : ms(h, 50),
               p99Ms: h === null ? null : ms(h, 99),
-              tcp: tcp === null ? null : { asked: tcp.asked, answered: tcp.answered, p50Ms: ms(tcp.histogram, 50), p99Ms: ms(tcp.histogram, 99) },
+              tcp:
+                tcp === null
+                  ? null
+                  : {
+                      asked: tcp.asked,
+                      answered: tcp.answered,
+                      p50Ms: ms(tcp.histogram, 50),
+                      p99Ms: ms(tcp.histogram, 99),
+                    },
             });
             h?.destroy();
             tcp?.histogram.destroy();
@@ -240,7 +313,8 @@ export const dnsOverloadScenario: Scenario = {
 function report(rows: readonly Row[], version: string, satMs: number, phaseMs: number): ScenarioResult {
   const summary: Record<string, Figure> = { loader: `dnsperf ${version}` };
   const table: (string | number)[][] = [];
-  const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : fmt(x, d));
+  const f = (x: number | null | undefined, d = 2) =>
+    x === null || x === undefined || !Number.isFinite(x) ? '–' : fmt(x, d);
   for (const r of rows) {
     const at = (m: number) => r.phases.find((p) => p.multiple === m);
     const base = at(1);
@@ -262,14 +336,20 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         f(p?.avgMs),
         f(p?.p50Ms),
         f(p?.p99Ms),
-        p?.tcp === null || p?.tcp === undefined ? '' : `${p.tcp.answered}/${p.tcp.asked}, p50 ${f(p.tcp.p50Ms)}, p99 ${f(p.tcp.p99Ms)}`,
+        p?.tcp === null || p?.tcp === undefined
+          ? ''
+          : `${p.tcp.answered}/${p.tcp.asked}, p50 ${f(p.tcp.p50Ms)}, p99 ${f(p.tcp.p99Ms)}`,
         m === 1 && r.status !== 'measured' ? r.status : '',
       ]);
     }
     if (r.status === 'measured' && base !== undefined) {
       const top = at(10);
-      summary[`${r.name}_p99_ratio_10x_vs_1x`] = round(top?.p99Ms != null && base.p99Ms != null ? top.p99Ms / base.p99Ms : null);
-      summary[`${r.name}_avg_ratio_10x_vs_1x`] = round(top?.avgMs != null && base.avgMs != null ? top.avgMs / base.avgMs : null);
+      summary[`${r.name}_p99_ratio_10x_vs_1x`] = round(
+        top?.p99Ms != null && base.p99Ms != null ? top.p99Ms / base.p99Ms : null,
+      );
+      summary[`${r.name}_avg_ratio_10x_vs_1x`] = round(
+        top?.avgMs != null && base.avgMs != null ? top.avgMs / base.avgMs : null,
+      );
       summary[`${r.name}_tcp_p99_ms_udp_10x`] = round(top?.tcp?.p99Ms ?? null);
       summary[`${r.name}_tcp_p99_ms_udp_1x`] = round(base.tcp?.p99Ms ?? null);
     }
@@ -279,7 +359,22 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
     '',
     `Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${TIMEOUT_MS / 1000}\`: a later answer counts as lost). Goodput is answered queries per second of sending; latency is of answered queries, from dnsperf's per-query lines. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value. dnsperf shares the machine's cores with the server: "sent" is what it reached.`,
     '',
-    markdownTable(['server', 'S (q/s)', 'offered', 'offered q/s', 'goodput q/s', 'goodput ÷ S', 'avg ms', 'p50 ms', 'p99 ms', 'TCP during the phase: answered/asked, ms', 'notes'], table),
+    markdownTable(
+      [
+        'server',
+        'S (q/s)',
+        'offered',
+        'offered q/s',
+        'goodput q/s',
+        'goodput ÷ S',
+        'avg ms',
+        'p50 ms',
+        'p99 ms',
+        'TCP during the phase: answered/asked, ms',
+        'notes',
+      ],
+      table,
+    ),
   ].join('\n');
   return { summary, markdown, details: { rows } };
 }

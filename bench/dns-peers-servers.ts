@@ -26,7 +26,12 @@ export interface PeerInstall {
   readonly missing: string | null;
 }
 
-const SEARCH_DIRS = [...(process.env.PATH ?? '').split(path.delimiter).filter((d) => d.length > 0), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+const SEARCH_DIRS = [
+  ...(process.env.PATH ?? '').split(path.delimiter).filter((d) => d.length > 0),
+  '/usr/sbin',
+  '/usr/local/sbin',
+  '/sbin',
+];
 
 function findBinary(name: string): string | null {
   for (const dir of SEARCH_DIRS) {
@@ -62,7 +67,13 @@ function versionOf(bin: string, args: readonly string[], re: RegExp): string | n
   }
 }
 
-const BIND_BACKEND_DIRS = ['/usr/lib/x86_64-linux-gnu/pdns', '/usr/lib/aarch64-linux-gnu/pdns', '/usr/lib/pdns', '/usr/lib64/pdns', '/usr/local/lib/pdns'];
+const BIND_BACKEND_DIRS = [
+  '/usr/lib/x86_64-linux-gnu/pdns',
+  '/usr/lib/aarch64-linux-gnu/pdns',
+  '/usr/lib/pdns',
+  '/usr/lib64/pdns',
+  '/usr/local/lib/pdns',
+];
 
 /** Looks for `pdns_server` (+ the bind backend) and `gdnsd`. Never throws. */
 export function detectPeers(): Record<PeerName, PeerInstall> {
@@ -72,14 +83,27 @@ export function detectPeers(): Record<PeerName, PeerInstall> {
   else {
     const backend = firstExisting(BIND_BACKEND_DIRS.map((d) => path.join(d, 'libbindbackend.so')));
     const version = versionOf(pdnsBin, ['--version'], /PowerDNS Authoritative Server ([\w.~+-]+)/);
-    pdns = backend === null ? { name: 'pdns', bin: null, version, missing: 'pdns_server is installed but not its bind backend (pdns-backend-bind)' } : { name: 'pdns', bin: pdnsBin, version, missing: null };
+    pdns =
+      backend === null
+        ? {
+            name: 'pdns',
+            bin: null,
+            version,
+            missing: 'pdns_server is installed but not its bind backend (pdns-backend-bind)',
+          }
+        : { name: 'pdns', bin: pdnsBin, version, missing: null };
   }
   const gdnsdBin = findBinary('gdnsd');
   const gdnsd: PeerInstall =
     gdnsdBin === null
       ? { name: 'gdnsd', bin: null, version: null, missing: 'gdnsd not found' }
       : // gdnsd has no --version; an unknown option prints its version line.
-        { name: 'gdnsd', bin: gdnsdBin, version: versionOf(gdnsdBin, ['-h'], /gdnsd version ([\w.~+-]+)/), missing: null };
+        {
+          name: 'gdnsd',
+          bin: gdnsdBin,
+          version: versionOf(gdnsdBin, ['-h'], /gdnsd version ([\w.~+-]+)/),
+          missing: null,
+        };
   return { pdns, gdnsd };
 }
 
@@ -170,7 +194,12 @@ export async function startPdns(bin: string, dir: string, spec: PeerSpec): Promi
   writeFileSync(zoneFile, zone);
   writeFileSync(path.join(dir, 'named.conf'), named);
   const proc = new LineChild('pdns_server', bin, args);
-  return { name: 'pdns', proc, port, config: { 'command line': `pdns_server ${args.join(' ')}`, 'named.conf': named, [`${spec.zone}.zone`]: zone } };
+  return {
+    name: 'pdns',
+    proc,
+    port,
+    config: { 'command line': `pdns_server ${args.join(' ')}`, 'named.conf': named, [`${spec.zone}.zone`]: zone },
+  };
 }
 
 /**
@@ -202,10 +231,22 @@ export async function startGdnsd(bin: string, dir: string, spec: PeerSpec): Prom
     '}',
     '',
   ].join('\n');
-  const zone = [`$TTL ${spec.ttl}`, `@ SOA ns1 hostmaster 1 3600 600 86400 ${spec.ttl}`, '@ NS ns1', 'ns1 A 127.0.0.1', `${spec.label} ${spec.ttl} DYNA multifo!${spec.label}`, ''].join('\n');
+  const zone = [
+    `$TTL ${spec.ttl}`,
+    `@ SOA ns1 hostmaster 1 3600 600 86400 ${spec.ttl}`,
+    '@ NS ns1',
+    'ns1 A 127.0.0.1',
+    `${spec.label} ${spec.ttl} DYNA multifo!${spec.label}`,
+    '',
+  ].join('\n');
   writeFileSync(path.join(dir, 'config'), config);
   writeFileSync(path.join(dir, 'zones', spec.zone), zone);
   const args = ['-c', dir, 'start'];
   const proc = new LineChild('gdnsd', bin, args);
-  return { name: 'gdnsd', proc, port, config: { 'command line': `gdnsd ${args.join(' ')}`, config, [`zones/${spec.zone}`]: zone } };
+  return {
+    name: 'gdnsd',
+    proc,
+    port,
+    config: { 'command line': `gdnsd ${args.join(' ')}`, config, [`zones/${spec.zone}`]: zone },
+  };
 }

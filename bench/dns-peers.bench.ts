@@ -3,9 +3,26 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { fmt, markdownTable, type BenchContext, type Figure, type Scenario, type ScenarioResult } from './harness.js';
-import { ask, LineChild, processCpuMs, runNodeLoader, Serve, Targets, type Reply } from './dns-children.js';
-import { dnsperfVersion, runDnsperf, type LoaderName, type LoadMode, type LoadResult, type LoadSpec } from './dns-load.js';
-import { detectPeers, sleep, startGdnsd, startPdns, tail, waitAnswering, type PeerInstall, type PeerName, type PeerServer } from './dns-peers-servers.js';
+import { ask, type LineChild, processCpuMs, runNodeLoader, Serve, Targets, type Reply } from './dns-children.js';
+import {
+  dnsperfVersion,
+  runDnsperf,
+  type LoaderName,
+  type LoadMode,
+  type LoadResult,
+  type LoadSpec,
+} from './dns-load.js';
+import {
+  detectPeers,
+  sleep,
+  startGdnsd,
+  startPdns,
+  tail,
+  waitAnswering,
+  type PeerInstall,
+  type PeerName,
+  type PeerServer,
+} from './dns-peers-servers.js';
 
 /**
  * DNS under load, side by side with real peers: `urnd serve`, PowerDNS
@@ -47,7 +64,8 @@ const host = (i: number) => `${PREFIX}.${i + 1}`;
 const TARGETS = Array.from({ length: HOSTS }, (_, i) => host(i));
 const TARGET_SET = new Set(TARGETS);
 
-const INSTALL_HINT = 'On Debian/Ubuntu: `apt-get install pdns-server pdns-backend-bind gdnsd` (then stop the system services they start: the benchmark runs its own instances on high loopback ports).';
+const INSTALL_HINT =
+  'On Debian/Ubuntu: `apt-get install pdns-server pdns-backend-bind gdnsd` (then stop the system services they start: the benchmark runs its own instances on high loopback ports).';
 
 interface Contestant {
   readonly name: ServerName;
@@ -70,9 +88,26 @@ interface Contestant {
 function urndConfig(targetPort: number): object {
   return {
     cell: { name: 'peersbench', capacity: 1024 },
-    checks: TARGETS.map((h, i) => ({ id: `t${i}`, slot: i, type: 'tcp', host: h, port: targetPort, interval: '1s', timeout: '500ms', failureThreshold: 2 })),
+    checks: TARGETS.map((h, i) => ({
+      id: `t${i}`,
+      slot: i,
+      type: 'tcp',
+      host: h,
+      port: targetPort,
+      interval: '1s',
+      timeout: '500ms',
+      failureThreshold: 2,
+    })),
     zones: [{ origin: ZONE, ttl: TTL }],
-    records: [{ name: NAME, type: 'A', policy: 'multivalue', whenAllUnhealthy: 'answer-all', answers: TARGETS.map((h, i) => ({ value: h, check: `t${i}` })) }],
+    records: [
+      {
+        name: NAME,
+        type: 'A',
+        policy: 'multivalue',
+        whenAllUnhealthy: 'answer-all',
+        answers: TARGETS.map((h, i) => ({ value: h, check: `t${i}` })),
+      },
+    ],
   };
 }
 
@@ -83,8 +118,16 @@ function describe(replies: readonly Reply[]): string {
     let k: string;
     if (r.rcode !== 'NOERROR') k = r.rcode;
     else if (r.addrs.length === 0) k = 'NOERROR, no answer';
-    else if (!r.addrs.every((a) => TARGET_SET.has(a))) k = `foreign addresses (${r.addrs.filter((a) => !TARGET_SET.has(a)).slice(0, 2).join(', ')})`;
-    else k = r.addrs.length === HOSTS && new Set(r.addrs).size === HOSTS ? `all ${HOSTS}` : `${new Set(r.addrs).size} of ${HOSTS}`;
+    else if (!r.addrs.every((a) => TARGET_SET.has(a)))
+      k = `foreign addresses (${r.addrs
+        .filter((a) => !TARGET_SET.has(a))
+        .slice(0, 2)
+        .join(', ')})`;
+    else
+      k =
+        r.addrs.length === HOSTS && new Set(r.addrs).size === HOSTS
+          ? `all ${HOSTS}`
+          : `${new Set(r.addrs).size} of ${HOSTS}`;
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   const list = [...counts.entries()].sort((a, b) => b[1] - a[1]);
@@ -105,12 +148,14 @@ function absentResult(installs: Record<PeerName, PeerInstall>): ScenarioResult {
 
 export const dnsPeersScenario: Scenario = {
   name: 'dns-peers',
-  description: 'urnd serve vs PowerDNS (LUA ifportup) and gdnsd (multifo + tcp_connect) where installed: same name, same targets, same failure — q/s, latency, time to drop a dead target, answer when all are down',
+  description:
+    'urnd serve vs PowerDNS (LUA ifportup) and gdnsd (multifo + tcp_connect) where installed: same name, same targets, same failure — q/s, latency, time to drop a dead target, answer when all are down',
   estimateSeconds: (quick) => (quick ? 18 : 70),
   async run(ctx): Promise<ScenarioResult> {
     const installs = detectPeers();
     const present = (['pdns', 'gdnsd'] as const).filter((p) => installs[p].bin !== null);
-    for (const p of ['pdns', 'gdnsd'] as const) if (installs[p].bin === null) ctx.log(`${p}: absent (${installs[p].missing})`);
+    for (const p of ['pdns', 'gdnsd'] as const)
+      if (installs[p].bin === null) ctx.log(`${p}: absent (${installs[p].missing})`);
     if (present.length === 0) return absentResult(installs);
 
     const satMs = ctx.quick ? 300 : 3000;
@@ -130,9 +175,18 @@ export const dnsPeersScenario: Scenario = {
     let loader: LoaderName = version === null ? 'node' : 'dnsperf';
     const runNotes: string[] = [];
     const children: LineChild[] = [];
-    const status: Record<PeerName, string> = { pdns: installs.pdns.bin === null ? 'absent' : 'failed: not started', gdnsd: installs.gdnsd.bin === null ? 'absent' : 'failed: not started' };
+    const status: Record<PeerName, string> = {
+      pdns: installs.pdns.bin === null ? 'absent' : 'failed: not started',
+      gdnsd: installs.gdnsd.bin === null ? 'absent' : 'failed: not started',
+    };
     const contestants: Contestant[] = [];
-    const make = (name: ServerName, port: number, proc: LineChild, v: string, config: Record<string, string>): Contestant => ({
+    const make = (
+      name: ServerName,
+      port: number,
+      proc: LineChild,
+      v: string,
+      config: Record<string, string>,
+    ): Contestant => ({
       name,
       port,
       proc,
@@ -152,9 +206,11 @@ export const dnsPeersScenario: Scenario = {
       c.status = `failed: ${why}`;
       ctx.log(`${c.name} ${c.status}`);
     };
-    const alive = (c: Contestant) => c.status === 'measured' && c.proc.child.exitCode === null && c.proc.child.signalCode === null;
+    const alive = (c: Contestant) =>
+      c.status === 'measured' && c.proc.child.exitCode === null && c.proc.child.signalCode === null;
     const checkAlive = (c: Contestant) => {
-      if (c.status === 'measured' && !alive(c)) fail(c, `exited (${c.proc.child.exitCode ?? c.proc.child.signalCode}): ${tail(c.proc.stderr)}`);
+      if (c.status === 'measured' && !alive(c))
+        fail(c, `exited (${c.proc.child.exitCode ?? c.proc.child.signalCode}): ${tail(c.proc.stderr)}`);
       return c.status === 'measured';
     };
 
@@ -176,7 +232,10 @@ export const dnsPeersScenario: Scenario = {
         mkdirSync(pdir, { recursive: true });
         let server: PeerServer | null = null;
         try {
-          server = p === 'pdns' ? await startPdns(install.bin as string, pdir, spec) : await startGdnsd(install.bin as string, pdir, spec);
+          server =
+            p === 'pdns'
+              ? await startPdns(install.bin as string, pdir, spec)
+              : await startGdnsd(install.bin as string, pdir, spec);
           children.push(server.proc);
           const c = make(p, server.port, server.proc, install.version ?? 'unknown version', server.config);
           contestants.push(c);
@@ -203,7 +262,9 @@ export const dnsPeersScenario: Scenario = {
       for (const c of contestants.filter(alive)) {
         const replies: Reply[] = [];
         for (let k = 0; k < 10; k++) replies.push(await ask(c.port, NAME));
-        const bad = replies.filter((r) => r.rcode !== 'NOERROR' || r.addrs.length === 0 || !r.addrs.every((a) => TARGET_SET.has(a)));
+        const bad = replies.filter(
+          (r) => r.rcode !== 'NOERROR' || r.addrs.length === 0 || !r.addrs.every((a) => TARGET_SET.has(a)),
+        );
         if (bad.length > 0) c.wrong.push(`all up: ${describe(bad)} in ${bad.length} of 10 replies`);
         c.notes.push(`all up: ${describe(replies)}`);
       }
@@ -215,7 +276,9 @@ export const dnsPeersScenario: Scenario = {
             return await runDnsperf({ spec: s, queryFile, verboseFile });
           } catch (err) {
             loader = 'node';
-            runNotes.push(`dnsperf failed (${(err as Error).message.split('\n')[0]}); the built-in Node loader drove that and every later phase.`);
+            runNotes.push(
+              `dnsperf failed (${(err as Error).message.split('\n')[0]}); the built-in Node loader drove that and every later phase.`,
+            );
           }
         }
         return runNodeLoader(s);
@@ -242,12 +305,20 @@ export const dnsPeersScenario: Scenario = {
           const cpu0 = processCpuMs(c.proc.pid);
           const r = await load(loadSpec(c, 'saturate', satMs, rate));
           const cpu1 = processCpuMs(c.proc.pid);
-          c.sat.push({ qps: r.qps, cpuUsPerQuery: cpu0 === null || cpu1 === null || r.completed === 0 ? null : ((cpu1 - cpu0) * 1000) / r.completed, lost: r.lost, notNoerror: r.wrong });
+          c.sat.push({
+            qps: r.qps,
+            cpuUsPerQuery:
+              cpu0 === null || cpu1 === null || r.completed === 0 ? null : ((cpu1 - cpu0) * 1000) / r.completed,
+            lost: r.lost,
+            notNoerror: r.wrong,
+          });
           if (r.wrong > 0) c.wrong.push(`saturation: ${r.wrong} replies not NOERROR (${JSON.stringify(r.rcodes)})`);
           checkAlive(c);
         }
         if (round === 1) {
-          const qs = contestants.filter((c) => c.status === 'measured' && c.sat.length > 0).map((c) => c.sat[0]?.qps ?? 0);
+          const qs = contestants
+            .filter((c) => c.status === 'measured' && c.sat.length > 0)
+            .map((c) => c.sat[0]?.qps ?? 0);
           const lowest = qs.length === 0 ? RATE : Math.min(...qs);
           // Two significant digits, not whole thousands: PowerDNS saturates
           // near 1,000 q/s here, and a floor of 1,000 ran it at its limit.
@@ -276,7 +347,9 @@ export const dnsPeersScenario: Scenario = {
           await settle(up, (r) => r.rcode === 'NOERROR' && new Set(r.addrs).size === HOSTS, 10_000);
           await sleep(1000);
         }
-        ctx.log(`drop trial ${trial}/${dropTrials}: targets 1–4 down; polling ${up.map((c) => c.name).join(', ')} every ${POLL_MS} ms`);
+        ctx.log(
+          `drop trial ${trial}/${dropTrials}: targets 1–4 down; polling ${up.map((c) => c.name).join(', ')} every ${POLL_MS} ms`,
+        );
         // t0 is when the command goes out: the listeners close within ms of it.
         const t0 = performance.now();
         await targets.set((i) => !DOWN(i));
@@ -303,7 +376,8 @@ export const dnsPeersScenario: Scenario = {
             const list = trials.get(c) ?? [];
             list.push(stable ? (streakStart as number) / 1000 : null);
             trials.set(c, list);
-            if (foreign > 0) c.wrong.push(`drop trial ${trial}: ${foreign} answers held addresses that are not targets`);
+            if (foreign > 0)
+              c.wrong.push(`drop trial ${trial}: ${foreign} answers held addresses that are not targets`);
           }),
         );
         for (const c of up) checkAlive(c);
@@ -317,19 +391,36 @@ export const dnsPeersScenario: Scenario = {
 
       // (d) all 8 down: wait for every checker to see it (gdnsd: 2 s × 2 failures), then ask 10 times.
       const still = contestants.filter((c) => checkAlive(c));
-      ctx.log(`all targets down; waiting ${allDownWaitMs / 1000} s, then asking ${still.map((c) => c.name).join(', ')}`);
+      ctx.log(
+        `all targets down; waiting ${allDownWaitMs / 1000} s, then asking ${still.map((c) => c.name).join(', ')}`,
+      );
       await targets.set(() => false);
       await sleep(allDownWaitMs);
       for (const c of still) {
         const replies: Reply[] = [];
         for (let k = 0; k < 10; k++) replies.push(await ask(c.port, NAME, 500));
         c.allDown = describe(replies);
-        if (replies.some((r) => r.addrs.some((a) => !TARGET_SET.has(a)))) c.wrong.push(`all down: answers held addresses that are not targets`);
+        if (replies.some((r) => r.addrs.some((a) => !TARGET_SET.has(a))))
+          c.wrong.push(`all down: answers held addresses that are not targets`);
         checkAlive(c);
       }
       for (const c of contestants) if (c.name !== 'urnd') status[c.name] = c.status;
       if (urnd.status !== 'measured') throw new Error(`urnd serve ${urnd.status}`);
-      return report(ctx, { contestants, status, installs, loader, version, rate, rounds, satMs, rateMs, runNotes, dropDeadlineMs, dropTrials, allDownWaitMs });
+      return report(ctx, {
+        contestants,
+        status,
+        installs,
+        loader,
+        version,
+        rate,
+        rounds,
+        satMs,
+        rateMs,
+        runNotes,
+        dropDeadlineMs,
+        dropTrials,
+        allDownWaitMs,
+      });
     } finally {
       for (const c of children.reverse()) await c.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -376,13 +467,20 @@ const mean = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : xs.reduc
 function percentiles(histograms: readonly (string | null)[]): { p50: number; p99: number } | null {
   const hs = histograms.filter((h): h is string => h !== null);
   if (hs.length === 0) return null;
-  const merged = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  const merged = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   for (const b64 of hs) {
     const h = hdr.decodeFromCompressedBase64(b64);
     merged.add(h);
     h.destroy();
   }
-  const out = merged.totalCount === 0 ? null : { p50: merged.getValueAtPercentile(50) / 1000, p99: merged.getValueAtPercentile(99) / 1000 };
+  const out =
+    merged.totalCount === 0
+      ? null
+      : { p50: merged.getValueAtPercentile(50) / 1000, p99: merged.getValueAtPercentile(99) / 1000 };
   merged.destroy();
   return out;
 }
@@ -397,14 +495,24 @@ function report(ctx: BenchContext, f: Facts): ScenarioResult {
   const rows = f.contestants.map((c) => {
     const qps = mean(c.sat.map((s) => s.qps));
     const lat = percentiles(c.rate.map((r) => r.histogram));
-    return { c, qps, lat, cpu: mean(c.sat.map((s) => s.cpuUsPerQuery ?? Number.NaN)), lost: c.sat.reduce((t, s) => t + s.lost, 0) + c.rate.reduce((t, s) => t + s.lost, 0) };
+    return {
+      c,
+      qps,
+      lat,
+      cpu: mean(c.sat.map((s) => s.cpuUsPerQuery ?? Number.NaN)),
+      lost: c.sat.reduce((t, s) => t + s.lost, 0) + c.rate.reduce((t, s) => t + s.lost, 0),
+    };
   });
-  const ranked = rows.filter((r) => r.c.status === 'measured' && r.c.wrong.length === 0 && Number.isFinite(r.qps)).sort((a, b) => b.qps - a.qps);
-  const label = (c: Contestant) => (c.name === 'urnd' ? 'urnd serve' : c.name === 'pdns' ? `PowerDNS Authoritative ${c.version}` : `gdnsd ${c.version}`);
+  const ranked = rows
+    .filter((r) => r.c.status === 'measured' && r.c.wrong.length === 0 && Number.isFinite(r.qps))
+    .sort((a, b) => b.qps - a.qps);
+  const label = (c: Contestant) =>
+    c.name === 'urnd' ? 'urnd serve' : c.name === 'pdns' ? `PowerDNS Authoritative ${c.version}` : `gdnsd ${c.version}`;
   const peerNotes: Record<ServerName, string> = {
     urnd: 'tcp checks every 1 s, down after 2 failures; multivalue, answer-all when all unhealthy; `--checkers 1`',
     pdns: 'LUA `ifportup`, selector/backupSelector `all`; checks every 1 s (`lua-health-checks-interval`), down after 1 failure (no `minimumFailures` in 4.7); bind backend, `receiver-threads=1`, 3 distributor threads, caches at their defaults; every LUA answer is computed per query (see its CPU µs/query)',
-    gdnsd: '`multifo` + `tcp_connect` every **2 s** (its minimum), down after 2 failures (`down_thresh 2`, `ok_thresh 1`); resource `up_thresh 0.1`; 1 UDP thread',
+    gdnsd:
+      '`multifo` + `tcp_connect` every **2 s** (its minimum), down after 2 failures (`down_thresh 2`, `ok_thresh 1`); resource `up_thresh 0.1`; 1 UDP thread',
   };
   const table = rows.map((r) => {
     const c = r.c;
@@ -429,7 +537,15 @@ function report(ctx: BenchContext, f: Facts): ScenarioResult {
   });
   for (const p of ['pdns', 'gdnsd'] as const) {
     if (f.contestants.some((c) => c.name === p)) continue;
-    table.push([p === 'pdns' ? 'PowerDNS Authoritative' : 'gdnsd', '–', '–', '–', '–', '–', f.status[p] === 'absent' ? `absent: ${f.installs[p].missing}` : f.status[p]]);
+    table.push([
+      p === 'pdns' ? 'PowerDNS Authoritative' : 'gdnsd',
+      '–',
+      '–',
+      '–',
+      '–',
+      '–',
+      f.status[p] === 'absent' ? `absent: ${f.installs[p].missing}` : f.status[p],
+    ]);
   }
   const by = (n: ServerName) => rows.find((r) => r.c.name === n);
   const qpsOf = (n: ServerName) => {
@@ -470,7 +586,13 @@ function report(ctx: BenchContext, f: Facts): ScenarioResult {
       : `the built-in Node loader (bench/workers/dns-loader.ts; saturation keeps ${OUTSTANDING} outstanding; fixed rate measures from each query's intended send time)`;
   const configs = f.contestants
     .filter((c) => c.name !== 'urnd')
-    .flatMap((c) => [`<details><summary>${label(c)} configuration</summary>`, '', ...Object.entries(c.config).flatMap(([k, v]) => [`\`${k}\`:`, '', '```', v.trimEnd(), '```', '']), '</details>', '']);
+    .flatMap((c) => [
+      `<details><summary>${label(c)} configuration</summary>`,
+      '',
+      ...Object.entries(c.config).flatMap(([k, v]) => [`\`${k}\`:`, '', '```', v.trimEnd(), '```', '']),
+      '</details>',
+      '',
+    ]);
   const markdown = [
     '### DNS side by side with peers: urnd serve, PowerDNS, gdnsd',
     '',
@@ -479,9 +601,14 @@ function report(ctx: BenchContext, f: Facts): ScenarioResult {
     `**Time to drop a dead target**: targets 1–4 refuse connections at t0 (their listeners closed), and each server is asked every ${POLL_MS} ms; the time is that of the first answer after which no answer held a down target for ${STABLE_MS / 1000} s (so it is the server's detection delay plus up to one poll), measured from when the targets process was told to close them; ${f.dropTrials > 1 ? `the mean of ${f.dropTrials} trials (all up and settled in between), each listed in the notes` : 'one trial: a check fires at a random point of its interval, so one figure can be off by up to an interval'}. **All down**: all 8 refuse; after ${f.allDownWaitMs / 1000} s (enough for gdnsd's 2 × 2 s), 10 queries each. A server whose answers were wrong (an address not among the targets, or no NOERROR answer with all targets up, or replies other than NOERROR under load) is marked and not ranked.`,
     ...(f.runNotes.length > 0 ? ['', ...f.runNotes.map((n) => `- ${n}`)] : []),
     '',
-    markdownTable(['server', 'q/s', 'p50 ms', 'p99 ms', 'time to drop a dead target (s)', 'answer when all down', 'notes'], table),
+    markdownTable(
+      ['server', 'q/s', 'p50 ms', 'p99 ms', 'time to drop a dead target (s)', 'answer when all down', 'notes'],
+      table,
+    ),
     '',
-    ranked.length > 0 ? `Ranked by saturated q/s (correct answers only): ${ranked.map((r) => `${r.c.name} ${fmt(r.qps, 0)}`).join(' > ')}.` : 'No server answered correctly throughout: none is ranked.',
+    ranked.length > 0
+      ? `Ranked by saturated q/s (correct answers only): ${ranked.map((r) => `${r.c.name} ${fmt(r.qps, 0)}`).join(' > ')}.`
+      : 'No server answered correctly throughout: none is ranked.',
     '',
     'The check cadences are as close as each allows: urnd 1 s interval, 2 failures; PowerDNS 4.7 1 s interval, 1 failure (its `ifportup` has no `interval`/`minimumFailures` options until 4.9); gdnsd 2 s interval (`tcp_connect` refuses 1 s), 2 failures. Drop times therefore compare defaults-constrained products, not equal settings. Threads differ as well: urnd and gdnsd answer from one UDP thread; PowerDNS has one receiver thread and 3 distributor threads, which run the LUA records.',
     '',
@@ -511,7 +638,9 @@ function report(ctx: BenchContext, f: Facts): ScenarioResult {
       config: r.c.config,
     })),
   };
-  ctx.log(`${rows.map((r) => `${r.c.name} ${fmt(r.qps, 0)} q/s, drop ${r.c.dropS === null ? '–' : fmt(r.c.dropS, 2)} s, all down: ${r.c.allDown}`).join(' | ')}`);
+  ctx.log(
+    `${rows.map((r) => `${r.c.name} ${fmt(r.qps, 0)} q/s, drop ${r.c.dropS === null ? '–' : fmt(r.c.dropS, 2)} s, all down: ${r.c.allDown}`).join(' | ')}`,
+  );
   return { summary, markdown, details };
 }
 

@@ -7,8 +7,25 @@ import type { LatencySummary } from '../src/metrics/percentiles.js';
 import { percentilePlot } from '../src/metrics/svg.js';
 import { reportTable } from '../src/cli/report.js';
 import { fmt, markdownTable, type Figure, type Scenario, type ScenarioResult } from './harness.js';
-import { askA, LineChild, processCpuMs, runNodeLoader, Serve, startBare, Targets, type ServeStatus } from './dns-children.js';
-import { dnsperfVersion, latencyHistogram, runDnsperf, type LoaderName, type LoadMode, type LoadResult, type LoadSpec } from './dns-load.js';
+import {
+  askA,
+  type LineChild,
+  processCpuMs,
+  runNodeLoader,
+  Serve,
+  startBare,
+  Targets,
+  type ServeStatus,
+} from './dns-children.js';
+import {
+  dnsperfVersion,
+  latencyHistogram,
+  runDnsperf,
+  type LoaderName,
+  type LoadMode,
+  type LoadResult,
+  type LoadSpec,
+} from './dns-load.js';
 
 /**
  * DNS under load (§6): `urnd serve` as one process, answering UDP from its
@@ -61,11 +78,31 @@ const host = (i: number) => `${PREFIX}.${i + 1}`;
 function cellConfig(targetPort: number): object {
   return {
     cell: { name: 'dnsbench', capacity: 16_384 },
-    checks: range(0, HOSTS).map((i) => ({ id: `t${i}`, slot: i, type: 'http', host: host(i), port: targetPort, path: '/', interval: '1s', timeout: '500ms', failureThreshold: 1 })),
+    checks: range(0, HOSTS).map((i) => ({
+      id: `t${i}`,
+      slot: i,
+      type: 'http',
+      host: host(i),
+      port: targetPort,
+      path: '/',
+      interval: '1s',
+      timeout: '500ms',
+      failureThreshold: 1,
+    })),
     zones: [{ origin: ZONE, ttl: 60 }],
     records: [
-      { name: `www.${ZONE}`, type: 'A', policy: 'weighted', answers: WWW.map((i, k) => ({ value: host(i), weight: k + 1, check: `t${i}` })) },
-      { name: `pool.${ZONE}`, type: 'A', policy: 'multivalue', answers: POOL.map((i) => ({ value: host(i), check: `t${i}` })) },
+      {
+        name: `www.${ZONE}`,
+        type: 'A',
+        policy: 'weighted',
+        answers: WWW.map((i, k) => ({ value: host(i), weight: k + 1, check: `t${i}` })),
+      },
+      {
+        name: `pool.${ZONE}`,
+        type: 'A',
+        policy: 'multivalue',
+        answers: POOL.map((i) => ({ value: host(i), check: `t${i}` })),
+      },
       {
         name: `api.${ZONE}`,
         type: 'A',
@@ -95,11 +132,18 @@ async function checkUrnd(port: number, state: TargetState): Promise<string[]> {
   const pool = allowed(POOL);
   for (let k = 0; k < 4; k++) {
     const a = await askA(port, `pool.${ZONE}`);
-    if (a === null || a.length !== Math.min(8, pool.size) || new Set(a).size !== a.length || !a.every((x) => pool.has(x))) problems.push(`pool: ${JSON.stringify(a)}`);
+    if (
+      a === null ||
+      a.length !== Math.min(8, pool.size) ||
+      new Set(a).size !== a.length ||
+      !a.every((x) => pool.has(x))
+    )
+      problems.push(`pool: ${JSON.stringify(a)}`);
   }
   const api = await askA(port, `api.${ZONE}`);
   const wantApi = up(API_PRIMARY) ? API_PRIMARY : up(API_SECONDARY) ? API_SECONDARY : API_PRIMARY;
-  if (api === null || api.length !== 1 || api[0] !== host(wantApi)) problems.push(`api: ${JSON.stringify(api)}, expected ${host(wantApi)}`);
+  if (api === null || api.length !== 1 || api[0] !== host(wantApi))
+    problems.push(`api: ${JSON.stringify(api)}, expected ${host(wantApi)}`);
   return problems;
 }
 
@@ -131,7 +175,8 @@ interface Phase {
 
 export const dnsScenario: Scenario = {
   name: 'dns',
-  description: 'urnd serve under DNS load (all targets up / half down / all down) vs a bare Node UDP responder: saturated q/s and latency at a fixed rate',
+  description:
+    'urnd serve under DNS load (all targets up / half down / all down) vs a bare Node UDP responder: saturated q/s and latency at a fixed rate',
   estimateSeconds: (quick) => (quick ? 14 : 105),
   async run(ctx): Promise<ScenarioResult> {
     const satMs = ctx.quick ? 300 : 4000;
@@ -155,7 +200,9 @@ export const dnsScenario: Scenario = {
           : 'dnsperf is not installed here: the built-in Node loader drove every phase.',
       );
     }
-    ctx.log(`load generator: ${loader === 'dnsperf' ? `dnsperf ${version}` : 'built-in Node loader (bench/workers/dns-loader.ts)'}`);
+    ctx.log(
+      `load generator: ${loader === 'dnsperf' ? `dnsperf ${version}` : 'built-in Node loader (bench/workers/dns-loader.ts)'}`,
+    );
 
     const children: LineChild[] = [];
     try {
@@ -168,7 +215,9 @@ export const dnsScenario: Scenario = {
       const serve = await Serve.start(configPath, ['--checkers', '1']);
       children.push(serve.proc);
       const startup = await serve.waitForStatus(HOSTS, 0, 20_000);
-      ctx.log(`urnd serve on 127.0.0.1:${serve.port}, bare responder on 127.0.0.1:${bare.port}; all ${HOSTS} targets healthy after ${startup} ms`);
+      ctx.log(
+        `urnd serve on 127.0.0.1:${serve.port}, bare responder on 127.0.0.1:${bare.port}; all ${HOSTS} targets healthy after ${startup} ms`,
+      );
 
       const wrong: Record<string, string[]> = {};
       const correct = async (label: string, problems: Promise<string[]>) => {
@@ -194,7 +243,14 @@ export const dnsScenario: Scenario = {
       let rate = RATE;
       let round = 0;
       const phases: Phase[] = [];
-      const run = async (label: string, server: 'bare' | 'urnd', targetState: TargetState | null, mode: LoadMode, durationMs: number, record = true): Promise<void> => {
+      const run = async (
+        label: string,
+        server: 'bare' | 'urnd',
+        targetState: TargetState | null,
+        mode: LoadMode,
+        durationMs: number,
+        record = true,
+      ): Promise<void> => {
         const port = server === 'bare' ? bare.port : serve.port;
         const pid = server === 'bare' ? bare.proc.pid : serve.proc.pid;
         const spec: LoadSpec = {
@@ -205,11 +261,15 @@ export const dnsScenario: Scenario = {
           outstanding: OUTSTANDING,
           durationMs,
           // Whole passes over the query mix; a saturation run's cap is far above what it can reach.
-          maxQueries: NAMES.length * Math.ceil((mode === 'rate' ? (rate * durationMs) / 1000 : durationMs * 500) / NAMES.length),
+          maxQueries:
+            NAMES.length * Math.ceil((mode === 'rate' ? (rate * durationMs) / 1000 : durationMs * 500) / NAMES.length),
           timeoutMs: TIMEOUT_MS,
           names: NAMES,
         };
-        if (record) ctx.log(`round ${round}/${rounds}, ${label}: ${mode === 'rate' ? `${rate.toLocaleString('en-US')} q/s` : `saturation, ${OUTSTANDING} outstanding`} for ${durationMs / 1000} s`);
+        if (record)
+          ctx.log(
+            `round ${round}/${rounds}, ${label}: ${mode === 'rate' ? `${rate.toLocaleString('en-US')} q/s` : `saturation, ${OUTSTANDING} outstanding`} for ${durationMs / 1000} s`,
+          );
         const fromLine = serve.proc.lines.length;
         const cpu0 = processCpuMs(pid);
         const t0 = performance.now();
@@ -239,7 +299,9 @@ export const dnsScenario: Scenario = {
       const flips: { round: number; to: TargetState; ms: number }[] = [];
       const flip = async (state: TargetState): Promise<void> => {
         const s = STATES[state];
-        ctx.log(`targets → ${state}; waiting for urnd's status line to show healthy ${s.healthy} unhealthy ${s.unhealthy}`);
+        ctx.log(
+          `targets → ${state}; waiting for urnd's status line to show healthy ${s.healthy} unhealthy ${s.unhealthy}`,
+        );
         const t0 = Date.now();
         await targets.set(s.up);
         await serve.waitForStatus(s.healthy, s.unhealthy, 15_000);
@@ -264,7 +326,10 @@ export const dnsScenario: Scenario = {
           // targets' state, decided the ratio; a quarter leaves headroom.
           const upQps = phases[phases.length - 1]?.load.qps ?? 0;
           rate = Math.min(RATE, Math.max(1000, Math.floor(upQps / 4 / 1000) * 1000));
-          if (rate < RATE) notes.push(`The fixed rate is ${rate.toLocaleString('en-US')} q/s, not ${RATE.toLocaleString('en-US')}: a quarter of urnd's all-up saturated rate in round 1, so the latency phases measure latency rather than queueing (at half, the bare responder's p99 was tens of ms too).`);
+          if (rate < RATE)
+            notes.push(
+              `The fixed rate is ${rate.toLocaleString('en-US')} q/s, not ${RATE.toLocaleString('en-US')}: a quarter of urnd's all-up saturated rate in round 1, so the latency phases measure latency rather than queueing (at half, the bare responder's p99 was tens of ms too).`,
+            );
         }
         await run('urnd, all up', 'urnd', 'all up', 'rate', rateMs);
         await run('bare responder', 'bare', null, 'rate', rateMs);
@@ -278,7 +343,19 @@ export const dnsScenario: Scenario = {
       }
       round = rounds;
 
-      return report(ctx, { phases, flips, wrong, notes, loader, version, rate, rounds, satMs, rateMs, startupMs: startup });
+      return report(ctx, {
+        phases,
+        flips,
+        wrong,
+        notes,
+        loader,
+        version,
+        rate,
+        rounds,
+        satMs,
+        rateMs,
+        startupMs: startup,
+      });
     } finally {
       for (const c of children.reverse()) await c.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -344,7 +421,8 @@ function report(ctx: Parameters<Scenario['run']>[0], f: RunFacts): ScenarioResul
   const sat = groups(f.phases, 'saturate');
   const lat = groups(f.phases, 'rate');
   const qpsOf = (g: Group | undefined) => (g === undefined ? Number.NaN : mean(g.phases.map((p) => p.load.qps)));
-  const find = (gs: readonly Group[], server: 'bare' | 'urnd', targets: TargetState | null) => gs.find((g) => g.server === server && g.targets === targets);
+  const find = (gs: readonly Group[], server: 'bare' | 'urnd', targets: TargetState | null) =>
+    gs.find((g) => g.server === server && g.targets === targets);
   const bareQps = qpsOf(find(sat, 'bare', null));
   const upQps = qpsOf(find(sat, 'urnd', 'all up'));
   const halfQps = qpsOf(find(sat, 'urnd', 'half down'));
@@ -364,7 +442,14 @@ function report(ctx: Parameters<Scenario['run']>[0], f: RunFacts): ScenarioResul
     curves.push({ label: f.rounds > 1 ? `${g.label} (${hs.length} rounds)` : g.label, distribution, file });
     merged.set(g, summarize(distribution));
   }
-  const svg = ctx.writeFile('dns/percentiles.svg', percentilePlot(`DNS latency at ${f.rate.toLocaleString('en-US')} q/s (${f.loader}), per target state`, 'ms', curves));
+  const svg = ctx.writeFile(
+    'dns/percentiles.svg',
+    percentilePlot(
+      `DNS latency at ${f.rate.toLocaleString('en-US')} q/s (${f.loader}), per target state`,
+      'ms',
+      curves,
+    ),
+  );
   const latOf = (s: TargetState) => {
     const g = find(lat, 'urnd', s);
     return g === undefined ? null : (merged.get(g) ?? null);
@@ -372,7 +457,8 @@ function report(ctx: Parameters<Scenario['run']>[0], f: RunFacts): ScenarioResul
   const up = latOf('all up');
   const half = latOf('half down');
   const down = latOf('all down');
-  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : Number.NaN);
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined && b > 0 ? a / b : Number.NaN;
   const p99Ratio = ratio(down?.p99, up?.p99);
   const qpsRatioUp = upQps / bareQps;
   const qpsRatioDown = downQps / bareQps;
@@ -383,7 +469,8 @@ function report(ctx: Parameters<Scenario['run']>[0], f: RunFacts): ScenarioResul
   const bareCpu = cpuOf(find(sat, 'bare', null));
   const upCpu = cpuOf(find(sat, 'urnd', 'all up'));
   const downCpu = cpuOf(find(sat, 'urnd', 'all down'));
-  const cpuRatio = (urnd: number | null) => (bareCpu === null || urnd === null || urnd === 0 ? Number.NaN : bareCpu / urnd);
+  const cpuRatio = (urnd: number | null) =>
+    bareCpu === null || urnd === null || urnd === 0 ? Number.NaN : bareCpu / urnd;
   const lostTotal = sum(f.phases.map((p) => p.load.lost));
   const answersCorrect = Object.keys(f.wrong).length === 0 && f.phases.every((p) => p.load.wrong === 0);
 
@@ -421,9 +508,13 @@ function report(ctx: Parameters<Scenario['run']>[0], f: RunFacts): ScenarioResul
     f.loader === 'dnsperf'
       ? `dnsperf ${f.version ?? ''} (\`-c 1 -T 1\`, one UDP socket; saturation: \`-q ${OUTSTANDING}\`, no rate limit, \`-l\`; fixed rate: \`-Q ${f.rate}\`, a fixed count \`-n\`, \`-v\`). dnsperf 2.10 prints only a mean, min and max latency, so the percentiles come from its per-query \`-v\` lines, read into an HDR histogram after each run. That is latency from each query's actual send time; with \`-q\` at a quarter-second of queries a stalled server does not hold the sender back, so a server stall still counts against every query sent into it (a stall of dnsperf's own sender would not)`
       : `the built-in Node loader (\`bench/workers/dns-loader.ts\`, its own process, one UDP socket; saturation keeps ${OUTSTANDING} queries outstanding; fixed rate paces sends and measures latency from each query's intended send time, so stalls of the loader or the server count against every query they delay). A Node loader costs about what a Node server does per query, so its saturation figures may be the loader's limit as much as the server's: see the loader CPU column and the server CPU µs/query`;
-  const spread = (xs: readonly number[]) => (xs.length < 2 ? '–' : `${fmt(Math.min(...xs), 0)}–${fmt(Math.max(...xs), 0)}`);
+  const spread = (xs: readonly number[]) =>
+    xs.length < 2 ? '–' : `${fmt(Math.min(...xs), 0)}–${fmt(Math.max(...xs), 0)}`;
   const opt = (x: number | null, digits: number) => (x === null ? '–' : fmt(x, digits));
-  const shed = (g: Group) => (g.server === 'bare' ? '–' : `${sum(g.phases.map((p) => p.serverShed ?? 0))} / ${sum(g.phases.map((p) => p.serverKernelDrops ?? 0))}`);
+  const shed = (g: Group) =>
+    g.server === 'bare'
+      ? '–'
+      : `${sum(g.phases.map((p) => p.serverShed ?? 0))} / ${sum(g.phases.map((p) => p.serverKernelDrops ?? 0))}`;
   const satRows = sat.map((g) => {
     const qps = g.phases.map((p) => p.load.qps);
     return [
@@ -459,7 +550,11 @@ function report(ctx: Parameters<Scenario['run']>[0], f: RunFacts): ScenarioResul
   const wrongText =
     Object.keys(f.wrong).length === 0
       ? "Before each target state was measured, urnd's answers were checked against Route 53's rules for it (www: one healthy answer of 8; pool: 8 distinct healthy of 16; api: the primary, or the secondary while the primary is down; every candidate down: answer as if all were healthy), and the bare responder's fixed answer too: all correct."
-      : `**Answered wrongly** (checked against Route 53's rules before each state was measured): ${Object.entries(f.wrong).map(([k, v]) => `${k}: ${v.slice(0, 3).join('; ')}`).join(' — ')}`;
+      : `**Answered wrongly** (checked against Route 53's rules before each state was measured): ${Object.entries(
+          f.wrong,
+        )
+          .map(([k, v]) => `${k}: ${v.slice(0, 3).join('; ')}`)
+          .join(' — ')}`;
   const markdown = [
     '### DNS under load: `urnd serve` vs a bare UDP responder',
     '',
@@ -470,7 +565,23 @@ function report(ctx: Parameters<Scenario['run']>[0], f: RunFacts): ScenarioResul
     '',
     `**Saturation**: completed queries per second with ${OUTSTANDING} outstanding (mean of the rounds, and their range). Server CPU is the server process's user + system time, all threads, per completed query (urnd's includes its checker, aggregator and main threads: ${HOSTS} probes/s and a 1 s tick). "Lost": unanswered within ${TIMEOUT_MS / 1000} s, or still in flight when a saturation run stopped (at most ${OUTSTANDING} a run). Shed / kernel drops: what urnd's status lines reported during the phase.`,
     '',
-    markdownTable(['phase', 'rounds', 'q/s', 'range', '÷ bare', 'sent', 'lost', 'not NOERROR', 'server CPU µs/query', 'server CPU %', 'urnd shed / kernel drops', 'loader CPU %'], satRows),
+    markdownTable(
+      [
+        'phase',
+        'rounds',
+        'q/s',
+        'range',
+        '÷ bare',
+        'sent',
+        'lost',
+        'not NOERROR',
+        'server CPU µs/query',
+        'server CPU %',
+        'urnd shed / kernel drops',
+        'loader CPU %',
+      ],
+      satRows,
+    ),
     '',
     `urnd ÷ bare: **${fmt(qpsRatioUp, 3)}** all up, ${fmt(halfQps / bareQps, 3)} half down, **${fmt(qpsRatioDown, 3)}** all down (goal ≥ 0.8 all up and all down: ${summary.goal_qps_met ? 'met' : 'not met'} in this run). By CPU per query instead (bare µs/query ÷ urnd µs/query, the share of the bare responder's capacity urnd reaches when both are CPU-bound; it holds when a neighbour or the loader, not the server, set the q/s): ${fmt(cpuRatio(upCpu), 3)} all up, ${fmt(cpuRatio(downCpu), 3)} all down.`,
     '',
@@ -478,7 +589,21 @@ function report(ctx: Parameters<Scenario['run']>[0], f: RunFacts): ScenarioResul
     '',
     reportTable(curves, 'ms'),
     '',
-    markdownTable(['phase', 'rounds', 'q/s', 'sent', 'lost', 'not NOERROR', 'p99 per round (ms)', 'server CPU µs/query', 'urnd shed / kernel drops', 'loader CPU %'], latRows),
+    markdownTable(
+      [
+        'phase',
+        'rounds',
+        'q/s',
+        'sent',
+        'lost',
+        'not NOERROR',
+        'p99 per round (ms)',
+        'server CPU µs/query',
+        'urnd shed / kernel drops',
+        'loader CPU %',
+      ],
+      latRows,
+    ),
     '',
     `p99 all down ÷ p99 all up: **${fmt(p99Ratio, 3)}** (goal ≤ 1.1: ${summary.goal_latency_met ? 'met' : 'not met'} in this run); half down ÷ all up: ${fmt(ratio(half?.p99, up?.p99), 3)}. Lost queries over the whole run: ${lostTotal}.`,
     '',

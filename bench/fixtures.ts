@@ -18,7 +18,12 @@ export interface BenchCell {
  * always has 2), each with its own tcp check, and sets the first
  * round(unhealthyFraction × n) checks UNHEALTHY, the rest HEALTHY.
  */
-export function benchCell(policy: PolicyName, answers: number, unhealthyFraction: number, random?: RandomSource): BenchCell {
+export function benchCell(
+  policy: PolicyName,
+  answers: number,
+  unhealthyFraction: number,
+  random?: RandomSource,
+): BenchCell {
   const n = policy === 'failover' ? 2 : answers;
   const plan = compileConfig({
     cell: { name: 'bench', capacity: 16_384 },

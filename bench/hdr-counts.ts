@@ -1,4 +1,4 @@
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
 
 /** Sub-buckets of HdrHistogram at 3 significant digits: 2048, half of them 1024. */
 const kSubBucketHalfMagnitude = 10;

@@ -9,7 +9,15 @@ import { percentilePlot } from '../src/metrics/svg.js';
 import { reportTable } from '../src/cli/report.js';
 import { fmt, markdownTable, stealMs, type Scenario, type ScenarioResult } from './harness.js';
 import { measureStallFloor } from './stall-floor.js';
-import { PHASES, kControlFields, kEpochField, kPhaseField, kStopField, type LoadResult, type LoadWorkerData } from './mass-failure.js';
+import {
+  PHASES,
+  kControlFields,
+  kEpochField,
+  kPhaseField,
+  kStopField,
+  type LoadResult,
+  type LoadWorkerData,
+} from './mass-failure.js';
 
 const NAMES = 1000;
 const POLICIES = ['weighted', 'multivalue', 'failover', 'simple'] as const;
@@ -68,7 +76,15 @@ export const massFailureScenario: Scenario = {
     controlTable.publish();
     const control = new Int32Array(new SharedArrayBuffer(4 * kControlFields));
     const names = Array.from({ length: NAMES }, (_, n) => `n${n}.mass.test`);
-    const data: LoadWorkerData = { plan, statusBuffer: table.buffer, controlStatusBuffer: controlTable.buffer, control: control.buffer as SharedArrayBuffer, ratePerSec, names, seed: 7 };
+    const data: LoadWorkerData = {
+      plan,
+      statusBuffer: table.buffer,
+      controlStatusBuffer: controlTable.buffer,
+      control: control.buffer as SharedArrayBuffer,
+      ratePerSec,
+      names,
+      seed: 7,
+    };
     const worker = new Worker(new URL('./workers/mass-failure-worker.js', import.meta.url), { workerData: data });
     const result = new Promise<LoadResult>((resolve, reject) => {
       worker.once('message', resolve);
@@ -125,7 +141,10 @@ export const massFailureScenario: Scenario = {
     const steal0 = stealMs();
     const measured0 = performance.now();
     for (let round = 0; round < rounds; round++) {
-      if (round % 8 === 0) ctx.log(`round ${round + 1}/${rounds}: healthy, then ${Math.round(used.length / 2)} of ${used.length} checks fail at once, then all, then all recover`);
+      if (round % 8 === 0)
+        ctx.log(
+          `round ${round + 1}/${rounds}: healthy, then ${Math.round(used.length / 2)} of ${used.length} checks fail at once, then all, then all recover`,
+        );
       await cycle(round === 0, round === rounds - 1);
     }
     const steal1 = stealMs();
@@ -144,17 +163,25 @@ export const massFailureScenario: Scenario = {
         h.destroy();
         const file = `mass-failure/${(PHASES[i] as string).replace(' ', '-')}${suffix}.hgrm`;
         ctx.writeFile(file, text);
-        return { label: `${PHASES[i] as string}${suffix === '' ? '' : ' (control)'}`, distribution: parseHgrm(text, file), file };
+        return {
+          label: `${PHASES[i] as string}${suffix === '' ? '' : ' (control)'}`,
+          distribution: parseHgrm(text, file),
+          file,
+        };
       });
     const curves = toCurves(load.histograms, '');
     const controlCurves = toCurves(load.controlHistograms, '-control');
-    ctx.writeFile('mass-failure/percentiles.svg', percentilePlot('Resolve latency from intended send time, per phase', 'µs', curves));
+    ctx.writeFile(
+      'mass-failure/percentiles.svg',
+      percentilePlot('Resolve latency from intended send time, per phase', 'µs', curves),
+    );
     const s = curves.map((c) => summarize(c.distribution));
     const cs = controlCurves.map((c) => summarize(c.distribution));
     const base = s[0] as ReturnType<typeof summarize>;
-    const ratio = (i: number, k: 'p99' | 'p999') => ((s[i] as ReturnType<typeof summarize>)[k] / base[k]);
+    const ratio = (i: number, k: 'p99' | 'p999') => (s[i] as ReturnType<typeof summarize>)[k] / base[k];
     // Subject ÷ control in the same phase: the same time windows, so the same stalls.
-    const paired = (i: number, k: 'p99' | 'p999') => ((s[i] as ReturnType<typeof summarize>)[k] / (cs[i] as ReturnType<typeof summarize>)[k]);
+    const paired = (i: number, k: 'p99' | 'p999') =>
+      (s[i] as ReturnType<typeof summarize>)[k] / (cs[i] as ReturnType<typeof summarize>)[k];
     const summary = {
       rate_per_sec: ratePerSec,
       phase_seconds: phaseMs / 1000,
@@ -184,7 +211,14 @@ export const massFailureScenario: Scenario = {
     const stalls = [1, 2, 3, 4].map((ph) => {
       const maxes = load.windowMaxNs.filter((_, w) => load.windowPhase[w] === ph);
       const at = load.stalls.atMs.filter((_, k) => load.windowPhase[load.stalls.window[k] as number] === ph);
-      return { phase: PHASES[ph] as string, windows: maxes.length, over1ms: maxes.filter((x) => x > 1e6).length, worstMs: Math.max(0, ...maxes) / 1e6, stalls: at.length, stallsInFirst10ms: at.filter((ms) => ms < 10).length };
+      return {
+        phase: PHASES[ph] as string,
+        windows: maxes.length,
+        over1ms: maxes.filter((x) => x > 1e6).length,
+        worstMs: Math.max(0, ...maxes) / 1e6,
+        stalls: at.length,
+        stallsInFirst10ms: at.filter((ms) => ms < 10).length,
+      };
     });
     const markdown = [
       '### Mass failure under load',
@@ -196,33 +230,71 @@ export const massFailureScenario: Scenario = {
       `Paired with the control — every other query resolves the same names against a second table that stays healthy, so both see the same time windows and the same stalls (histograms \`mass-failure/*-control.hgrm\`). Subject ÷ control in the same phase:`,
       '',
       markdownTable(
-        ['phase', 'subject p99 (µs)', 'control p99 (µs)', 'p99 ÷ control', 'subject p99.9 (µs)', 'control p99.9 (µs)', 'p99.9 ÷ control'],
+        [
+          'phase',
+          'subject p99 (µs)',
+          'control p99 (µs)',
+          'p99 ÷ control',
+          'subject p99.9 (µs)',
+          'control p99.9 (µs)',
+          'p99.9 ÷ control',
+        ],
         s.map((x, i) => {
           const c = cs[i] as ReturnType<typeof summarize>;
-          return [curves[i]?.label ?? '', fmt(x.p99, 1), fmt(c.p99, 1), fmt(paired(i, 'p99'), 3), fmt(x.p999, 1), fmt(c.p999, 1), fmt(paired(i, 'p999'), 3)];
+          return [
+            curves[i]?.label ?? '',
+            fmt(x.p99, 1),
+            fmt(c.p99, 1),
+            fmt(paired(i, 'p99'), 3),
+            fmt(x.p999, 1),
+            fmt(c.p999, 1),
+            fmt(paired(i, 'p999'), 3),
+          ];
         }),
       ),
       '',
       'Where the tails came from: per phase, its windows, how many held a subject query that waited over 1 ms from its intended send time, the worst wait of any, and the stalls (a query, subject or control, waiting over 1 ms after one that did not), with how many of them came in the first 10 ms of a window, right after its flip (4% of the time):',
       '',
-      markdownTable(['phase', 'windows', 'windows with a wait > 1 ms', 'worst wait (ms)', 'stalls', 'in a window\'s first 10 ms'], stalls.map((x) => [x.phase, x.windows, x.over1ms, fmt(x.worstMs, 2), x.stalls, x.stallsInFirst10ms])),
+      markdownTable(
+        ['phase', 'windows', 'windows with a wait > 1 ms', 'worst wait (ms)', 'stalls', "in a window's first 10 ms"],
+        stalls.map((x) => [x.phase, x.windows, x.over1ms, fmt(x.worstMs, 2), x.stalls, x.stallsInFirst10ms]),
+      ),
       '',
       load.collections.count === 0
         ? 'The load thread collected no garbage while the phases ran (counted with `v8.GCProfiler`): the tail above holds none of its own collections.'
         : `The load thread collected garbage ${load.collections.count} time(s) while the phases ran (${[...new Set(load.collections.kinds)].join(', ')}; ${fmt(load.collections.totalMs, 2)} ms in all, counted with \`v8.GCProfiler\`): those pauses are in the tail above.`,
       '',
-      'Memory at the end of each phase of the last round (the load thread\'s own heap in the last column):',
+      "Memory at the end of each phase of the last round (the load thread's own heap in the last column):",
       '',
       markdownTable(
         ['phase', 'process RSS (MiB)', 'main heap (MiB)', 'load thread heap (MiB)'],
-        memory.map((m, i) => [m.phase, fmt(m.rssMiB, 1), fmt(m.mainHeapMiB, 1), fmt((load.heapUsed[i + 1] ?? 0) / 2 ** 20, 1)]),
+        memory.map((m, i) => [
+          m.phase,
+          fmt(m.rssMiB, 1),
+          fmt(m.mainHeapMiB, 1),
+          fmt((load.heapUsed[i + 1] ?? 0) / 2 ** 20, 1),
+        ]),
       ),
       '',
       `Goal: p99 and p99.9 of every failure phase within 1.1× the healthy phase — ${summary.goal_met ? 'met' : 'not met'} in this run. Against the healthy control in the same windows, every phase within 1.1× — ${summary.paired_goal_met ? 'met' : 'not met'}.`,
       '',
       `Stalls: ${load.stalls.waitMs.length} of over 1 ms in ${fmt(measuredMs / 1000, 1)} s of phases (${stalls.map((x) => `${x.phase} ${x.stalls}`).join(', ')}), ${steal === null ? 'hypervisor steal not available here (/proc/stat)' : `with ${fmt(steal, 0)} ms of hypervisor steal reported on ${os.cpus().length} CPUs (${fmt((steal / (measuredMs * os.cpus().length)) * 100, 2)}%)`}; ${stalls.reduce((t, x) => t + x.stallsInFirst10ms, 0)} of them in a window's first 10 ms, right after a flip. Just before the phases, a thread of its own that did nothing but read the clock for ${fmt(floor.seconds, 1)} s (bench/stall-floor.ts) was stopped for over 1 ms ${floor.stallsOver1ms} time(s), the longest ${fmt(floor.longestMs, 2)} ms, with ${floor.collections} collection(s) of its own: ${fmt((floor.stallsOver1ms / floor.seconds) * 10, 1)} per 10 s, against ${fmt((load.stalls.waitMs.length / (measuredMs / 1000)) * 10, 1)} per 10 s in the phases. p99.9 here is the top ${Math.round((s[0]?.count ?? 0) / 1000).toLocaleString('en-US')} subject queries of a phase, i.e. ${fmt(((s[0]?.count ?? 0) / 1000 / (ratePerSec / 2)) * 1000, 0)} ms of its load, so one stall of a few ms sets a phase's p99.9 whichever phase it lands in: the raw p99.9 ratios follow where the stalls fell, while the control in the same windows takes the same stalls.`,
     ].join('\n');
-    return { summary, markdown, details: { stalls, stallTimes: load.stalls, stallFloor: floor, collections: load.collections, queriesPerPhase: load.queries, emptyAnswers: load.answersEmpty, memory, flipMs, summaries: s } };
+    return {
+      summary,
+      markdown,
+      details: {
+        stalls,
+        stallTimes: load.stalls,
+        stallFloor: floor,
+        collections: load.collections,
+        queriesPerPhase: load.queries,
+        emptyAnswers: load.answersEmpty,
+        memory,
+        flipMs,
+        summaries: s,
+      },
+    };
   },
 };
 

@@ -69,7 +69,11 @@ export interface LoadResult {
    * the window it was due (ms), and its wait (ms). Shows whether stalls
    * follow something the benchmark does, such as the flip at a window's start.
    */
-  readonly stalls: { readonly window: readonly number[]; readonly atMs: readonly number[]; readonly waitMs: readonly number[] };
+  readonly stalls: {
+    readonly window: readonly number[];
+    readonly atMs: readonly number[];
+    readonly waitMs: readonly number[];
+  };
   /**
    * The load thread's own garbage collections since the last epoch began:
    * how many, of which kind, and their total time, ms. Zero when the loop
@@ -83,7 +87,9 @@ export function runLoad(data: LoadWorkerData): LoadResult {
   const control = new Int32Array(data.control);
   const table = StatusTable.attach(data.statusBuffer);
   const resolver = new Resolver(data.plan, table, { seed: data.seed });
-  const controlResolver = new Resolver(data.plan, StatusTable.attach(data.controlStatusBuffer), { seed: data.seed + 1 });
+  const controlResolver = new Resolver(data.plan, StatusTable.attach(data.controlStatusBuffer), {
+    seed: data.seed + 1,
+  });
   const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
   // Counted in HdrHistogram's layout with integer arithmetic (HdrCounts
   // says why), turned into HDR histograms once the run is over.
@@ -141,7 +147,11 @@ export function runLoad(data: LoadWorkerData): LoadResult {
     }
     // Subject and control alternate query by query (each walks the names in turn).
     const subject = (i & 1) === 0;
-    const count = (subject ? resolver : controlResolver).resolveInto(names[(i >>> 1) % names.length] as string, RecordType.A, out);
+    const count = (subject ? resolver : controlResolver).resolveInto(
+      names[(i >>> 1) % names.length] as string,
+      RecordType.A,
+      out,
+    );
     empty += count <= 0 ? 1 : 0;
     const ns = clock.lateNs(i);
     ((subject ? histograms : controlHistograms)[phase] as HdrCounts).record(ns);
@@ -168,15 +178,33 @@ export function runLoad(data: LoadWorkerData): LoadResult {
     };
   };
   const gcs = gcProfiler.stop().statistics;
-  const collections = { count: gcs.length, kinds: gcs.map((g) => g.gcType), totalMs: gcs.reduce((t, g) => t + g.cost, 0) / 1000 };
+  const collections = {
+    count: gcs.length,
+    kinds: gcs.map((g) => g.gcType),
+    totalMs: gcs.reduce((t, g) => t + g.cost, 0) / 1000,
+  };
   const encode = (list: HdrCounts[]) =>
     list.map((counts) => {
-      const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
+      const h = hdr.build({
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: 60_000_000_000,
+        numberOfSignificantValueDigits: 3,
+      });
       counts.addTo(h);
       const b64 = hdr.encodeIntoCompressedBase64(h);
       h.destroy();
       return b64;
     });
-  const result = { histograms: encode(histograms), controlHistograms: encode(controlHistograms), queries, heapUsed, answersEmpty: empty, windowPhase: Array.from(windowPhase.subarray(0, win + 1)), windowMaxNs: Array.from(windowMaxNs.subarray(0, win + 1)), stalls: stallSummary(), collections };
+  const result = {
+    histograms: encode(histograms),
+    controlHistograms: encode(controlHistograms),
+    queries,
+    heapUsed,
+    answersEmpty: empty,
+    windowPhase: Array.from(windowPhase.subarray(0, win + 1)),
+    windowMaxNs: Array.from(windowMaxNs.subarray(0, win + 1)),
+    stalls: stallSummary(),
+    collections,
+  };
   return result;
 }

@@ -23,19 +23,35 @@ export interface ObservationWriteRow {
  * run restarts at 1 each time). The kinds take turns within each round,
  * the first one rotating, so drift lands on all alike.
  */
-export async function measureObservationWrite(capacity: number, rounds: number, taskMs: number): Promise<ObservationWriteRow[]> {
+export async function measureObservationWrite(
+  capacity: number,
+  rounds: number,
+  taskMs: number,
+): Promise<ObservationWriteRow[]> {
   const table = ObservationTable.create(capacity, 1);
   let pass = 0;
   let sink = 0;
   const writePass = (kind: ObservationKind) => () => {
     pass += 1;
-    const result = kind === 'success' ? Result.SUCCESS : kind === 'failure' ? Result.FAILURE : (pass & 1) === 0 ? Result.SUCCESS : Result.FAILURE;
+    const result =
+      kind === 'success'
+        ? Result.SUCCESS
+        : kind === 'failure'
+          ? Result.FAILURE
+          : (pass & 1) === 0
+            ? Result.SUCCESS
+            : Result.FAILURE;
     const latencyUs = result === Result.SUCCESS ? 850 : 1_000_000;
     for (let slot = 0; slot < capacity; slot++) sink ^= table.record(0, slot, result, latencyUs);
   };
   const perKind = new Map<ObservationKind, { p50: number[]; p99: number[]; samples: number }>();
   for (let round = 0; round < rounds; round++) {
-    const bench = new Bench({ time: taskMs, iterations: 16, warmupTime: round === 0 ? taskMs : 0, warmupIterations: round === 0 ? 16 : 1 });
+    const bench = new Bench({
+      time: taskMs,
+      iterations: 16,
+      warmupTime: round === 0 ? taskMs : 0,
+      warmupIterations: round === 0 ? 16 : 1,
+    });
     for (let k = 0; k < OBSERVATION_KINDS.length; k++) {
       const kind = OBSERVATION_KINDS[(k + round) % OBSERVATION_KINDS.length] as ObservationKind;
       bench.add(kind, writePass(kind));

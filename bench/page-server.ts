@@ -22,13 +22,22 @@ export function pagePlan(capacity: number, checks: number, sets: number): Plan {
   const stride = Math.floor(capacity / checks);
   return compileConfig({
     cell: { name: 'pagebench', capacity },
-    checks: Array.from({ length: checks }, (_, i) => ({ id: `c${i}`, slot: i * stride, type: 'tcp', host: '127.0.0.1', port: 9 })),
+    checks: Array.from({ length: checks }, (_, i) => ({
+      id: `c${i}`,
+      slot: i * stride,
+      type: 'tcp',
+      host: '127.0.0.1',
+      port: 9,
+    })),
     zones: [{ origin: 'p.test' }],
     records: Array.from({ length: sets }, (_, s) => ({
       name: `n${s}.p.test`,
       type: 'A',
       policy: 'multivalue',
-      answers: Array.from({ length: 8 }, (_, k) => ({ value: `127.1.${s % 256}.${k + 1}`, check: `c${(s * 8 + k) % checks}` })),
+      answers: Array.from({ length: 8 }, (_, k) => ({
+        value: `127.1.${s % 256}.${k + 1}`,
+        check: `c${(s * 8 + k) % checks}`,
+      })),
     })),
   });
 }
@@ -47,7 +56,15 @@ export async function pageServerWorkerMain(): Promise<void> {
     role: 'serve',
     plan: () => plan,
     statuses: () => statuses,
-    header: () => ({ TICKS: 1, TICK_MS: 1, LATENESS_P99_MS: 1, TABLE_AGE_SEC: 0.5, EPOCH: -1, PLAN_HASH: hash32(plan.version), CHANGES_TOTAL: 0 }),
+    header: () => ({
+      TICKS: 1,
+      TICK_MS: 1,
+      LATENESS_P99_MS: 1,
+      TABLE_AGE_SEC: 0.5,
+      EPOCH: -1,
+      PLAN_HASH: hash32(plan.version),
+      CHANGES_TOTAL: 0,
+    }),
     changedAtMs: () => changedAt,
     vantages: () => null,
   };

@@ -61,7 +61,20 @@ async function runShape(s: Shape): Promise<Row[]> {
       worker.once('error', reject);
     });
     const base = `http://127.0.0.1:${port}`;
-    const rows = new Map<State, Row>(STATES.map((st) => [st, { capacity: s.capacity, state: st, pageSeconds: 0, tableBytes: -1, answersBytes: -1, busyMs: [], bytesConstant: true }]));
+    const rows = new Map<State, Row>(
+      STATES.map((st) => [
+        st,
+        {
+          capacity: s.capacity,
+          state: st,
+          pageSeconds: 0,
+          tableBytes: -1,
+          answersBytes: -1,
+          busyMs: [],
+          bytesConstant: true,
+        },
+      ]),
+    );
     const sizes = new Map<State, Set<string>>(STATES.map((st) => [st, new Set()]));
     // One warm-up batch per state, not kept: JIT and the first response buffers.
     for (let b = -1; b < s.batches; b++) {
@@ -71,7 +84,10 @@ async function runShape(s: Shape): Promise<Row[]> {
         const row = rows.get(state) as Row;
         const before = await elu(base);
         for (let i = 0; i < s.perBatch; i++) {
-          const [table, records] = await Promise.all([fetch(`${base}/table`).then((r) => r.arrayBuffer()), fetch(`${base}/page/answers`).then((r) => r.arrayBuffer())]);
+          const [table, records] = await Promise.all([
+            fetch(`${base}/table`).then((r) => r.arrayBuffer()),
+            fetch(`${base}/page/answers`).then((r) => r.arrayBuffer()),
+          ]);
           if (b >= 0) {
             row.tableBytes = table.byteLength;
             row.answersBytes = records.byteLength;
@@ -100,7 +116,8 @@ function median(xs: readonly number[]): number {
 
 export const pageScenario: Scenario = {
   name: 'page',
-  description: 'live page, server side: bytes and busy ms per page-second at 16k and 1M slots, all healthy vs all unhealthy',
+  description:
+    'live page, server side: bytes and busy ms per page-second at 16k and 1M slots, all healthy vs all unhealthy',
   estimateSeconds: (quick) => (quick ? 10 : 30),
   async run(ctx): Promise<ScenarioResult> {
     const all: Row[] = [];
@@ -119,10 +136,28 @@ export const pageScenario: Scenario = {
       summary[`${s.key}_busy_ratio_unhealthy_vs_healthy`] = median(u.busyMs) / median(h.busyMs);
     }
     const table = markdownTable(
-      ['slots', 'state', 'page-seconds', '/table bytes', '/page/answers bytes', 'server busy ms / page-second p50', 'max', 'p50 ÷ healthy p50'],
+      [
+        'slots',
+        'state',
+        'page-seconds',
+        '/table bytes',
+        '/page/answers bytes',
+        'server busy ms / page-second p50',
+        'max',
+        'p50 ÷ healthy p50',
+      ],
       all.map((r) => {
         const healthy = all.find((x) => x.capacity === r.capacity && x.state === 'healthy') as Row;
-        return [r.capacity.toLocaleString('en-US'), r.state, r.pageSeconds, r.tableBytes, `${r.answersBytes}${r.bytesConstant ? '' : ' (varied)'}`, fmt(median(r.busyMs)), fmt(Math.max(...r.busyMs)), fmt(median(r.busyMs) / median(healthy.busyMs), 2)];
+        return [
+          r.capacity.toLocaleString('en-US'),
+          r.state,
+          r.pageSeconds,
+          r.tableBytes,
+          `${r.answersBytes}${r.bytesConstant ? '' : ' (varied)'}`,
+          fmt(median(r.busyMs)),
+          fmt(Math.max(...r.busyMs)),
+          fmt(median(r.busyMs) / median(healthy.busyMs), 2),
+        ];
       }),
     );
     const markdown = [

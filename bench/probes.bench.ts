@@ -8,7 +8,16 @@ import { ObservationTable } from '../src/table/observation-table.js';
 import { CheckerPool } from '../src/check/checker-pool.js';
 import { assignPhases, partitionChecks, scheduleClock } from '../src/check/schedule.js';
 import { startHttpProbe } from '../src/check/http.js';
-import { addCounts, countsPercentile, countsTotal, readCounts, sharedHistogramBucketValue, subtractCounts, SharedHistogram, SHARED_HISTOGRAM_BUCKETS } from '../src/metrics/shared-histogram.js';
+import {
+  addCounts,
+  countsPercentile,
+  countsTotal,
+  readCounts,
+  sharedHistogramBucketValue,
+  subtractCounts,
+  SharedHistogram,
+  SHARED_HISTOGRAM_BUCKETS,
+} from '../src/metrics/shared-histogram.js';
 import type { TimerFloorData } from './timer-floor.js';
 import { Targets, processCpuMs } from './dns-children.js';
 import { fmt, markdownTable, stealMs, type Scenario, type ScenarioResult } from './harness.js';
@@ -87,7 +96,13 @@ class TimerFloor {
   private readonly starts: Promise<number>;
 
   constructor(checks: readonly ProbeCheckSpec[], epochMs: number) {
-    const data: TimerFloorData = { checks: partitionChecks(assignPhases(checks), WORKERS)[0] ?? [], epochMs, histogram: this.histogram, stop: this.stopWord.buffer as SharedArrayBuffer, busy: this.busy.buffer as SharedArrayBuffer };
+    const data: TimerFloorData = {
+      checks: partitionChecks(assignPhases(checks), WORKERS)[0] ?? [],
+      epochMs,
+      histogram: this.histogram,
+      stop: this.stopWord.buffer as SharedArrayBuffer,
+      busy: this.busy.buffer as SharedArrayBuffer,
+    };
     this.worker = new Worker(new URL('./workers/timer-floor-worker.js', import.meta.url), { workerData: data });
     this.starts = new Promise((resolve, reject) => {
       this.worker.once('message', resolve);
@@ -127,7 +142,12 @@ interface Window {
 }
 
 /** Lateness, CPU and probes of `pool` (and the floor's lateness) over the next `ms`. */
-async function window(pool: CheckerPool, ms: number, targets: Targets, floor: TimerFloor | null = null): Promise<Window> {
+async function window(
+  pool: CheckerPool,
+  ms: number,
+  targets: Targets,
+  floor: TimerFloor | null = null,
+): Promise<Window> {
   const t0cpu = processCpuMs(targets.proc.child.pid);
   const steal0 = stealMs();
   const c0 = pool.lateness();
@@ -146,7 +166,16 @@ async function window(pool: CheckerPool, ms: number, targets: Targets, floor: Ti
   const t1cpu = processCpuMs(targets.proc.child.pid);
   const targetsCpuMs = t0cpu === null || t1cpu === null ? null : t1cpu - t0cpu;
   const steal1 = stealMs();
-  return { counts: subtractCounts(pool.lateness(), c0), targetsCpuMs, stealMs: steal0 === null || steal1 === null ? null : steal1 - steal0, floorCounts, cpuUs: Math.max(0, cpu.user + cpu.system - floorUs), wallMs, probes: s1.probesStarted - s0.probesStarted, failed: s1.probesFailed - s0.probesFailed };
+  return {
+    counts: subtractCounts(pool.lateness(), c0),
+    targetsCpuMs,
+    stealMs: steal0 === null || steal1 === null ? null : steal1 - steal0,
+    floorCounts,
+    cpuUs: Math.max(0, cpu.user + cpu.system - floorUs),
+    wallMs,
+    probes: s1.probesStarted - s0.probesStarted,
+    failed: s1.probesFailed - s0.probesFailed,
+  };
 }
 
 /**
@@ -226,14 +255,24 @@ function merge(checks: number, intervalMs: number, target: Measured['target'], p
     wallMs: parts.reduce((t, p) => t + p.wallMs, 0),
     failed: parts.reduce((t, p) => t + p.failed, 0),
     counts,
-    targetsCpuUs: parts.every((p) => p.targetsCpuMs !== null) ? (parts.reduce((t, p) => t + (p.targetsCpuMs as number), 0) * 1000) / Math.max(1, parts.reduce((t, p) => t + p.probes, 0)) : null,
+    targetsCpuUs: parts.every((p) => p.targetsCpuMs !== null)
+      ? (parts.reduce((t, p) => t + (p.targetsCpuMs as number), 0) * 1000) /
+        Math.max(
+          1,
+          parts.reduce((t, p) => t + p.probes, 0),
+        )
+      : null,
     floorMs,
   };
 }
 
 /** The counts as an HdrHistogram percentile distribution (.hgrm, ms), each value at its bucket's highest. */
 function toHgrm(counts: Float64Array): string {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  const h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   for (let b = 0; b < SHARED_HISTOGRAM_BUCKETS; b++) {
     const c = counts[b] as number;
     if (c > 0) h.recordValueWithCount(Math.max(1, sharedHistogramBucketValue(b)), c);
@@ -245,7 +284,8 @@ function toHgrm(counts: Float64Array): string {
 
 export const probesScenario: Scenario = {
   name: 'probes',
-  description: 'checker workers: probe start lateness, answering vs timing-out targets; CPU per probe; largest N per interval',
+  description:
+    'checker workers: probe start lateness, answering vs timing-out targets; CPU per probe; largest N per interval',
   estimateSeconds: (quick) => (quick ? 8 : 130),
   async run(ctx): Promise<ScenarioResult> {
     const targets = await Targets.start(HOSTS, PREFIX);
@@ -287,7 +327,10 @@ export const probesScenario: Scenario = {
         }
         for (let w = 0; w < 2 * windowsPerKind; w++) {
           const mode: 'answer' | 'hang' = ((w + 1) >> 1) % 2 === 0 ? 'answer' : 'hang';
-          if (w % 4 === 0) ctx.log(`windows ${w + 1}–${Math.min(w + 4, 2 * windowsPerKind)}/${2 * windowsPerKind}: ${n} checks / ${intervalMs} ms, every target answering or every one hanging (A H H A)`);
+          if (w % 4 === 0)
+            ctx.log(
+              `windows ${w + 1}–${Math.min(w + 4, 2 * windowsPerKind)}/${2 * windowsPerKind}: ${n} checks / ${intervalMs} ms, every target answering or every one hanging (A H H A)`,
+            );
           await targets.set(() => mode);
           await sleep(settleMs);
           parts[mode].push(await window(pool, intervalMs, targets, floor));
@@ -309,7 +352,9 @@ export const probesScenario: Scenario = {
         let p: Measured;
         try {
           await sleep(leadMs + intervalMs);
-          p = merge(size, intervalMs, 'timing out', [await window(rampPool, (ctx.quick ? 1 : 3) * intervalMs, targets)]);
+          p = merge(size, intervalMs, 'timing out', [
+            await window(rampPool, (ctx.quick ? 1 : 3) * intervalMs, targets),
+          ]);
         } finally {
           await rampPool.stop();
         }
@@ -320,9 +365,13 @@ export const probesScenario: Scenario = {
       const sustained = ramp.filter((p) => p.latenessMs.p99 < intervalMs / 10).map((p) => p.checks);
       const maxChecks = sustained.length > 0 ? Math.max(...sustained) : 0;
       const ratio = down.latenessMs.p99 / healthy.latenessMs.p99;
-      const steal = (list: readonly Window[]) => (list.every((p) => p.stealMs !== null) ? list.reduce((t, p) => t + (p.stealMs as number), 0) : null);
+      const steal = (list: readonly Window[]) =>
+        list.every((p) => p.stealMs !== null) ? list.reduce((t, p) => t + (p.stealMs as number), 0) : null;
       // Each state's p99 over the floor's in the same windows, timing out ÷ answering.
-      const pairedRatio = healthy.floorMs === null || down.floorMs === null ? null : down.latenessMs.p99 / down.floorMs.p99 / (healthy.latenessMs.p99 / healthy.floorMs.p99);
+      const pairedRatio =
+        healthy.floorMs === null || down.floorMs === null
+          ? null
+          : down.latenessMs.p99 / down.floorMs.p99 / (healthy.latenessMs.p99 / healthy.floorMs.p99);
       const perProbe = (m: Measured) => m.cpuUs / Math.max(1, m.probes);
 
       ctx.writeFile('probes-lateness-answering.hgrm', toHgrm(healthy.counts));
@@ -366,7 +415,23 @@ export const probesScenario: Scenario = {
         '',
         `2 checker threads; every check has a fixed phase; timeout = interval / 2. Targets run in a separate process (${HOSTS} loopback HTTP hosts, bench/targets-process.ts) and switch all at once between answering 200 and hanging (a bare TCP listener that accepts and reads, never answers: every probe runs to its timeout). One pool runs throughout while ${windowsPerKind} answering and ${windowsPerKind} hanging windows alternate in the order A H H A A H H A … (a steady drift of the machine then lands on both alike); each window lets the previous state's probes end (${settleMs} ms), then measures one whole interval, in which every check starts once. Lateness = actual probe start − scheduled time, from the pool's shared lateness histogram (buckets ≤ 1.6% wide, read at each window's edges). CPU is this process's user + system time (main thread and checker threads; the floor thread's busy time, below, taken out) per probe started in the windows; targets CPU, the targets process's over the same windows (from /proc). The schedule starts ${leadMs / 1000} s after the pool, so thread start-up is not lateness. The capacity ramp runs a pool per size, every target hanging, measured over ${ctx.quick ? 1 : 3} interval(s) after the first. Histograms: \`probes-lateness-*.hgrm\`.`,
         '',
-        markdownTable(['checks', 'interval ms', 'targets', 'probes', 'probes/s', 'lateness p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'CPU µs/probe', 'targets CPU µs/probe', 'floor p99 ms'], rows),
+        markdownTable(
+          [
+            'checks',
+            'interval ms',
+            'targets',
+            'probes',
+            'probes/s',
+            'lateness p50 ms',
+            'p99 ms',
+            'p99.9 ms',
+            'max ms',
+            'CPU µs/probe',
+            'targets CPU µs/probe',
+            'floor p99 ms',
+          ],
+          rows,
+        ),
         '',
         `Floor: through the answering and hanging windows, a thread of its own runs the checker's scheduler (FixedScheduler) with one checker thread's ${Math.round(n / WORKERS).toLocaleString('en-US')} checks and nothing attached: no probe, no socket (bench/timer-floor.ts). Its lateness p99 in the same windows is what any timer of this process saw then — machine steal, the other threads, Node's whole-ms timer clock — and the checkers' own share is what lies above it.${pairedRatio === null ? '' : ` Checkers' p99 ÷ floor's p99, timing out ÷ answering: **${fmt(pairedRatio, 3)}**. The floor shares the process and the machine, so whatever a mass failure costs them as a whole (the collector's helper threads, the kernel's sockets) lands on it too; this ratio shows what the checkers' own path adds, not that a mass failure costs nothing.`}${steal(parts.answer) === null ? '' : ` Hypervisor steal over the answering windows: ${fmt(steal(parts.answer) as number, 0)} ms of CPU; over the timing-out windows: ${fmt(steal(parts.hang) as number, 0)} ms.`}`,
         '',
@@ -382,7 +447,8 @@ export const probesScenario: Scenario = {
       ].join('\n');
       const strip = ({ counts, ...rest }: Measured) => ({ ...rest, lateness_count: countsTotal(counts) });
       const windowP99 = (list: readonly Window[]) => list.map((p) => round(countsPercentile(p.counts, 99) / 1000));
-      const floorP99 = (list: readonly Window[]) => list.map((p) => (p.floorCounts === null ? null : round(countsPercentile(p.floorCounts, 99) / 1000)));
+      const floorP99 = (list: readonly Window[]) =>
+        list.map((p) => (p.floorCounts === null ? null : round(countsPercentile(p.floorCounts, 99) / 1000)));
       return {
         summary,
         markdown,
@@ -391,7 +457,10 @@ export const probesScenario: Scenario = {
           down: strip(down),
           windowP99Ms: { answering: windowP99(parts.answer), timingOut: windowP99(parts.hang) },
           floorWindowP99Ms: { answering: floorP99(parts.answer), timingOut: floorP99(parts.hang) },
-          stealMsPerWindow: { answering: parts.answer.map((p) => p.stealMs), timingOut: parts.hang.map((p) => p.stealMs) },
+          stealMsPerWindow: {
+            answering: parts.answer.map((p) => p.stealMs),
+            timingOut: parts.hang.map((p) => p.stealMs),
+          },
           warmUpP99Ms: {
             timingOut: warmUp.hang === undefined ? null : windowP99([warmUp.hang])[0],
             answering: warmUp.answer === undefined ? null : windowP99([warmUp.answer])[0],

@@ -1,4 +1,4 @@
-import { RecordType, type Plan } from '../src/config/plan.js';
+import type { RecordType, Plan } from '../src/config/plan.js';
 import { Resolver } from '../src/resolve/resolver.js';
 import { SnapshotReceiver, defaultMaxFrameBytes } from '../src/snapshot/index.js';
 import { StatusTable } from '../src/table/status-table.js';
@@ -22,7 +22,12 @@ export class EngineResolverSide extends WatchedResolverSide {
     const resolver = new Resolver(plan, table);
     const names = plan.setName;
     const types = plan.setType;
-    super(plan, done, (set, out) => resolver.resolveInto(names[set] as string, types[set] as RecordType, out), defaultMaxFrameBytes(plan.cell.capacity, 'status'));
+    super(
+      plan,
+      done,
+      (set, out) => resolver.resolveInto(names[set] as string, types[set] as RecordType, out),
+      defaultMaxFrameBytes(plan.cell.capacity, 'status'),
+    );
     this.receiver = new SnapshotReceiver(table, { cell: plan.cell.name, tickMs });
   }
 

@@ -23,10 +23,23 @@ export function propagationDocument(): object {
     const answers: object[] = [];
     for (let k = 0; k < ANSWERS_PER_NAME; k++) {
       const s = n * ANSWERS_PER_NAME + k;
-      checks.push({ id: `c${s}`, slot: s, type: 'tcp', host: '127.0.0.1', port: 9, failureThreshold: FAILURE_THRESHOLD });
+      checks.push({
+        id: `c${s}`,
+        slot: s,
+        type: 'tcp',
+        host: '127.0.0.1',
+        port: 9,
+        failureThreshold: FAILURE_THRESHOLD,
+      });
       answers.push({ value: `10.${(s >> 16) & 255}.${(s >> 8) & 255}.${s & 255}`, check: `c${s}` });
     }
-    records.push({ name: `n${n}.prop.test`, type: 'A', policy: 'multivalue', whenAllUnhealthy: 'answer-none', answers });
+    records.push({
+      name: `n${n}.prop.test`,
+      type: 'A',
+      policy: 'multivalue',
+      whenAllUnhealthy: 'answer-none',
+      answers,
+    });
   }
   return { cell: { name: CELL, capacity: CAPACITY }, checks, zones: [{ origin: 'prop.test' }], records };
 }
@@ -65,7 +78,8 @@ export function setsBySlot(plan: Plan): SetsBySlot {
 /** The distinct sets the given slots decide, ascending. */
 export function setsOf(index: SetsBySlot, slots: readonly number[]): number[] {
   const out = new Set<number>();
-  for (const s of slots) for (let k = index.start[s] as number; k < (index.start[s + 1] as number); k++) out.add(index.set[k] as number);
+  for (const s of slots)
+    for (let k = index.start[s] as number; k < (index.start[s + 1] as number); k++) out.add(index.set[k] as number);
   return [...out].sort((a, b) => a - b);
 }
 
@@ -79,7 +93,8 @@ export function expectedAnswers(plan: Plan, failed: ReadonlySet<number>, set: nu
   const first = plan.setFirst[set] as number;
   const n = plan.setLength[set] as number;
   const out: number[] = [];
-  for (let i = first; i < first + n; i++) if (plan.answerCheck[i] === null || !failed.has(plan.answerSlot[i] as number)) out.push(i);
+  for (let i = first; i < first + n; i++)
+    if (plan.answerCheck[i] === null || !failed.has(plan.answerSlot[i] as number)) out.push(i);
   return out;
 }
 

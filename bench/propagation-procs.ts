@@ -27,7 +27,11 @@ export class ResolverProcess {
   constructor(design: Design, index: number) {
     this.design = design;
     this.index = index;
-    this.proc = fork(resolverEntry(design), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
+    this.proc = fork(resolverEntry(design), [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      execArgv: [],
+    });
     this.proc.on('message', (raw) => {
       const m = raw as FromChild;
       if (m.type === 'error') {
@@ -58,7 +62,11 @@ export class ResolverProcess {
   }
 
   /** The reply of `type` with `id` (0 for `ready`), or null after `timeoutMs` or if the child is gone. */
-  wait<T extends FromChild['type']>(type: T, id: number, timeoutMs: number): Promise<Extract<FromChild, { type: T }> | null> {
+  wait<T extends FromChild['type']>(
+    type: T,
+    id: number,
+    timeoutMs: number,
+  ): Promise<Extract<FromChild, { type: T }> | null> {
     const key = keyOf(type, id);
     const kept = this.kept.get(key);
     if (kept !== undefined) {
@@ -79,7 +87,11 @@ export class ResolverProcess {
   }
 
   /** Sends `m` and waits for its reply of `type`. */
-  call<T extends FromChild['type']>(m: ToChild & { id: number }, type: T, timeoutMs: number): Promise<Extract<FromChild, { type: T }> | null> {
+  call<T extends FromChild['type']>(
+    m: ToChild & { id: number },
+    type: T,
+    timeoutMs: number,
+  ): Promise<Extract<FromChild, { type: T }> | null> {
     const p = this.wait(type, m.id, timeoutMs);
     this.send(m);
     return p;

@@ -79,7 +79,9 @@ export class ExclusionWatch {
   }
 
   private isFailed(answer: number): boolean {
-    return this.plan.answerMask[answer] !== HealthMask.ALWAYS && this.failed[this.plan.answerSlot[answer] as number] === 1;
+    return (
+      this.plan.answerMask[answer] !== HealthMask.ALWAYS && this.failed[this.plan.answerSlot[answer] as number] === 1
+    );
   }
 }
 
@@ -91,7 +93,14 @@ export class ExclusionWatch {
 export abstract class WatchedResolverSide implements ResolverSide {
   protected listener: FrameListener | null = null;
   protected current: ExclusionWatch | null = null;
-  protected readonly counters: ChildStats = { messages: 0, applied: 0, gaps: 0, rejected: 0, maxApplyMs: 0, heapUsedMiB: 0 };
+  protected readonly counters: ChildStats = {
+    messages: 0,
+    applied: 0,
+    gaps: 0,
+    rejected: 0,
+    maxApplyMs: 0,
+    heapUsedMiB: 0,
+  };
   private readonly scratch = new Int32Array(128);
 
   constructor(
@@ -106,7 +115,10 @@ export abstract class WatchedResolverSide implements ResolverSide {
 
   async listen(): Promise<number> {
     // No frame deadline to speak of: the baseline's event stream is silent between changes, and a benchmark has no hostile peers.
-    this.listener = await FrameListener.listen({ host: '127.0.0.1', port: 0, maxBytes: this.maxMessageBytes, frameTimeoutMs: 3_600_000 }, (bytes) => this.onMessage(bytes));
+    this.listener = await FrameListener.listen(
+      { host: '127.0.0.1', port: 0, maxBytes: this.maxMessageBytes, frameTimeoutMs: 3_600_000 },
+      (bytes) => this.onMessage(bytes),
+    );
     return this.listener.address.port;
   }
 

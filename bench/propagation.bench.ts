@@ -107,7 +107,8 @@ interface Cell {
 
 export const propagationScenario: Scenario = {
   name: 'propagation',
-  description: 'time until every resolver excludes 1 … 10,000 targets that fail at once: constant-work engine vs event-driven baseline, 2 resolver processes each',
+  description:
+    'time until every resolver excludes 1 … 10,000 targets that fail at once: constant-work engine vs event-driven baseline, 2 resolver processes each',
   estimateSeconds: (quick) => (quick ? 7 : 100),
   async run(ctx): Promise<ScenarioResult> {
     const tickMs = ctx.quick ? 250 : 1000;
@@ -210,7 +211,11 @@ export const propagationScenario: Scenario = {
             r.detectTickWorkMs = lane.lastTickWorkMs;
           }
         }
-        tickLog.push([Math.round(at - firstTickAt), Math.round(engine.lastTickWorkMs * 1000) / 1000, Math.round(baseline.lastTickWorkMs * 1000) / 1000]);
+        tickLog.push([
+          Math.round(at - firstTickAt),
+          Math.round(engine.lastTickWorkMs * 1000) / 1000,
+          Math.round(baseline.lastTickWorkMs * 1000) / 1000,
+        ]);
         for (const w of tickWaiters.splice(0)) w(due);
         tickCount++;
         // Drift-free: tick k is due at firstTickAt + k·tickMs, however late this one ran.
@@ -224,7 +229,9 @@ export const propagationScenario: Scenario = {
         baseObs.store(0, s, OK_WORD);
       }
       timer = setTimeout(runTick, Math.max(0, firstTickAt - wallNow()));
-      ctx.log(`initial sync: ${CHECKS.toLocaleString('en-US')} checks healthy (engine: one frame; baseline: ${CHECKS.toLocaleString('en-US')} events)`);
+      ctx.log(
+        `initial sync: ${CHECKS.toLocaleString('en-US')} checks healthy (engine: one frame; baseline: ${CHECKS.toLocaleString('en-US')} events)`,
+      );
       await initialSync(all, feed, () => nextId++, CHECKS);
 
       // ── runs ───────────────────────────────────────────────────────────
@@ -232,7 +239,15 @@ export const propagationScenario: Scenario = {
       const random = seededRandom(20_240_601);
       const restoreFailed: Record<Design, boolean> = { engine: false, baseline: false };
       const records: RunRecord[] = [];
-      const measure = async (lane: Lane, n: number, slots: number[], phaseFraction: number, rep: number, warmup: boolean, sample: number[] | 'all'): Promise<RunRecord> => {
+      const measure = async (
+        lane: Lane,
+        n: number,
+        slots: number[],
+        phaseFraction: number,
+        rep: number,
+        warmup: boolean,
+        sample: number[] | 'all',
+      ): Promise<RunRecord> => {
         const restoredOk = await Promise.all([engine.restored, baseline.restored]);
         DESIGNS.forEach((d, k) => {
           if (restoredOk[k] === true || restoreFailed[d]) return;
@@ -241,8 +256,13 @@ export const propagationScenario: Scenario = {
         });
         const id = nextId++;
         const sets = Int32Array.from(setsOf(index, slots));
-        const acks = await Promise.all(lane.kids.map((k) => k.call({ type: 'watch', id, failed: Int32Array.from(slots), sets }, 'watching', 10_000)));
-        if (!acks.every(Boolean)) throw new Error(`a ${lane.design} resolver did not arm its watch: ${lane.kids.flatMap((k) => k.errors).join('; ')}`);
+        const acks = await Promise.all(
+          lane.kids.map((k) => k.call({ type: 'watch', id, failed: Int32Array.from(slots), sets }, 'watching', 10_000)),
+        );
+        if (!acks.every(Boolean))
+          throw new Error(
+            `a ${lane.design} resolver did not arm its watch: ${lane.kids.flatMap((k) => k.errors).join('; ')}`,
+          );
         const dones = Promise.all(lane.kids.map((k) => k.wait('done', id, doneTimeoutMs)));
         underTest = lane.design;
         const phase = phaseFraction * tickMs;
@@ -287,7 +307,8 @@ export const propagationScenario: Scenario = {
       ctx.log('warm-up: one unrecorded run per design, 1,000 targets');
       {
         const slots = pickDistinct(random, CHECKS, 1000);
-        for (const d of DESIGNS) records.push(await measure(lanes[d], 1000, slots, 0.5, -1, true, sampleOf(index, plan, slots, random)));
+        for (const d of DESIGNS)
+          records.push(await measure(lanes[d], 1000, slots, 0.5, -1, true, sampleOf(index, plan, slots, random)));
         // Let the warm-up's restores and their garbage settle for two ticks, so the first measured run starts like the others.
         await Promise.all([engine.restored, baseline.restored]);
         await nextTick();
@@ -308,7 +329,10 @@ export const propagationScenario: Scenario = {
       const lastOf = new Map<Design, number>();
       schedule.forEach((p, i) => lastOf.set(p.design, i));
       for (const [i, p] of schedule.entries()) {
-        if (i % Math.max(1, sizes.length * 2) === 0) ctx.log(`repetition ${p.rep + 1} of ${reps} (tick ${tickMs} ms; t0 at ${Math.round(p.phase * tickMs)} ms into a tick)`);
+        if (i % Math.max(1, sizes.length * 2) === 0)
+          ctx.log(
+            `repetition ${p.rep + 1} of ${reps} (tick ${tickMs} ms; t0 at ${Math.round(p.phase * tickMs)} ms into a tick)`,
+          );
         const sample = lastOf.get(p.design) === i ? 'all' : sampleOf(index, plan, p.slots, random);
         records.push(await measure(lanes[p.design], p.n, p.slots, p.phase, p.rep, false, sample));
       }
@@ -367,7 +391,10 @@ async function sleepUntil(target: number): Promise<void> {
 }
 
 /** Clock agreement of each child with this process: NTP-style, the ping with the shortest round trip of 10. */
-async function clockCheck(kids: readonly ResolverProcess[], id: () => number): Promise<{ maxOffsetMs: number; maxRttMs: number }> {
+async function clockCheck(
+  kids: readonly ResolverProcess[],
+  id: () => number,
+): Promise<{ maxOffsetMs: number; maxRttMs: number }> {
   let maxOffsetMs = 0;
   let maxRttMs = 0;
   for (const k of kids) {
@@ -385,7 +412,12 @@ async function clockCheck(kids: readonly ResolverProcess[], id: () => number): P
 }
 
 /** Waits (bounded) until the engine's resolvers applied frames and the baseline's every event of the first, all-healthy tick. */
-async function initialSync(kids: readonly ResolverProcess[], feed: ChangeFeed, id: () => number, checks: number): Promise<void> {
+async function initialSync(
+  kids: readonly ResolverProcess[],
+  feed: ChangeFeed,
+  id: () => number,
+  checks: number,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     let ok = feed.sent >= checks;
@@ -405,7 +437,9 @@ async function initialSync(kids: readonly ResolverProcess[], feed: ChangeFeed, i
 function restore(lane: Lane, sets: Int32Array, id: () => number, timeoutMs: number): Promise<boolean> {
   const wid = id();
   return (async () => {
-    const acks = await Promise.all(lane.kids.map((k) => k.call({ type: 'watch', id: wid, failed: new Int32Array(0), sets }, 'watching', 10_000)));
+    const acks = await Promise.all(
+      lane.kids.map((k) => k.call({ type: 'watch', id: wid, failed: new Int32Array(0), sets }, 'watching', 10_000)),
+    );
     const dones = await Promise.all(lane.kids.map((k) => k.wait('done', wid, timeoutMs)));
     return acks.every(Boolean) && dones.every(Boolean);
   })();
@@ -414,13 +448,21 @@ function restore(lane: Lane, sets: Int32Array, id: () => number, timeoutMs: numb
 /** Up to SAMPLE_SETS sets the failure touched and SAMPLE_SETS others, at random. */
 function sampleOf(index: SetsBySlot, plan: Plan, slots: readonly number[], random: () => number): number[] {
   const touched = setsOf(index, slots);
-  const pick = pickDistinct(random, touched.length, Math.min(SAMPLE_SETS, touched.length)).map((k) => touched[k] as number);
+  const pick = pickDistinct(random, touched.length, Math.min(SAMPLE_SETS, touched.length)).map(
+    (k) => touched[k] as number,
+  );
   const others = pickDistinct(random, plan.setCount, SAMPLE_SETS);
   return [...new Set([...pick, ...others])].sort((a, b) => a - b);
 }
 
 /** Asks each of the lane's resolvers what `sets` answer; counts answers that differ from the model (a missing reply counts every set). */
-async function checkAnswers(lane: Lane, plan: Plan, failed: ReadonlySet<number>, sets: number[], id: () => number): Promise<number> {
+async function checkAnswers(
+  lane: Lane,
+  plan: Plan,
+  failed: ReadonlySet<number>,
+  sets: number[],
+  id: () => number,
+): Promise<number> {
   const expected = sets.map((set) => expectedAnswers(plan, failed, set).join(','));
   let wrong = 0;
   for (const k of lane.kids) {
@@ -496,7 +538,11 @@ function report(ctx: Parameters<Scenario['run']>[0], r: ReportInput): ScenarioRe
       if (d === 'baseline') return s.gaps === 0 && s.rejected === 0 && s.applied === r.feed.sent;
       return s.rejected === 0;
     });
-    return kidsOk && !r.restoreFailed[d] && runs.every((x) => x.propagationMs !== null && x.wrongAnswers === 0 && x.detectChanges === x.n);
+    return (
+      kidsOk &&
+      !r.restoreFailed[d] &&
+      runs.every((x) => x.propagationMs !== null && x.wrongAnswers === 0 && x.detectChanges === x.n)
+    );
   };
   const right: Record<Design, boolean> = { engine: rightOf('engine'), baseline: rightOf('baseline') };
 
@@ -530,19 +576,33 @@ function report(ctx: Parameters<Scenario['run']>[0], r: ReportInput): ScenarioRe
 
   const series: Series[] = [];
   const line = (label: string, d: Design, key: 'p50' | 'postP50') => {
-    const points = r.sizes.map((n) => [n, cell(d, n)?.[key] ?? null] as const).filter((p): p is readonly [number, number] => p[1] !== null);
+    const points = r.sizes
+      .map((n) => [n, cell(d, n)?.[key] ?? null] as const)
+      .filter((p): p is readonly [number, number] => p[1] !== null);
     if (points.length > 0) series.push({ label, points });
   };
   line('engine: t0 → all excluded (p50)', 'engine', 'p50');
   line('event-driven baseline: t0 → all excluded (p50)', 'baseline', 'p50');
   line('engine: detecting tick → all excluded (p50)', 'engine', 'postP50');
   line('baseline: detecting tick → all excluded (p50)', 'baseline', 'postP50');
-  const svg = ctx.writeFile('propagation/propagation.svg', linePlot(`Propagation to ${RESOLVERS_PER_DESIGN} resolver processes vs targets failed at once (tick ${r.tickMs} ms)`, 'targets failed at once (log scale)', 'ms', series, true));
+  const svg = ctx.writeFile(
+    'propagation/propagation.svg',
+    linePlot(
+      `Propagation to ${RESOLVERS_PER_DESIGN} resolver processes vs targets failed at once (tick ${r.tickMs} ms)`,
+      'targets failed at once (log scale)',
+      'ms',
+      series,
+      true,
+    ),
+  );
 
   const baseStats = r.kids.baseline.map((k) => r.stats.get(k) ?? null);
   const engStats = r.kids.engine.map((k) => r.stats.get(k) ?? null);
-  const drain10k = measured.filter((x) => x.design === 'baseline' && x.n === 10_000 && x.drainMs !== null).map((x) => x.drainMs as number);
-  const work10k = (d: Design) => measured.filter((x) => x.design === d && x.n === 10_000).map((x) => x.detectTickWorkMs);
+  const drain10k = measured
+    .filter((x) => x.design === 'baseline' && x.n === 10_000 && x.drainMs !== null)
+    .map((x) => x.drainMs as number);
+  const work10k = (d: Design) =>
+    measured.filter((x) => x.design === d && x.n === 10_000).map((x) => x.detectTickWorkMs);
   const work1 = (d: Design) => measured.filter((x) => x.design === d && x.n === 1).map((x) => x.detectTickWorkMs);
 
   const summary: Record<string, Figure> = {
@@ -567,7 +627,18 @@ function report(ctx: Parameters<Scenario['run']>[0], r: ReportInput): ScenarioRe
   const mark = (ok: boolean) => (ok ? 'yes' : '**NO**');
   const ms = (v: number | null, digits = 1) => (v === null ? '—' : fmt(v, digits));
   const table = markdownTable(
-    ['targets failed', 'design', 'runs', 't0 → all excluded p50 (ms)', 'p90', 'max', 'detecting tick → all excluded p50 (ms)', 'max', 'messages to each resolver', 'answers right'],
+    [
+      'targets failed',
+      'design',
+      'runs',
+      't0 → all excluded p50 (ms)',
+      'p90',
+      'max',
+      'detecting tick → all excluded p50 (ms)',
+      'max',
+      'messages to each resolver',
+      'answers right',
+    ],
     cells.map((c) => [
       c.n.toLocaleString('en-US'),
       c.design === 'engine' ? 'engine (constant work)' : 'event-driven baseline',
@@ -577,11 +648,14 @@ function report(ctx: Parameters<Scenario['run']>[0], r: ReportInput): ScenarioRe
       ms(c.max),
       ms(c.postP50, 2),
       ms(c.postMax, 2),
-      c.design === 'engine' ? `1 frame a tick, ${r.frameBytes.toLocaleString('en-US')} B` : `${c.n.toLocaleString('en-US')} event${c.n === 1 ? '' : 's'}`,
+      c.design === 'engine'
+        ? `1 frame a tick, ${r.frameBytes.toLocaleString('en-US')} B`
+        : `${c.n.toLocaleString('en-US')} event${c.n === 1 ? '' : 's'}`,
       mark(c.right),
     ]),
   );
-  const ranked = (d: Design, v: number | null) => (v === null ? '—' : `${fmt(v, 3)}×${right[d] ? '' : ' (answered wrongly: marked, not ranked)'}`);
+  const ranked = (d: Design, v: number | null) =>
+    v === null ? '—' : `${fmt(v, 3)}×${right[d] ? '' : ' (answered wrongly: marked, not ranked)'}`;
   const fmtList = (xs: number[]) => (xs.length === 0 ? '—' : xs.map((x) => fmt(x, 2)).join(', '));
   const markdown = [
     '### Propagation vs size of the failure',

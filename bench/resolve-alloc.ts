@@ -78,14 +78,25 @@ export function measureResolveAllocation(calls: number): { rows: AllocationRow[]
     rows.push({ policy: r.policy, unhealthyPercent: r.pct, calls, bytesPerCall: least / calls });
   }
   const cell = benchCell('weighted', 8, 0);
-  const ctl = measure((n) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += cell.resolver.resolve(cell.name, 'A').addresses.length;
-    return s;
-  }, Math.min(calls, 200_000));
+  const ctl = measure(
+    (n) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += cell.resolver.resolve(cell.name, 'A').addresses.length;
+      return s;
+    },
+    Math.min(calls, 200_000),
+  );
   sink ^= ctl.sink;
   if (sink === 0x7fffffff) console.error(''); // keep every result alive
-  return { rows, control: { policy: 'weighted via resolve() (allocating control)', unhealthyPercent: 0, calls: Math.min(calls, 200_000), bytesPerCall: ctl.bytes / Math.min(calls, 200_000) } };
+  return {
+    rows,
+    control: {
+      policy: 'weighted via resolve() (allocating control)',
+      unhealthyPercent: 0,
+      calls: Math.min(calls, 200_000),
+      bytesPerCall: ctl.bytes / Math.min(calls, 200_000),
+    },
+  };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

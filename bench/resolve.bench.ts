@@ -87,7 +87,12 @@ export const resolveScenario: Scenario = {
       // (its default, 64 batches, is ~100 ms a task here); 16 keeps a task
       // near `time`. Only the first round warms up.
       const minSamples = 16;
-      const bench = new Bench({ time, iterations: minSamples, warmupTime: round === 0 ? (ctx.quick ? 80 : 300) : 0, warmupIterations: round === 0 ? minSamples : 1 });
+      const bench = new Bench({
+        time,
+        iterations: minSamples,
+        warmupTime: round === 0 ? (ctx.quick ? 80 : 300) : 0,
+        warmupIterations: round === 0 ? minSamples : 1,
+      });
       // A fresh order every round (seeded, so runs repeat): with the order
       // only rotated, every task always followed the same one, and whatever
       // one task leaves behind (predictors, caches) always landed on the same
@@ -125,7 +130,8 @@ export const resolveScenario: Scenario = {
         rounds,
       });
     }
-    const rate = (policy: string, pct: number) => rows.find((r) => r.policy === policy && r.unhealthyPercent === pct)?.resolvesPerSec ?? NaN;
+    const rate = (policy: string, pct: number) =>
+      rows.find((r) => r.policy === policy && r.unhealthyPercent === pct)?.resolvesPerSec ?? NaN;
 
     ctx.log('allocation (child process, --expose-gc)');
     const alloc = measureAllocationInChild(ctx.quick ? 100_000 : 1_000_000);
@@ -143,8 +149,26 @@ export const resolveScenario: Scenario = {
     };
 
     const table = markdownTable(
-      ['policy', '% unhealthy', 'resolves/s', 'ns/resolve p50', 'ns/resolve p99', 'rme %', 'samples', 'time ratio vs 0%'],
-      rows.map((r) => [r.policy, r.unhealthyPercent, fmt(r.resolvesPerSec), fmt(r.nsPerResolveP50, 1), fmt(r.nsPerResolveP99, 1), fmt(r.rmePercent, 2), r.samples, fmt(rate(r.policy, 0) / r.resolvesPerSec, 3)]),
+      [
+        'policy',
+        '% unhealthy',
+        'resolves/s',
+        'ns/resolve p50',
+        'ns/resolve p99',
+        'rme %',
+        'samples',
+        'time ratio vs 0%',
+      ],
+      rows.map((r) => [
+        r.policy,
+        r.unhealthyPercent,
+        fmt(r.resolvesPerSec),
+        fmt(r.nsPerResolveP50, 1),
+        fmt(r.nsPerResolveP99, 1),
+        fmt(r.rmePercent, 2),
+        r.samples,
+        fmt(rate(r.policy, 0) / r.resolvesPerSec, 3),
+      ]),
     );
     const allocTable = markdownTable(
       ['policy', '% unhealthy', 'calls', 'bytes/call'],
@@ -176,7 +200,10 @@ function measureAllocationInChild(calls: number): { rows: AllocationRow[]; contr
   // zeroes every page of it (seconds of system time at 256 MiB).
   const semiMiB = Math.max(16, Math.ceil((calls * 256) / 2 ** 20));
   const semi = [`--min-semi-space-size=${semiMiB}`, `--max-semi-space-size=${semiMiB}`];
-  const stdout = execFileSync(process.execPath, ['--expose-gc', ...semi, script, String(calls)], { encoding: 'utf8', timeout: 120_000 });
+  const stdout = execFileSync(process.execPath, ['--expose-gc', ...semi, script, String(calls)], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return JSON.parse(stdout) as { rows: AllocationRow[]; control: AllocationRow };
 }
 

@@ -40,7 +40,8 @@ function parseArgs(argv: readonly string[]): Args {
     } else fail(`unknown option ${a}`);
   }
   for (const name of args.only) {
-    if (!SCENARIOS.some((s) => s.name === name)) fail(`--only: no scenario named "${name}" (there are: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+    if (!SCENARIOS.some((s) => s.name === name))
+      fail(`--only: no scenario named "${name}" (there are: ${SCENARIOS.map((s) => s.name).join(', ')})`);
   }
   return args;
 }
@@ -68,21 +69,31 @@ async function main(): Promise<void> {
   const started = Date.now();
   for (const [i, scenario] of chosen.entries()) {
     const prefix = `[${i + 1}/${chosen.length}] ${scenario.name}`;
-    const line = (m: string) => process.stderr.write(`${prefix}: ${m} (about ${Math.max(0, Math.round(left))} s left)\n`);
+    const line = (m: string) =>
+      process.stderr.write(`${prefix}: ${m} (about ${Math.max(0, Math.round(left))} s left)\n`);
     const ctx = makeContext(args.quick, args.outDir, line);
     line(scenario.description);
     const t0 = Date.now();
     const result = await scenario.run(ctx);
     left -= scenario.estimateSeconds(args.quick);
-    const file: ScenarioFile = { scenario: scenario.name, description: scenario.description, quick: args.quick, environment: env, ...result };
+    const file: ScenarioFile = {
+      scenario: scenario.name,
+      description: scenario.description,
+      quick: args.quick,
+      environment: env,
+      ...result,
+    };
     ctx.writeFile(`${scenario.name}.json`, `${JSON.stringify(file, null, 2)}\n`);
     process.stderr.write(`${prefix}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   writeReports(args.outDir);
   // The README's table is generated from the committed results, never typed in.
   const defaultOut = path.join(ROOT, 'results');
-  if (path.resolve(args.outDir) === defaultOut) updateReadme(path.join(ROOT, 'README.md'), path.join(defaultOut, 'summary.json'));
-  process.stderr.write(`bench: finished in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${path.relative(process.cwd(), args.outDir) || '.'}/REPORT.md and summary.json\n`);
+  if (path.resolve(args.outDir) === defaultOut)
+    updateReadme(path.join(ROOT, 'README.md'), path.join(defaultOut, 'summary.json'));
+  process.stderr.write(
+    `bench: finished in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${path.relative(process.cwd(), args.outDir) || '.'}/REPORT.md and summary.json\n`,
+  );
 }
 
 /** Rebuilds summary.json and REPORT.md from every scenario file in `dir`. */
@@ -92,11 +103,24 @@ export function writeReports(dir: string): void {
     const p = path.join(dir, `${s.name}.json`);
     if (existsSync(p)) files.push(JSON.parse(readFileSync(p, 'utf8')) as ScenarioFile);
   }
-  const summary: Record<string, Record<string, Figure> & { _commit: string; _date: string; _quick: boolean; _node: string }> = {};
-  for (const f of files) summary[f.scenario] = { _commit: String(f.environment.commit), _date: String(f.environment.date), _quick: f.quick, _node: String(f.environment.node ?? 'unknown'), ...f.summary };
+  const summary: Record<
+    string,
+    Record<string, Figure> & { _commit: string; _date: string; _quick: boolean; _node: string }
+  > = {};
+  for (const f of files)
+    summary[f.scenario] = {
+      _commit: String(f.environment.commit),
+      _date: String(f.environment.date),
+      _quick: f.quick,
+      _node: String(f.environment.node ?? 'unknown'),
+      ...f.summary,
+    };
   writeFileSync(path.join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
-  const envLines = (env: Record<string, string | number>) => Object.entries(env).map(([k, v]) => `- ${k}: ${String(v)}`).join('\n');
+  const envLines = (env: Record<string, string | number>) =>
+    Object.entries(env)
+      .map(([k, v]) => `- ${k}: ${String(v)}`)
+      .join('\n');
   const parts = [
     '# urnd benchmark report',
     '',
@@ -105,14 +129,18 @@ export function writeReports(dir: string): void {
   ];
   for (const f of files) {
     parts.push(f.markdown, '');
-    parts.push(`<sub>${f.quick ? 'quick run' : 'full run'}, ${String(f.environment.date)}, commit ${String(f.environment.commit)}, Node ${String(f.environment.node ?? 'unknown')} — raw data: [${f.scenario}.json](${f.scenario}.json)</sub>`, '');
+    parts.push(
+      `<sub>${f.quick ? 'quick run' : 'full run'}, ${String(f.environment.date)}, commit ${String(f.environment.commit)}, Node ${String(f.environment.node ?? 'unknown')} — raw data: [${f.scenario}.json](${f.scenario}.json)</sub>`,
+      '',
+    );
   }
   const latest = files.map((f) => f.environment).sort((a, b) => String(b.date).localeCompare(String(a.date)))[0];
   if (latest !== undefined) parts.push('## Environment (latest run)', '', envLines(latest), '');
   writeFileSync(path.join(dir, 'REPORT.md'), parts.join('\n'));
 }
 
-const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
+const isMain =
+  process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
 if (isMain) {
   main().catch((err: unknown) => {
     process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -14,4 +14,18 @@ import { adminScenario } from './admin.bench.js';
 import { pageScenario } from './page.bench.js';
 
 /** Every scenario `npm run bench` runs, in order. */
-export const SCENARIOS: readonly Scenario[] = [resolveScenario, massFailureScenario, aggregateScenario, snapshotScenario, propagationScenario, probesScenario, tableScenario, dnsScenario, dnsPeersScenario, dnsOverloadScenario, configScenario, adminScenario, pageScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  resolveScenario,
+  massFailureScenario,
+  aggregateScenario,
+  snapshotScenario,
+  propagationScenario,
+  probesScenario,
+  tableScenario,
+  dnsScenario,
+  dnsPeersScenario,
+  dnsOverloadScenario,
+  configScenario,
+  adminScenario,
+  pageScenario,
+];

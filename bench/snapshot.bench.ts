@@ -86,7 +86,8 @@ function percentile(sorted: readonly number[], p: Percentile): number {
 
 export const snapshotScenario: Scenario = {
   name: 'snapshot',
-  description: 'snapshot frames: encode + decode + apply of a whole status table, 16,384 and 1,048,576 slots, all healthy vs all unhealthy, CRC32C and HMAC-SHA256',
+  description:
+    'snapshot frames: encode + decode + apply of a whole status table, 16,384 and 1,048,576 slots, all healthy vs all unhealthy, CRC32C and HMAC-SHA256',
   estimateSeconds: (quick) => (quick ? 2 : 6),
   async run(ctx): Promise<ScenarioResult> {
     const list = shapes(ctx.quick);
@@ -99,7 +100,12 @@ export const snapshotScenario: Scenario = {
           src.fill(state === 'healthy' ? Status.HEALTHY : Status.UNHEALTHY);
           const key = trailer === 'hmac' ? KEY : undefined;
           lanes.set(id(shape, trailer, state), {
-            encoder: new SnapshotEncoder({ cell: 'bench', configVersion: 'bench-v1', epoch: 1, ...(key ? { key } : {}) }),
+            encoder: new SnapshotEncoder({
+              cell: 'bench',
+              configVersion: 'bench-v1',
+              epoch: 1,
+              ...(key ? { key } : {}),
+            }),
             src,
             dst: StatusTable.create(shape.capacity),
             expect: { cell: 'bench', capacity: shape.capacity, kind: 'status' },
@@ -134,12 +140,16 @@ export const snapshotScenario: Scenario = {
     ctx.log('warm-up');
     for (const shape of list) {
       const warm = shape.capacity > 100_000 ? 5 : 100;
-      for (const trailer of TRAILERS) for (const state of STATES) for (let i = 0; i < warm; i++) once(lanes.get(id(shape, trailer, state)) as Lane, false);
+      for (const trailer of TRAILERS)
+        for (const state of STATES)
+          for (let i = 0; i < warm; i++) once(lanes.get(id(shape, trailer, state)) as Lane, false);
     }
 
     for (const shape of list) {
       const rounds = Math.ceil(shape.frames / shape.batch);
-      ctx.log(`${shape.capacity.toLocaleString('en-US')} slots: ${rounds} rounds of ${shape.batch} frame(s) per state and trailer`);
+      ctx.log(
+        `${shape.capacity.toLocaleString('en-US')} slots: ${rounds} rounds of ${shape.batch} frame(s) per state and trailer`,
+      );
       for (let round = 0; round < rounds; round++) {
         for (const trailer of TRAILERS) {
           for (let k = 0; k < STATES.length; k++) {
@@ -157,7 +167,8 @@ export const snapshotScenario: Scenario = {
         let healthyP50 = NaN;
         for (const state of STATES) {
           const lane = lanes.get(id(shape, trailer, state)) as Lane;
-          lane.correct = Buffer.from(lane.dst.statuses).equals(Buffer.from(lane.src.statuses)) && lane.frameBytes.size === 1;
+          lane.correct =
+            Buffer.from(lane.dst.statuses).equals(Buffer.from(lane.src.statuses)) && lane.frameBytes.size === 1;
           const us = {} as Record<Step, Record<Percentile, number>>;
           for (const step of STEPS) {
             const sorted = [...lane.samples[step]].sort((a, b) => a - b);
@@ -165,9 +176,16 @@ export const snapshotScenario: Scenario = {
             for (const p of PERCENTILES) us[step][p] = percentile(sorted, p) / 1000;
           }
           if (state === 'healthy') healthyP50 = us.total.p50;
-          const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
+          const histogram = hdr.build({
+            lowestDiscernibleValue: 1,
+            highestTrackableValue: 60_000_000_000,
+            numberOfSignificantValueDigits: 3,
+          });
           for (const ns of lane.samples.total) histogram.recordValue(Math.max(1, Math.round(ns)));
-          const hgrm = ctx.writeFile(`snapshot/${shape.key}-${trailer}-${state}.hgrm`, histogram.outputPercentileDistribution(5, 1000));
+          const hgrm = ctx.writeFile(
+            `snapshot/${shape.key}-${trailer}-${state}.hgrm`,
+            histogram.outputPercentileDistribution(5, 1000),
+          );
           histogram.destroy();
           rows.push({
             capacity: shape.capacity,
@@ -184,13 +202,16 @@ export const snapshotScenario: Scenario = {
       }
     }
 
-    const row = (capacity: number, trailer: Trailer, state: State) => rows.find((r) => r.capacity === capacity && r.trailer === trailer && r.state === state) as Row;
+    const row = (capacity: number, trailer: Trailer, state: State) =>
+      rows.find((r) => r.capacity === capacity && r.trailer === trailer && r.state === state) as Row;
     const summary: Record<string, number | string | boolean> = {};
     for (const shape of list) {
       const h = row(shape.capacity, 'crc32c', 'healthy');
       const u = row(shape.capacity, 'crc32c', 'unhealthy');
       summary[`${shape.key}_frame_bytes`] = h.frameBytes;
-      summary[`${shape.key}_frame_bytes_equal_across_states`] = h.frameBytes === u.frameBytes && row(shape.capacity, 'hmac', 'healthy').frameBytes === row(shape.capacity, 'hmac', 'unhealthy').frameBytes;
+      summary[`${shape.key}_frame_bytes_equal_across_states`] =
+        h.frameBytes === u.frameBytes &&
+        row(shape.capacity, 'hmac', 'healthy').frameBytes === row(shape.capacity, 'hmac', 'unhealthy').frameBytes;
       summary[`${shape.key}_encode_us_p50_healthy`] = round3(h.us.encode.p50);
       summary[`${shape.key}_decode_us_p50_healthy`] = round3(h.us.decode.p50);
       summary[`${shape.key}_apply_us_p50_healthy`] = round3(h.us.apply.p50);
@@ -198,14 +219,32 @@ export const snapshotScenario: Scenario = {
       summary[`${shape.key}_total_us_p99_unhealthy`] = round3(u.us.total.p99);
       summary[`${shape.key}_ratio_unhealthy_vs_healthy`] = round4(u.ratioVsHealthy);
       summary[`${shape.key}_hmac_total_us_p50_healthy`] = round3(row(shape.capacity, 'hmac', 'healthy').us.total.p50);
-      summary[`${shape.key}_hmac_ratio_unhealthy_vs_healthy`] = round4(row(shape.capacity, 'hmac', 'unhealthy').ratioVsHealthy);
+      summary[`${shape.key}_hmac_ratio_unhealthy_vs_healthy`] = round4(
+        row(shape.capacity, 'hmac', 'unhealthy').ratioVsHealthy,
+      );
     }
     summary['goal_ratio_within_5pct_met'] = rows.every((r) => Math.abs(r.ratioVsHealthy - 1) <= 0.05);
-    summary['all_frames_same_size_per_shape'] = list.every((s) => summary[`${s.key}_frame_bytes_equal_across_states`] === true);
+    summary['all_frames_same_size_per_shape'] = list.every(
+      (s) => summary[`${s.key}_frame_bytes_equal_across_states`] === true,
+    );
     summary['all_tables_correct'] = rows.every((r) => r.correct);
 
     const table = markdownTable(
-      ['slots', 'trailer', 'state', 'frames', 'bytes/frame', 'encode µs p50', 'decode µs p50', 'apply µs p50', 'total µs p50', 'total µs p99', 'total µs max', 'p50 ÷ healthy', 'table correct'],
+      [
+        'slots',
+        'trailer',
+        'state',
+        'frames',
+        'bytes/frame',
+        'encode µs p50',
+        'decode µs p50',
+        'apply µs p50',
+        'total µs p50',
+        'total µs p99',
+        'total µs max',
+        'p50 ÷ healthy',
+        'table correct',
+      ],
       rows.map((r) => [
         r.capacity.toLocaleString('en-US'),
         r.trailer,

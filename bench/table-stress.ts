@@ -25,7 +25,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { UrndError } from '../src/errors.js';
-import { STATUS_COUNT, Result, RUN_MAX } from '../src/table/layout.js';
+import { STATUS_COUNT, type Result, RUN_MAX } from '../src/table/layout.js';
 import { ObservationTable } from '../src/table/observation-table.js';
 import {
   isValidObservation,

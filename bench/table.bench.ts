@@ -22,7 +22,8 @@ export const tableScenario: Scenario = {
     ctx.log(`observation write: record() over ${writeCapacity} slots, success / failure / flapping`);
     const writes = await measureObservationWrite(writeCapacity, ctx.quick ? 2 : 12, ctx.quick ? 20 : 60);
     const successNs = writes[0]?.nsPerWriteP50 ?? 0;
-    const writeRatio = (kind: string) => Math.round(((writes.find((w) => w.kind === kind)?.nsPerWriteP50 ?? 0) / successNs) * 1000) / 1000;
+    const writeRatio = (kind: string) =>
+      Math.round(((writes.find((w) => w.kind === kind)?.nsPerWriteP50 ?? 0) / successNs) * 1000) / 1000;
     const small = runs[0] as TableContention;
     const large = runs[1] as TableContention;
     const summary = {
@@ -42,14 +43,28 @@ export const tableScenario: Scenario = {
       '',
       markdownTable(
         ['capacity', 'idle scans/s', 'busy scans/s', 'busy ÷ idle', 'writes/s (busy)', 'scans', 'invalid values read'],
-        runs.map((r) => [r.capacity, fmt(r.idleScansPerSec, 1), fmt(r.busyScansPerSec, 1), fmt(r.busyOverIdle, 3), fmt(r.writesPerSec), r.scans, r.invalidReads + r.finalInvalidValues]),
+        runs.map((r) => [
+          r.capacity,
+          fmt(r.idleScansPerSec, 1),
+          fmt(r.busyScansPerSec, 1),
+          fmt(r.busyOverIdle, 3),
+          fmt(r.writesPerSec),
+          r.scans,
+          r.invalidReads + r.finalInvalidValues,
+        ]),
       ),
       '',
       `Observation write (tinybench): one sample is a pass of \`ObservationTable.record\` over all ${writeCapacity.toLocaleString('en-US')} slots of one vantage, the checker threads' write path; "failure" and "success" repeat one result, "flapping" alternates it every pass so every run count restarts. The three take turns in each of ${ctx.quick ? 2 : 12} rounds, the first rotating; medians over rounds. Goal: the same work whatever the outcome (ratio 0.95–1.05).`,
       '',
       markdownTable(
         ['outcome', 'ns/write p50', 'ns/write p99', 'samples', 'p50 ÷ success'],
-        writes.map((w) => [w.kind, fmt(w.nsPerWriteP50, 2), fmt(w.nsPerWriteP99, 2), w.samples, fmt(w.nsPerWriteP50 / successNs, 3)]),
+        writes.map((w) => [
+          w.kind,
+          fmt(w.nsPerWriteP50, 2),
+          fmt(w.nsPerWriteP99, 2),
+          w.samples,
+          fmt(w.nsPerWriteP50 / successNs, 3),
+        ]),
       ),
     ].join('\n');
     return { summary, markdown, details: { runs, writes } };

@@ -101,7 +101,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   chain = chain.then(async () => {
     const m = /^state ([012]+)$/.exec(line.trim());
     if (m === null || (m[1] as string).length !== hosts) {
-      process.stdout.write(`${JSON.stringify({ error: `expected "state" and ${hosts} of 0/1/2, got ${JSON.stringify(line)}` })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ error: `expected "state" and ${hosts} of 0/1/2, got ${JSON.stringify(line)}` })}\n`,
+      );
       return;
     }
     const want = m[1] as string;

@@ -25,7 +25,12 @@ export class NsProcess {
   private buf = '';
   onLine: ((line: string) => void) | undefined;
 
-  constructor(readonly name: string, ns: string, argv: string[], stdin: 'pipe' | 'ignore' = 'ignore') {
+  constructor(
+    readonly name: string,
+    ns: string,
+    argv: string[],
+    stdin: 'pipe' | 'ignore' = 'ignore',
+  ) {
     this.child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: [stdin, 'pipe', 'pipe'] });
     this.exited = new Promise((r) => this.child.once('exit', () => r()));
     this.child.stdout?.setEncoding('utf8');
@@ -59,7 +64,13 @@ export class NsProcess {
   async waitForLine(re: RegExp, timeoutMs: number): Promise<void> {
     const t0 = Date.now();
     while (!this.lines.some((l) => re.test(l.line))) {
-      if (Date.now() - t0 > timeoutMs || !this.alive) throw new Error(`${this.name}: no line matching ${re} within ${timeoutMs} ms\n${this.lines.slice(-5).map((l) => l.line).join('\n')}\n${this.stderr.slice(-2000)}`);
+      if (Date.now() - t0 > timeoutMs || !this.alive)
+        throw new Error(
+          `${this.name}: no line matching ${re} within ${timeoutMs} ms\n${this.lines
+            .slice(-5)
+            .map((l) => l.line)
+            .join('\n')}\n${this.stderr.slice(-2000)}`,
+        );
       await pause(100);
     }
   }
@@ -112,8 +123,18 @@ export class Cell {
     buildNetwork(this.topo);
     const node = process.execPath;
     const doc = Buffer.from(configDocument(this.topo)).toString('base64');
-    const cfg = new NsProcess('config', this.topo.config.ns, [node, path.join(DIST, 'faults', 'config-server.js'), doc], 'pipe');
-    const tgt = new NsProcess('targets', this.topo.targets.ns, [node, path.join(DIST, 'faults', 'targets-server.js')], 'pipe');
+    const cfg = new NsProcess(
+      'config',
+      this.topo.config.ns,
+      [node, path.join(DIST, 'faults', 'config-server.js'), doc],
+      'pipe',
+    );
+    const tgt = new NsProcess(
+      'targets',
+      this.topo.targets.ns,
+      [node, path.join(DIST, 'faults', 'targets-server.js')],
+      'pipe',
+    );
     this.procs.set('config', cfg).set('targets', tgt);
     await cfg.waitForLine(/listening/, 10_000);
     await tgt.waitForLine(/listening/, 10_000);
@@ -182,7 +203,17 @@ export class Cell {
   }
 
   private startClient(): void {
-    const c = new NsProcess('client', this.topo.client.ns, [process.execPath, path.join(DIST, 'faults', 'dns-client.js'), this.topo.dns.map((h) => h.addr).join(','), '1800'], 'pipe');
+    const c = new NsProcess(
+      'client',
+      this.topo.client.ns,
+      [
+        process.execPath,
+        path.join(DIST, 'faults', 'dns-client.js'),
+        this.topo.dns.map((h) => h.addr).join(','),
+        '1800',
+      ],
+      'pipe',
+    );
     c.onLine = (line) => {
       try {
         this.records.push(JSON.parse(line) as QueryRecord);
@@ -228,7 +259,8 @@ export class Cell {
         }
       }
       if (ok && now - t0 >= holdMs) return now - t0;
-      if (now - t0 > timeoutMs) throw new Error(`DNS hosts did not agree with the targets' health within ${timeoutMs} ms: ${why}`);
+      if (now - t0 > timeoutMs)
+        throw new Error(`DNS hosts did not agree with the targets' health within ${timeoutMs} ms: ${why}`);
       await pause(200);
     }
   }

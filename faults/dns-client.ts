@@ -60,7 +60,12 @@ const timer = setInterval(() => {
     const id = nextId;
     nextId = nextId === 65535 ? 1 : nextId + 1;
     pending.set(id, { t: now, h, s });
-    const q = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: setName(s) }] });
+    const q = dnsPacket.encode({
+      type: 'query',
+      id,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ type: 'A', name: setName(s) }],
+    });
     sock.send(q, PORTS.dns, addr);
   });
 }, PERIOD_MS);

@@ -93,7 +93,14 @@ function show(r: QueryRecord): string {
  * answer may lag a health change; `faultEnd` is when the fault was lifted.
  * Times in the messages are relative to `origin`.
  */
-export function judgeHost(records: readonly QueryRecord[], host: number, truth: Truth, boundMs: number, faultEnd: number, origin = 0): HostVerdict {
+export function judgeHost(
+  records: readonly QueryRecord[],
+  host: number,
+  truth: Truth,
+  boundMs: number,
+  faultEnd: number,
+  origin = 0,
+): HostVerdict {
   const v: HostVerdict = { host, sent: 0, answered: 0, lost: 0, wrong: 0, flips: 0, convergeMs: null };
   // Per target, whether this host has been seen leaving it out while it was down.
   const excluded = new Uint8Array(TARGETS);
@@ -152,10 +159,21 @@ export interface Resources {
 }
 
 /** Relative change, and whether every figure stayed within `tolerance` (0.05: 5%). */
-export function resourceDelta(before: Resources, after: Resources, tolerance = 0.05): { threads: number; sockets: number; rss: number; held: boolean } {
+export function resourceDelta(
+  before: Resources,
+  after: Resources,
+  tolerance = 0.05,
+): { threads: number; sockets: number; rss: number; held: boolean } {
   const rel = (a: number, b: number) => (a === 0 ? (b === 0 ? 0 : 1) : (b - a) / a);
-  const d = { threads: rel(before.threads, after.threads), sockets: rel(before.sockets, after.sockets), rss: rel(before.rssKb, after.rssKb) };
-  return { ...d, held: Math.abs(d.threads) <= tolerance && Math.abs(d.sockets) <= tolerance && Math.abs(d.rss) <= tolerance };
+  const d = {
+    threads: rel(before.threads, after.threads),
+    sockets: rel(before.sockets, after.sockets),
+    rss: rel(before.rssKb, after.rssKb),
+  };
+  return {
+    ...d,
+    held: Math.abs(d.threads) <= tolerance && Math.abs(d.sockets) <= tolerance && Math.abs(d.rss) <= tolerance,
+  };
 }
 
 /** The largest `last good N s ago` in status lines. */

@@ -46,7 +46,10 @@ export function hasNetem(ns: string, dev: string): boolean {
 export function listNamespaces(): string[] {
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   if (r.status !== 0) return [];
-  return r.stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.length > 0);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.length > 0);
 }
 
 function pidAlive(pid: number): boolean {
@@ -138,13 +141,17 @@ export function healPartitions(topo: Topology): void {
 /** `pct`% random loss on every packet between `h` and the cell, the client's traffic spared (needs nft). */
 export function lossExceptClient(topo: Topology, h: Host, pct: number): void {
   const c = topo.client.addr;
-  sh('ip', ['netns', 'exec', h.ns, 'nft', '-f', '-'], [
-    'table inet urndf {',
-    `  chain out { type filter hook output priority 0; ip daddr ${SUBNET}.0/24 ip daddr != ${c} numgen random mod 100 < ${pct} drop; }`,
-    `  chain in { type filter hook input priority 0; ip saddr ${SUBNET}.0/24 ip saddr != ${c} numgen random mod 100 < ${pct} drop; }`,
-    '}',
-    '',
-  ].join('\n'));
+  sh(
+    'ip',
+    ['netns', 'exec', h.ns, 'nft', '-f', '-'],
+    [
+      'table inet urndf {',
+      `  chain out { type filter hook output priority 0; ip daddr ${SUBNET}.0/24 ip daddr != ${c} numgen random mod 100 < ${pct} drop; }`,
+      `  chain in { type filter hook input priority 0; ip saddr ${SUBNET}.0/24 ip saddr != ${c} numgen random mod 100 < ${pct} drop; }`,
+      '}',
+      '',
+    ].join('\n'),
+  );
 }
 
 export function clearNft(topo: Topology): void {
@@ -162,5 +169,8 @@ export function clearQdiscs(topo: Topology): void {
 /** Black-holes targets: their addresses leave the targets host, so SYNs to them are dropped unanswered. */
 export function blackholeTargets(topo: Topology, which: readonly number[], on: boolean): void {
   const batch = which.map((i) => `addr ${on ? 'del' : 'add'} ${topo.targetAddrs[i]}/32 dev eth0`).join('\n');
-  spawnSync('ip', ['-n', topo.targets.ns, '-force', '-batch', '-'], { input: `${batch}\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+  spawnSync('ip', ['-n', topo.targets.ns, '-force', '-batch', '-'], {
+    input: `${batch}\n`,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
 }

@@ -43,12 +43,16 @@ export interface FaultsFile {
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
 export function renderMarkdown(f: FaultsFile): string {
-  const env = Object.entries(f.environment).map(([k, v]) => `${k} ${v}`).join(', ');
+  const env = Object.entries(f.environment)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const rows = f.scenarios.map((s) => {
     if (s.skipped !== undefined) return `| ${s.name} | ${s.what} | not run: ${s.skipped} | | | | | | |`;
     const failed = INVARIANTS.filter((n) => s.invariants[n]?.held === false);
     const verdict = failed.length === 0 ? 'all held' : `**FAILED: ${failed.join(', ')}**`;
-    const seen = [...failed.map((n) => `${n}: ${s.invariants[n]?.seen ?? ''}`), ...s.notes].join('; ').replace(/\|/g, '\\|');
+    const seen = [...failed.map((n) => `${n}: ${s.invariants[n]?.seen ?? ''}`), ...s.notes]
+      .join('; ')
+      .replace(/\|/g, '\\|');
     const conv = s.convergeMs === null ? 'never' : `${(s.convergeMs / 1000).toFixed(1)} s`;
     const perf = s.dnsperf === null ? 'n/a' : `${s.dnsperf.completed}/${s.dnsperf.lost}`;
     return `| ${s.name} | ${s.what} | ${verdict} | ${conv} (≤ ${(s.convergeBoundMs / 1000).toFixed(1)} s) | ${s.maxStalenessS.toFixed(1)} s | ${s.answered}/${s.lost} · dnsperf ${perf} | ${pct(s.rssDeltaMax)} | ${pct(s.threadsDeltaMax)} / ${pct(s.socketsDeltaMax)} | ${seen} |`;
@@ -60,7 +64,7 @@ export function renderMarkdown(f: FaultsFile): string {
     `Environment: ${env}.`,
     '',
     'Invariants: **no-loss** (no query lost at a DNS host the scenario leaves reachable, both by the answer-reading client and by dnsperf),',
-    '**correct-answers** (every answer matches the targets\' health, allowing the convergence bound after each change; all-down sets fail open),',
+    "**correct-answers** (every answer matches the targets' health, allowing the convergence bound after each change; all-down sets fail open),",
     '**no-flip** (a down target, once left out by a DNS host, never comes back into its answers while still down),',
     '**converged** (after the fault every DNS host answers the true table within 2 ticks + the detection bound),',
     '**resources** (threads, sockets and RSS of every process that lived through the fault within 5% of before it).',

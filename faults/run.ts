@@ -12,7 +12,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_TARGETS, Cell, pause } from './cell.js';
 import { judgeHost, maxStaleness, parseDnsperf, resourceDelta, type Resources } from './invariants.js';
-import { clearNft, clearQdiscs, hasCommand, hasNetem, healPartitions, blackholeTargets, netnsUnavailable, removeStale, setLink } from './net.js';
+import {
+  clearNft,
+  clearQdiscs,
+  hasCommand,
+  hasNetem,
+  healPartitions,
+  blackholeTargets,
+  netnsUnavailable,
+  removeStale,
+  setLink,
+} from './net.js';
 import { type InvariantResult, type ScenarioResult, writeResults } from './report.js';
 import { SCENARIOS, type Scenario, type ScenarioContext } from './scenarios.js';
 import { PORTS, SETS, TIMING, convergenceBoundMs, planTopology, setName } from './topology.js';
@@ -23,7 +33,9 @@ export const EXIT_UNAVAILABLE = 3;
 
 const USAGE = `usage: npm run faults -- [--quick] [--only NAME[,NAME…]] [--out DIR]
 
-  --quick      only the quick subset (${SCENARIOS.filter((s) => s.quick).map((s) => s.name).join(', ')})
+  --quick      only the quick subset (${SCENARIOS.filter((s) => s.quick)
+    .map((s) => s.name)
+    .join(', ')})
   --only NAME  run only these scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
   --out DIR    write faults.json and faults.md to DIR instead of results/
 Needs root (ip netns). Exits ${EXIT_UNAVAILABLE} and says why when namespaces cannot be made.
@@ -66,10 +78,37 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 /** Scenarios whose fault leaves no path from checkers to a DNS host: a change made meanwhile cannot arrive. */
-const NO_PATH = new Set(['all-checkers-dead', 'both-aggregators-dead', 'dns-isolated', 'dns-role-restarted', 'mass-failure-aggregator-dead']);
+const NO_PATH = new Set([
+  'all-checkers-dead',
+  'both-aggregators-dead',
+  'dns-isolated',
+  'dns-role-restarted',
+  'mass-failure-aggregator-dead',
+]);
 
 function runDnsperf(ns: string, addr: string, seconds: number, queryFile: string): Promise<string> {
-  const child = spawn('ip', ['netns', 'exec', ns, 'dnsperf', '-s', addr, '-p', String(PORTS.dns), '-d', queryFile, '-l', String(seconds), '-Q', '100', '-t', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      'dnsperf',
+      '-s',
+      addr,
+      '-p',
+      String(PORTS.dns),
+      '-d',
+      queryFile,
+      '-l',
+      String(seconds),
+      '-Q',
+      '100',
+      '-t',
+      '1',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   return new Promise((r) => child.once('exit', () => r(out)));
@@ -96,7 +135,13 @@ function resourcesOf(cell: Cell): Map<string, { pid: number; r: Resources }> {
   return m;
 }
 
-async function runScenario(cell: Cell, s: Scenario, has: ScenarioContext['has'], queryFile: string, log: (m: string) => void): Promise<ScenarioResult> {
+async function runScenario(
+  cell: Cell,
+  s: Scenario,
+  has: ScenarioContext['has'],
+  queryFile: string,
+  log: (m: string) => void,
+): Promise<ScenarioResult> {
   const bound = convergenceBoundMs();
   const notes: string[] = [];
   const ctx: ScenarioContext = { cell, has, note: (m) => notes.push(m), holdMs: HOLD_MS };
@@ -107,7 +152,9 @@ async function runScenario(cell: Cell, s: Scenario, has: ScenarioContext['has'],
   const before = resourcesOf(cell);
 
   const t0 = Date.now();
-  const perf = Promise.all(cell.topo.dns.map((h) => runDnsperf(cell.topo.client.ns, h.addr, Math.round(HOLD_MS / 1000), queryFile)));
+  const perf = Promise.all(
+    cell.topo.dns.map((h) => runDnsperf(cell.topo.client.ns, h.addr, Math.round(HOLD_MS / 1000), queryFile)),
+  );
   await s.inject(ctx);
   const mid = !NO_PATH.has(s.name);
   if (mid) {
@@ -146,12 +193,21 @@ async function runScenario(cell: Cell, s: Scenario, has: ScenarioContext['has'],
     seen: `${verdicts.map((v) => `dns${v.host} lost ${v.lost}/${v.sent}`).join(', ')}; dnsperf lost ${perfParsed.map((p) => (p === undefined ? '?' : p.lost)).join('/')}${(s.unreachableDns ?? []).length > 0 ? ' (restarted hosts exempt)' : ''}`,
   };
   const wrong = verdicts.filter((v) => v.wrong > 0);
-  inv['correct-answers'] = { held: wrong.length === 0, seen: wrong.map((v) => `dns${v.host} ${v.wrong} wrong, first ${v.firstWrong}`).join('; ') };
+  inv['correct-answers'] = {
+    held: wrong.length === 0,
+    seen: wrong.map((v) => `dns${v.host} ${v.wrong} wrong, first ${v.firstWrong}`).join('; '),
+  };
   const flips = verdicts.filter((v) => v.flips > 0);
-  inv['no-flip'] = { held: flips.length === 0, seen: flips.map((v) => `dns${v.host} ${v.flips}, first ${v.firstFlip}`).join('; ') };
+  inv['no-flip'] = {
+    held: flips.length === 0,
+    seen: flips.map((v) => `dns${v.host} ${v.flips}, first ${v.firstFlip}`).join('; '),
+  };
   const conv = verdicts.map((v) => v.convergeMs);
   const worst = conv.some((c) => c === null) ? null : Math.max(...(conv as number[]));
-  inv.converged = { held: worst !== null && worst <= bound, seen: conv.map((c, h) => `dns${h} ${c === null ? 'never' : `${(c / 1000).toFixed(1)} s`}`).join(', ') };
+  inv.converged = {
+    held: worst !== null && worst <= bound,
+    seen: conv.map((c, h) => `dns${h} ${c === null ? 'never' : `${(c / 1000).toFixed(1)} s`}`).join(', '),
+  };
 
   let rss = 0;
   let threads = 0;
@@ -172,7 +228,9 @@ async function runScenario(cell: Cell, s: Scenario, has: ScenarioContext['has'],
     sockets = big(sockets, d.sockets);
     if (!d.held) {
       resHeld = false;
-      resSeen.push(`${name} threads ${b.r.threads}→${a.r.threads}, sockets ${b.r.sockets}→${a.r.sockets}, RSS ${b.r.rssKb}→${a.r.rssKb} kB`);
+      resSeen.push(
+        `${name} threads ${b.r.threads}→${a.r.threads}, sockets ${b.r.sockets}→${a.r.sockets}, RSS ${b.r.rssKb}→${a.r.rssKb} kB`,
+      );
     }
   }
   inv.resources = { held: resHeld, seen: resSeen.join('; ') };
@@ -186,11 +244,22 @@ async function runScenario(cell: Cell, s: Scenario, has: ScenarioContext['has'],
   }
   // Killed DNS processes' lines live on in their old objects only until replaced: staleness of the new ones is what counts.
   const perfSum = perfParsed.every((p) => p !== undefined)
-    ? perfParsed.reduce((t, p) => ({ sent: t.sent + (p?.sent ?? 0), completed: t.completed + (p?.completed ?? 0), lost: t.lost + (p?.lost ?? 0) }), { sent: 0, completed: 0, lost: 0 })
+    ? perfParsed.reduce(
+        (t, p) => ({
+          sent: t.sent + (p?.sent ?? 0),
+          completed: t.completed + (p?.completed ?? 0),
+          lost: t.lost + (p?.lost ?? 0),
+        }),
+        { sent: 0, completed: 0, lost: 0 },
+      )
     : null;
   if (perfSum === null) notes.push('dnsperf gave no summary');
   if (!mid) notes.push('no health change during the fault (no path for it)');
-  log(`${s.name}: ${Object.entries(inv).map(([k, v]) => `${k} ${v?.held ? 'held' : 'FAILED'}`).join(', ')}`);
+  log(
+    `${s.name}: ${Object.entries(inv)
+      .map(([k, v]) => `${k} ${v?.held ? 'held' : 'FAILED'}`)
+      .join(', ')}`,
+  );
   return {
     name: s.name,
     what: s.what,
@@ -210,7 +279,23 @@ async function runScenario(cell: Cell, s: Scenario, has: ScenarioContext['has'],
 }
 
 function skipped(s: Scenario, why: string): ScenarioResult {
-  return { name: s.name, what: s.what, skipped: why, invariants: {}, convergeMs: null, convergeBoundMs: convergenceBoundMs(), maxStalenessS: 0, answered: 0, lost: 0, dnsperf: null, rssDeltaMax: 0, threadsDeltaMax: 0, socketsDeltaMax: 0, restarted: [], notes: [] };
+  return {
+    name: s.name,
+    what: s.what,
+    skipped: why,
+    invariants: {},
+    convergeMs: null,
+    convergeBoundMs: convergenceBoundMs(),
+    maxStalenessS: 0,
+    answered: 0,
+    lost: 0,
+    dnsperf: null,
+    rssDeltaMax: 0,
+    threadsDeltaMax: 0,
+    socketsDeltaMax: 0,
+    restarted: [],
+    notes: [],
+  };
 }
 
 async function main(): Promise<void> {
@@ -247,12 +332,16 @@ async function main(): Promise<void> {
   const queryFile = path.join(tmp, 'queries.txt');
   writeFileSync(queryFile, Array.from({ length: SETS }, (_, s) => `${setName(s)} A`).join('\n') + '\n');
 
-  const chosen = SCENARIOS.filter((s) => (args.only.length > 0 ? args.only.includes(s.name) : !args.quick || s.quick === true));
+  const chosen = SCENARIOS.filter((s) =>
+    args.only.length > 0 ? args.only.includes(s.name) : !args.quick || s.quick === true,
+  );
   const started = Date.now();
   log(`building the cell (${topo.hosts.length} namespaces + a bridge namespace, prefix ${topo.runId})`);
   await cell.build();
   const has = { nft: hasCommand('nft'), netem: hasNetem(topo.client.ns, 'eth0') };
-  log(`cell up in ${((Date.now() - started) / 1000).toFixed(1)} s; nft ${has.nft ? 'yes' : 'no'}, netem ${has.netem ? 'yes' : 'no'}`);
+  log(
+    `cell up in ${((Date.now() - started) / 1000).toFixed(1)} s; nft ${has.nft ? 'yes' : 'no'}, netem ${has.netem ? 'yes' : 'no'}`,
+  );
   const results: ScenarioResult[] = [];
   // Written after every scenario, so an interrupted run keeps the rows it finished.
   const save = (done: boolean) => {
@@ -268,7 +357,12 @@ async function main(): Promise<void> {
       complete: done ? 'yes' : 'no',
       date: new Date().toISOString(),
     };
-    writeResults(args.outDir, { environment, scenarios: results }, args.only.length > 0 || args.quick || !done, SCENARIOS.map((x) => x.name));
+    writeResults(
+      args.outDir,
+      { environment, scenarios: results },
+      args.only.length > 0 || args.quick || !done,
+      SCENARIOS.map((x) => x.name),
+    );
   };
   for (const [i, s] of chosen.entries()) {
     if (s.needs === 'nft' && !has.nft) {
@@ -287,7 +381,9 @@ async function main(): Promise<void> {
   }
   teardown();
   save(true);
-  log(`wrote ${path.join(args.outDir, 'faults.md')} in ${Math.round((Date.now() - started) / 1000)} s; namespaces left: none of ${topo.runId}*`);
+  log(
+    `wrote ${path.join(args.outDir, 'faults.md')} in ${Math.round((Date.now() - started) / 1000)} s; namespaces left: none of ${topo.runId}*`,
+  );
 }
 
 main().catch((e: unknown) => {

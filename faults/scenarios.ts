@@ -147,7 +147,19 @@ export const SCENARIOS: readonly Scenario[] = [
     inject: (ctx) => {
       const { topo } = ctx.cell;
       const to = [`${topo.aggregators[0]?.addr}:${PORTS.vectors}`, `${topo.dns[0]?.addr}:${PORTS.frames}`].join(',');
-      const child = spawn('ip', ['netns', 'exec', topo.client.ns, process.execPath, path.join(HERE, 'hostile-peer.js'), to, String(Math.round((ctx.holdMs - 500) / 1000))], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          topo.client.ns,
+          process.execPath,
+          path.join(HERE, 'hostile-peer.js'),
+          to,
+          String(Math.round((ctx.holdMs - 500) / 1000)),
+        ],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
       hostile = new Promise((r) => child.once('exit', () => r(out.trim())));
@@ -178,7 +190,8 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'config-other-cell',
     what: 'config host serves a valid document of another cell',
-    inject: ({ cell }) => cell.procs.get('config')?.send(`other ${Buffer.from(configDocument(cell.topo, 'another')).toString('base64')}`),
+    inject: ({ cell }) =>
+      cell.procs.get('config')?.send(`other ${Buffer.from(configDocument(cell.topo, 'another')).toString('base64')}`),
     heal: ({ cell }) => cell.procs.get('config')?.send('ok'),
   },
   {

@@ -21,7 +21,9 @@ const server = net.createServer({ allowHalfOpen: false }, (sock) => {
   const i = targetOfAddr(sock.localAddress?.replace(/^::ffff:/, '') ?? '');
   sock.end(i >= 0 && down[i] === 0 ? OK : DOWN);
 });
-server.listen({ port: PORTS.target, host: '0.0.0.0', backlog: 4096 }, () => process.stdout.write(`targets: listening on ${PORTS.target}\n`));
+server.listen({ port: PORTS.target, host: '0.0.0.0', backlog: 4096 }, () =>
+  process.stdout.write(`targets: listening on ${PORTS.target}\n`),
+);
 
 createInterface({ input: process.stdin }).on('line', (line) => {
   const [cmd, ...rest] = line.trim().split(/\s+/);

@@ -52,7 +52,14 @@ const LAYOUT: readonly [Role, number, number][] = [
   ['config', 1, 50],
   ['client', 1, 60],
 ];
-const SHORT: Record<Role, string> = { checker: 'chk', aggregator: 'agg', dns: 'dns', targets: 'targets', config: 'config', client: 'client' };
+const SHORT: Record<Role, string> = {
+  checker: 'chk',
+  aggregator: 'agg',
+  dns: 'dns',
+  targets: 'targets',
+  config: 'config',
+  client: 'client',
+};
 
 /** Namespace names carry the harness's pid, so a leftover of a dead run is recognisable. */
 export function planTopology(pid: number): Topology {
@@ -109,7 +116,14 @@ export interface Timing {
   configIntervalMs: number;
 }
 
-export const TIMING: Timing = { tickMs: 1000, intervalMs: 2000, timeoutMs: 1000, failureThreshold: 1, warmupMs: 3000, configIntervalMs: 2000 };
+export const TIMING: Timing = {
+  tickMs: 1000,
+  intervalMs: 2000,
+  timeoutMs: 1000,
+  failureThreshold: 1,
+  warmupMs: 3000,
+  configIntervalMs: 2000,
+};
 
 /**
  * How long after a target's health changes a DNS host may still answer the
@@ -149,7 +163,10 @@ export function configDocument(topo: Topology, cellName = 'faults', t: Timing = 
   }
   lines.push(`zones: [{ origin: ${ZONE} }]`, 'records:');
   for (let s = 0; s < SETS; s++) {
-    const answers = Array.from({ length: SET_SIZE }, (_, k) => `{ value: ${targetAddr(s * SET_SIZE + k)}, check: t${s * SET_SIZE + k} }`);
+    const answers = Array.from(
+      { length: SET_SIZE },
+      (_, k) => `{ value: ${targetAddr(s * SET_SIZE + k)}, check: t${s * SET_SIZE + k} }`,
+    );
     lines.push(`  - { name: ${setName(s)}, type: A, ttl: 5, policy: multivalue, answers: [${answers.join(', ')}] }`);
   }
   return `${lines.join('\n')}\n`;

@@ -8,4 +8,6 @@ const readme = fileURLToPath(new URL('../../README.md', import.meta.url));
 const before = readFileSync(readme, 'utf8');
 const after = withOptionTables(before, COMMANDS);
 if (after !== before) writeFileSync(readme, after);
-process.stdout.write(after === before ? 'README.md option tables are up to date\n' : 'README.md option tables rewritten\n');
+process.stdout.write(
+  after === before ? 'README.md option tables are up to date\n' : 'README.md option tables rewritten\n',
+);

@@ -145,7 +145,10 @@ export class Cell {
     cell.tick();
     cell.timer = setInterval(() => cell.tick(), cell.tickMs);
     if (options.dns === true) {
-      const dnsOptions: DnsFrontOptions = { ...(options.log === undefined ? {} : { log: options.log }), ...options.dnsOptions };
+      const dnsOptions: DnsFrontOptions = {
+        ...(options.log === undefined ? {} : { log: options.log }),
+        ...options.dnsOptions,
+      };
       cell.dnsStarting = DnsFront.start(plan, cell.statusTable, dnsOptions).then((front) => {
         cell.dnsFront = front;
         // A setPlan while the resolver thread was starting: it started with the older plan.
@@ -209,11 +212,17 @@ export class Cell {
 
   private async applyPlan(plan: Plan, frameKey: Uint8Array | undefined): Promise<void> {
     if (plan.cell.capacity !== this.statusTable.capacity) {
-      throw new UrndError('URND_ERR_ARGUMENT', `plan: cell capacity ${plan.cell.capacity} does not match the running cell's ${this.statusTable.capacity}`);
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        `plan: cell capacity ${plan.cell.capacity} does not match the running cell's ${this.statusTable.capacity}`,
+      );
     }
     const diff = planDiff(this.planRef, plan, frameKey);
     if (diff.probeChecksChanged) this.checkerReloads += 1;
-    await reloadNodes(diff, this.checkerNode, [this.aggregatorNode, { applyPlan: (d: PlanDiff) => this.applyToDns(d) }]);
+    await reloadNodes(diff, this.checkerNode, [
+      this.aggregatorNode,
+      { applyPlan: (d: PlanDiff) => this.applyToDns(d) },
+    ]);
     this.frameKey = frameKey;
     this.reloads += 1;
   }

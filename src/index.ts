@@ -54,7 +54,15 @@ export {
 /** Tables: the shared status table (one byte a slot) and observation table, on SharedArrayBuffers; readers take no lock. */
 export { StatusTable } from './table/status-table.js';
 export { ObservationTable } from './table/observation-table.js';
-export { Status, STATUS_NAMES, DEFAULT_CAPACITY, MIN_CAPACITY, MAX_CAPACITY, type StatusName, type SlotIndex } from './table/layout.js';
+export {
+  Status,
+  STATUS_NAMES,
+  DEFAULT_CAPACITY,
+  MIN_CAPACITY,
+  MAX_CAPACITY,
+  type StatusName,
+  type SlotIndex,
+} from './table/layout.js';
 
 /** Resolver: answers a name from a plan and the status table, with Route 53's routing policies; `createLookup` plugs it into `net`/`http`/undici. */
 export {

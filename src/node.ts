@@ -42,7 +42,11 @@ export interface SyncNode {
  * an old check writes after this), then, with no await in between, every
  * other node in order.
  */
-export async function reloadNodes(diff: PlanDiff, checker: AsyncNode | null, nodes: readonly SyncNode[]): Promise<void> {
+export async function reloadNodes(
+  diff: PlanDiff,
+  checker: AsyncNode | null,
+  nodes: readonly SyncNode[],
+): Promise<void> {
   if (checker !== null) await checker.applyPlan(diff);
   for (const n of nodes) n.applyPlan(diff);
 }
@@ -52,7 +56,11 @@ export async function reloadNodes(diff: PlanDiff, checker: AsyncNode | null, nod
  * version, or, when the key changed, a new one that carries on the epoch and
  * sequence so receivers see no restart.
  */
-export function followEncoder(encoder: SnapshotEncoder, prevKey: Uint8Array | undefined, diff: PlanDiff): SnapshotEncoder {
+export function followEncoder(
+  encoder: SnapshotEncoder,
+  prevKey: Uint8Array | undefined,
+  diff: PlanDiff,
+): SnapshotEncoder {
   if (sameKey(prevKey, diff.key)) {
     encoder.configVersion = diff.next.version;
     return encoder;

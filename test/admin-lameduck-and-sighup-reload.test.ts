@@ -33,7 +33,10 @@ afterAll(async () => {
 describe('serve signals', () => {
   it('SIGHUP runs a config pass at once and keeps serving', async () => {
     expect(await resolve4(serve.dnsPort, 'extra.lameduck.test')).toBe('NXDOMAIN');
-    writeAtomically(cfg.file, `${cfg.text}\n  - { name: extra.lameduck.test, type: A, answers: [{ value: 192.0.2.7 }] }\n`);
+    writeAtomically(
+      cfg.file,
+      `${cfg.text}\n  - { name: extra.lameduck.test, type: A, answers: [{ value: 192.0.2.7 }] }\n`,
+    );
     serve.proc.kill('SIGHUP');
     await serve.proc.waitForLine(/SIGHUP, config pass now/, 5000);
     await waitForAnswers([serve.dnsPort], 'extra.lameduck.test', ['192.0.2.7'], 5000);

@@ -64,13 +64,20 @@ describe('admin listener of urnd serve', () => {
     expect(sampleValue(body, 'urnd_status_changes_total')).toBeGreaterThanOrEqual(4);
 
     // /status and /explain read the same table.
-    const status = JSON.parse((await get(`${serve.admin}/status`)).body) as { checks: { id: string; status: string; changedAt: string | null; vantages: string[] }[]; recordSets: { name: string; healthyAnswers: number }[]; ready: { ready: boolean } };
+    const status = JSON.parse((await get(`${serve.admin}/status`)).body) as {
+      checks: { id: string; status: string; changedAt: string | null; vantages: string[] }[];
+      recordSets: { name: string; healthyAnswers: number }[];
+      ready: { ready: boolean };
+    };
     const t1s = status.checks.find((c) => c.id === 't1');
     expect(t1s?.status).toBe('unhealthy');
     expect(t1s?.vantages).toEqual(['unhealthy']);
     expect(Date.parse(t1s?.changedAt ?? '')).toBeGreaterThanOrEqual(t1 - 1000);
     expect(status.recordSets).toEqual([expect.objectContaining({ name: 'pool.admintest.test', healthyAnswers: 2 })]);
-    const explained = JSON.parse((await get(`${serve.admin}/explain?name=pool.admintest.test&type=A`)).body) as { status: string; recordSets: { candidates: { value: string; eligible: boolean }[] }[] };
+    const explained = JSON.parse((await get(`${serve.admin}/explain?name=pool.admintest.test&type=A`)).body) as {
+      status: string;
+      recordSets: { candidates: { value: string; eligible: boolean }[] }[];
+    };
     expect(explained.status).toBe('ok');
     expect(explained.recordSets[0]?.candidates.map((c) => [c.value, c.eligible])).toEqual([
       ['127.0.41.1', true],
@@ -87,9 +94,10 @@ describe('admin listener of urnd serve', () => {
     expect(`${r.stdout}${r.stderr}`).toBe('');
     expect(r.status).toBe(0);
   });
-  if (!promtool) it('promtool is not installed (apt-get install prometheus): exposition not validated', () => {
-    console.warn('promtool not found: /metrics was not validated by promtool');
-  });
+  if (!promtool)
+    it('promtool is not installed (apt-get install prometheus): exposition not validated', () => {
+      console.warn('promtool not found: /metrics was not validated by promtool');
+    });
 
   it('answers /healthz, /readyz, bad /explain and unknown pages', async () => {
     expect(await get(`${serve.admin}/healthz`)).toMatchObject({ status: 200, body: 'ok\n' });

@@ -32,12 +32,31 @@ beforeAll(async () => {
   const promConfig = path.join(dir, 'prometheus.yml');
   writeFileSync(
     promConfig,
-    ['global: { scrape_interval: 1s, scrape_timeout: 900ms, evaluation_interval: 1s }', 'scrape_configs:', '  - job_name: urnd', '    static_configs:', `      - targets: ['${serve.admin.replace('http://', '')}']`].join('\n'),
+    [
+      'global: { scrape_interval: 1s, scrape_timeout: 900ms, evaluation_interval: 1s }',
+      'scrape_configs:',
+      '  - job_name: urnd',
+      '    static_configs:',
+      `      - targets: ['${serve.admin.replace('http://', '')}']`,
+    ].join('\n'),
   );
-  prom = spawn('prometheus', [`--config.file=${promConfig}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  prom = spawn(
+    'prometheus',
+    [
+      `--config.file=${promConfig}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   prom.stderr?.setEncoding('utf8');
   prom.stderr?.on('data', (c: string) => (promLog += c));
-  await until(async () => (await get(`${promUrl}/-/ready`).catch(() => ({ status: 0 }))).status === 200, 20_000, 'prometheus ready');
+  await until(
+    async () => (await get(`${promUrl}/-/ready`).catch(() => ({ status: 0 }))).status === 200,
+    20_000,
+    'prometheus ready',
+  );
 }, 45_000);
 
 afterAll(async () => {
@@ -55,7 +74,8 @@ afterAll(async () => {
 async function until(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const t0 = Date.now();
   while (!(await cond())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${promLog.slice(-2000)}`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${promLog.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -72,12 +92,23 @@ describe.skipIf(!haveProm)('a real Prometheus server scraping urnd serve', () =>
   it('sees urnd_ series and a target going down', async () => {
     await until(async () => (await instant('up{job="urnd"}')) === 1, 20_000, 'the urnd target up');
     const names = JSON.parse((await get(`${promUrl}/api/v1/label/__name__/values`)).body) as { data: string[] };
-    for (const n of ['urnd_checks', 'urnd_check_status', 'urnd_probes_started_total', 'urnd_probe_start_lateness_seconds_bucket', 'urnd_config_info', 'urnd_dns_queries_total']) {
+    for (const n of [
+      'urnd_checks',
+      'urnd_check_status',
+      'urnd_probes_started_total',
+      'urnd_probe_start_lateness_seconds_bucket',
+      'urnd_config_info',
+      'urnd_dns_queries_total',
+    ]) {
       expect(names.data).toContain(n);
     }
     await until(async () => (await instant('urnd_check_status{check="t1"}')) === 1, 20_000, 't1 healthy in Prometheus');
     await targets.down('127.0.43.2');
-    await until(async () => (await instant('urnd_check_status{check="t1"}')) === 2, 20_000, 't1 unhealthy in Prometheus');
+    await until(
+      async () => (await instant('urnd_check_status{check="t1"}')) === 2,
+      20_000,
+      't1 unhealthy in Prometheus',
+    );
     expect(await instant('urnd_checks{status="unhealthy"}')).toBe(1);
   }, 60_000);
 });

@@ -49,7 +49,11 @@ describe('inverted and disabled probe checks', () => {
 });
 
 describe('calculated checks', () => {
-  const kids = [tcp('a', 10, { failureThreshold: 1 }), tcp('b', 11, { failureThreshold: 1 }), tcp('c', 12, { failureThreshold: 1 })];
+  const kids = [
+    tcp('a', 10, { failureThreshold: 1 }),
+    tcp('b', 11, { failureThreshold: 1 }),
+    tcp('c', 12, { failureThreshold: 1 }),
+  ];
 
   it('N = 2 of 3: healthy with 2 or 3 healthy children, unhealthy with 0 or 1', () => {
     const cell = aggCell(aggPlan([...kids, calc('k', 20, ['a', 'b', 'c'], 2)]));
@@ -160,13 +164,39 @@ describe('unused slots', () => {
 
 describe('stats', () => {
   it('counts used slots per status, changes, and the last change', () => {
-    const cell = aggCell(aggPlan([tcp('a', 0, { failureThreshold: 1 }), tcp('b', 1, { failureThreshold: 1 }), tcp('c', 2), calc('k', 3, ['a', 'b'], 2)]));
+    const cell = aggCell(
+      aggPlan([
+        tcp('a', 0, { failureThreshold: 1 }),
+        tcp('b', 1, { failureThreshold: 1 }),
+        tcp('c', 2),
+        calc('k', 3, ['a', 'b'], 2),
+      ]),
+    );
     let st = cell.aggregator.tick(1000);
-    expect({ ...st, tickMs: 0 }).toMatchObject({ ticks: 1, healthy: 1, unhealthy: 0, unknown: 3, changes: 1, lastChangeSlot: 3, lastChangeAtMs: 1000, slotsScanned: 64, observationsRead: 64, childrenRead: 2 });
+    expect({ ...st, tickMs: 0 }).toMatchObject({
+      ticks: 1,
+      healthy: 1,
+      unhealthy: 0,
+      unknown: 3,
+      changes: 1,
+      lastChangeSlot: 3,
+      lastChangeAtMs: 1000,
+      slotsScanned: 64,
+      observationsRead: 64,
+      childrenRead: 2,
+    });
     set(cell, 0, 'up');
     set(cell, 1, 'down');
     st = cell.aggregator.tick(2000);
-    expect(st).toMatchObject({ ticks: 2, healthy: 1, unhealthy: 2, unknown: 1, changes: 3, lastChangeSlot: 3, lastChangeAtMs: 2000 });
+    expect(st).toMatchObject({
+      ticks: 2,
+      healthy: 1,
+      unhealthy: 2,
+      unknown: 1,
+      changes: 3,
+      lastChangeSlot: 3,
+      lastChangeAtMs: 2000,
+    });
     expect(st.tickMs).toBeGreaterThanOrEqual(0);
     st = cell.aggregator.tick(3000);
     expect(st).toMatchObject({ changes: 0, lastChangeSlot: 3, lastChangeAtMs: 2000 });
@@ -178,7 +208,12 @@ describe('stats', () => {
 
 describe('setPlan (config reload) never resets health', () => {
   function settled(): { cell: ReturnType<typeof aggCell>; plan: Plan } {
-    const plan = aggPlan([tcp('a', 0, { failureThreshold: 3 }), tcp('b', 1, { failureThreshold: 3 }), tcp('c', 2, { failureThreshold: 3 }), calc('k', 3, ['a', 'b'], 2)]);
+    const plan = aggPlan([
+      tcp('a', 0, { failureThreshold: 3 }),
+      tcp('b', 1, { failureThreshold: 3 }),
+      tcp('c', 2, { failureThreshold: 3 }),
+      calc('k', 3, ['a', 'b'], 2),
+    ]);
     const cell = aggCell(plan, 2);
     for (const v of [0, 1]) {
       cell.word(0, Result.SUCCESS, 3, v);
@@ -198,14 +233,35 @@ describe('setPlan (config reload) never resets health', () => {
     cell.aggregator.tick();
     expect(Array.from(cell.status.statuses)).toEqual(before);
     // Thresholds changed, a check added elsewhere: nothing resets.
-    cell.aggregator.setPlan(aggPlan([tcp('a', 0, { failureThreshold: 5 }), tcp('b', 1, { failureThreshold: 1 }), tcp('c', 2, { failureThreshold: 10 }), calc('k', 3, ['a', 'b'], 2), tcp('new', 9)]));
+    cell.aggregator.setPlan(
+      aggPlan([
+        tcp('a', 0, { failureThreshold: 5 }),
+        tcp('b', 1, { failureThreshold: 1 }),
+        tcp('c', 2, { failureThreshold: 10 }),
+        calc('k', 3, ['a', 'b'], 2),
+        tcp('new', 9),
+      ]),
+    );
     cell.aggregator.tick();
-    expect([cell.at(0), cell.at(1), cell.at(2), cell.at(3), cell.at(9)]).toEqual([HEALTHY, UNHEALTHY, HEALTHY, UNHEALTHY, UNKNOWN]);
+    expect([cell.at(0), cell.at(1), cell.at(2), cell.at(3), cell.at(9)]).toEqual([
+      HEALTHY,
+      UNHEALTHY,
+      HEALTHY,
+      UNHEALTHY,
+      UNKNOWN,
+    ]);
   });
 
   it('flag changes apply to the kept verdicts at the next tick', () => {
     const { cell } = settled();
-    cell.aggregator.setPlan(aggPlan([tcp('a', 0, { failureThreshold: 3, inverted: true }), tcp('b', 1, { failureThreshold: 3 }), tcp('c', 2, { failureThreshold: 3 }), calc('k', 3, ['a', 'b'], 2)]));
+    cell.aggregator.setPlan(
+      aggPlan([
+        tcp('a', 0, { failureThreshold: 3, inverted: true }),
+        tcp('b', 1, { failureThreshold: 3 }),
+        tcp('c', 2, { failureThreshold: 3 }),
+        calc('k', 3, ['a', 'b'], 2),
+      ]),
+    );
     cell.aggregator.tick();
     expect(cell.at(0)).toBe(UNHEALTHY);
     expect(cell.aggregator.verdict(0, 0)).toBe(HEALTHY);
@@ -213,7 +269,9 @@ describe('setPlan (config reload) never resets health', () => {
 
   it('a removed check frees its slot (UNKNOWN); a new id or kind in a slot starts that slot alone from unknown', () => {
     const { cell } = settled();
-    cell.aggregator.setPlan(aggPlan([tcp('a', 0, { failureThreshold: 3 }), tcp('b2', 1, { failureThreshold: 3 }), calc('c', 2, ['a'], 1)]));
+    cell.aggregator.setPlan(
+      aggPlan([tcp('a', 0, { failureThreshold: 3 }), tcp('b2', 1, { failureThreshold: 3 }), calc('c', 2, ['a'], 1)]),
+    );
     expect([0, 1].map((v) => cell.aggregator.verdict(v, 0))).toEqual([HEALTHY, HEALTHY]);
     expect([0, 1].map((v) => cell.aggregator.verdict(v, 1))).toEqual([UNKNOWN, UNKNOWN]);
     cell.aggregator.tick();

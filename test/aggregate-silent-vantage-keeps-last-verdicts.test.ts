@@ -7,7 +7,12 @@ import { Result, Status } from '../src/table/layout.js';
 import { packObservation } from '../src/table/observation-word.js';
 
 function setup(vantages: number) {
-  const plan = compileConfig({ cell: { name: 'f', capacity: 8 }, checks: [{ id: 'c0', slot: 0, type: 'tcp', host: '127.0.0.1', port: 9, failureThreshold: 2 }], zones: [], records: [] });
+  const plan = compileConfig({
+    cell: { name: 'f', capacity: 8 },
+    checks: [{ id: 'c0', slot: 0, type: 'tcp', host: '127.0.0.1', port: 9, failureThreshold: 2 }],
+    zones: [],
+    records: [],
+  });
   const obs = ObservationTable.create(8, vantages);
   const status = StatusTable.create(8);
   return { obs, status, agg: new Aggregator(plan, obs, status) };

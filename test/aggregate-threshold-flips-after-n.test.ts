@@ -78,7 +78,9 @@ describe('verdicts against a simple model', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 10 }),
-        fc.array(fc.record({ result: fc.constantFrom(Result.SUCCESS, Result.FAILURE), tickAfter: fc.boolean() }), { maxLength: 60 }),
+        fc.array(fc.record({ result: fc.constantFrom(Result.SUCCESS, Result.FAILURE), tickAfter: fc.boolean() }), {
+          maxLength: 60,
+        }),
         (n, steps) => {
           const cell = aggCell(aggPlan([tcp('a', 3, { failureThreshold: n })]));
           let verdict: Status = Status.UNKNOWN;

@@ -16,7 +16,11 @@ type Vote = 'up' | 'down' | 'none';
 
 /** A cell with one check (threshold 1) in slot 7, one vantage row per vote. */
 function statusFor(votes: Vote[], healthyFraction?: number): Status {
-  const cell = aggCell(aggPlan([tcp('a', 7, { failureThreshold: 1 })]), votes.length, healthyFraction === undefined ? {} : { healthyFraction });
+  const cell = aggCell(
+    aggPlan([tcp('a', 7, { failureThreshold: 1 })]),
+    votes.length,
+    healthyFraction === undefined ? {} : { healthyFraction },
+  );
   votes.forEach((vote, v) => {
     if (vote !== 'none') cell.word(7, vote === 'up' ? Result.SUCCESS : Result.FAILURE, 1, v);
   });
@@ -60,7 +64,11 @@ describe('vantage vote, default 18%', () => {
     cell.word(0, Result.FAILURE, 2, 1);
     cell.word(0, Result.FAILURE, 2, 2);
     expect(cell.tickStatus(0)).toBe(Status.HEALTHY);
-    expect([0, 1, 2].map((v) => cell.aggregator.verdict(v, 0))).toEqual([Status.HEALTHY, Status.UNKNOWN, Status.UNKNOWN]);
+    expect([0, 1, 2].map((v) => cell.aggregator.verdict(v, 0))).toEqual([
+      Status.HEALTHY,
+      Status.UNKNOWN,
+      Status.UNKNOWN,
+    ]);
     // One more failure each on rows 1 and 2: now 1 of 3 healthy, still > 18%.
     cell.word(0, Result.FAILURE, 3, 1);
     cell.word(0, Result.FAILURE, 3, 2);
@@ -102,12 +110,16 @@ describe('custom fraction', () => {
 
   it('random votes and fractions k/100 against the rational rule up/known > k/100', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100 }), fc.array(fc.constantFrom<Vote>('up', 'down', 'none'), { minLength: 1, maxLength: 64 }), (k, votes) => {
-        const up = votes.filter((v) => v === 'up').length;
-        const known = votes.filter((v) => v !== 'none').length;
-        const expected = known === 0 ? Status.UNKNOWN : up * 100 > k * known ? Status.HEALTHY : Status.UNHEALTHY;
-        return statusFor(votes, k / 100) === expected;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 100 }),
+        fc.array(fc.constantFrom<Vote>('up', 'down', 'none'), { minLength: 1, maxLength: 64 }),
+        (k, votes) => {
+          const up = votes.filter((v) => v === 'up').length;
+          const known = votes.filter((v) => v !== 'none').length;
+          const expected = known === 0 ? Status.UNKNOWN : up * 100 > k * known ? Status.HEALTHY : Status.UNHEALTHY;
+          return statusFor(votes, k / 100) === expected;
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -19,7 +19,14 @@ function plan(ids: readonly string[], version = 'v1'): Plan {
   return compileConfig({
     cell: { name: 'n', capacity: 8 },
     aggregator: { tick: `${TICK}ms`, vantages: 2, warmup: '60s' },
-    checks: ids.map((id, slot) => ({ id, slot, type: 'tcp' as const, host: '127.0.0.1', port: 9, failureThreshold: 1 })),
+    checks: ids.map((id, slot) => ({
+      id,
+      slot,
+      type: 'tcp' as const,
+      host: '127.0.0.1',
+      port: 9,
+      failureThreshold: 1,
+    })),
     zones: [],
     records: [],
     ...(version === 'v1' ? {} : { configInterval: '2s' }),
@@ -33,7 +40,14 @@ function checker(p: Plan, vantage: number) {
     row,
     see: (slot: number, result: Result) => row.store(0, slot, packObservation(result, 1, 10)),
     vector: (now: number) => encoder.encodeObservations(row, 0, now),
-    follow: (next: Plan) => (encoder = new SnapshotEncoder({ cell: next.cell.name, configVersion: next.version, vantage, epoch: encoder.epoch, firstSequence: encoder.sequence })),
+    follow: (next: Plan) =>
+      (encoder = new SnapshotEncoder({
+        cell: next.cell.name,
+        configVersion: next.version,
+        vantage,
+        epoch: encoder.epoch,
+        firstSequence: encoder.sequence,
+      })),
   };
 }
 
@@ -41,7 +55,11 @@ describe('AggregatorNode', () => {
   it('warms up once every vantage has sent a vector; a silent vantage keeps its last verdicts', () => {
     const p = plan(['a']);
     const logs: string[] = [];
-    const node = new AggregatorNode(p, ObservationTable.create(8, 2), { remote: [0, 1], startedMs: 0, log: (m) => logs.push(m) });
+    const node = new AggregatorNode(p, ObservationTable.create(8, 2), {
+      remote: [0, 1],
+      startedMs: 0,
+      log: (m) => logs.push(m),
+    });
     const [c0, c1] = [checker(p, 0), checker(p, 1)];
     c0.see(0, Result.FAILURE);
     c1.see(0, Result.FAILURE);

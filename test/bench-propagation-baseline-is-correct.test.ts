@@ -31,7 +31,15 @@ interface Shape {
 function planOf(shape: Shape): Plan {
   return compileConfig({
     cell: { name: 'b', capacity: CAPACITY },
-    checks: shape.checks.map((c, i) => ({ id: `c${i}`, slot: 3 * i + 1, type: 'tcp', host: '127.0.0.1', port: 9, ...(c.inverted ? { inverted: true } : {}), ...(c.disabled ? { disabled: true } : {}) })),
+    checks: shape.checks.map((c, i) => ({
+      id: `c${i}`,
+      slot: 3 * i + 1,
+      type: 'tcp',
+      host: '127.0.0.1',
+      port: 9,
+      ...(c.inverted ? { inverted: true } : {}),
+      ...(c.disabled ? { disabled: true } : {}),
+    })),
     zones: [{ origin: 'b.test' }],
     records: shape.sets.map((s, n) => ({
       name: `s${n}.b.test`,
@@ -48,16 +56,32 @@ function naiveHealthy(plan: Plan, statuses: Uint8Array, set: number): number[] {
   const out: number[] = [];
   const first = plan.setFirst[set] as number;
   for (let i = first; i < first + (plan.setLength[set] as number); i++) {
-    if ((((plan.answerMask[i] as number) >>> (statuses[plan.answerSlot[i] as number] as number)) & 1) === 1) out.push(i);
+    if ((((plan.answerMask[i] as number) >>> (statuses[plan.answerSlot[i] as number] as number)) & 1) === 1)
+      out.push(i);
   }
   return out;
 }
 
 const shapeArb: fc.Arbitrary<Shape> = fc.record({
-  checks: fc.array(fc.record({ inverted: fc.boolean(), disabled: fc.boolean() }), { minLength: CHECK_COUNT, maxLength: CHECK_COUNT }),
-  sets: fc.array(fc.record({ answers: fc.array(fc.integer({ min: -1, max: CHECK_COUNT - 1 }), { minLength: 1, maxLength: 12 }), none: fc.boolean() }), { minLength: 1, maxLength: 6 }),
+  checks: fc.array(fc.record({ inverted: fc.boolean(), disabled: fc.boolean() }), {
+    minLength: CHECK_COUNT,
+    maxLength: CHECK_COUNT,
+  }),
+  sets: fc.array(
+    fc.record({
+      answers: fc.array(fc.integer({ min: -1, max: CHECK_COUNT - 1 }), { minLength: 1, maxLength: 12 }),
+      none: fc.boolean(),
+    }),
+    { minLength: 1, maxLength: 6 },
+  ),
 });
-const eventsArb = fc.array(fc.record({ check: fc.integer({ min: 0, max: CHECK_COUNT - 1 }), status: fc.constantFrom(Status.UNKNOWN, Status.HEALTHY, Status.UNHEALTHY) }), { maxLength: 60 });
+const eventsArb = fc.array(
+  fc.record({
+    check: fc.integer({ min: 0, max: CHECK_COUNT - 1 }),
+    status: fc.constantFrom(Status.UNKNOWN, Status.HEALTHY, Status.UNHEALTHY),
+  }),
+  { maxLength: 60 },
+);
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -81,7 +105,8 @@ describe('event-driven baseline: records', () => {
             const got = Array.from(out.subarray(0, n));
             const len = plan.setLength[set] as number;
             const first = plan.setFirst[set] as number;
-            const candidates = want.length > 0 ? want : shape.sets[set]?.none ? [] : Array.from({ length: len }, (_, k) => first + k);
+            const candidates =
+              want.length > 0 ? want : shape.sets[set]?.none ? [] : Array.from({ length: len }, (_, k) => first + k);
             expect(n).toBe(Math.min(8, candidates.length));
             expect(new Set(got).size).toBe(n);
             for (const a of got) expect(candidates).toContain(a);
@@ -96,7 +121,8 @@ describe('event-driven baseline: records', () => {
           const users = new Set<number>();
           for (let set = 0; set < plan.setCount; set++) {
             const first = plan.setFirst[set] as number;
-            for (let i = first; i < first + (plan.setLength[set] as number); i++) if (plan.answerCheck[i] === `c${e.check}`) users.add(set);
+            for (let i = first; i < first + (plan.setLength[set] as number); i++)
+              if (plan.answerCheck[i] === `c${e.check}`) users.add(set);
           }
           expect(new Set(Array.from(records.touched.subarray(0, touched)))).toEqual(users);
           check();
@@ -109,7 +135,11 @@ describe('event-driven baseline: records', () => {
   });
 
   it('refuses a plan with a policy it does not implement', () => {
-    const plan = compileConfig({ cell: { name: 'b', capacity: 8 }, zones: [{ origin: 'b.test' }], records: [{ name: 'w.b.test', type: 'A', policy: 'simple', answers: [{ value: '10.0.0.1' }] }] });
+    const plan = compileConfig({
+      cell: { name: 'b', capacity: 8 },
+      zones: [{ origin: 'b.test' }],
+      records: [{ name: 'w.b.test', type: 'A', policy: 'simple', answers: [{ value: '10.0.0.1' }] }],
+    });
     expect(() => new EventDrivenRecords(plan)).toThrow(expect.objectContaining({ code: 'URND_ERR_ARGUMENT' }));
   });
 });
@@ -134,7 +164,8 @@ describe('event-driven baseline: the resolver side reports "all excluded" exactl
           const done: number[] = [];
           const side = new BaselineResolverSide(plan, (id) => done.push(id));
           let seq = 0;
-          const send = (check: number, status: number) => side.onMessage(encodeEventMessage({ seq: ++seq, check: `c${check}`, status }).subarray(4));
+          const send = (check: number, status: number) =>
+            side.onMessage(encodeEventMessage({ seq: ++seq, check: `c${check}`, status }).subarray(4));
           for (let c = 0; c < CHECK_COUNT; c++) send(c, Status.HEALTHY);
           const failedSlots = failing.map((c) => plan.checkSlot.get(`c${c}`) as number);
           side.watch(1, failedSlots, [0, 1]);
@@ -171,7 +202,10 @@ describe('event-driven baseline: change feed and stream', () => {
   const statsWith = (changes: number) => ({ changes }) as unknown as TickStats;
 
   it('sends one event per changed check, in order, and none for dummy slots or calm ticks', () => {
-    const shape: Shape = { checks: Array.from({ length: CHECK_COUNT }, () => ({ inverted: false, disabled: false })), sets: [{ answers: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], none: true }] };
+    const shape: Shape = {
+      checks: Array.from({ length: CHECK_COUNT }, () => ({ inverted: false, disabled: false })),
+      sets: [{ answers: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], none: true }],
+    };
     const plan = planOf(shape);
     const table = StatusTable.create(CAPACITY);
     const sent: Buffer[] = [];
@@ -204,8 +238,14 @@ describe('event-driven baseline: change feed and stream', () => {
     for (const c of plan.checks) expect(records.statuses[c.slot]).toBe(table.statuses[c.slot]);
   });
 
-  it('delivers every event, in order, over loopback TCP through the engine\'s FrameListener', async () => {
-    const shape: Shape = { checks: Array.from({ length: CHECK_COUNT }, () => ({ inverted: false, disabled: false })), sets: [{ answers: [0, 1, 2, 3, 4], none: true }, { answers: [5, 6, 7, 8, 9], none: false }] };
+  it("delivers every event, in order, over loopback TCP through the engine's FrameListener", async () => {
+    const shape: Shape = {
+      checks: Array.from({ length: CHECK_COUNT }, () => ({ inverted: false, disabled: false })),
+      sets: [
+        { answers: [0, 1, 2, 3, 4], none: true },
+        { answers: [5, 6, 7, 8, 9], none: false },
+      ],
+    };
     const plan = planOf(shape);
     const sides = [new BaselineResolverSide(plan, () => {}), new BaselineResolverSide(plan, () => {})];
     const ports: number[] = [];
@@ -226,7 +266,8 @@ describe('event-driven baseline: change feed and stream', () => {
     }
     const total = TICKS * slots.length;
     const deadline = Date.now() + 10_000;
-    while (sides.some((s) => s.stats().messages < total) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (sides.some((s) => s.stats().messages < total) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
     for (const side of sides) {
       const st = side.stats();
       expect(st.messages).toBe(total);
@@ -236,7 +277,9 @@ describe('event-driven baseline: change feed and stream', () => {
       for (const s of slots) expect(side.records.statuses[s]).toBe(table.statuses[s]);
       for (let set = 0; set < plan.setCount; set++) {
         const pool = new Int32Array(128);
-        expect(Array.from(pool.subarray(0, side.records.healthyInto(set, pool)))).toEqual(naiveHealthy(plan, table.statuses, set));
+        expect(Array.from(pool.subarray(0, side.records.healthyInto(set, pool)))).toEqual(
+          naiveHealthy(plan, table.statuses, set),
+        );
       }
     }
     expect(publisher.stats().every((s) => s.messages === total && s.errors === 0)).toBe(true);

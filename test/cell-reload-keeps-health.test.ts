@@ -28,12 +28,38 @@ function plan(opts: { bId?: string; aThreshold?: number; extraRecord?: boolean }
   return compileConfig({
     cell: { name: 'reload', capacity: 16 },
     checks: [
-      { id: 'a', slot: 0, type: 'http', host: A, port: targets.port, interval: '1s', timeout: '500ms', failureThreshold: opts.aThreshold ?? 1 },
-      { id: bId, slot: 1, type: 'http', host: B, port: targets.port, interval: '1s', timeout: '500ms', failureThreshold: 3 },
+      {
+        id: 'a',
+        slot: 0,
+        type: 'http',
+        host: A,
+        port: targets.port,
+        interval: '1s',
+        timeout: '500ms',
+        failureThreshold: opts.aThreshold ?? 1,
+      },
+      {
+        id: bId,
+        slot: 1,
+        type: 'http',
+        host: B,
+        port: targets.port,
+        interval: '1s',
+        timeout: '500ms',
+        failureThreshold: 3,
+      },
     ],
     zones: [{ origin: 'reload.test' }],
     records: [
-      { name: 'www.reload.test', type: 'A', policy: 'multivalue', answers: [{ value: A, check: 'a' }, { value: B, check: bId }] },
+      {
+        name: 'www.reload.test',
+        type: 'A',
+        policy: 'multivalue',
+        answers: [
+          { value: A, check: 'a' },
+          { value: B, check: bId },
+        ],
+      },
       ...(opts.extraRecord === true ? [{ name: 'more.reload.test', type: 'A', answers: [{ value: A }] }] : []),
     ],
   });

@@ -26,9 +26,26 @@ beforeAll(async () => {
   targets = await Targets.start(HOSTS);
   const plan = compileConfig({
     cell: { name: 'e2e', capacity: 32 },
-    checks: HOSTS.map((host, i) => ({ id: `t${i}`, slot: i, type: 'http', host, port: targets.port, path: '/', interval: '1s', timeout: '500ms', failureThreshold: THRESHOLD })),
+    checks: HOSTS.map((host, i) => ({
+      id: `t${i}`,
+      slot: i,
+      type: 'http',
+      host,
+      port: targets.port,
+      path: '/',
+      interval: '1s',
+      timeout: '500ms',
+      failureThreshold: THRESHOLD,
+    })),
     zones: [{ origin: 'e2e.test' }],
-    records: [{ name: 'pool.e2e.test', type: 'A', policy: 'multivalue', answers: HOSTS.map((value, i) => ({ value, check: `t${i}` })) }],
+    records: [
+      {
+        name: 'pool.e2e.test',
+        type: 'A',
+        policy: 'multivalue',
+        answers: HOSTS.map((value, i) => ({ value, check: `t${i}` })),
+      },
+    ],
   });
   cell = Cell.start(plan, { checkers: 2, tickMs: TICK_MS, log: () => {} });
 });
@@ -49,7 +66,11 @@ describe('cell with real targets', () => {
   it('targets taken down leave the answer within the bound, and come back', async () => {
     await targets.down(HOSTS[1] as string);
     await targets.down(HOSTS[3] as string);
-    const outMs = await waitFor(() => answers().join() === [HOSTS[0], HOSTS[2]].join(), BOUND_MS, 'down targets excluded');
+    const outMs = await waitFor(
+      () => answers().join() === [HOSTS[0], HOSTS[2]].join(),
+      BOUND_MS,
+      'down targets excluded',
+    );
     expect(cell.statusTable.get(1)).toBe(Status.UNHEALTHY);
     expect(outMs).toBeLessThanOrEqual(BOUND_MS);
     await targets.up(HOSTS[1] as string);

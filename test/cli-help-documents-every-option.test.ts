@@ -25,26 +25,32 @@ describe('urnd --help', () => {
   it('lists every command', () => {
     const r = urnd('--help');
     expect(r.status).toBe(0);
-    for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    for (const c of COMMANDS)
+      expect(r.stdout).toMatch(new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   });
 
-  it.each(COMMANDS.map((c) => [c.name, c] as const))('urnd %s --help documents every option, and the parser takes each', (name, command) => {
-    const r = urnd(name, '--help');
-    expect(r.status).toBe(0);
-    expect(r.stderr).toBe('');
-    expect(r.stdout.startsWith(`usage: ${command.usage}\n`)).toBe(true);
-    for (const [opt, spec] of Object.entries<OptionSpec>({ ...command.options, ...STANDARD_OPTIONS })) {
-      const flag = spec.short === undefined ? `--${opt}` : `-${spec.short}, --${opt}`;
-      expect(r.stdout, `${flag} in urnd ${name} --help`).toMatch(new RegExp(`^ {2,6}${flag}[ \\n]`, 'm'));
-    }
-  });
+  it.each(COMMANDS.map((c) => [c.name, c] as const))(
+    'urnd %s --help documents every option, and the parser takes each',
+    (name, command) => {
+      const r = urnd(name, '--help');
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.startsWith(`usage: ${command.usage}\n`)).toBe(true);
+      for (const [opt, spec] of Object.entries<OptionSpec>({ ...command.options, ...STANDARD_OPTIONS })) {
+        const flag = spec.short === undefined ? `--${opt}` : `-${spec.short}, --${opt}`;
+        expect(r.stdout, `${flag} in urnd ${name} --help`).toMatch(new RegExp(`^ {2,6}${flag}[ \\n]`, 'm'));
+      }
+    },
+  );
 
   it('the parser takes every documented option (help given last wins over a value it would reject)', async () => {
     for (const command of COMMANDS) {
       for (const [opt, spec] of Object.entries<OptionSpec>(command.options)) {
         // An option the parser did not know would fail with exit 2 before help.
         const lines: string[] = [];
-        const code = await main([command.name, `--${opt}`, ...(spec.type === 'string' ? ['x'] : []), '--help'], (l) => lines.push(l));
+        const code = await main([command.name, `--${opt}`, ...(spec.type === 'string' ? ['x'] : []), '--help'], (l) =>
+          lines.push(l),
+        );
         expect(code, `urnd ${command.name} --${opt}`).toBe(0);
         expect(lines.join('\n')).toContain(`--${opt}`);
       }

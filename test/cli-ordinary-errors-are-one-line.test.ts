@@ -38,7 +38,9 @@ describe('ordinary errors are one line, exit 1', () => {
   it('urnd report --svg into a folder that does not exist names the path', () => {
     const r = urnd('report', savedHistogram, '--svg', '/nonexistent/x.svg');
     expect(r.status).toBe(1);
-    expect(lines(r.stderr)).toEqual(['urnd report: cannot open /nonexistent/x.svg: no such file or directory (ENOENT)']);
+    expect(lines(r.stderr)).toEqual([
+      'urnd report: cannot open /nonexistent/x.svg: no such file or directory (ENOENT)',
+    ]);
   });
 
   it('urnd validate of a missing file is one line', () => {
@@ -57,7 +59,10 @@ describe('a reader that goes away ends urnd quietly', () => {
   ])('urnd %s | head -1: first line out, nothing on stderr, exit 0', (_name, args) => {
     // bash, so PIPESTATUS gives urnd's own exit status rather than head's.
     const quoted = [process.execPath, cli, ...args].map((a) => `'${a}'`).join(' ');
-    const r = spawnSync('bash', ['-c', `${quoted} | head -1; echo "status \${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync('bash', ['-c', `${quoted} | head -1; echo "status \${PIPESTATUS[0]}"`], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(r.stderr).toBe('');
     const out = lines(r.stdout);
     expect(out).toHaveLength(2);

@@ -51,13 +51,21 @@ describe('urnd status / urnd explain', () => {
   it('report a target going down', async () => {
     const admin = serve.admin.replace('http://', '');
     // Wait on the page itself (a CLI start per poll is slow on a busy machine), then run each command once.
-    const statuses = async () => (JSON.parse((await get(`${serve.admin}/status`)).body) as { checks: { id: string; status: string }[] }).checks;
+    const statuses = async () =>
+      (JSON.parse((await get(`${serve.admin}/status`)).body) as { checks: { id: string; status: string }[] }).checks;
     await until(async () => (await statuses()).every((c) => c.status === 'healthy'), 15_000, 'all healthy');
     const json = await urnd(['status', '--admin', admin, '--json']);
     expect(json.code).toBe(0);
-    expect((JSON.parse(json.stdout) as { checks: { status: string }[] }).checks.map((c) => c.status)).toEqual(['healthy', 'healthy']);
+    expect((JSON.parse(json.stdout) as { checks: { status: string }[] }).checks.map((c) => c.status)).toEqual([
+      'healthy',
+      'healthy',
+    ]);
     await targets.down('127.0.45.2');
-    await until(async () => (await statuses()).find((c) => c.id === 't1')?.status === 'unhealthy', 15_000, 't1 unhealthy');
+    await until(
+      async () => (await statuses()).find((c) => c.id === 't1')?.status === 'unhealthy',
+      15_000,
+      't1 unhealthy',
+    );
     const human = (await urnd(['status', '--admin', admin])).stdout;
     expect(human).toMatch(/checks: healthy 1 {2}unhealthy 1 {2}unknown 0/);
     expect(human).toMatch(/^urnd serve: cell "clistatus", 64 slots, config [0-9a-f]{12}/);
@@ -70,7 +78,9 @@ describe('urnd status / urnd explain', () => {
     expect(ex.code).toBe(0);
     expect(ex.stdout).toMatch(/^ {4}\+ 127\.0\.45\.1 /m);
     expect(ex.stdout).toMatch(/^ {4}- 127\.0\.45\.2 /m);
-    const exJson = JSON.parse((await urnd(['explain', 'pool.clistatus.test', '--admin', admin, '--json'])).stdout) as { recordSets: { candidates: { eligible: boolean }[] }[] };
+    const exJson = JSON.parse((await urnd(['explain', 'pool.clistatus.test', '--admin', admin, '--json'])).stdout) as {
+      recordSets: { candidates: { eligible: boolean }[] }[];
+    };
     expect(exJson.recordSets[0]?.candidates.map((c) => c.eligible)).toEqual([true, false]);
     await targets.up('127.0.45.2');
   }, 60_000); // four CLI starts, each a few seconds on a busy 2-core machine
@@ -86,6 +96,10 @@ describe('urnd status / urnd explain', () => {
     const port = await freePort('127.0.0.1');
     const r = await urnd(['status', '--admin', `127.0.0.1:${port}`]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^urnd status: admin 127\\.0\\.0\\.1:${port}: ECONNREFUSED .*\\[URND_ERR_ADMIN_UNREACHABLE\\]$`))]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(`^urnd status: admin 127\\.0\\.0\\.1:${port}: ECONNREFUSED .*\\[URND_ERR_ADMIN_UNREACHABLE\\]$`),
+      ),
+    ]);
   });
 });

@@ -57,7 +57,15 @@ function small(): Record<string, unknown> {
           { value: '10.0.2.4', check: 'calc' },
         ],
       },
-      { name: 'w.s.test', type: 'AAAA', policy: 'weighted', answers: [{ value: 'fe80::1', weight: 0 }, { value: 'FE80:0::2', weight: 200, check: 'plain' }] },
+      {
+        name: 'w.s.test',
+        type: 'AAAA',
+        policy: 'weighted',
+        answers: [
+          { value: 'fe80::1', weight: 0 },
+          { value: 'FE80:0::2', weight: 200, check: 'plain' },
+        ],
+      },
     ],
   };
 }
@@ -79,21 +87,44 @@ describe('the same document gives the same bytes', () => {
     const doc = small();
     const spelled = small();
     // Same document with defaults written out and keys in another order.
-    (spelled['checks'] as Record<string, unknown>[])[0] = { port: 80, host: '10.0.0.1', type: 'tcp', slot: 1, id: 'plain', interval: '10s', timeout: 4, failureThreshold: 3, inverted: false, disabled: false };
+    (spelled['checks'] as Record<string, unknown>[])[0] = {
+      port: 80,
+      host: '10.0.0.1',
+      type: 'tcp',
+      slot: 1,
+      id: 'plain',
+      interval: '10s',
+      timeout: 4,
+      failureThreshold: 3,
+      inverted: false,
+      disabled: false,
+    };
     (spelled['zones'] as Record<string, unknown>[])[0] = {
       ttl: 120,
       origin: 'S.TEST.',
       ns: ['ns1.s.test'],
-      soa: { mname: 'ns1.s.test', rname: 'hostmaster.s.test', serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: 60 },
+      soa: {
+        mname: 'ns1.s.test',
+        rname: 'hostmaster.s.test',
+        serial: 1,
+        refresh: 3600,
+        retry: 600,
+        expire: 86400,
+        minimum: 60,
+      },
     };
-    const versions = new Set([compileConfig(doc).version, compileConfig(spelled).version, compileConfig(parseConfigText(JSON.stringify(doc))).version]);
+    const versions = new Set([
+      compileConfig(doc).version,
+      compileConfig(spelled).version,
+      compileConfig(parseConfigText(JSON.stringify(doc))).version,
+    ]);
     expect(versions.size).toBe(1);
   });
 
   it('any one-field change gives another version', () => {
     const baseVersion = compileConfig(small()).version;
     // Edits reach into the plain test document; its shape is known to be small().
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // biome-ignore lint/suspicious/noExplicitAny: edits reach into the plain test document, whose shape small() fixes
     const edits: ((d: Record<string, any>) => void)[] = [
       (d) => (d.records[2].answers[1].weight = 201),
       (d) => (d.records[1].ttl = 8),
@@ -129,7 +160,13 @@ describe('the same document gives the same bytes', () => {
 
   it('strings round-trip whatever their characters', () => {
     const doc = small();
-    (doc['checks'] as Record<string, unknown>[]).push({ id: 'text', slot: 7, type: 'http', host: 'h.s.test', bodyMatch: 'grüß dich 🙂 "ok"' });
+    (doc['checks'] as Record<string, unknown>[]).push({
+      id: 'text',
+      slot: 7,
+      type: 'http',
+      host: 'h.s.test',
+      bodyMatch: 'grüß dich 🙂 "ok"',
+    });
     const plan = compileConfig(doc);
     const back = decodePlan(encodePlan(plan));
     expect(back.checks[5]).toMatchObject({ bodyMatch: 'grüß dich 🙂 "ok"' });
@@ -170,7 +207,16 @@ describe('the typed arrays of a small plan', () => {
 
   it('answers: failover primary first, masks by check flags, slot 0 without a check', () => {
     expect(plan.answerCount).toBe(8);
-    expect(plan.answerValue).toEqual(['10.0.1.1', '10.0.1.2', '10.0.2.1', '10.0.2.2', '10.0.2.3', '10.0.2.4', 'fe80::1', 'fe80::2']);
+    expect(plan.answerValue).toEqual([
+      '10.0.1.1',
+      '10.0.1.2',
+      '10.0.2.1',
+      '10.0.2.2',
+      '10.0.2.3',
+      '10.0.2.4',
+      'fe80::1',
+      'fe80::2',
+    ]);
     expect([...plan.answerSource]).toEqual([1, 0, 0, 1, 2, 3, 0, 1]);
     expect([...plan.answerRole]).toEqual([Role.PRIMARY, Role.SECONDARY, 0, 0, 0, 0, 0, 0]);
     expect(plan.answerCheck).toEqual(['plain', 'inv', null, 'off', 'forced', 'calc', null, 'plain']);
@@ -188,15 +234,44 @@ describe('the typed arrays of a small plan', () => {
     expect([...plan.answerWeight]).toEqual([1, 1, 1, 1, 1, 1, 0, 200]);
     expect(plan.answerAddress).toHaveLength(8 * 16);
     expect([...plan.answerAddress.subarray(0, 16)]).toEqual([10, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    expect([...plan.answerAddress.subarray(7 * 16, 8 * 16)]).toEqual([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    expect([...plan.answerAddress.subarray(7 * 16, 8 * 16)]).toEqual([
+      0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+    ]);
   });
 
   it('slots sized to the capacity', () => {
-    expect([...plan.slotKind]).toEqual([SlotKind.UNUSED, SlotKind.PROBE, SlotKind.PROBE, SlotKind.PROBE, SlotKind.PROBE, SlotKind.UNUSED, SlotKind.CALCULATED, SlotKind.UNUSED]);
-    expect([...plan.slotFlags]).toEqual([0, 0, SlotFlag.INVERTED, SlotFlag.DISABLED, SlotFlag.DISABLED | SlotFlag.INVERTED, 0, SlotFlag.INVERTED, 0]);
+    expect([...plan.slotKind]).toEqual([
+      SlotKind.UNUSED,
+      SlotKind.PROBE,
+      SlotKind.PROBE,
+      SlotKind.PROBE,
+      SlotKind.PROBE,
+      SlotKind.UNUSED,
+      SlotKind.CALCULATED,
+      SlotKind.UNUSED,
+    ]);
+    expect([...plan.slotFlags]).toEqual([
+      0,
+      0,
+      SlotFlag.INVERTED,
+      SlotFlag.DISABLED,
+      SlotFlag.DISABLED | SlotFlag.INVERTED,
+      0,
+      SlotFlag.INVERTED,
+      0,
+    ]);
     expect([...plan.slotThreshold]).toEqual([0, 3, 5, 3, 3, 0, 2, 0]);
     expect(Object.fromEntries(plan.checkSlot)).toEqual({ plain: 1, inv: 2, off: 3, forced: 4, calc: 6 });
-    expect(plan.checks[4]).toEqual({ kind: 'calculated', id: 'calc', slot: 6, children: ['plain', 'inv'], childSlots: [1, 2], healthyThreshold: 2, inverted: true, disabled: false });
+    expect(plan.checks[4]).toEqual({
+      kind: 'calculated',
+      id: 'calc',
+      slot: 6,
+      children: ['plain', 'inv'],
+      childSlots: [1, 2],
+      healthyThreshold: 2,
+      inverted: true,
+      disabled: false,
+    });
   });
 
   it('names: apex and owners, each with its zone', () => {

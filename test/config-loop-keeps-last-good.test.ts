@@ -15,7 +15,9 @@ import type { UrndError } from '../src/errors.js';
 const doc = (records: string) =>
   ['cell: { name: loop, capacity: 64 }', 'zones: [{ origin: loop.test }]', 'records:', records].join('\n');
 const ONE = doc('  - { name: a.loop.test, type: A, answers: [{ value: 127.0.0.1 }] }');
-const TWO = doc('  - { name: a.loop.test, type: A, answers: [{ value: 127.0.0.1 }] }\n  - { name: b.loop.test, type: A, answers: [{ value: 127.0.0.2 }] }');
+const TWO = doc(
+  '  - { name: a.loop.test, type: A, answers: [{ value: 127.0.0.1 }] }\n  - { name: b.loop.test, type: A, answers: [{ value: 127.0.0.2 }] }',
+);
 
 let dir: string;
 beforeAll(() => {
@@ -118,7 +120,10 @@ describe('config loop from an http URL', () => {
     status = 200;
     body = TWO.slice(0, 40);
     await loop.pass();
-    expect(rejected.map((e) => e.code)).toEqual(['URND_ERR_CONFIG_READ', expect.stringMatching(/^URND_ERR_CONFIG_(PARSE|INVALID)$/)]);
+    expect(rejected.map((e) => e.code)).toEqual([
+      'URND_ERR_CONFIG_READ',
+      expect.stringMatching(/^URND_ERR_CONFIG_(PARSE|INVALID)$/),
+    ]);
     expect(rejected[0]?.message).toContain('HTTP 503');
     expect(loop.plan.setCount).toBe(1);
     body = TWO;

@@ -21,9 +21,15 @@ let proc: RoleProcess | null = null;
 
 function bigDoc(listen: number, checks: number): string {
   const lines = ['cell: { name: big, capacity: 131072 }', `aggregator: { listen: 127.0.0.1:${listen} }`, 'checks:'];
-  for (let i = 0; i < checks; i++) lines.push(`  - { id: c${i}, slot: ${i}, type: tcp, host: 127.0.${(i >> 8) & 255}.${i & 255}, port: 9, interval: 10s }`);
+  for (let i = 0; i < checks; i++)
+    lines.push(
+      `  - { id: c${i}, slot: ${i}, type: tcp, host: 127.0.${(i >> 8) & 255}.${i & 255}, port: 9, interval: 10s }`,
+    );
   lines.push('zones: [{ origin: big.test }]', 'records:');
-  for (let i = 0; i < checks; i += 4) lines.push(`  - { name: n${i}.big.test, type: A, policy: multivalue, answers: [{ value: 10.0.${(i >> 8) & 255}.${i & 255}, check: c${i} }] }`);
+  for (let i = 0; i < checks; i += 4)
+    lines.push(
+      `  - { name: n${i}.big.test, type: A, policy: multivalue, answers: [{ value: 10.0.${(i >> 8) & 255}.${i & 255}, check: c${i} }] }`,
+    );
   return lines.join('\n');
 }
 
@@ -78,10 +84,14 @@ describe('config passes off the tick thread', () => {
     while (performance.now() < watchUntil) await p.waitForLine(/^\[\s*\d+s\]/, 60_000, p.lines.length);
     const gaps = arrivals.slice(from).map((t, i, a) => (i === 0 ? 0 : t - (a[i - 1] as number)));
     const worst = Math.max(...gaps);
-    console.log(`${checks} checks, one pass ${passMs.toFixed(0)} ms; status line gaps ${gaps.map((g) => g.toFixed(0)).join(' ')} ms`);
+    console.log(
+      `${checks} checks, one pass ${passMs.toFixed(0)} ms; status line gaps ${gaps.map((g) => g.toFixed(0)).join(' ')} ms`,
+    );
     // Status lines are 1 s apart; a pass on the ticking thread would hold one back for a whole pass.
     expect(passMs).toBeGreaterThan(1500);
-    expect(worst, `pass ${passMs.toFixed(0)} ms, status gaps ${gaps.map((g) => g.toFixed(0)).join(' ')}`).toBeLessThan(1000 + passMs / 2);
+    expect(worst, `pass ${passMs.toFixed(0)} ms, status gaps ${gaps.map((g) => g.toFixed(0)).join(' ')}`).toBeLessThan(
+      1000 + passMs / 2,
+    );
 
     // A bad document of 64,000 unknown keys: rejected, logged once with its first 20 problems, however many passes see it.
     const bad = `${good}\n${Array.from({ length: 64_000 }, (_, i) => `key${i}: value`).join('\n')}`;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compileConfig, decodePlan, encodePlan, type Plan, type ProbeCheckSpec, type CalculatedCheckSpec } from '../src/config/index.js';
+import {
+  compileConfig,
+  decodePlan,
+  encodePlan,
+  type Plan,
+  type ProbeCheckSpec,
+  type CalculatedCheckSpec,
+} from '../src/config/index.js';
 import { CALCULATED_CHECK_FIELDS, PROBE_CHECK_FIELDS } from '../src/config/plan-codec.js';
 import { sameProbeChecks } from '../src/config/plan-change.js';
 
@@ -38,23 +45,37 @@ function withCheck(index: number, check: object): Plan {
 
 describe('the plan fields are declared once', () => {
   it('every field a compiled check has is described, and nothing else', () => {
-    expect(Object.keys(probe).filter((k) => k !== 'kind').sort()).toEqual(Object.keys(PROBE_CHECK_FIELDS).sort());
-    expect(Object.keys(calculated).filter((k) => k !== 'kind').sort()).toEqual(Object.keys(CALCULATED_CHECK_FIELDS).sort());
+    expect(
+      Object.keys(probe)
+        .filter((k) => k !== 'kind')
+        .sort(),
+    ).toEqual(Object.keys(PROBE_CHECK_FIELDS).sort());
+    expect(
+      Object.keys(calculated)
+        .filter((k) => k !== 'kind')
+        .sort(),
+    ).toEqual(Object.keys(CALCULATED_CHECK_FIELDS).sort());
   });
 
-  it.each(Object.keys(PROBE_CHECK_FIELDS))('a changed probe field %s changes the bytes, survives decoding and restarts the checkers', (field) => {
-    const value = changed((probe as unknown as Record<string, unknown>)[field]);
-    const next = withCheck(0, { ...probe, [field]: value });
-    expect(Buffer.from(encodePlan(next)).equals(Buffer.from(encodePlan(plan)))).toBe(false);
-    expect((decodePlan(encodePlan(next)).checks[0] as unknown as Record<string, unknown>)[field]).toEqual(value);
-    expect(sameProbeChecks(plan, next)).toBe(false);
-    expect(sameProbeChecks(plan, withCheck(0, { ...probe }))).toBe(true);
-  });
+  it.each(Object.keys(PROBE_CHECK_FIELDS))(
+    'a changed probe field %s changes the bytes, survives decoding and restarts the checkers',
+    (field) => {
+      const value = changed((probe as unknown as Record<string, unknown>)[field]);
+      const next = withCheck(0, { ...probe, [field]: value });
+      expect(Buffer.from(encodePlan(next)).equals(Buffer.from(encodePlan(plan)))).toBe(false);
+      expect((decodePlan(encodePlan(next)).checks[0] as unknown as Record<string, unknown>)[field]).toEqual(value);
+      expect(sameProbeChecks(plan, next)).toBe(false);
+      expect(sameProbeChecks(plan, withCheck(0, { ...probe }))).toBe(true);
+    },
+  );
 
-  it.each(Object.keys(CALCULATED_CHECK_FIELDS))('a changed calculated field %s changes the bytes and survives decoding', (field) => {
-    const value = changed((calculated as unknown as Record<string, unknown>)[field]);
-    const next = withCheck(2, { ...calculated, [field]: value });
-    expect(Buffer.from(encodePlan(next)).equals(Buffer.from(encodePlan(plan)))).toBe(false);
-    expect((decodePlan(encodePlan(next)).checks[2] as unknown as Record<string, unknown>)[field]).toEqual(value);
-  });
+  it.each(Object.keys(CALCULATED_CHECK_FIELDS))(
+    'a changed calculated field %s changes the bytes and survives decoding',
+    (field) => {
+      const value = changed((calculated as unknown as Record<string, unknown>)[field]);
+      const next = withCheck(2, { ...calculated, [field]: value });
+      expect(Buffer.from(encodePlan(next)).equals(Buffer.from(encodePlan(plan)))).toBe(false);
+      expect((decodePlan(encodePlan(next)).checks[2] as unknown as Record<string, unknown>)[field]).toEqual(value);
+    },
+  );
 });

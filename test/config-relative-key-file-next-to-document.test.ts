@@ -41,6 +41,8 @@ describe('frames.keyFile relative to the config file', () => {
   it('validate rejects a key file it cannot read, naming the field, in one line', async () => {
     const r = await validate(path.join(dir, 'conf', 'missing.yaml'));
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual([`urnd validate: config rejected: frames.keyFile: cannot read ${path.join(dir, 'conf', 'no-such.key')}: no such file`]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `urnd validate: config rejected: frames.keyFile: cannot read ${path.join(dir, 'conf', 'no-such.key')}: no such file`,
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compileConfig, decodePlan, encodePlan, validateConfig } from '../src/config/index.js';
-import { ConfigError } from '../src/errors.js';
+import type { ConfigError } from '../src/errors.js';
 import { resolveFrameKey } from '../src/config/frame-key.js';
 
 /**
@@ -43,7 +43,13 @@ describe('topology sections', () => {
     const plan = compileConfig({
       ...base,
       configInterval: '750ms',
-      aggregator: { listen: '[::1]:7000', tick: '250ms', vantages: 3, subscribers: ['127.0.0.1:7001', '127.0.0.2:7001'], warmup: 2 },
+      aggregator: {
+        listen: '[::1]:7000',
+        tick: '250ms',
+        vantages: 3,
+        subscribers: ['127.0.0.1:7001', '127.0.0.2:7001'],
+        warmup: 2,
+      },
       dns: { framesListen: '127.0.0.1:7001' },
     });
     expect(plan.configIntervalMs).toBe(750);
@@ -51,7 +57,10 @@ describe('topology sections', () => {
       listen: { host: '::1', port: 7000 },
       tickMs: 250,
       vantages: 3,
-      subscribers: [{ host: '127.0.0.1', port: 7001 }, { host: '127.0.0.2', port: 7001 }],
+      subscribers: [
+        { host: '127.0.0.1', port: 7001 },
+        { host: '127.0.0.2', port: 7001 },
+      ],
       warmupMs: 2000,
     });
     expect(plan.checker.aggregators).toEqual([{ host: '::1', port: 7000 }]);
@@ -109,7 +118,9 @@ describe('topology sections', () => {
     const versions = new Set([plan.version, ...edits.map((e) => compileConfig({ ...doc, ...e }).version)]);
     expect(versions.size).toBe(edits.length + 1);
     // The key's case is not a change of meaning.
-    expect(compileConfig({ ...base, frames: { key: KEY.toUpperCase() } }).version).toBe(compileConfig({ ...base, frames: { key: KEY } }).version);
+    expect(compileConfig({ ...base, frames: { key: KEY.toUpperCase() } }).version).toBe(
+      compileConfig({ ...base, frames: { key: KEY } }).version,
+    );
   });
 });
 
@@ -127,9 +138,16 @@ describe('the frame key', () => {
   it('that cannot be read is a rejected pass, named by path, without the key', async () => {
     const bad = path.join(dir, 'short.key');
     writeFileSync(bad, 'abcdef-secret');
-    await expect(resolveFrameKey({ key: null, keyFile: path.join(dir, 'missing'), keyEnv: null })).rejects.toMatchObject({ code: 'URND_ERR_CONFIG_READ', issues: [{ path: 'frames.keyFile' }] });
-    await expect(resolveFrameKey({ key: null, keyFile: null, keyEnv: 'K' }, {})).rejects.toMatchObject({ code: 'URND_ERR_CONFIG_READ', issues: [{ path: 'frames.keyEnv' }] });
-    const err = await resolveFrameKey({ key: null, keyFile: bad, keyEnv: null }).catch((e: unknown) => e as ConfigError);
+    await expect(
+      resolveFrameKey({ key: null, keyFile: path.join(dir, 'missing'), keyEnv: null }),
+    ).rejects.toMatchObject({ code: 'URND_ERR_CONFIG_READ', issues: [{ path: 'frames.keyFile' }] });
+    await expect(resolveFrameKey({ key: null, keyFile: null, keyEnv: 'K' }, {})).rejects.toMatchObject({
+      code: 'URND_ERR_CONFIG_READ',
+      issues: [{ path: 'frames.keyEnv' }],
+    });
+    const err = await resolveFrameKey({ key: null, keyFile: bad, keyEnv: null }).catch(
+      (e: unknown) => e as ConfigError,
+    );
     expect(err).toMatchObject({ code: 'URND_ERR_CONFIG_INVALID', issues: [{ path: 'frames.keyFile' }] });
     expect((err as ConfigError).message).not.toContain('secret');
   });

@@ -48,7 +48,15 @@ describe('examples/demo.yaml', () => {
     expect(doc.zones[0]).toEqual({
       origin: 'demo.test',
       ttl: 60,
-      soa: { mname: 'ns1.demo.test', rname: 'hostmaster.demo.test', serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: 60 },
+      soa: {
+        mname: 'ns1.demo.test',
+        rname: 'hostmaster.demo.test',
+        serial: 1,
+        refresh: 3600,
+        retry: 600,
+        expire: 86400,
+        minimum: 60,
+      },
       ns: ['ns1.demo.test'],
     });
     expect(doc.records.map((r) => [r.name, r.type, r.policy, r.ttl, r.answers.length])).toEqual([
@@ -70,7 +78,14 @@ describe('examples/demo.yaml', () => {
     expect(plan.version).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.setCount).toBe(6);
     expect(plan.answerCount).toBe(8 + 2 + 16 + 2 + 1 + 1);
-    expect([...plan.setPolicy]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE, Policy.SIMPLE, Policy.MULTIVALUE, Policy.SIMPLE]);
+    expect([...plan.setPolicy]).toEqual([
+      Policy.WEIGHTED,
+      Policy.FAILOVER,
+      Policy.MULTIVALUE,
+      Policy.SIMPLE,
+      Policy.MULTIVALUE,
+      Policy.SIMPLE,
+    ]);
     expect([...plan.setFirst]).toEqual([0, 8, 10, 26, 28, 29]);
     expect([...plan.setLength]).toEqual([8, 2, 16, 2, 1, 1]);
 
@@ -88,7 +103,9 @@ describe('examples/demo.yaml', () => {
     const v6 = plan.setByType[RecordType.AAAA].get('v6.demo.test')!;
     const a = plan.setFirst[v6]!;
     expect(plan.answerValue[a]).toBe('::1');
-    expect([...plan.answerAddress.subarray(a * 16, a * 16 + 16)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    expect([...plan.answerAddress.subarray(a * 16, a * 16 + 16)]).toEqual([
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    ]);
     expect(plan.answerMask[a]).toBe(HealthMask.ALWAYS);
     expect(plan.answerSlot[a]).toBe(0);
 
@@ -96,12 +113,28 @@ describe('examples/demo.yaml', () => {
     expect(plan.answerValue.slice(plan.setFirst[fixed], plan.setFirst[fixed]! + 2)).toEqual(['127.0.2.1', '127.0.2.2']);
     expect(plan.setFailMode[fixed]).toBe(FailMode.ANSWER_ALL);
 
-    expect([...plan.names.keys()].sort()).toEqual(['api.demo.test', 'demo.test', 'ns1.demo.test', 'pool.demo.test', 'static.demo.test', 'v6.demo.test', 'www.demo.test']);
+    expect([...plan.names.keys()].sort()).toEqual([
+      'api.demo.test',
+      'demo.test',
+      'ns1.demo.test',
+      'pool.demo.test',
+      'static.demo.test',
+      'v6.demo.test',
+      'www.demo.test',
+    ]);
     expect(plan.zones).toEqual([
       {
         origin: 'demo.test',
         ttl: 60,
-        soa: { mname: 'ns1.demo.test', rname: 'hostmaster.demo.test', serial: 1, refresh: 3600, retry: 600, expire: 86400, minimum: 60 },
+        soa: {
+          mname: 'ns1.demo.test',
+          rname: 'hostmaster.demo.test',
+          serial: 1,
+          refresh: 3600,
+          retry: 600,
+          expire: 86400,
+          minimum: 60,
+        },
         ns: ['ns1.demo.test'],
       },
     ]);
@@ -134,7 +167,12 @@ describe('examples/demo.yaml', () => {
       inverted: false,
       disabled: false,
     } satisfies ProbeCheckSpec);
-    expect(plan.checks[64]).toMatchObject({ kind: 'calculated', id: 'www-any', childSlots: [0, 1, 2, 3, 4, 5, 6, 7], healthyThreshold: 1 });
+    expect(plan.checks[64]).toMatchObject({
+      kind: 'calculated',
+      id: 'www-any',
+      childSlots: [0, 1, 2, 3, 4, 5, 6, 7],
+      healthyThreshold: 1,
+    });
   });
 });
 
@@ -147,10 +185,20 @@ const JSON_DOC = JSON.stringify({
     { id: 'halves', slot: 3, type: 'tcp', host: '10.0.0.2', port: 5432, interval: 2.5, timeout: '500ms' },
     { id: 'both', slot: 31, type: 'calculated', children: ['plain', 'raw'] },
   ],
-  zones: [{ origin: 'Example.TEST.', ttl: 300 }, { origin: 'sub.example.test', soa: { serial: 7, rname: 'ops.example.test' }, ns: ['a.ns.test', 'b.ns.test'] }],
+  zones: [
+    { origin: 'Example.TEST.', ttl: 300 },
+    { origin: 'sub.example.test', soa: { serial: 7, rname: 'ops.example.test' }, ns: ['a.ns.test', 'b.ns.test'] },
+  ],
   records: [
     { name: 'A.B.Example.Test.', type: 'A', answers: [{ value: '192.0.2.1' }] },
-    { name: 'x.sub.example.test', type: 'AAAA', policy: 'multivalue', whenAllUnhealthy: 'answer-none', ttl: 5, answers: [{ value: '2001:DB8:0:0:1:0:0:1', check: 'secure' }] },
+    {
+      name: 'x.sub.example.test',
+      type: 'AAAA',
+      policy: 'multivalue',
+      whenAllUnhealthy: 'answer-none',
+      ttl: 5,
+      answers: [{ value: '2001:DB8:0:0:1:0:0:1', check: 'secure' }],
+    },
   ],
 });
 
@@ -171,12 +219,27 @@ describe('a JSON document', () => {
       inverted: false,
       disabled: false,
     });
-    expect(doc.checks[1]).toMatchObject({ type: 'https', port: 443, verifyTls: false, interval: 60, timeout: 4, bodyMatch: 'ok' });
+    expect(doc.checks[1]).toMatchObject({
+      type: 'https',
+      port: 443,
+      verifyTls: false,
+      interval: 60,
+      timeout: 4,
+      bodyMatch: 'ok',
+    });
     // min(4 s, 0.8 × interval)
     expect(doc.checks[2]).toMatchObject({ type: 'tcp', interval: 1, timeout: 0.8 });
     expect(doc.checks[3]).toMatchObject({ interval: 2.5, timeout: 0.5 });
     expect(doc.checks[4]).toMatchObject({ healthyThreshold: 1, inverted: false, disabled: false });
-    expect(doc.zones[1]!.soa).toEqual({ mname: 'ns1.sub.example.test', rname: 'ops.example.test', serial: 7, refresh: 3600, retry: 600, expire: 86400, minimum: 60 });
+    expect(doc.zones[1]!.soa).toEqual({
+      mname: 'ns1.sub.example.test',
+      rname: 'ops.example.test',
+      serial: 7,
+      refresh: 3600,
+      retry: 600,
+      expire: 86400,
+      minimum: 60,
+    });
     expect(doc.records[0]!.ttl).toBe(300);
     expect(doc.records[0]!.policy).toBe('simple');
     expect(doc.records[1]!.ttl).toBe(5);
@@ -192,7 +255,9 @@ describe('a JSON document', () => {
     expect([...plan.setFailMode]).toEqual([FailMode.ANSWER_ALL, FailMode.ANSWER_NONE]);
     expect(plan.answerValue).toEqual(['192.0.2.1', '2001:db8::1:0:0:1']);
     expect([...plan.answerAddress.subarray(0, 16)]).toEqual([192, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    expect([...plan.answerAddress.subarray(16, 32)]).toEqual([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+    expect([...plan.answerAddress.subarray(16, 32)]).toEqual([
+      0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1,
+    ]);
     expect(plan.answerSlot[1]).toBe(1);
     expect(plan.answerMask[1]).toBe(HealthMask.CHECKED);
     // Owners, apexes, and the empty non-terminal between a.b.example.test and its apex.
@@ -205,7 +270,14 @@ describe('a JSON document', () => {
     });
     const [plain, secure, raw, halves] = plan.checks as ProbeCheckSpec[];
     expect(plain).toMatchObject({ host: 'web.example.test', port: 80, path: '/', intervalMs: 10_000, timeoutMs: 4000 });
-    expect(secure).toMatchObject({ host: '2001:db8::1', port: 443, intervalMs: 60_000, timeoutMs: 4000, bodyMatch: 'ok', verifyTls: false });
+    expect(secure).toMatchObject({
+      host: '2001:db8::1',
+      port: 443,
+      intervalMs: 60_000,
+      timeoutMs: 4000,
+      bodyMatch: 'ok',
+      verifyTls: false,
+    });
     expect(raw).toMatchObject({ type: 'tcp', intervalMs: 1000, timeoutMs: 800, path: '/', bodyMatch: null });
     expect(halves).toMatchObject({ intervalMs: 2500, timeoutMs: 500 });
     expect(plan.checks[4]).toMatchObject({ kind: 'calculated', childSlots: [0, 2] });

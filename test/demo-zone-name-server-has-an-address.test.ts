@@ -14,7 +14,11 @@ describe('the demo zone', () => {
   it('answers its own name server ns1.demo.test with an address', async () => {
     if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` (npm test does)`);
     // The bundled config, no --demo targets: the name server's record has no check.
-    const child = spawn(process.execPath, [cli, 'serve', '--checkers', '1', '--dns-listen', '127.0.0.1:0', '--admin', 'off', '--duration', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [cli, 'serve', '--checkers', '1', '--dns-listen', '127.0.0.1:0', '--admin', 'off', '--duration', '20'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -28,7 +32,10 @@ describe('the demo zone', () => {
         });
         void exited.then((code) => reject(new Error(`serve exited (${code}) before answering DNS: ${buf}${stderr}`)));
       });
-      const dig = (...args: string[]) => execFileSync('dig', ['@127.0.0.1', '-p', String(port), '+short', '+time=2', '+tries=2', ...args], { encoding: 'utf8' }).trim();
+      const dig = (...args: string[]) =>
+        execFileSync('dig', ['@127.0.0.1', '-p', String(port), '+short', '+time=2', '+tries=2', ...args], {
+          encoding: 'utf8',
+        }).trim();
       expect(dig('demo.test', 'NS')).toBe('ns1.demo.test.');
       expect(dig('ns1.demo.test', 'A')).toBe('127.0.0.1');
     } finally {

@@ -22,11 +22,21 @@ const units = readdirSync(path.join(deploy, 'systemd')).filter((f) => f.endsWith
 
 describe('systemd units', () => {
   it('one per role, each with reload, restart, its admin port and lameduck', () => {
-    expect(units.sort()).toEqual(['urnd-aggregator.service', 'urnd-checker.service', 'urnd-dns.service', 'urnd-serve.service']);
+    expect(units.sort()).toEqual([
+      'urnd-aggregator.service',
+      'urnd-checker.service',
+      'urnd-dns.service',
+      'urnd-serve.service',
+    ]);
     for (const u of units) {
       const role = u.replace(/^urnd-|\.service$/g, '') as keyof typeof ADMIN_DEFAULT_PORTS;
       const text = readFileSync(path.join(deploy, 'systemd', u), 'utf8');
-      expect(text).toMatch(new RegExp(`^ExecStart=/usr/bin/urnd ${role} .*--admin 127\\.0\\.0\\.1:${ADMIN_DEFAULT_PORTS[role]} --lameduck \\d+$`, 'm'));
+      expect(text).toMatch(
+        new RegExp(
+          `^ExecStart=/usr/bin/urnd ${role} .*--admin 127\\.0\\.0\\.1:${ADMIN_DEFAULT_PORTS[role]} --lameduck \\d+$`,
+          'm',
+        ),
+      );
       expect(text).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
       expect(text).toMatch(/^Restart=always$/m);
       const binds53 = role === 'serve' || role === 'dns';
@@ -42,7 +52,10 @@ describe('systemd units', () => {
       writeFileSync(bin, '#!/bin/sh\n');
       chmodSync(bin, 0o755);
       for (const u of units) {
-        writeFileSync(path.join(dir, u), readFileSync(path.join(deploy, 'systemd', u), 'utf8').replaceAll('/usr/bin/urnd', bin));
+        writeFileSync(
+          path.join(dir, u),
+          readFileSync(path.join(deploy, 'systemd', u), 'utf8').replaceAll('/usr/bin/urnd', bin),
+        );
         const r = spawnSync('systemd-analyze', ['verify', path.join(dir, u)], { encoding: 'utf8' });
         expect(`${u}: ${r.stdout}${r.stderr}`.trim()).toBe(`${u}:`);
         expect(r.status).toBe(0);
@@ -54,8 +67,12 @@ describe('systemd units', () => {
 });
 
 describe('Kubernetes manifest', () => {
-  const docs = loadAll(readFileSync(path.join(deploy, 'kubernetes', 'urnd-serve.yaml'), 'utf8')) as Record<string, unknown>[];
-  const byKind = (k: string) => docs.find((d) => d.kind === k) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a manifest read as plain JSON
+  const docs = loadAll(readFileSync(path.join(deploy, 'kubernetes', 'urnd-serve.yaml'), 'utf8')) as Record<
+    string,
+    unknown
+  >[];
+  // biome-ignore lint/suspicious/noExplicitAny: a manifest read as plain JSON
+  const byKind = (k: string) => docs.find((d) => d.kind === k) as Record<string, any>;
 
   it('probes /readyz and /healthz on the admin port the args open', () => {
     const c = byKind('Deployment').spec.template.spec.containers[0];
@@ -69,7 +86,9 @@ describe('Kubernetes manifest', () => {
 
   it('carries a cell document that compiles, answering on the port the Service targets', () => {
     const plan = compileConfig(parseConfigText(byKind('ConfigMap').data['cell.yaml'], 'cell.yaml'));
-    const udp = byKind('Deployment').spec.template.spec.containers[0].ports.find((p: { name: string }) => p.name === 'dns-udp');
+    const udp = byKind('Deployment').spec.template.spec.containers[0].ports.find(
+      (p: { name: string }) => p.name === 'dns-udp',
+    );
     expect(plan.dns.port).toBe(udp.containerPort);
     expect(byKind('Service').spec.ports.map((p: { port: number }) => p.port)).toEqual([53, 53]);
   });

@@ -28,7 +28,11 @@ function rcode(bytes: number[] | Buffer): string {
 
 describe('malformed queries get FORMERR, NOTIMP or nothing, and never a throw', () => {
   it('every prefix of a valid query: nothing below 12 bytes, FORMERR until it is whole', () => {
-    const full = buildQuery('www.demo.test', TYPE.A, { id: 0xabcd, edns: 1232, ednsOptions: [{ code: 10, data: new Uint8Array(8) }] });
+    const full = buildQuery('www.demo.test', TYPE.A, {
+      id: 0xabcd,
+      edns: 1232,
+      ednsOptions: [{ code: 10, data: new Uint8Array(8) }],
+    });
     const cell = dnsCell();
     for (let n = 0; n <= full.length; n++) {
       const reply = cell.responder.respond(full.subarray(0, n), 'udp');
@@ -93,7 +97,18 @@ describe('malformed queries get FORMERR, NOTIMP or nothing, and never a throw', 
   it('a name of exactly 255 bytes is read (NXDOMAIN inside our zone)', () => {
     const label = [63, ...new Array(63).fill(0x61)];
     // 3 × 64 + 52 + 11 = 255 with the root byte
-    const name = [...label, ...label, ...label, 51, ...new Array(51).fill(0x62), 4, ...Buffer.from('demo'), 4, ...Buffer.from('test'), 0];
+    const name = [
+      ...label,
+      ...label,
+      ...label,
+      51,
+      ...new Array(51).fill(0x62),
+      4,
+      ...Buffer.from('demo'),
+      4,
+      ...Buffer.from('test'),
+      0,
+    ];
     expect(name.length).toBe(255);
     expect(rcode([...header(1), ...name, ...A_IN])).toBe('NXDOMAIN');
     expect(rcode([...header(1), 1, 0x63, ...name.slice(0), ...A_IN])).toBe('FORMERR'); // 257
@@ -111,7 +126,7 @@ describe('malformed queries get FORMERR, NOTIMP or nothing, and never a throw', 
       const p = decode(reply);
       expect(rcodeOf(p)).toBe('NOTIMP');
       expect(p.id).toBe(0xabcd);
-      expect(((reply as Buffer)[2] as number) >> 3 & 0x0f).toBe(opcode);
+      expect((((reply as Buffer)[2] as number) >> 3) & 0x0f).toBe(opcode);
       expect(counters.notimp).toBe(1);
     }
   });
@@ -133,7 +148,10 @@ describe('fuzz: 100,000 random and mutated messages', () => {
       buildQuery('www.demo.test', TYPE.A),
       buildQuery('WwW.DeMo.TeSt', TYPE.A, { edns: 1232 }),
       buildQuery('big.demo.test', TYPE.AAAA, { edns: 4096, ednsOptions: [{ code: 10, data: new Uint8Array(8) }] }),
-      buildQuery('v6.demo.test', TYPE.AAAA, { edns: 512, ednsOptions: [{ code: 8, data: Uint8Array.from([0, 1, 24, 0, 10, 0, 0]) }] }),
+      buildQuery('v6.demo.test', TYPE.AAAA, {
+        edns: 512,
+        ednsOptions: [{ code: 8, data: Uint8Array.from([0, 1, 24, 0, 10, 0, 0]) }],
+      }),
       buildQuery('nope.demo.test', TYPE.A),
       buildQuery('demo.test', TYPE.SOA),
       buildQuery('other.test', TYPE.NS, { edns: 1232 }),
@@ -191,7 +209,8 @@ describe('fuzz: 100,000 random and mutated messages', () => {
               }
               break;
             default: // a pointer or a length byte planted in the name
-              if (msg.length > 14) msg[12 + int(Math.min(20, msg.length - 12))] = [0xc0, 0x40, 0x80, 63, 0][int(5)] as number;
+              if (msg.length > 14)
+                msg[12 + int(Math.min(20, msg.length - 12))] = [0xc0, 0x40, 0x80, 63, 0][int(5)] as number;
           }
         }
       }
@@ -225,7 +244,18 @@ describe('fuzz: 100,000 random and mutated messages', () => {
     expect(c.fastPath + c.slowPath).toBe(replies);
     expect(c.noerror + c.nodata + c.nxdomain + c.refused + c.formerr + c.notimp + c.badvers).toBe(replies);
     // The mix reached every branch worth reaching.
-    for (const key of ['fastPath', 'slowPath', 'ignored', 'noerror', 'nxdomain', 'refused', 'formerr', 'notimp', 'badvers', 'truncated'] as const) {
+    for (const key of [
+      'fastPath',
+      'slowPath',
+      'ignored',
+      'noerror',
+      'nxdomain',
+      'refused',
+      'formerr',
+      'notimp',
+      'badvers',
+      'truncated',
+    ] as const) {
       expect(c[key], key).toBeGreaterThan(0);
     }
     expect(kinds.random + kinds.mutated).toBe(N);

@@ -65,7 +65,8 @@ describe('UDP size limits', () => {
     const full = dnsCell().responder.respond(buildQuery(BIG, TYPE.AAAA, { edns: 4096 }), 'tcp') as Buffer;
     const size = full.length;
     const tc = (clientSize: number, ours: number) =>
-      decode(dnsCell({ maxUdpSize: ours }).responder.respond(buildQuery(BIG, TYPE.AAAA, { edns: clientSize }), 'udp')).flag_tc;
+      decode(dnsCell({ maxUdpSize: ours }).responder.respond(buildQuery(BIG, TYPE.AAAA, { edns: clientSize }), 'udp'))
+        .flag_tc;
     expect(tc(size, 4096)).toBe(false);
     expect(tc(size - 1, 4096)).toBe(true);
     expect(tc(4096, size)).toBe(false);
@@ -76,7 +77,9 @@ describe('UDP size limits', () => {
   it('maxUdpSize defaults to the plan (1232) and is advertised in our OPT', () => {
     const cell = dnsCell();
     expect(cell.plan.dns.maxUdpSize).toBe(1232);
-    expect(optOf(decode(cell.responder.respond(buildQuery('www.demo.test', TYPE.A, { edns: 4096 }), 'udp')))?.udpPayloadSize).toBe(1232);
+    expect(
+      optOf(decode(cell.responder.respond(buildQuery('www.demo.test', TYPE.A, { edns: 4096 }), 'udp')))?.udpPayloadSize,
+    ).toBe(1232);
   });
 
   it('rejects a maxUdpSize outside 512..65535', () => {
@@ -106,7 +109,9 @@ describe('EDNS versions and options', () => {
     const cell = dnsCell();
     const cookie = { code: 10, data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) };
     const ecs = { code: 8, data: Uint8Array.from([0, 1, 24, 0, 192, 0, 2]) };
-    const p = decode(cell.responder.respond(buildQuery('www.demo.test', TYPE.A, { edns: 1232, ednsOptions: [cookie, ecs] }), 'udp'));
+    const p = decode(
+      cell.responder.respond(buildQuery('www.demo.test', TYPE.A, { edns: 1232, ednsOptions: [cookie, ecs] }), 'udp'),
+    );
     expect(p.answers).toHaveLength(1);
     expect(optOf(p)?.options).toEqual([]);
     expect(cell.responder.counters.fastPath).toBe(1);

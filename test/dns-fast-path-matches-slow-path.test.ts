@@ -43,7 +43,10 @@ const optionsArb: fc.Arbitrary<QueryOptions> = fc.record({
   ednsOptions: fc.constantFrom([], [{ code: 10, data: Uint8Array.from([9, 8, 7, 6, 5, 4, 3, 2]) }]),
 });
 
-const statusesArb = fc.array(fc.constantFrom<StatusValue>(Status.UNKNOWN, Status.HEALTHY, Status.UNHEALTHY), { minLength: 8, maxLength: 8 });
+const statusesArb = fc.array(fc.constantFrom<StatusValue>(Status.UNKNOWN, Status.HEALTHY, Status.UNHEALTHY), {
+  minLength: 8,
+  maxLength: 8,
+});
 
 function summary(p: dnsPacket.DecodedPacket) {
   const rr = (a: dnsPacket.Answer) => JSON.stringify(a);
@@ -64,25 +67,32 @@ describe('fast path and slow path give the same replies', () => {
   it('for random names, cases, types, EDNS sizes and statuses', () => {
     let runs = 0;
     fc.assert(
-      fc.property(nameArb, typeArb, optionsArb, statusesArb, fc.constantFrom('udp' as const, 'tcp' as const), (name, type, options, statuses, transport) => {
-        const o = { ...options };
-        if (o.edns === undefined) delete o.ednsOptions;
-        statuses.forEach((s, slot) => {
-          fast.table.set(slot, s);
-          slow.table.set(slot, s);
-        });
-        const query = buildQuery(name, type, o);
-        const before = fast.responder.counters.fastPath;
-        const a = fast.responder.respond(query, transport);
-        const b = respondViaSlowPath(slow.responder, query, transport);
-        expect(fast.responder.counters.fastPath).toBe(before + 1);
-        expect(a).not.toBeNull();
-        expect(b).not.toBeNull();
-        expect(summary(decode(a))).toEqual(summary(decode(b)));
-        // Same resolver choices, one encoder: the same bytes.
-        expect(a?.equals(b as Buffer)).toBe(true);
-        runs++;
-      }),
+      fc.property(
+        nameArb,
+        typeArb,
+        optionsArb,
+        statusesArb,
+        fc.constantFrom('udp' as const, 'tcp' as const),
+        (name, type, options, statuses, transport) => {
+          const o = { ...options };
+          if (o.edns === undefined) delete o.ednsOptions;
+          statuses.forEach((s, slot) => {
+            fast.table.set(slot, s);
+            slow.table.set(slot, s);
+          });
+          const query = buildQuery(name, type, o);
+          const before = fast.responder.counters.fastPath;
+          const a = fast.responder.respond(query, transport);
+          const b = respondViaSlowPath(slow.responder, query, transport);
+          expect(fast.responder.counters.fastPath).toBe(before + 1);
+          expect(a).not.toBeNull();
+          expect(b).not.toBeNull();
+          expect(summary(decode(a))).toEqual(summary(decode(b)));
+          // Same resolver choices, one encoder: the same bytes.
+          expect(a?.equals(b as Buffer)).toBe(true);
+          runs++;
+        },
+      ),
       { seed: 20260101, numRuns: 3000 },
     );
     expect(runs).toBe(3000);

@@ -38,7 +38,7 @@ describe('A and AAAA answers', () => {
     const p = ask(cell, 'www.demo.test', TYPE.A);
     expect(p.answers).toHaveLength(1);
     expect(['192.0.2.1', '192.0.2.2']).toContain(addressesOf(p)[0]);
-    expect((p.answers?.[0] as { ttl: number }).ttl).toBe(30);
+    expect((p.answers?.[0] as { ttl: number } | undefined)?.ttl).toBe(30);
   });
 
   it('a failover answer moves to the secondary when the status table marks the primary unhealthy', () => {
@@ -80,7 +80,12 @@ describe('negative answers', () => {
     expect(p.flag_aa).toBe(true);
     expect(p.answers).toEqual([]);
     expect(p.authorities).toHaveLength(1);
-    const soa = p.authorities?.[0] as unknown as { name: string; type: string; ttl: number; data: Record<string, unknown> };
+    const soa = p.authorities?.[0] as unknown as {
+      name: string;
+      type: string;
+      ttl: number;
+      data: Record<string, unknown>;
+    };
     expect(soa).toMatchObject({ name: 'demo.test', type: 'SOA', ttl: 30 });
     expect(soa.data).toMatchObject({ mname: 'ns1.demo.test', rname: 'hostmaster.demo.test', serial: 7, minimum: 30 });
     expect(cell.responder.counters).toMatchObject({ nxdomain: 1, fastPath: 1 });
@@ -138,7 +143,7 @@ describe('apex records', () => {
     expect(p.flag_aa).toBe(true);
     expect(p.answers).toHaveLength(1);
     expect(p.answers?.[0]).toMatchObject({ name: 'demo.test', type: 'SOA', ttl: 60 });
-    expect((p.answers?.[0] as unknown as { data: Record<string, unknown> }).data).toMatchObject({
+    expect((p.answers?.[0] as unknown as { data: Record<string, unknown> } | undefined)?.data).toMatchObject({
       mname: 'ns1.demo.test',
       rname: 'hostmaster.demo.test',
       serial: 7,
@@ -154,7 +159,9 @@ describe('apex records', () => {
     const p = ask(dnsCell(), 'other.test', TYPE.NS);
     expect(rcodeOf(p)).toBe('NOERROR');
     expect(p.flag_aa).toBe(true);
-    expect((p.answers ?? []).map((a) => [a.name, a.type, (a as { ttl: number }).ttl, (a as { data: string }).data])).toEqual([
+    expect(
+      (p.answers ?? []).map((a) => [a.name, a.type, (a as { ttl: number }).ttl, (a as { data: string }).data]),
+    ).toEqual([
       ['other.test', 'NS', 300, 'ns1.other.test'],
       ['other.test', 'NS', 300, 'ns2.other.test'],
     ]);
@@ -172,7 +179,9 @@ describe('apex records', () => {
   it('ANY answers one RRset (RFC 8482): A if there is one, else AAAA, else the apex SOA', () => {
     const cell = dnsCell();
     expect((ask(cell, 'v6.demo.test', TYPE.ANY).answers ?? []).map((a) => a.type)).toEqual(['A']);
-    expect(new Set((ask(cell, 'big.demo.test', TYPE.ANY, { edns: 4096 }).answers ?? []).map((a) => a.type))).toEqual(new Set(['AAAA']));
+    expect(new Set((ask(cell, 'big.demo.test', TYPE.ANY, { edns: 4096 }).answers ?? []).map((a) => a.type))).toEqual(
+      new Set(['AAAA']),
+    );
     expect((ask(cell, 'other.test', TYPE.ANY).answers ?? []).map((a) => a.type)).toEqual(['SOA']);
     const p = ask(cell, 'b.demo.test', TYPE.ANY);
     expect(rcodeOf(p)).toBe('NOERROR');
@@ -230,7 +239,29 @@ describe('header and question echo', () => {
     expect(rcodeOf(p)).toBe('NXDOMAIN');
     expect(p.authorities?.[0]?.name).toBe('demo.test');
     // "www.demo" as ONE label, then "test": not inside demo.test
-    const dotted = Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 8, ...Buffer.from('www.demo'), 4, ...Buffer.from('test'), 0, 0, 1, 0, 1]);
+    const dotted = Buffer.from([
+      0,
+      1,
+      1,
+      0,
+      0,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      8,
+      ...Buffer.from('www.demo'),
+      4,
+      ...Buffer.from('test'),
+      0,
+      0,
+      1,
+      0,
+      1,
+    ]);
     const reply = cell.responder.respond(dotted, 'udp') as Buffer;
     expect(rcodeOf(decode(reply))).toBe('REFUSED');
     expect(reply.subarray(12)).toEqual(dotted.subarray(12));
@@ -248,7 +279,9 @@ describe('header and question echo', () => {
 describe('config reload', () => {
   it('answers from the plan the resolver holds now: records, SOA and maxUdpSize follow a setPlan', () => {
     const cell = dnsCell();
-    const soaSerial = () => (ask(cell, 'demo.test', TYPE.SOA).answers?.[0] as unknown as { data: { serial: number } }).data.serial;
+    const soaSerial = () =>
+      (ask(cell, 'demo.test', TYPE.SOA).answers?.[0] as unknown as { data: { serial: number } } | undefined)?.data
+        .serial;
     expect(soaSerial()).toBe(7);
     expect(rcodeOf(ask(cell, 'new.demo.test', TYPE.A))).toBe('NXDOMAIN');
     const doc = structuredClone(DNS_DOC) as typeof DNS_DOC & { dns?: unknown };

@@ -91,7 +91,10 @@ beforeAll(async () => {
     [
       'cell: { name: dnse2e, capacity: 32 }',
       'checks:',
-      ...HOSTS.map((h, i) => `  - { id: t${i}, slot: ${i}, type: http, host: ${h}, port: ${targets.port}, interval: 1s, timeout: 500ms, failureThreshold: ${THRESHOLD} }`),
+      ...HOSTS.map(
+        (h, i) =>
+          `  - { id: t${i}, slot: ${i}, type: http, host: ${h}, port: ${targets.port}, interval: 1s, timeout: 500ms, failureThreshold: ${THRESHOLD} }`,
+      ),
       'zones: [{ origin: e2e.test, ttl: 5 }]',
       'records:',
       '  - name: pool.e2e.test',
@@ -110,9 +113,22 @@ beforeAll(async () => {
     ].join('\n'),
   );
   dnsPort = await freeDnsPort();
-  serve = runServe(['--config', config, '--tick-ms', String(TICK_MS), '--checkers', '1', '--dns-listen', `127.0.0.1:${dnsPort}`]);
+  serve = runServe([
+    '--config',
+    config,
+    '--tick-ms',
+    String(TICK_MS),
+    '--checkers',
+    '1',
+    '--dns-listen',
+    `127.0.0.1:${dnsPort}`,
+  ]);
   lines = serve.lines;
-  await waitFor(() => lines.includes(`urnd serve: DNS on 127.0.0.1:${dnsPort} (udp+tcp)`) || serve.child.exitCode !== null, 10_000, 'the DNS start line');
+  await waitFor(
+    () => lines.includes(`urnd serve: DNS on 127.0.0.1:${dnsPort} (udp+tcp)`) || serve.child.exitCode !== null,
+    10_000,
+    'the DNS start line',
+  );
   expect(serve.stderr()).toBe('');
   expect(lines).toContain(`urnd serve: DNS on 127.0.0.1:${dnsPort} (udp+tcp)`);
   resolver = new dnsPromises.Resolver({ timeout: 1000, tries: 2 });
@@ -142,7 +158,11 @@ async function until<T>(get: () => Promise<T>, want: (v: T) => boolean, bound: n
 
 describe('urnd serve answers DNS that follows real targets', () => {
   it('all up: every target answered, over UDP and TCP; the status line counts DNS queries', async () => {
-    await waitFor(() => lines.some((l) => /healthy 4 {2}unhealthy 0 {2}unknown 0/.test(l)), 10_000, 'all 4 healthy in a status line');
+    await waitFor(
+      () => lines.some((l) => /healthy 4 {2}unhealthy 0 {2}unknown 0/.test(l)),
+      10_000,
+      'all 4 healthy in a status line',
+    );
     expect(await pool()).toEqual(HOSTS);
     expect(await strict()).toEqual([HOSTS[2], HOSTS[3]]);
     const tcp = await TcpClient.connect(dnsPort);
@@ -157,7 +177,12 @@ describe('urnd serve answers DNS that follows real targets', () => {
   it(`two down: excluded within ${BOUND_MS} ms (${THRESHOLD} × ${INTERVAL_MS} + ${INTERVAL_MS} + tick ${TICK_MS} + margin ${MARGIN_MS})`, async () => {
     await targets.down(HOSTS[1] as string);
     await targets.down(HOSTS[3] as string);
-    const ms = await until(pool, (a) => a.join() === [HOSTS[0], HOSTS[2]].join(), BOUND_MS, 'pool without the two down');
+    const ms = await until(
+      pool,
+      (a) => a.join() === [HOSTS[0], HOSTS[2]].join(),
+      BOUND_MS,
+      'pool without the two down',
+    );
     console.log(`two targets down: excluded from DNS answers after ${ms} ms (bound ${BOUND_MS} ms)`);
     expect(await strict()).toEqual([HOSTS[2]]);
   });
@@ -169,7 +194,9 @@ describe('urnd serve answers DNS that follows real targets', () => {
     await until(strict, (a) => a.length === 0, BOUND_MS, 'answer-none set empty');
     // The pool went from [t0, t2] through [t0] to all four once t0 was unhealthy too.
     await until(pool, (a) => a.length === HOSTS.length, BOUND_MS, 'answer-all set answering every address');
-    console.log(`all targets down: answer-none empty and answer-all answering all after ${Date.now() - t0} ms (bound ${BOUND_MS} ms)`);
+    console.log(
+      `all targets down: answer-none empty and answer-all answering all after ${Date.now() - t0} ms (bound ${BOUND_MS} ms)`,
+    );
     expect(Date.now() - t0).toBeLessThanOrEqual(BOUND_MS);
     const reply = await queryUdp(dnsPort, 'strict.e2e.test');
     expect(rcode(reply)).toBe('NOERROR');
@@ -189,7 +216,10 @@ describe('urnd serve answers DNS that follows real targets', () => {
 
   it('SIGTERM: exit code 0, clean stop', async () => {
     serve.child.kill('SIGTERM');
-    const code = await Promise.race([serve.exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
+    const code = await Promise.race([
+      serve.exited,
+      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000)),
+    ]);
     expect(code).toBe(0);
     expect(serve.stderr()).toBe('');
     expect(lines).toContain('urnd serve: SIGTERM, shutting down');
@@ -198,10 +228,15 @@ describe('urnd serve answers DNS that follows real targets', () => {
 
   it('an address in use: exit code 1, the error names it', async () => {
     const squat = dgram.createSocket('udp4');
-    const port = await new Promise<number>((resolve) => squat.bind(0, '127.0.0.1', () => resolve(squat.address().port)));
+    const port = await new Promise<number>((resolve) =>
+      squat.bind(0, '127.0.0.1', () => resolve(squat.address().port)),
+    );
     try {
       const run = runServe(['--config', config, '--dns-listen', `127.0.0.1:${port}`]);
-      const code = await Promise.race([run.exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
+      const code = await Promise.race([
+        run.exited,
+        new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000)),
+      ]);
       if (code === 'timeout') run.child.kill('SIGKILL');
       expect(code).toBe(1);
       expect(run.stderr()).toContain(`dns listen 127.0.0.1:${port}: address already in use (udp)`);

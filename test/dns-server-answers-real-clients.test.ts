@@ -24,7 +24,15 @@ const plan = compileConfig({
   records: [
     { name: 'www.x.test', type: 'A', answers: [{ value: '192.0.2.10' }] },
     { name: 'www.x.test', type: 'AAAA', answers: [{ value: '2001:db8::10' }] },
-    { name: 'pool.x.test', type: 'A', policy: 'multivalue', answers: [{ value: '192.0.2.1', check: 'p0' }, { value: '192.0.2.2', check: 'p1' }] },
+    {
+      name: 'pool.x.test',
+      type: 'A',
+      policy: 'multivalue',
+      answers: [
+        { value: '192.0.2.1', check: 'p0' },
+        { value: '192.0.2.2', check: 'p1' },
+      ],
+    },
   ],
 });
 const table = StatusTable.create(16);
@@ -119,7 +127,11 @@ describe('DNS server answers real clients', () => {
     };
     front.setPlan(next);
     await answerBecomes('192.0.2.99');
-    const bigger = compileConfig({ cell: { name: 'dnstest', capacity: 32 }, zones: [{ origin: 'x.test' }], records: [] });
+    const bigger = compileConfig({
+      cell: { name: 'dnstest', capacity: 32 },
+      zones: [{ origin: 'x.test' }],
+      records: [],
+    });
     expect(() => front.setPlan(bigger)).toThrow(expect.objectContaining({ code: 'URND_ERR_ARGUMENT' }));
     front.setPlan(plan);
     await answerBecomes('192.0.2.10');
@@ -138,8 +150,11 @@ describe('DNS server answers real clients', () => {
   it.skipIf(!hasDig)('dig: UDP, +tcp and +norec', async () => {
     const dig = (...args: string[]) =>
       new Promise<string>((resolve, reject) => {
-        execFile('dig', [`@127.0.0.1`, '-p', String(front.port), '+time=2', '+tries=1', ...args], { timeout: 10_000 }, (err, stdout) =>
-          err === null ? resolve(stdout.trim()) : reject(err),
+        execFile(
+          'dig',
+          [`@127.0.0.1`, '-p', String(front.port), '+time=2', '+tries=1', ...args],
+          { timeout: 10_000 },
+          (err, stdout) => (err === null ? resolve(stdout.trim()) : reject(err)),
         );
       });
     expect(await dig('www.x.test', 'A', '+short')).toBe('192.0.2.10');

@@ -25,7 +25,12 @@ const doc = {
   zones: [{ origin: 'x.test' }],
   records: [
     { name: 'www.x.test', type: 'A', answers: [{ value: '192.0.2.10' }] },
-    { name: 'big.x.test', type: 'A', policy: 'simple', answers: Array.from({ length: 100 }, (_, i) => ({ value: `198.51.100.${i + 1}` })) },
+    {
+      name: 'big.x.test',
+      type: 'A',
+      policy: 'simple',
+      answers: Array.from({ length: 100 }, (_, i) => ({ value: `198.51.100.${i + 1}` })),
+    },
   ],
 };
 const plan = compileConfig(doc);
@@ -59,7 +64,15 @@ const SEEDS = [
   query('big.x.test', 'A', 3, true),
   query('nope.x.test', 'MX', 4),
   query('x.test', 'SOA', 5),
-  dnsPacket.encode({ type: 'query', id: 6, flags: 0, questions: [{ type: 'A', name: 'www.x.test' }, { type: 'NS', name: 'x.test' }] }),
+  dnsPacket.encode({
+    type: 'query',
+    id: 6,
+    flags: 0,
+    questions: [
+      { type: 'A', name: 'www.x.test' },
+      { type: 'NS', name: 'x.test' },
+    ],
+  }),
 ];
 
 /** Random bytes (a third), or a valid query with bytes flipped, cut, or grown. */
@@ -136,7 +149,8 @@ describe('DNS server: bad input', () => {
     expect(sent).toBeGreaterThanOrEqual(TOTAL / 2);
     expect(stats.udpReceived).toBeGreaterThan(0);
     // Every datagram is accounted for: received, or dropped by the kernel (Linux), plus the final query.
-    if (stats.udpKernelDrops !== null && sendErrors === 0) expect(stats.udpReceived + stats.udpKernelDrops).toBe(sent + 1);
+    if (stats.udpKernelDrops !== null && sendErrors === 0)
+      expect(stats.udpReceived + stats.udpKernelDrops).toBe(sent + 1);
     expect(stats.udpReceived).toBeLessThanOrEqual(sent + 1);
     expect(stats.responderErrors).toBe(0);
     expect(stats.responder.errors).toBe(0);
@@ -250,7 +264,8 @@ describe('DNS server: shedding (in-process, where the test can stall the loop)',
     const N = 50;
     await new Promise<void>((resolve) => {
       let left = N;
-      for (let i = 0; i < N; i++) sender.send(query('www.x.test', 'A', i + 1), port, '127.0.0.1', () => --left === 0 && resolve());
+      for (let i = 0; i < N; i++)
+        sender.send(query('www.x.test', 'A', i + 1), port, '127.0.0.1', () => --left === 0 && resolve());
     });
     // Stall this thread's loop for 2× the 200 ms bound while the datagrams wait in the kernel.
     const until = performance.now() + 400;
@@ -283,10 +298,13 @@ describe('DNS server: shedding (in-process, where the test can stall the loop)',
       if (i % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     // (A paused client does not see the close until it reads: watch the server.)
-    while (server.stats().tcpOpen > 0 && Date.now() - t0 < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (server.stats().tcpOpen > 0 && Date.now() - t0 < 5000)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     const ms = Date.now() - t0;
     const stats = server.stats();
-    console.log(`slow client: closed after ${ms} ms, ${stats.tcpAnswered} answers of 60,000 bytes written, paused ${stats.tcpPaused} times`);
+    console.log(
+      `slow client: closed after ${ms} ms, ${stats.tcpAnswered} answers of 60,000 bytes written, paused ${stats.tcpPaused} times`,
+    );
     expect(stats.tcpOpen).toBe(0);
     expect(stats.tcpClosedSlow).toBe(1);
     expect(stats.tcpPaused).toBeGreaterThanOrEqual(1);
@@ -299,14 +317,18 @@ describe('DNS server: shedding (in-process, where the test can stall the loop)',
 describe('DNS front: one resolver thread per process', () => {
   it('dns.workers > 1 is rejected with URND_ERR_DNS_WORKERS', async () => {
     const two = compileConfig({ ...doc, dns: { listen: '127.0.0.1:5353', workers: 2 } });
-    const err = await DnsFront.start(two, StatusTable.create(16), { listen: { host: '127.0.0.1', port: 0 } }).catch((e: unknown) => e);
+    const err = await DnsFront.start(two, StatusTable.create(16), { listen: { host: '127.0.0.1', port: 0 } }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UrndError);
     expect((err as UrndError).code).toBe('URND_ERR_DNS_WORKERS');
     expect((err as UrndError).message).toContain('dns.workers: 2');
   });
 
   it('an address in use is rejected with URND_ERR_DNS_LISTEN naming it', async () => {
-    const err = await DnsFront.start(plan, StatusTable.create(16), { listen: { host: '127.0.0.1', port: front.port } }).catch((e: unknown) => e);
+    const err = await DnsFront.start(plan, StatusTable.create(16), {
+      listen: { host: '127.0.0.1', port: front.port },
+    }).catch((e: unknown) => e);
     expect((err as UrndError).code).toBe('URND_ERR_DNS_LISTEN');
     expect((err as UrndError).message).toContain(`127.0.0.1:${front.port}`);
     expect((err as UrndError).message).toContain('address already in use');

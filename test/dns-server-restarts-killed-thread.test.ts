@@ -15,14 +15,25 @@ const plan = compileConfig({
   cell: { name: 'restart', capacity: 16 },
   checks: [{ id: 'p0', slot: 0, type: 'tcp', host: '127.0.0.1', port: 9 }],
   zones: [{ origin: 'x.test' }],
-  records: [{ name: 'pool.x.test', type: 'A', policy: 'multivalue', answers: [{ value: '192.0.2.1', check: 'p0' }, { value: '192.0.2.2' }] }],
+  records: [
+    {
+      name: 'pool.x.test',
+      type: 'A',
+      policy: 'multivalue',
+      answers: [{ value: '192.0.2.1', check: 'p0' }, { value: '192.0.2.2' }],
+    },
+  ],
 });
 const table = StatusTable.create(16);
 const logs: string[] = [];
 let front: DnsFront;
 
 beforeAll(async () => {
-  front = await DnsFront.start(plan, table, { listen: { host: '127.0.0.1', port: 0 }, restartDelayMs: 200, log: (m) => logs.push(m) });
+  front = await DnsFront.start(plan, table, {
+    listen: { host: '127.0.0.1', port: 0 },
+    restartDelayMs: 200,
+    log: (m) => logs.push(m),
+  });
 });
 
 afterAll(async () => {

@@ -53,8 +53,16 @@ describe('a DnsServer binds its UDP socket with the time-bounded buffer', () => 
   let fixed: DnsFront;
   beforeAll(async () => {
     const table = StatusTable.create(16);
-    bounded = await DnsFront.start(plan, table, { listen: { host: '127.0.0.1', port: 0 }, tuning: { maxQueueMs: 5, initialRateQps: 20_000 }, log: () => {} });
-    fixed = await DnsFront.start(plan, table, { listen: { host: '127.0.0.1', port: 0 }, tuning: { maxQueueMs: 0, recvBufferBytes: 512 * 1024 }, log: () => {} });
+    bounded = await DnsFront.start(plan, table, {
+      listen: { host: '127.0.0.1', port: 0 },
+      tuning: { maxQueueMs: 5, initialRateQps: 20_000 },
+      log: () => {},
+    });
+    fixed = await DnsFront.start(plan, table, {
+      listen: { host: '127.0.0.1', port: 0 },
+      tuning: { maxQueueMs: 0, recvBufferBytes: 512 * 1024 },
+      log: () => {},
+    });
   });
   afterAll(async () => {
     await bounded?.stop();

@@ -22,7 +22,15 @@ beforeAll(() => {
   requireBuilt();
   dir = mkdtempSync(path.join(tmpdir(), 'urnd-reuseport-'));
   config = path.join(dir, 'cell.yaml');
-  writeFileSync(config, ['cell: { name: reuseport, capacity: 16 }', 'zones: [{ origin: reuse.test }]', 'records:', '  - { name: www.reuse.test, type: A, answers: [{ value: 127.0.9.220 }] }'].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'cell: { name: reuseport, capacity: 16 }',
+      'zones: [{ origin: reuse.test }]',
+      'records:',
+      '  - { name: www.reuse.test, type: A, answers: [{ value: 127.0.9.220 }] }',
+    ].join('\n'),
+  );
 });
 
 afterAll(() => {
@@ -38,28 +46,37 @@ describe('DNS processes sharing one port', () => {
     expect(reusePortAvailable('24.1.0', 'darwin')).toBe(false);
   });
 
-  it.skipIf(!hasReusePort)(`each bind their own sockets with SO_REUSEPORT, and both answer (needs Node ≥ 22.12 on Linux; this is ${process.version} on ${process.platform})`, async () => {
-    const set = await DnsProcessSet.start({ count: 2, configSource: config, listen: { host: '127.0.0.1', port: 0 }, sharing: 'reuse-port', log: () => {} });
-    try {
-      expect(set.sharing).toBe('reuse-port');
-      const [a, b] = set.addresses;
-      expect(a?.port).toBeGreaterThan(0);
-      expect(b).toEqual(a);
-      expect(set.describe()).toMatch(/\(udp\+tcp, 2 processes sharing it by SO_REUSEPORT; pids \d+, \d+\)$/);
-      const port = a?.port as number;
-      // Fresh sockets (new source ports) until both processes report answers; bounded in count and time.
-      const t0 = Date.now();
-      let sent = 0;
-      while (sent < 40_000 && Date.now() - t0 < 8000) {
-        const replies = await Promise.all(Array.from({ length: 20 }, () => queryUdp(port, 'www.reuse.test')));
-        sent += replies.length;
-        for (const r of replies) expect([rcode(r), addresses(r)]).toEqual(['NOERROR', ['127.0.9.220']]);
-        const answered = set.sample().answered;
-        if (answered.every((n) => n > 0)) break;
+  it.skipIf(!hasReusePort)(
+    `each bind their own sockets with SO_REUSEPORT, and both answer (needs Node ≥ 22.12 on Linux; this is ${process.version} on ${process.platform})`,
+    async () => {
+      const set = await DnsProcessSet.start({
+        count: 2,
+        configSource: config,
+        listen: { host: '127.0.0.1', port: 0 },
+        sharing: 'reuse-port',
+        log: () => {},
+      });
+      try {
+        expect(set.sharing).toBe('reuse-port');
+        const [a, b] = set.addresses;
+        expect(a?.port).toBeGreaterThan(0);
+        expect(b).toEqual(a);
+        expect(set.describe()).toMatch(/\(udp\+tcp, 2 processes sharing it by SO_REUSEPORT; pids \d+, \d+\)$/);
+        const port = a?.port as number;
+        // Fresh sockets (new source ports) until both processes report answers; bounded in count and time.
+        const t0 = Date.now();
+        let sent = 0;
+        while (sent < 40_000 && Date.now() - t0 < 8000) {
+          const replies = await Promise.all(Array.from({ length: 20 }, () => queryUdp(port, 'www.reuse.test')));
+          sent += replies.length;
+          for (const r of replies) expect([rcode(r), addresses(r)]).toEqual(['NOERROR', ['127.0.9.220']]);
+          const answered = set.sample().answered;
+          if (answered.every((n) => n > 0)) break;
+        }
+        expect(set.sample().answered.map((n) => n > 0)).toEqual([true, true]);
+      } finally {
+        await set.stop();
       }
-      expect(set.sample().answered.map((n) => n > 0)).toEqual([true, true]);
-    } finally {
-      await set.stop();
-    }
-  });
+    },
+  );
 });

@@ -23,7 +23,12 @@ beforeAll(async () => {
   config = path.join(dir, 'cell.yaml');
   writeFileSync(
     config,
-    ['cell: { name: separate, capacity: 16 }', 'zones: [{ origin: separate.test }]', 'records:', '  - { name: www.separate.test, type: A, answers: [{ value: 127.0.9.210 }] }'].join('\n'),
+    [
+      'cell: { name: separate, capacity: 16 }',
+      'zones: [{ origin: separate.test }]',
+      'records:',
+      '  - { name: www.separate.test, type: A, answers: [{ value: 127.0.9.210 }] }',
+    ].join('\n'),
   );
 });
 
@@ -33,14 +38,24 @@ afterAll(() => {
 
 describe('DNS processes with one port each (the fallback)', () => {
   it('answer on consecutive ports and say so', async () => {
-    const set = await DnsProcessSet.start({ count: 2, configSource: config, listen: { host: '127.0.0.1', port: base }, separatePorts: true, log: (l) => lines.push(l) });
+    const set = await DnsProcessSet.start({
+      count: 2,
+      configSource: config,
+      listen: { host: '127.0.0.1', port: base },
+      separatePorts: true,
+      log: (l) => lines.push(l),
+    });
     try {
       expect(set.sharedPort).toBe(false);
       expect(set.addresses).toEqual([
         { host: '127.0.0.1', port: base },
         { host: '127.0.0.1', port: base + 1 },
       ]);
-      expect(set.describe()).toMatch(new RegExp(`^127\\.0\\.0\\.1:${base}-${base + 1} \\(udp\\+tcp, 2 processes, one port each; pids \\d+, \\d+\\)$`));
+      expect(set.describe()).toMatch(
+        new RegExp(
+          `^127\\.0\\.0\\.1:${base}-${base + 1} \\(udp\\+tcp, 2 processes, one port each; pids \\d+, \\d+\\)$`,
+        ),
+      );
       for (const p of [base, base + 1]) {
         const reply = await queryUdp(p, 'www.separate.test');
         expect([rcode(reply), addresses(reply)]).toEqual(['NOERROR', ['127.0.9.210']]);

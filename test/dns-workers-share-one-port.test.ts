@@ -41,8 +41,23 @@ beforeAll(async () => {
       `  - { name: www.shared.test, type: A, policy: multivalue, answers: [{ value: ${A}, check: a }, { value: ${B} }] }`,
     ].join('\n'),
   );
-  dns = new RoleProcess('dns', ['dns', '--config', config, '--workers', '3', '--frames-listen', '127.0.0.1:0', '--duration', '60']);
-  await dns.waitForLine(new RegExp(`^urnd dns: DNS on 127\\.0\\.0\\.1:${port} \\(udp\\+tcp, 3 processes sharing it(?: by SO_REUSEPORT)?; pids \\d+, \\d+, \\d+\\)$`), 15_000);
+  dns = new RoleProcess('dns', [
+    'dns',
+    '--config',
+    config,
+    '--workers',
+    '3',
+    '--frames-listen',
+    '127.0.0.1:0',
+    '--duration',
+    '60',
+  ]);
+  await dns.waitForLine(
+    new RegExp(
+      `^urnd dns: DNS on 127\\.0\\.0\\.1:${port} \\(udp\\+tcp, 3 processes sharing it(?: by SO_REUSEPORT)?; pids \\d+, \\d+, \\d+\\)$`,
+    ),
+    15_000,
+  );
 });
 
 afterAll(async () => {

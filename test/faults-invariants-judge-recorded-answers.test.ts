@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Truth, answerCorrect, judgeHost, maxStaleness, parseDnsperf, resourceDelta, type QueryRecord } from '../faults/invariants.js';
+import {
+  Truth,
+  answerCorrect,
+  judgeHost,
+  maxStaleness,
+  parseDnsperf,
+  resourceDelta,
+  type QueryRecord,
+} from '../faults/invariants.js';
 import { configDocument, convergenceBoundMs, ownerPid, planTopology, targetOfAddr } from '../faults/topology.js';
 import { compileConfig } from '../src/config/index.js';
 import { parseConfigText } from '../src/config/load.js';
@@ -10,7 +18,13 @@ import { parseConfigText } from '../src/config/load.js';
  * is `npm run faults`.
  */
 const BOUND = 1000;
-const rec = (t: number, s: number, a: number[] | null, h = 0): QueryRecord => ({ t, h, s, a, rc: a === null ? 'TIMEOUT' : 'NOERROR' });
+const rec = (t: number, s: number, a: number[] | null, h = 0): QueryRecord => ({
+  t,
+  h,
+  s,
+  a,
+  rc: a === null ? 'TIMEOUT' : 'NOERROR',
+});
 const set0 = [0, 1, 2, 3, 4, 5, 6, 7];
 
 describe('fault cell topology', () => {
@@ -68,10 +82,20 @@ describe('fault invariants', () => {
   });
 
   it('reads resources, staleness and dnsperf figures', () => {
-    expect(resourceDelta({ threads: 10, sockets: 20, rssKb: 1000 }, { threads: 10, sockets: 20, rssKb: 1040 }).held).toBe(true);
-    expect(resourceDelta({ threads: 10, sockets: 20, rssKb: 1000 }, { threads: 11, sockets: 20, rssKb: 1000 }).held).toBe(false);
-    expect(maxStaleness(['[ 3s] frames: last good 0.4 s ago, seq 3', '[ 9s] frames: last good 12.5 s ago, seq 3'])).toBe(12.5);
-    expect(parseDnsperf('  Queries sent:         1000\n  Queries completed:    990 (99.00%)\n  Queries lost:         10 (1.00%)\n')).toEqual({ sent: 1000, completed: 990, lost: 10 });
+    expect(
+      resourceDelta({ threads: 10, sockets: 20, rssKb: 1000 }, { threads: 10, sockets: 20, rssKb: 1040 }).held,
+    ).toBe(true);
+    expect(
+      resourceDelta({ threads: 10, sockets: 20, rssKb: 1000 }, { threads: 11, sockets: 20, rssKb: 1000 }).held,
+    ).toBe(false);
+    expect(
+      maxStaleness(['[ 3s] frames: last good 0.4 s ago, seq 3', '[ 9s] frames: last good 12.5 s ago, seq 3']),
+    ).toBe(12.5);
+    expect(
+      parseDnsperf(
+        '  Queries sent:         1000\n  Queries completed:    990 (99.00%)\n  Queries lost:         10 (1.00%)\n',
+      ),
+    ).toEqual({ sent: 1000, completed: 990, lost: 10 });
     expect(parseDnsperf('nothing')).toBeUndefined();
   });
 });

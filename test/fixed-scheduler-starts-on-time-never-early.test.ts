@@ -6,20 +6,43 @@ import { SharedHistogram, countsTotal, readCounts } from '../src/metrics/shared-
 
 function spec(slot: number, intervalMs: number): ProbeCheckSpec {
   return {
-    kind: 'probe', id: `c${slot}`, slot, type: 'tcp', host: '127.0.0.1', port: 9, path: '/', statusMin: 200, statusMax: 399,
-    bodyMatch: null, verifyTls: false, intervalMs, timeoutMs: intervalMs / 2, failureThreshold: 3, inverted: false, disabled: false,
+    kind: 'probe',
+    id: `c${slot}`,
+    slot,
+    type: 'tcp',
+    host: '127.0.0.1',
+    port: 9,
+    path: '/',
+    statusMin: 200,
+    statusMax: 399,
+    bodyMatch: null,
+    verifyTls: false,
+    intervalMs,
+    timeoutMs: intervalMs / 2,
+    failureThreshold: 3,
+    inverted: false,
+    disabled: false,
   };
 }
 
 /** Runs `checks` for `runMs`, then checks every start against the schedule. */
-async function runAndCheck(checks: ScheduledCheck[], runMs: number, minStarts: (c: ScheduledCheck) => number): Promise<void> {
+async function runAndCheck(
+  checks: ScheduledCheck[],
+  runMs: number,
+  minStarts: (c: ScheduledCheck) => number,
+): Promise<void> {
   // A fractional epoch: scheduled times fall between the timer clock's whole ms.
   const epochMs = scheduleClock() + 20.37;
   const starts = new Map<ScheduledCheck, number[]>(checks.map((c) => [c, []]));
   const buffer = SharedHistogram.buffer(1);
-  const scheduler = new FixedScheduler(epochMs, checks.map((check) => ({ check })), new SharedHistogram(buffer), (e) => {
-    starts.get(e.check)?.push(scheduleClock());
-  });
+  const scheduler = new FixedScheduler(
+    epochMs,
+    checks.map((check) => ({ check })),
+    new SharedHistogram(buffer),
+    (e) => {
+      starts.get(e.check)?.push(scheduleClock());
+    },
+  );
   const first = new Map(checks.map((c) => [c, nextProbeIndex(epochMs, c, scheduleClock())]));
   scheduler.start();
   await new Promise((r) => setTimeout(r, runMs));
@@ -65,7 +88,12 @@ describe('FixedScheduler', () => {
   it('starts nothing after stop(), and a restart resumes from the schedule', async () => {
     const checks = assignPhases(Array.from({ length: 10 }, (_, s) => spec(s, 50)));
     let starts = 0;
-    const scheduler = new FixedScheduler(scheduleClock(), checks.map((check) => ({ check })), new SharedHistogram(SharedHistogram.buffer(1)), () => void (starts += 1));
+    const scheduler = new FixedScheduler(
+      scheduleClock(),
+      checks.map((check) => ({ check })),
+      new SharedHistogram(SharedHistogram.buffer(1)),
+      () => void (starts += 1),
+    );
     scheduler.start();
     await new Promise((r) => setTimeout(r, 120));
     scheduler.stop();

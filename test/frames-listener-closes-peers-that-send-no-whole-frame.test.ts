@@ -20,7 +20,12 @@ async function listen(frameTimeoutMs: number, maxConnections?: number) {
   const frames: Buffer[] = [];
   const log: string[] = [];
   const listener = await FrameListener.listen(
-    { maxBytes: 1000, frameTimeoutMs, log: (m) => log.push(m), ...(maxConnections === undefined ? {} : { maxConnections }) },
+    {
+      maxBytes: 1000,
+      frameTimeoutMs,
+      log: (m) => log.push(m),
+      ...(maxConnections === undefined ? {} : { maxConnections }),
+    },
     (b) => {
       frames.push(Buffer.from(b));
       return b[0] === 0x47;
@@ -79,7 +84,10 @@ describe('FrameListener: peers that send no whole genuine frame are closed, by r
     cleanups.push(() => clearInterval(timer));
     await Promise.all([idle.closed, trickle.closed, half.closed, oversized.closed, invalid.closed]);
     const s = listener.stats();
-    expect(s.closed).toEqual({ idle: 1, slow: 2, oversized: 1, invalid: 1, evicted: 0, refused: 0 } satisfies Record<CloseReason, number>);
+    expect(s.closed).toEqual({ idle: 1, slow: 2, oversized: 1, invalid: 1, evicted: 0, refused: 0 } satisfies Record<
+      CloseReason,
+      number
+    >);
     // The genuine peer outlived every deadline and is the one proven connection left.
     await until(() => k * 100 > 3 * FRAME_TIMEOUT_MS);
     expect(genuine.sock.destroyed).toBe(false);

@@ -10,10 +10,13 @@ import { HdrCounts } from '../bench/hdr-counts.js';
  * recording each value directly would have built: same percentiles, same
  * min and max, same .hgrm text.
  */
-const build = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
+const build = () =>
+  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
 
 /** Whole numbers spread over every bucket: 2^k plus a part below it, some past 2^31. */
-const value = fc.tuple(fc.integer({ min: 0, max: 35 }), fc.double({ min: 0, max: 1, noNaN: true })).map(([k, f]) => Math.min(60_000_000_000, Math.floor(2 ** k * (1 + f))));
+const value = fc
+  .tuple(fc.integer({ min: 0, max: 35 }), fc.double({ min: 0, max: 1, noNaN: true }))
+  .map(([k, f]) => Math.min(60_000_000_000, Math.floor(2 ** k * (1 + f))));
 
 describe('HdrCounts', () => {
   it('copies into the same histogram as recording each value there', () => {
@@ -31,7 +34,8 @@ describe('HdrCounts', () => {
           expect(copied.totalCount).toBe(direct.totalCount);
           expect(copied.minNonZeroValue).toBe(direct.minNonZeroValue);
           expect(copied.maxValue).toBe(direct.maxValue);
-          for (const p of [0, 50, 90, 99, 99.9, 100]) expect(copied.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
+          for (const p of [0, 50, 90, 99, 99.9, 100])
+            expect(copied.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
           expect(copied.outputPercentileDistribution(5, 1)).toBe(direct.outputPercentileDistribution(5, 1));
         } finally {
           direct.destroy();

@@ -6,7 +6,11 @@ import { BODY_MATCH_LIMIT, ResponseReader, type Verdict } from '../src/check/htt
  * at a time (every split a socket could make): both must give the same
  * verdict. `end` is what the reader says if the server then closes.
  */
-function verdicts(response: string | Buffer, bodyMatch: string | null = null, range: [number, number] = [200, 399]): { whole: Verdict; bytewise: Verdict } {
+function verdicts(
+  response: string | Buffer,
+  bodyMatch: string | null = null,
+  range: [number, number] = [200, 399],
+): { whole: Verdict; bytewise: Verdict } {
   const bytes = typeof response === 'string' ? Buffer.from(response, 'latin1') : response;
   const run = (pieces: Buffer[]): Verdict => {
     const r = new ResponseReader(range[0], range[1], bodyMatch);
@@ -19,13 +23,19 @@ function verdicts(response: string | Buffer, bodyMatch: string | null = null, ra
   return { whole: run([bytes]), bytewise: run(Array.from(bytes, (b) => Buffer.from([b]))) };
 }
 
-function expectVerdict(response: string | Buffer, want: Verdict | string, bodyMatch: string | null = null, range?: [number, number]): void {
+function expectVerdict(
+  response: string | Buffer,
+  want: Verdict | string,
+  bodyMatch: string | null = null,
+  range?: [number, number],
+): void {
   const v = verdicts(response, bodyMatch, range);
   expect(v.whole).toBe(want);
   expect(v.bytewise).toBe(want);
 }
 
-const chunked = (...chunks: string[]) => `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunks.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join('')}0\r\n\r\n`;
+const chunked = (...chunks: string[]) =>
+  `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunks.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join('')}0\r\n\r\n`;
 
 describe('HTTP response reader: status', () => {
   it('decides on the status line alone when no body match is asked for', () => {
@@ -38,7 +48,11 @@ describe('HTTP response reader: status', () => {
   it('skips interim 1xx responses to the final one', () => {
     expectVerdict('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n', null);
     expectVerdict('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 503 Busy\r\n\r\n', 'status');
-    expectVerdict('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nneedle', null, 'needle');
+    expectVerdict(
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nneedle',
+      null,
+      'needle',
+    );
   });
 
   it('calls anything that is not an HTTP/1.x response an error, early', () => {
@@ -78,8 +92,16 @@ describe('HTTP response reader: body match', () => {
   it('chunked: de-chunked, a match split over chunks found, extensions and hex case ignored', () => {
     expectVerdict(chunked('xxxx nee', 'dle yyyy'), null, 'needle');
     expectVerdict(chunked('abc', 'def'), 'body', 'needle');
-    expectVerdict('HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, Chunked\r\n\r\n0A;name=value\r\n0123456789\r\n0\r\n\r\n', null, '4567');
-    expectVerdict('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n6\r\nneedle\r\n0\r\n\r\n', null, 'needle');
+    expectVerdict(
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, Chunked\r\n\r\n0A;name=value\r\n0123456789\r\n0\r\n\r\n',
+      null,
+      '4567',
+    );
+    expectVerdict(
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n6\r\nneedle\r\n0\r\n\r\n',
+      null,
+      'needle',
+    );
     expectVerdict('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nneedle\r\n', 'error', 'needle');
     expectVerdict('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nneedleXX', 'error', 'nope');
     expectVerdict('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nnee', 'end:reset', 'nope');

@@ -90,10 +90,14 @@ describe('lookup', () => {
     );
     expect(one).toEqual(['127.0.0.2', 4]);
     const all = await new Promise<LookupAddress[]>((resolve, reject) =>
-      lookup('SVC.t.test.', { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses as LookupAddress[]))),
+      lookup('SVC.t.test.', { all: true }, (err, addresses) =>
+        err ? reject(err) : resolve(addresses as LookupAddress[]),
+      ),
     );
     expect(all).toEqual([{ address: '127.0.0.2', family: 4 }]);
-    const six = await new Promise<NodeJS.ErrnoException | null>((resolve) => lookup('svc.t.test', 6, (err) => resolve(err)));
+    const six = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
+      lookup('svc.t.test', 6, (err) => resolve(err)),
+    );
     expect(six?.code).toBe('ENOTFOUND');
   });
 
@@ -112,7 +116,9 @@ describe('lookup', () => {
         (cb as (e: null, a: string, f: number) => void)(null, '127.0.0.9', 4);
       },
     });
-    const addr = await new Promise<string>((resolve) => withPass('elsewhere.example', {}, (_e, a) => resolve(a as string)));
+    const addr = await new Promise<string>((resolve) =>
+      withPass('elsewhere.example', {}, (_e, a) => resolve(a as string)),
+    );
     expect(addr).toBe('127.0.0.9');
     expect(passed).toEqual(['elsewhere.example']);
   });

@@ -5,7 +5,15 @@ import { Worker } from 'node:worker_threads';
 import { Status } from '../src/table/layout.js';
 import { StatusTable } from '../src/table/status-table.js';
 import { massPlan } from '../bench/mass-failure.bench.js';
-import { kControlFields, kEpochField, kPhaseField, kQueriesField, kStopField, type LoadResult, type LoadWorkerData } from '../bench/mass-failure.js';
+import {
+  kControlFields,
+  kEpochField,
+  kPhaseField,
+  kQueriesField,
+  kStopField,
+  type LoadResult,
+  type LoadWorkerData,
+} from '../bench/mass-failure.js';
 
 /**
  * The mass-failure benchmark reports latency tails of a few tens of µs; a
@@ -55,7 +63,12 @@ describe('mass-failure load thread', () => {
       // Cycles through the four phases as the benchmark runs them; each
       // starts the record over (the epoch word) as its healthy phase begins.
       const cycle = async (phaseMs: number) => {
-        for (const [phase, fraction, status] of [[1, 0, Status.HEALTHY], [2, 0.5, Status.UNHEALTHY], [3, 1, Status.UNHEALTHY], [4, 1, Status.HEALTHY]] as const) {
+        for (const [phase, fraction, status] of [
+          [1, 0, Status.HEALTHY],
+          [2, 0.5, Status.UNHEALTHY],
+          [3, 1, Status.UNHEALTHY],
+          [4, 1, Status.HEALTHY],
+        ] as const) {
           flip(fraction, status);
           Atomics.store(control, kPhaseField, phase);
           if (phase === 1) Atomics.add(control, kEpochField, 1);

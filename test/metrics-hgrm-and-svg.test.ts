@@ -33,7 +33,13 @@ describe('hgrm', () => {
   it('report table gives ratios to the first histogram', () => {
     const a = histogramText(Array.from({ length: 1000 }, () => 100));
     const b = histogramText(Array.from({ length: 1000 }, () => 200));
-    const table = reportTable([{ label: 'a', distribution: parseHgrm(a.text) }, { label: 'b', distribution: parseHgrm(b.text) }], 'µs');
+    const table = reportTable(
+      [
+        { label: 'a', distribution: parseHgrm(a.text) },
+        { label: 'b', distribution: parseHgrm(b.text) },
+      ],
+      'µs',
+    );
     expect(table.split('\n')[3]).toMatch(/^\| b \| 1000 \| 200 \| 200 \| 200 \| 200 \| 2\.000 \| 2\.000 \|$/);
     a.h.destroy();
     b.h.destroy();
@@ -43,13 +49,31 @@ describe('hgrm', () => {
 describe('svg', () => {
   it('percentile and line plots are SVG documents with one path per series and sane axis labels', () => {
     const { text, h } = histogramText([1, 2, 3, 50, 100]);
-    const svg = percentilePlot('t <1>', 'µs', [{ label: 'one', distribution: parseHgrm(text) }, { label: 'two', distribution: parseHgrm(text) }]);
+    const svg = percentilePlot('t <1>', 'µs', [
+      { label: 'one', distribution: parseHgrm(text) },
+      { label: 'two', distribution: parseHgrm(text) },
+    ]);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.match(/<path /g)?.length).toBe(2);
     expect(svg).toContain('t &lt;1&gt;');
     for (const label of ['90%', '99%', '99.9%', '99.999%']) expect(svg).toContain(`>${label}<`);
     expect(svg).not.toContain('NaN');
-    const line = linePlot('p', 'n', 'ms', [{ label: 'engine', points: [[1, 5], [10, 5], [10000, 6]] }], true);
+    const line = linePlot(
+      'p',
+      'n',
+      'ms',
+      [
+        {
+          label: 'engine',
+          points: [
+            [1, 5],
+            [10, 5],
+            [10000, 6],
+          ],
+        },
+      ],
+      true,
+    );
     expect(line).toContain('>10000<'.replace('10000', '10,000'));
     expect(line).not.toContain('NaN');
     h.destroy();

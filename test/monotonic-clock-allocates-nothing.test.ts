@@ -59,7 +59,11 @@ describe('monotonicMs allocates nothing per read', () => {
     // choice, not a clock that always allocates, which would show in all three.
     const clockBytes: number[] = [];
     for (let attempt = 0; attempt < 3; attempt++) {
-      const stdout = execFileSync(process.execPath, ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+      const stdout = execFileSync(
+        process.execPath,
+        ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256', '--input-type=module', '-e', script],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
       const result = JSON.parse(stdout) as Record<'clock' | 'control', Row>;
       expect(result.clock.backwards).toBe(0);
       expect(result.clock.elapsed).toBe(true);

@@ -18,27 +18,50 @@ let dir: string;
 let app: string;
 
 function npm(args: string[], cwd: string): string {
-  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 beforeAll(() => {
-  if (!existsSync(path.join(root, 'dist', 'src', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+  if (!existsSync(path.join(root, 'dist', 'src', 'index.js')))
+    throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   dir = mkdtempSync(path.join(tmpdir(), 'urnd-pack-'));
   npm(['pack', '--ignore-scripts', '--pack-destination', dir], root);
   const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
   if (tarball === undefined) throw new Error('npm pack wrote no tarball');
   app = path.join(dir, 'app');
   execFileSync('mkdir', [app]);
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    version: string;
+    dependencies: Record<string, string>;
+  };
   const dependencies = { urnd: `file:../${tarball}` };
-  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module', dependencies }));
+  writeFileSync(
+    path.join(app, 'package.json'),
+    JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module', dependencies }),
+  );
   // The app's lockfile is ours without the development packages, so npm ci
   // needs only tarballs already in npm's cache: no registry, offline.
-  const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
   const packages: Record<string, unknown> = { '': { name: 'app', version: '1.0.0', dependencies } };
-  for (const [where, entry] of Object.entries(lock.packages)) if (where !== '' && entry.dev !== true) packages[where] = entry;
-  packages['node_modules/urnd'] = { version: pkg.version, resolved: `file:../${tarball}`, license: 'MIT', dependencies: pkg.dependencies, bin: { urnd: 'dist/src/cli/main.js' } };
-  writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2));
+  for (const [where, entry] of Object.entries(lock.packages))
+    if (where !== '' && entry.dev !== true) packages[where] = entry;
+  packages['node_modules/urnd'] = {
+    version: pkg.version,
+    resolved: `file:../${tarball}`,
+    license: 'MIT',
+    dependencies: pkg.dependencies,
+    bin: { urnd: 'dist/src/cli/main.js' },
+  };
+  writeFileSync(
+    path.join(app, 'package-lock.json'),
+    JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2),
+  );
   npm(['ci', '--offline'], app);
 }, 240_000);
 
@@ -66,7 +89,19 @@ describe('the packed package', () => {
   it('type-checks a .ts consumer against its declarations, and rejects a wrong one', () => {
     writeFileSync(
       path.join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')] }, files: ['consumer.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [path.join(root, 'node_modules', '@types')],
+        },
+        files: ['consumer.ts'],
+      }),
     );
     const consumer = (extra: string) =>
       writeFileSync(
@@ -91,7 +126,11 @@ describe('the packed package', () => {
   }, 120_000);
 
   it('installs the urnd command', () => {
-    const out = execFileSync(path.join(app, 'node_modules', '.bin', 'urnd'), ['validate', 'node_modules/urnd/examples/demo.yaml'], { cwd: app, encoding: 'utf8', timeout: 20_000 });
+    const out = execFileSync(
+      path.join(app, 'node_modules', '.bin', 'urnd'),
+      ['validate', 'node_modules/urnd/examples/demo.yaml'],
+      { cwd: app, encoding: 'utf8', timeout: 20_000 },
+    );
     expect(out).toMatch(/^node_modules\/urnd\/examples\/demo\.yaml: valid\n/);
   });
 });

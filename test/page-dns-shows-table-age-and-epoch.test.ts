@@ -90,13 +90,17 @@ describe('live page of urnd dns', () => {
     expect(first.bytes.length).toBe(64);
     expect(first.head[TableField.TABLE_AGE_SEC]).toBeLessThan(1);
     const seq = first.head[TableField.TICKS] as number;
-    await until('a later frame', 5000, async () => ((await readTable()).head[TableField.TICKS] as number) > seq ? true : null);
+    await until('a later frame', 5000, async () =>
+      ((await readTable()).head[TableField.TICKS] as number) > seq ? true : null,
+    );
 
     if (hasChromium) {
       const b = await openBrowser();
       try {
         await b.page.goto(`${admin}/`);
-        await b.page.waitForFunction(`document.getElementById('epoch').textContent.startsWith('follows epoch ${encoder.epoch} frame ')`);
+        await b.page.waitForFunction(
+          `document.getElementById('epoch').textContent.startsWith('follows epoch ${encoder.epoch} frame ')`,
+        );
         expect(await b.page.textContent('#role')).toBe('dns');
         expect(await b.page.textContent('#counts')).toBe('healthy 1 · unhealthy 1 · unknown 0');
       } finally {

@@ -18,7 +18,12 @@ const TIMEOUT_MS = 500;
 const TICK_MS = 250;
 // Refused connections fail at once: one interval to the next probe, its deadline at worst, one tick.
 const DETECTION_BOUND_MS = INTERVAL_MS * 1 + TIMEOUT_MS + TICK_MS;
-const COLORS = { unknown: [0x9a, 0xa0, 0xa6], healthy: [0x2e, 0x9e, 0x44], unhealthy: [0xd7, 0x26, 0x3d], unused: [0x26, 0x2d, 0x36] } as const;
+const COLORS = {
+  unknown: [0x9a, 0xa0, 0xa6],
+  healthy: [0x2e, 0x9e, 0x44],
+  unhealthy: [0xd7, 0x26, 0x3d],
+  unused: [0x26, 0x2d, 0x36],
+} as const;
 
 /** A cell of `capacity` slots: one http check a host (slot i), a multivalue and a failover set. */
 function writeConfig(dir: string, name: string, capacity: number, port: number): string {
@@ -28,7 +33,10 @@ function writeConfig(dir: string, name: string, capacity: number, port: number):
     [
       `cell: { name: ${name}, capacity: ${capacity} }`,
       'checks:',
-      ...HOSTS.map((h, i) => `  - { id: c${i}, slot: ${i}, type: http, host: ${h}, port: ${port}, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, failureThreshold: 1 }`),
+      ...HOSTS.map(
+        (h, i) =>
+          `  - { id: c${i}, slot: ${i}, type: http, host: ${h}, port: ${port}, interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, failureThreshold: 1 }`,
+      ),
       `zones: [{ origin: ${name}.test }]`,
       'records:',
       `  - { name: pool.${name}.test, type: A, policy: multivalue, answers: [${HOSTS.map((h, i) => `{ value: ${h}, check: c${i} }`).join(', ')}] }`,
@@ -38,8 +46,24 @@ function writeConfig(dir: string, name: string, capacity: number, port: number):
   return file;
 }
 
-async function startServe(name: string, config: string, extra: string[]): Promise<{ proc: RoleProcess; admin: string }> {
-  const proc = new RoleProcess(name, ['serve', '-c', config, '--demo', '--admin', '127.0.0.1:0', '--tick-ms', String(TICK_MS), '--checkers', '1', ...extra]);
+async function startServe(
+  name: string,
+  config: string,
+  extra: string[],
+): Promise<{ proc: RoleProcess; admin: string }> {
+  const proc = new RoleProcess(name, [
+    'serve',
+    '-c',
+    config,
+    '--demo',
+    '--admin',
+    '127.0.0.1:0',
+    '--tick-ms',
+    String(TICK_MS),
+    '--checkers',
+    '1',
+    ...extra,
+  ]);
   const m = await proc.waitForLine(/admin on (http:\/\/[\d.:]+)/, 30_000);
   return { proc, admin: m[1] as string };
 }
@@ -84,7 +108,12 @@ describe.skipIf(!hasChromium)(`live page in headless Chromium (${CHROMIUM})`, ()
     requireBuilt();
     dir = mkdtempSync(path.join(tmpdir(), 'urnd-page-'));
     port = await freePort();
-    serve = await startServe('serve-16k', writeConfig(dir, 'page16k', 16_384, port), ['--demo-period', '6', '--dns-listen', '127.0.0.1:0']);
+    serve = await startServe('serve-16k', writeConfig(dir, 'page16k', 16_384, port), [
+      '--demo-period',
+      '6',
+      '--dns-listen',
+      '127.0.0.1:0',
+    ]);
     browser = await openBrowser();
     page = browser.page;
     await page.goto(serve.admin + '/');
@@ -119,7 +148,11 @@ describe.skipIf(!hasChromium)(`live page in headless Chromium (${CHROMIUM})`, ()
     const t0 = Date.now();
     const table0 = (await (await fetch(`${serve.admin}/table`)).arrayBuffer()).byteLength;
     // The demo takes down endpoints 0, 2, 4: slots 0, 2, 4; slot 1 stays up.
-    await until('slot 0 drawn unhealthy', DETECTION_BOUND_MS + 1000 + 2000, async () => JSON.stringify(await slotColor(page, 0)) === JSON.stringify(COLORS.unhealthy));
+    await until(
+      'slot 0 drawn unhealthy',
+      DETECTION_BOUND_MS + 1000 + 2000,
+      async () => JSON.stringify(await slotColor(page, 0)) === JSON.stringify(COLORS.unhealthy),
+    );
     const took = Date.now() - t0;
     expect(took).toBeLessThanOrEqual(DETECTION_BOUND_MS + 1000);
     expect(await slotColor(page, 1)).toEqual([...COLORS.healthy]);
@@ -144,7 +177,9 @@ describe.skipIf(!hasChromium)(`live page in headless Chromium (${CHROMIUM})`, ()
     const doc = JSON.parse((await get(`${serve.admin}/status`)).body) as StatusDoc;
     const c = doc.checks.find((x) => x.slot === 3);
     expect(await page.textContent('#detail [data-field="check"]')).toBe(c?.id);
-    expect(await page.textContent('#detail [data-field="target"]')).toMatch(new RegExp(`^http://${HOSTS[3]?.replace(/\./g, '\\.')}:${port}/`));
+    expect(await page.textContent('#detail [data-field="target"]')).toMatch(
+      new RegExp(`^http://${HOSTS[3]?.replace(/\./g, '\\.')}:${port}/`),
+    );
     expect(await page.textContent('#detail [data-field="record-sets"]')).toBe('pool.page16k.test A');
     const status = (await page.textContent('#detail [data-field="status"]')) ?? '';
     expect(['healthy', 'unhealthy']).toContain(status);
@@ -154,19 +189,29 @@ describe.skipIf(!hasChromium)(`live page in headless Chromium (${CHROMIUM})`, ()
   it('lists each record set with the answers in and out as explain says', async () => {
     for (const name of ['pool.page16k.test', 'fo.page16k.test']) {
       await until(`${name} on the page matches /explain`, 10_000, async () => {
-        const e = JSON.parse((await get(`${serve.admin}/explain?name=${name}&type=A`)).body) as { recordSets: { candidates: { value: string; eligible: boolean }[] }[] };
+        const e = JSON.parse((await get(`${serve.admin}/explain?name=${name}&type=A`)).body) as {
+          recordSets: { candidates: { value: string; eligible: boolean }[] }[];
+        };
         const want = (e.recordSets[0]?.candidates ?? []).map((c) => `${c.value}=${String(c.eligible)}`).join(' ');
-        const got = await page.$$eval(`#records .set[data-name="${name}"] tr`, (rows) => rows.map((r) => `${r.getAttribute('data-value') ?? ''}=${r.getAttribute('data-eligible') ?? ''}`).join(' '));
+        const got = await page.$$eval(`#records .set[data-name="${name}"] tr`, (rows) =>
+          rows.map((r) => `${r.getAttribute('data-value') ?? ''}=${r.getAttribute('data-eligible') ?? ''}`).join(' '),
+        );
         return want !== '' && got === want;
       });
     }
     // Opening a set shows the resolver's own words for it.
     await page.click('#records .set[data-name="fo.page16k.test"] a.open');
     await until('fo.page16k.test reasons shown as /explain words them', 10_000, async () => {
-      const e = JSON.parse((await get(`${serve.admin}/explain?name=fo.page16k.test&type=A`)).body) as { recordSets: { outcome: string; candidates: { value: string; reason: string }[] }[] };
+      const e = JSON.parse((await get(`${serve.admin}/explain?name=fo.page16k.test&type=A`)).body) as {
+        recordSets: { outcome: string; candidates: { value: string; reason: string }[] }[];
+      };
       const set = e.recordSets[0];
       const shown = (await page.textContent('#records .set[data-name="fo.page16k.test"] .reasons')) ?? '';
-      return set !== undefined && shown.startsWith(set.outcome) && set.candidates.every((c) => shown.includes(`${c.value}: ${c.reason}`));
+      return (
+        set !== undefined &&
+        shown.startsWith(set.outcome) &&
+        set.candidates.every((c) => shown.includes(`${c.value}: ${c.reason}`))
+      );
     });
   });
 });
@@ -175,4 +220,3 @@ async function center(page: Page, slot: number): Promise<[number, number]> {
   const p = await page.evaluate<{ x: number; y: number }>(`window.urndPage.slotCenter(${slot})`);
   return [p.x, p.y];
 }
-

@@ -38,13 +38,30 @@ describe.skipIf(!hasChromium)(`live page at ${CAPACITY} slots in headless Chromi
       [
         `cell: { name: big, capacity: ${CAPACITY} }`,
         'checks:',
-        ...HOSTS.map((h, i) => `  - { id: b${i}, slot: ${i * 262_144}, type: http, host: ${h}, port: ${port}, interval: 1s, timeout: 500ms, failureThreshold: 1 }`),
+        ...HOSTS.map(
+          (h, i) =>
+            `  - { id: b${i}, slot: ${i * 262_144}, type: http, host: ${h}, port: ${port}, interval: 1s, timeout: 500ms, failureThreshold: 1 }`,
+        ),
         'zones: [{ origin: big.test }]',
         'records:',
         `  - { name: pool.big.test, type: A, policy: multivalue, answers: [${HOSTS.map((h, i) => `{ value: ${h}, check: b${i} }`).join(', ')}] }`,
       ].join('\n'),
     );
-    proc = new RoleProcess('serve-1m', ['serve', '-c', file, '--demo', '--demo-period', '2', '--no-dns', '--admin', '127.0.0.1:0', '--tick-ms', '250', '--checkers', '1']);
+    proc = new RoleProcess('serve-1m', [
+      'serve',
+      '-c',
+      file,
+      '--demo',
+      '--demo-period',
+      '2',
+      '--no-dns',
+      '--admin',
+      '127.0.0.1:0',
+      '--tick-ms',
+      '250',
+      '--checkers',
+      '1',
+    ]);
     const admin = (await proc.waitForLine(/admin on (http:\/\/[\d.:]+)/, 30_000))[1] as string;
     browser = await openBrowser();
     page = browser.page;
@@ -58,7 +75,10 @@ describe.skipIf(!hasChromium)(`live page at ${CAPACITY} slots in headless Chromi
   });
 
   it('draws the whole table every second, each draw a small part of the second, through demo flips', async () => {
-    const state = () => page.evaluate<PageState>('(() => { const s = window.urndPage.state; return { frames: s.frames, lastDrawMs: s.lastDrawMs, maxDrawMs: s.maxDrawMs, bytes: s.bytes, capacity: s.capacity }; })()');
+    const state = () =>
+      page.evaluate<PageState>(
+        '(() => { const s = window.urndPage.state; return { frames: s.frames, lastDrawMs: s.lastDrawMs, maxDrawMs: s.maxDrawMs, bytes: s.bytes, capacity: s.capacity }; })()',
+      );
     const t0 = Date.now();
     while ((await state()).frames < 2) {
       if (Date.now() - t0 > 15_000) throw new Error('the page never drew twice');
@@ -74,14 +94,18 @@ describe.skipIf(!hasChromium)(`live page at ${CAPACITY} slots in headless Chromi
     expect(proc.lines.slice(from).filter((l) => l.includes('demo: ')).length).toBeGreaterThanOrEqual(2);
     expect(after.frames - first.frames).toBeGreaterThanOrEqual(4);
     // Responsive: the worst draw (after the first two, which include JIT warm-up) leaves most of the second free.
-    console.log(`page at ${CAPACITY} slots: last draw ${after.lastDrawMs.toFixed(1)} ms, worst ${after.maxDrawMs.toFixed(1)} ms over ${after.frames} frames, ${after.bytes} bytes a fetch`);
+    console.log(
+      `page at ${CAPACITY} slots: last draw ${after.lastDrawMs.toFixed(1)} ms, worst ${after.maxDrawMs.toFixed(1)} ms over ${after.frames} frames, ${after.bytes} bytes a fetch`,
+    );
     expect(after.maxDrawMs).toBeLessThan(250);
     // The page answers input while it runs: a round trip through its event loop.
     const rt0 = Date.now();
     await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(0)))');
     expect(Date.now() - rt0).toBeLessThan(1000);
     // Unused slots at the far end are drawn too; the checks' slots are drawn by status.
-    const far = await page.evaluate<number[]>("(() => { const p = window.urndPage.slotPixel(1048575); const d = document.getElementById('grid').getContext('2d').getImageData(p.x, p.y, 1, 1).data; return [d[0], d[1], d[2]]; })()");
+    const far = await page.evaluate<number[]>(
+      "(() => { const p = window.urndPage.slotPixel(1048575); const d = document.getElementById('grid').getContext('2d').getImageData(p.x, p.y, 1, 1).data; return [d[0], d[1], d[2]]; })()",
+    );
     expect(far).toEqual([0x26, 0x2d, 0x36]);
   });
 });

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminServer } from '../src/admin/admin-server.js';
-import { addPage, AnswerBit, hash32, TABLE_HEADER_BYTES, TableField, type PageSource } from '../src/admin/page/index.js';
+import {
+  addPage,
+  AnswerBit,
+  hash32,
+  TABLE_HEADER_BYTES,
+  TableField,
+  type PageSource,
+} from '../src/admin/page/index.js';
 import { explain } from '../src/resolve/explain.js';
 import { Status, STATUS_NAMES } from '../src/table/layout.js';
 import { pagePlan } from '../bench/page-server.js';
@@ -21,7 +28,15 @@ beforeAll(async () => {
     role: 'serve',
     plan: () => plan,
     statuses: () => statuses,
-    header: () => ({ TICKS: 7, TICK_MS: 0.5, LATENESS_P99_MS: 2, TABLE_AGE_SEC: 0.25, EPOCH: -1, PLAN_HASH: hash32(plan.version), CHANGES_TOTAL: 3 }),
+    header: () => ({
+      TICKS: 7,
+      TICK_MS: 0.5,
+      LATENESS_P99_MS: 2,
+      TABLE_AGE_SEC: 0.25,
+      EPOCH: -1,
+      PLAN_HASH: hash32(plan.version),
+      CHANGES_TOTAL: 3,
+    }),
     changedAtMs: () => null,
     vantages: () => null,
   };
@@ -71,7 +86,11 @@ describe('the page endpoints', () => {
       expect(r.status).toBe(400);
       expect(await r.text()).toMatch(/^page\/check: slot "[^"]*" is not an integer in 0\.\.4095/);
     }
-    const ok = (await (await fetch(`${base}/page/check?slot=0`)).json()) as { id: string; target: string; recordSets: string[] };
+    const ok = (await (await fetch(`${base}/page/check?slot=0`)).json()) as {
+      id: string;
+      target: string;
+      recordSets: string[];
+    };
     expect(ok.id).toBe('c0');
     expect(ok.target).toBe('tcp 127.0.0.1:9');
     expect(ok.recordSets).toContain('n0.p.test A');

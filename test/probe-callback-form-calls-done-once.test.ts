@@ -19,15 +19,23 @@ interface Call {
 }
 
 /** Starts `start(spec)`, then waits past the deadline, so a late second call would be seen. */
-async function calls(start: ProbeStart, spec: ProbeCheckSpec): Promise<{ calls: Call[]; context: object; returnedFirst: boolean }> {
+async function calls(
+  start: ProbeStart,
+  spec: ProbeCheckSpec,
+): Promise<{ calls: Call[]; context: object; returnedFirst: boolean }> {
   const context = { id: Math.random() };
   const seen: Call[] = [];
   let returned = false;
   let returnedFirst = true;
-  start(spec, DEADLINE, (ctx, result, latencyUs, reason) => {
-    if (!returned) returnedFirst = false;
-    seen.push({ context: ctx, result, latencyUs, reason });
-  }, context);
+  start(
+    spec,
+    DEADLINE,
+    (ctx, result, latencyUs, reason) => {
+      if (!returned) returnedFirst = false;
+      seen.push({ context: ctx, result, latencyUs, reason });
+    },
+    context,
+  );
   returned = true;
   await new Promise((r) => setTimeout(r, DEADLINE + 250));
   return { calls: seen, context, returnedFirst };
@@ -42,7 +50,7 @@ function expectOnce(r: Awaited<ReturnType<typeof calls>>, result: number, reason
 }
 
 describe('the callback form (what the checker threads run)', () => {
-  it('tcp: done once with the caller\'s context, on connect and on refusal, and never again', async () => {
+  it("tcp: done once with the caller's context, on connect and on refusal, and never again", async () => {
     const server = createServer((s) => s.destroy());
     const port = await listen(server);
     try {
@@ -56,7 +64,7 @@ describe('the callback form (what the checker threads run)', () => {
     expectOnce(await calls(startTcpProbe, probeSpec({ type: 'tcp', port })), Result.FAILURE, 'refused');
   });
 
-  it('http: done once on a 200, a 500 and at the deadline of a target that never answers; the socket\'s later close adds nothing', async () => {
+  it("http: done once on a 200, a 500 and at the deadline of a target that never answers; the socket's later close adds nothing", async () => {
     const server = createHttpServer((req, res) => {
       res.statusCode = req.url === '/fail' ? 500 : 200;
       res.end('ok');
@@ -66,7 +74,11 @@ describe('the callback form (what the checker threads run)', () => {
     const hangPort = await listen(hang.server);
     try {
       expectOnce(await calls(startHttpProbe, probeSpec({ type: 'http', port, path: '/' })), Result.SUCCESS, null);
-      expectOnce(await calls(startHttpProbe, probeSpec({ type: 'http', port, path: '/fail' })), Result.FAILURE, 'status');
+      expectOnce(
+        await calls(startHttpProbe, probeSpec({ type: 'http', port, path: '/fail' })),
+        Result.FAILURE,
+        'status',
+      );
       const hung = await calls(startHttpProbe, probeSpec({ type: 'http', port: hangPort }));
       expectOnce(hung, Result.FAILURE, 'timeout');
       expect(hung.calls[0]?.latencyUs).toBeGreaterThanOrEqual(DEADLINE * 1000);
@@ -81,7 +93,10 @@ describe('the callback form (what the checker threads run)', () => {
     const bad = await calls(startHttpProbe, probeSpec({ type: 'http', port: 9, path: 'no spaces allowed' }));
     expectOnce(bad, Result.FAILURE, 'error');
     expect(bad.returnedFirst).toBe(false);
-    const unknown = await calls(probeStartFor({ type: 'gopher' as ProbeCheckSpec['type'] }), probeSpec({ type: 'tcp', port: 9 }));
+    const unknown = await calls(
+      probeStartFor({ type: 'gopher' as ProbeCheckSpec['type'] }),
+      probeSpec({ type: 'tcp', port: 9 }),
+    );
     expectOnce(unknown, Result.FAILURE, 'error');
     expect(unknown.returnedFirst).toBe(false);
   });

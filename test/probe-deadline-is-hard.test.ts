@@ -13,7 +13,11 @@ const DEADLINE = 300;
 /** Event-loop slack allowed past the deadline. */
 const SLACK = 150;
 
-async function timed(probe: Probe, spec: ProbeCheckSpec, deadline = DEADLINE): Promise<{ outcome: ProbeOutcome; elapsed: number }> {
+async function timed(
+  probe: Probe,
+  spec: ProbeCheckSpec,
+  deadline = DEADLINE,
+): Promise<{ outcome: ProbeOutcome; elapsed: number }> {
   const t0 = performance.now();
   const outcome = await probe(spec, deadline);
   return { outcome, elapsed: performance.now() - t0 };
@@ -146,7 +150,9 @@ describe('the deadline is hard', () => {
       expect(accepted()).toBe(200);
 
       // Every connection is gone on both ends, and no probe left a timer behind.
-      expect(await waitFor(() => sockets.size === 0 && openTcpSockets() <= (before.get('TCPSocketWrap') ?? 0), 2_000)).toBe(true);
+      expect(
+        await waitFor(() => sockets.size === 0 && openTcpSockets() <= (before.get('TCPSocketWrap') ?? 0), 2_000),
+      ).toBe(true);
       expect(activeResources().get('Timeout') ?? 0).toBeLessThanOrEqual(before.get('Timeout') ?? 0);
     } finally {
       await close(server);

@@ -1,7 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { lookup } from 'node:dns/promises';
 import { createServer } from 'node:net';
@@ -33,7 +38,10 @@ function stream(res: ServerResponse, first: string, total: number): void {
   let sent = 0;
   const pump = (): void => {
     while (sent < total && !res.destroyed) {
-      const chunk = sent === 0 ? Buffer.concat([Buffer.from(first), block]).subarray(0, Math.min(block.length, total)) : block.subarray(0, Math.min(block.length, total - sent));
+      const chunk =
+        sent === 0
+          ? Buffer.concat([Buffer.from(first), block]).subarray(0, Math.min(block.length, total))
+          : block.subarray(0, Math.min(block.length, total - sent));
       sent += chunk.length;
       huge.written = sent;
       if (!res.write(chunk)) return void res.once('drain', pump);
@@ -113,7 +121,11 @@ describe('http probe: status', () => {
     const outcome = await httpProbe(http({ path: '/status/200?x=1' }), DEADLINE);
     expect(outcome.result).toBe(Result.SUCCESS);
     expect(lastRequestLine).toBe('GET /status/200?x=1 HTTP/1.1');
-    expect(lastHeaders).toMatchObject({ host: `127.0.0.1:${port}`, 'user-agent': PROBE_USER_AGENT, connection: 'close' });
+    expect(lastHeaders).toMatchObject({
+      host: `127.0.0.1:${port}`,
+      'user-agent': PROBE_USER_AGENT,
+      connection: 'close',
+    });
   });
 
   it('brackets an IPv6 address in the Host header', async () => {
@@ -151,12 +163,18 @@ describe('http probe: status', () => {
 
   it('fails "refused" on a closed port and "reset" when the server hangs up without answering', async () => {
     const dead = await closedPort();
-    expect(await httpProbe(http({ port: dead }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'refused' });
+    expect(await httpProbe(http({ port: dead }), DEADLINE)).toMatchObject({
+      result: Result.FAILURE,
+      reason: 'refused',
+    });
 
     const rude = createServer((s) => s.destroy());
     const rudePort = await listen(rude);
     try {
-      expect(await httpProbe(http({ port: rudePort }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'reset' });
+      expect(await httpProbe(http({ port: rudePort }), DEADLINE)).toMatchObject({
+        result: Result.FAILURE,
+        reason: 'reset',
+      });
     } finally {
       await close(rude);
     }
@@ -170,11 +188,17 @@ describe('http probe: status', () => {
     });
     const garbagePort = await listen(garbage);
     try {
-      expect(await httpProbe(http({ port: garbagePort }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'error' });
+      expect(await httpProbe(http({ port: garbagePort }), DEADLINE)).toMatchObject({
+        result: Result.FAILURE,
+        reason: 'error',
+      });
     } finally {
       await close(garbage);
     }
-    expect(await httpProbe(http({ path: '/a b' }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'error' });
+    expect(await httpProbe(http({ path: '/a b' }), DEADLINE)).toMatchObject({
+      result: Result.FAILURE,
+      reason: 'error',
+    });
   });
 });
 
@@ -201,16 +225,27 @@ describe('http probe: body match in the first 5,120 bytes', () => {
     });
     const rawPort = await listen(raw);
     try {
-      expect(await httpProbe(http({ port: rawPort, bodyMatch: NEEDLE }), DEADLINE)).toMatchObject({ result: Result.SUCCESS, reason: null });
-      expect(await httpProbe(http({ port: rawPort, bodyMatch: 'absent' }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'body' });
+      expect(await httpProbe(http({ port: rawPort, bodyMatch: NEEDLE }), DEADLINE)).toMatchObject({
+        result: Result.SUCCESS,
+        reason: null,
+      });
+      expect(await httpProbe(http({ port: rawPort, bodyMatch: 'absent' }), DEADLINE)).toMatchObject({
+        result: Result.FAILURE,
+        reason: 'body',
+      });
     } finally {
       await close(raw);
     }
   });
 
   it('checks the status before the body', async () => {
-    expect(await httpProbe(http({ path: '/status/500', bodyMatch: 'status' }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'status' });
-    expect(await httpProbe(http({ path: '/status/200', bodyMatch: 'status 200' }), DEADLINE)).toMatchObject({ result: Result.SUCCESS });
+    expect(await httpProbe(http({ path: '/status/500', bodyMatch: 'status' }), DEADLINE)).toMatchObject({
+      result: Result.FAILURE,
+      reason: 'status',
+    });
+    expect(await httpProbe(http({ path: '/status/200', bodyMatch: 'status 200' }), DEADLINE)).toMatchObject({
+      result: Result.SUCCESS,
+    });
   });
 
   it('succeeds on a 10 MB body with the match at the start without reading the rest', async () => {
@@ -247,7 +282,10 @@ describe('http probe: body match in the first 5,120 bytes', () => {
 
 const hasOpenssl = spawnSync('openssl', ['version'], { timeout: 5_000 }).status === 0;
 // The SNI cases probe the name `localhost` against a server on 127.0.0.1; the probe tries the first address only.
-const localhostIs4 = await lookup('localhost').then((a) => a.address === '127.0.0.1', () => false);
+const localhostIs4 = await lookup('localhost').then(
+  (a) => a.address === '127.0.0.1',
+  () => false,
+);
 
 describe.skipIf(!hasOpenssl)('https probe with a self-signed certificate', () => {
   let dir = '';
@@ -259,14 +297,31 @@ describe.skipIf(!hasOpenssl)('https probe with a self-signed certificate', () =>
     dir = mkdtempSync(join(tmpdir(), 'urnd-probe-tls-'));
     const made = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
       { timeout: 20_000, stdio: 'pipe' },
     );
     if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`);
-    tlsServer = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
-      lastServername = (req.socket as TLSSocket).servername;
-      handler(req, res);
-    });
+    tlsServer = createHttpsServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (req, res) => {
+        lastServername = (req.socket as TLSSocket).servername;
+        handler(req, res);
+      },
+    );
     tlsPort = await listen(tlsServer);
   });
   afterAll(async () => {
@@ -277,27 +332,50 @@ describe.skipIf(!hasOpenssl)('https probe with a self-signed certificate', () =>
   const https = (over: Partial<ProbeCheckSpec>): ProbeCheckSpec => probeSpec({ type: 'https', port: tlsPort, ...over });
 
   it('succeeds with verifyTls false (the default), status and body match as for http', async () => {
-    expect(await httpProbe(https({ path: '/status/200' }), DEADLINE)).toMatchObject({ result: Result.SUCCESS, reason: null });
-    expect(await httpProbe(https({ path: '/status/500' }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'status' });
-    expect(await httpProbe(https({ path: '/match-early', bodyMatch: NEEDLE }), DEADLINE)).toMatchObject({ result: Result.SUCCESS });
-    expect(await httpProbe(https({ path: '/match-late', bodyMatch: NEEDLE }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'body' });
+    expect(await httpProbe(https({ path: '/status/200' }), DEADLINE)).toMatchObject({
+      result: Result.SUCCESS,
+      reason: null,
+    });
+    expect(await httpProbe(https({ path: '/status/500' }), DEADLINE)).toMatchObject({
+      result: Result.FAILURE,
+      reason: 'status',
+    });
+    expect(await httpProbe(https({ path: '/match-early', bodyMatch: NEEDLE }), DEADLINE)).toMatchObject({
+      result: Result.SUCCESS,
+    });
+    expect(await httpProbe(https({ path: '/match-late', bodyMatch: NEEDLE }), DEADLINE)).toMatchObject({
+      result: Result.FAILURE,
+      reason: 'body',
+    });
   });
 
   it('fails "tls" with verifyTls true', async () => {
-    expect(await httpProbe(https({ verifyTls: true }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'tls' });
+    expect(await httpProbe(https({ verifyTls: true }), DEADLINE)).toMatchObject({
+      result: Result.FAILURE,
+      reason: 'tls',
+    });
   });
 
-  it.skipIf(!localhostIs4)('fails "tls" with verifyTls true for a name too, and sends SNI for a name and none for an IP address', async () => {
-    expect(await httpProbe(https({ host: 'localhost', verifyTls: true }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'tls' });
-    expect(await httpProbe(https({ host: 'localhost' }), DEADLINE)).toMatchObject({ result: Result.SUCCESS });
-    expect(lastServername).toBe('localhost');
-    expect(lastHeaders).toMatchObject({ host: `localhost:${tlsPort}` });
-    expect(await httpProbe(https({}), DEADLINE)).toMatchObject({ result: Result.SUCCESS });
-    expect(lastServername).toBeFalsy();
-  });
+  it.skipIf(!localhostIs4)(
+    'fails "tls" with verifyTls true for a name too, and sends SNI for a name and none for an IP address',
+    async () => {
+      expect(await httpProbe(https({ host: 'localhost', verifyTls: true }), DEADLINE)).toMatchObject({
+        result: Result.FAILURE,
+        reason: 'tls',
+      });
+      expect(await httpProbe(https({ host: 'localhost' }), DEADLINE)).toMatchObject({ result: Result.SUCCESS });
+      expect(lastServername).toBe('localhost');
+      expect(lastHeaders).toMatchObject({ host: `localhost:${tlsPort}` });
+      expect(await httpProbe(https({}), DEADLINE)).toMatchObject({ result: Result.SUCCESS });
+      expect(lastServername).toBeFalsy();
+    },
+  );
 
   it('fails "tls" against a plain HTTP server', async () => {
-    expect(await httpProbe(probeSpec({ type: 'https', port }), DEADLINE)).toMatchObject({ result: Result.FAILURE, reason: 'tls' });
+    expect(await httpProbe(probeSpec({ type: 'https', port }), DEADLINE)).toMatchObject({
+      result: Result.FAILURE,
+      reason: 'tls',
+    });
   });
 });
 if (!hasOpenssl) {

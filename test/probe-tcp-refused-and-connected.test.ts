@@ -58,7 +58,9 @@ describe('tcp probe', () => {
     const timersBefore = activeResources().get('Timeout') ?? 0;
     try {
       const outcomes = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => tcpProbe(probeSpec({ type: 'tcp', port: i % 2 === 0 ? port : dead }), DEADLINE)),
+        Array.from({ length: 20 }, (_, i) =>
+          tcpProbe(probeSpec({ type: 'tcp', port: i % 2 === 0 ? port : dead }), DEADLINE),
+        ),
       );
       expect(outcomes.filter((o) => o.result === Result.SUCCESS)).toHaveLength(10);
       expect(outcomes.filter((o) => o.reason === 'refused')).toHaveLength(10);

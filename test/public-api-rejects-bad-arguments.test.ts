@@ -24,10 +24,15 @@ describe('public entry points check their arguments', async () => {
   const table = urnd.StatusTable.create(plan.cell.capacity);
   const resolver = new urnd.Resolver(plan, table);
   const untyped = resolver as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const call = (method: string, ...args: unknown[]) => () => untyped[method]!.apply(resolver, args);
+  const call =
+    (method: string, ...args: unknown[]) =>
+    () =>
+      untyped[method]!.apply(resolver, args);
 
   it('Resolver.resolve: a type other than A/AAAA, a name that is not a string', () => {
-    expect(codeOf(call('resolve', 'www.demo.test', 'a'))).toBe(`URND_ERR_ARGUMENT: type: "a" is not 'A', 'AAAA' or a RecordType`);
+    expect(codeOf(call('resolve', 'www.demo.test', 'a'))).toBe(
+      `URND_ERR_ARGUMENT: type: "a" is not 'A', 'AAAA' or a RecordType`,
+    );
     expect(codeOf(call('resolve', 123))).toBe('URND_ERR_ARGUMENT: name: 123 is not a DNS name string');
     expect(codeOf(call('resolve'))).toBe('URND_ERR_ARGUMENT: name: undefined is not a DNS name string');
     // And the good calls still answer.
@@ -38,16 +43,22 @@ describe('public entry points check their arguments', async () => {
   it('Resolver.resolveInto and explain', () => {
     const out = new Int32Array(urnd.RESOLVE_BUFFER_LENGTH);
     expect(codeOf(call('resolveInto', 'www.demo.test', 9, out))).toBe('URND_ERR_ARGUMENT: type: 9 is not a RecordType');
-    expect(codeOf(call('resolveInto', 5, urnd.RecordType.A, out))).toBe('URND_ERR_ARGUMENT: name: 5 is not a DNS name string');
+    expect(codeOf(call('resolveInto', 5, urnd.RecordType.A, out))).toBe(
+      'URND_ERR_ARGUMENT: name: 5 is not a DNS name string',
+    );
     expect(codeOf(call('explain', null))).toBe('URND_ERR_ARGUMENT: name: null is not a DNS name string');
     expect(resolver.resolveInto('nope.demo.test', urnd.RecordType.A, out)).toBe(urnd.ResolveCode.NXDOMAIN);
   });
 
   it('new Resolver, setPlan, createLookup and its callback', () => {
     const R = urnd.Resolver as unknown as new (...args: unknown[]) => unknown;
-    expect(codeOf(() => new R({}, table))).toBe('URND_ERR_ARGUMENT: plan: an object is not a compiled Plan (what compileConfig returns)');
+    expect(codeOf(() => new R({}, table))).toBe(
+      'URND_ERR_ARGUMENT: plan: an object is not a compiled Plan (what compileConfig returns)',
+    );
     expect(codeOf(() => new R(plan, {}))).toBe('URND_ERR_ARGUMENT: table: an object is not a StatusTable');
-    expect(codeOf(call('setPlan', 'plan.yaml'))).toBe('URND_ERR_ARGUMENT: plan: "plan.yaml" is not a compiled Plan (what compileConfig returns)');
+    expect(codeOf(call('setPlan', 'plan.yaml'))).toBe(
+      'URND_ERR_ARGUMENT: plan: "plan.yaml" is not a compiled Plan (what compileConfig returns)',
+    );
     const createLookup = urnd.createLookup as unknown as (...args: unknown[]) => (...args: unknown[]) => unknown;
     expect(codeOf(() => createLookup(null))).toBe('URND_ERR_ARGUMENT: resolver: null is not a Resolver');
     const lookup = createLookup(resolver);

@@ -24,7 +24,9 @@ describe('urnd report', () => {
     const a = hgrm(dir, 'healthy', 100);
     const b = hgrm(dir, 'all-down', 110);
     const svg = path.join(dir, 'p.svg');
-    const out = execFileSync(process.execPath, [cli, 'report', a, b, '--svg', svg, '--unit', 'µs'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [cli, 'report', a, b, '--svg', svg, '--unit', 'µs'], {
+      encoding: 'utf8',
+    });
     expect(out).toContain('| healthy | 500 | 100 | 100 | 100 | 100 | 1.000 | 1.000 |');
     expect(out).toContain('| all-down | 500 | 110 | 110 | 110 | 110 | 1.100 | 1.100 |');
     expect(readFileSync(svg, 'utf8')).toMatch(/^<svg[\s\S]*all-down[\s\S]*<\/svg>\n$/);

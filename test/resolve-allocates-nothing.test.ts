@@ -15,11 +15,22 @@ const script = fileURLToPath(new URL('../dist/bench/resolve-alloc.js', import.me
 describe('resolveInto allocates nothing per call', () => {
   it('< 0.01 bytes per call for every policy and health state; the allocating control shows > 16', () => {
     if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` (npm test does)`);
-    const stdout = execFileSync(process.execPath, ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256', script, '1000000'], { encoding: 'utf8', timeout: 60_000 });
-    const result = JSON.parse(stdout) as { rows: { policy: string; unhealthyPercent: number; bytesPerCall: number }[]; control: { bytesPerCall: number } };
+    const stdout = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256', script, '1000000'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    const result = JSON.parse(stdout) as {
+      rows: { policy: string; unhealthyPercent: number; bytesPerCall: number }[];
+      control: { bytesPerCall: number };
+    };
     expect(result.rows.length).toBe(12);
     for (const row of result.rows) {
-      expect({ policy: row.policy, pct: row.unhealthyPercent, ok: row.bytesPerCall < 0.01 }).toEqual({ policy: row.policy, pct: row.unhealthyPercent, ok: true });
+      expect({ policy: row.policy, pct: row.unhealthyPercent, ok: row.bytesPerCall < 0.01 }).toEqual({
+        policy: row.policy,
+        pct: row.unhealthyPercent,
+        ok: true,
+      });
     }
     expect(result.control.bytesPerCall).toBeGreaterThan(16);
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ANSWER_MASK_SHIFT, ANSWER_SLOT_MASK, ANSWER_WEIGHT_SHIFT, ANSWER_WORD_PADDING, MULTIVALUE_MAX_RETURNED, packAnswerWords } from '../src/config/plan.js';
+import {
+  ANSWER_MASK_SHIFT,
+  ANSWER_SLOT_MASK,
+  ANSWER_WEIGHT_SHIFT,
+  ANSWER_WORD_PADDING,
+  MULTIVALUE_MAX_RETURNED,
+  packAnswerWords,
+} from '../src/config/plan.js';
 import { MAX_CAPACITY, RESULT_MASK, RUN_MASK, RUN_SHIFT } from '../src/table/layout.js';
 import * as weighted from '../src/resolve/weighted.js';
 import * as multivalue from '../src/resolve/multivalue.js';
@@ -24,7 +31,11 @@ describe('hot-path copies of the layouts', () => {
   });
 
   it('the resolver switch uses plan.ts policy values', () => {
-    expect([resolver.POLICY_COPIES.POLICY_WEIGHTED, resolver.POLICY_COPIES.POLICY_FAILOVER, resolver.POLICY_COPIES.POLICY_MULTIVALUE]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE]);
+    expect([
+      resolver.POLICY_COPIES.POLICY_WEIGHTED,
+      resolver.POLICY_COPIES.POLICY_FAILOVER,
+      resolver.POLICY_COPIES.POLICY_MULTIVALUE,
+    ]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE]);
   });
 
   it('the aggregator uses layout.ts observation-word fields', () => {
@@ -34,7 +45,11 @@ describe('hot-path copies of the layouts', () => {
   });
 
   it('an answer word holds every slot of the largest cell, a 3-bit mask and an 8-bit weight', () => {
-    const words = packAnswerWords(Uint32Array.of(MAX_CAPACITY - 1, 0), Uint8Array.of(0b111, 0b010), Uint8Array.of(255, 0));
+    const words = packAnswerWords(
+      Uint32Array.of(MAX_CAPACITY - 1, 0),
+      Uint8Array.of(0b111, 0b010),
+      Uint8Array.of(255, 0),
+    );
     expect((words[0] as number) & ANSWER_SLOT_MASK).toBe(MAX_CAPACITY - 1);
     expect(((words[0] as number) >>> ANSWER_MASK_SHIFT) & 7).toBe(0b111);
     expect((words[0] as number) >>> ANSWER_WEIGHT_SHIFT).toBe(255);

@@ -62,7 +62,12 @@ describe('constant work: random draws per query do not depend on health', () => 
 });
 
 /** A naive model of Route 53's eligibility rules, written as plainly as possible. */
-function modelEligible(policy: string, weights: number[], healthy: boolean[], failClosed: boolean): { eligible: Set<number>; size: number } {
+function modelEligible(
+  policy: string,
+  weights: number[],
+  healthy: boolean[],
+  failClosed: boolean,
+): { eligible: Set<number>; size: number } {
   const all = weights.map((_, i) => i);
   const up = all.filter((i) => healthy[i]);
   if (up.length === 0 && failClosed) return { eligible: new Set(), size: 0 };
@@ -83,13 +88,28 @@ describe('selection matches a naive model of the rules (fast-check)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom('weighted', 'multivalue'),
-        fc.array(fc.record({ weight: fc.integer({ min: 0, max: 255 }), status: fc.constantFrom(0, 1, 2), kind: fc.constantFrom('plain', 'none', 'inverted', 'disabled') }), { minLength: 1, maxLength: 40 }),
+        fc.array(
+          fc.record({
+            weight: fc.integer({ min: 0, max: 255 }),
+            status: fc.constantFrom(0, 1, 2),
+            kind: fc.constantFrom('plain', 'none', 'inverted', 'disabled'),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
         fc.boolean(),
         fc.integer(),
         (policy, answers, failClosed, seed) => {
           const cell = buildCell(
             {
-              checks: answers.map((a, i) => ({ id: `c${i}`, slot: i, type: 'tcp', host: '127.0.0.1', port: 9, inverted: a.kind === 'inverted', disabled: a.kind === 'disabled' })),
+              checks: answers.map((a, i) => ({
+                id: `c${i}`,
+                slot: i,
+                type: 'tcp',
+                host: '127.0.0.1',
+                port: 9,
+                inverted: a.kind === 'inverted',
+                disabled: a.kind === 'disabled',
+              })),
               records: [
                 {
                   name: 'x.t.test',
@@ -110,7 +130,12 @@ describe('selection matches a naive model of the rules (fast-check)', () => {
           const healthy = answers.map((a) =>
             a.kind === 'none' || a.kind === 'disabled' ? true : a.kind === 'inverted' ? a.status === 1 : a.status !== 2,
           );
-          const want = modelEligible(policy, answers.map((a) => a.weight), healthy, failClosed);
+          const want = modelEligible(
+            policy,
+            answers.map((a) => a.weight),
+            healthy,
+            failClosed,
+          );
           const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
           const first = cell.plan.setFirst[0] as number;
           for (let q = 0; q < 20; q++) {
@@ -137,7 +162,10 @@ describe('sets side by side: a small set never answers with, or weighs, its neig
         fc.array(
           fc.record({
             failClosed: fc.boolean(),
-            answers: fc.array(fc.record({ weight: fc.integer({ min: 0, max: 255 }), status: fc.constantFrom(0, 1, 2) }), { minLength: 1, maxLength: 10 }),
+            answers: fc.array(
+              fc.record({ weight: fc.integer({ min: 0, max: 255 }), status: fc.constantFrom(0, 1, 2) }),
+              { minLength: 1, maxLength: 10 },
+            ),
           }),
           { minLength: 1, maxLength: 4 },
         ),
@@ -153,15 +181,26 @@ describe('sets side by side: a small set never answers with, or weighs, its neig
                 type: 'A',
                 policy: 'weighted',
                 whenAllUnhealthy: s.failClosed ? 'answer-none' : 'answer-all',
-                answers: s.answers.map((a, i) => ({ value: `127.0.${j}.${i + 1}`, weight: a.weight, check: `c${(slots[j] as number[])[i]}` })),
+                answers: s.answers.map((a, i) => ({
+                  value: `127.0.${j}.${i + 1}`,
+                  weight: a.weight,
+                  check: `c${(slots[j] as number[])[i]}`,
+                })),
               })),
             },
             seededRandom(seed),
           );
-          sets.forEach((s, j) => s.answers.forEach((a, i) => cell.table.set((slots[j] as number[])[i] as number, a.status as Status)));
+          sets.forEach((s, j) =>
+            s.answers.forEach((a, i) => cell.table.set((slots[j] as number[])[i] as number, a.status as Status)),
+          );
           const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
           sets.forEach((s, j) => {
-            const want = modelEligible('weighted', s.answers.map((a) => a.weight), s.answers.map((a) => a.status !== 2), s.failClosed);
+            const want = modelEligible(
+              'weighted',
+              s.answers.map((a) => a.weight),
+              s.answers.map((a) => a.status !== 2),
+              s.failClosed,
+            );
             for (let q = 0; q < 10; q++) {
               const count = cell.resolver.resolveInto(`s${j}.t.test`, RecordType.A, out);
               expect(count).toBe(want.size);

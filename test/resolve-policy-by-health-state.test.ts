@@ -7,7 +7,15 @@ import { buildCell, tcpChecks } from './support/cell.js';
  * says which addresses a query may return ("eligible") and, for policies that
  * return several, how many a single answer holds.
  */
-type State = 'all healthy' | 'some unhealthy' | 'all unhealthy' | 'no checks' | 'unknown' | 'disabled' | 'inverted' | 'inverted, result healthy';
+type State =
+  | 'all healthy'
+  | 'some unhealthy'
+  | 'all unhealthy'
+  | 'no checks'
+  | 'unknown'
+  | 'disabled'
+  | 'inverted'
+  | 'inverted, result healthy';
 
 const ADDRS = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
 

@@ -18,7 +18,14 @@ function seen(cell: ReturnType<typeof buildCell>, name: string, queries = 500): 
 function weighted(weights: number[], statuses: number[]) {
   const cell = buildCell({
     checks: tcpChecks(weights.length),
-    records: [{ name: 'w.t.test', type: 'A', policy: 'weighted', answers: weights.map((weight, i) => ({ value: `127.0.0.${i + 1}`, weight, check: `c${i}` })) }],
+    records: [
+      {
+        name: 'w.t.test',
+        type: 'A',
+        policy: 'weighted',
+        answers: weights.map((weight, i) => ({ value: `127.0.0.${i + 1}`, weight, check: `c${i}` })),
+      },
+    ],
   });
   statuses.forEach((s, i) => cell.table.set(i, s as Status));
   return [...seen(cell, 'w.t.test').keys()].sort();
@@ -49,7 +56,14 @@ describe('failover', () => {
   it('a primary without a secondary is answered even when unhealthy', () => {
     const cell = buildCell({
       checks: tcpChecks(1),
-      records: [{ name: 'f.t.test', type: 'A', policy: 'failover', answers: [{ value: '127.0.0.1', role: 'primary', check: 'c0' }] }],
+      records: [
+        {
+          name: 'f.t.test',
+          type: 'A',
+          policy: 'failover',
+          answers: [{ value: '127.0.0.1', role: 'primary', check: 'c0' }],
+        },
+      ],
     });
     cell.table.set(0, U);
     expect(cell.resolver.resolve('f.t.test').addresses).toEqual(['127.0.0.1']);
@@ -81,7 +95,14 @@ describe('multivalue', () => {
   const twelve = (statuses: number[]) => {
     const cell = buildCell({
       checks: tcpChecks(12),
-      records: [{ name: 'm.t.test', type: 'A', policy: 'multivalue', answers: statuses.map((_, i) => ({ value: `127.0.0.${i + 1}`, check: `c${i}` })) }],
+      records: [
+        {
+          name: 'm.t.test',
+          type: 'A',
+          policy: 'multivalue',
+          answers: statuses.map((_, i) => ({ value: `127.0.0.${i + 1}`, check: `c${i}` })),
+        },
+      ],
     });
     statuses.forEach((s, i) => cell.table.set(i, s as Status));
     return cell;

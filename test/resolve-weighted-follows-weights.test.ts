@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Status } from '../src/table/layout.js';
+import type { Status } from '../src/table/layout.js';
 import { RecordType } from '../src/config/plan.js';
 import { RESOLVE_BUFFER_LENGTH } from '../src/resolve/resolver.js';
 import { seededRandom } from '../src/resolve/random.js';
@@ -18,7 +18,14 @@ function shares(weights: number[], statuses: number[]): number[] {
   const cell = buildCell(
     {
       checks: tcpChecks(weights.length),
-      records: [{ name: 'w.t.test', type: 'A', policy: 'weighted', answers: weights.map((weight, i) => ({ value: `127.0.0.${i + 1}`, weight, check: `c${i}` })) }],
+      records: [
+        {
+          name: 'w.t.test',
+          type: 'A',
+          policy: 'weighted',
+          answers: weights.map((weight, i) => ({ value: `127.0.0.${i + 1}`, weight, check: `c${i}` })),
+        },
+      ],
     },
     seededRandom(42),
   );
@@ -43,7 +50,9 @@ describe('weighted choice follows the weights (seed 42, ±0.01)', () => {
   });
   it('weights 10, 255, 1, 50 with the 255 unhealthy', () => {
     const got = shares([10, 255, 1, 50], [1, 2, 1, 1]);
-    [10 / 61, 0, 1 / 61, 50 / 61].forEach((want, i) => expect(Math.abs((got[i] as number) - want)).toBeLessThan(TOLERANCE));
+    [10 / 61, 0, 1 / 61, 50 / 61].forEach((want, i) =>
+      expect(Math.abs((got[i] as number) - want)).toBeLessThan(TOLERANCE),
+    );
   });
   it('all weights 0: equal shares', () => {
     const got = shares([0, 0, 0, 0, 0], [1, 1, 1, 1, 1]);
@@ -55,7 +64,8 @@ describe('weighted choice follows the weights (seed 42, ±0.01)', () => {
 describe('weighted choice in a 40-answer set (the path for sets over 32)', () => {
   const n = 40;
   const weights = Array.from({ length: n }, (_, i) => (i % 5) * 10); // every fifth weighs 0
-  const share = (got: number[], want: (i: number) => number) => got.forEach((g, i) => expect(Math.abs(g - want(i))).toBeLessThan(TOLERANCE));
+  const share = (got: number[], want: (i: number) => number) =>
+    got.forEach((g, i) => expect(Math.abs(g - want(i))).toBeLessThan(TOLERANCE));
 
   it('by weight over the healthy answers, half of them down', () => {
     const statuses = weights.map((_, i) => (i % 2 === 0 ? 1 : 2));
@@ -66,11 +76,23 @@ describe('weighted choice in a 40-answer set (the path for sets over 32)', () =>
   it('only zero-weight answers healthy, and not all of those: equal shares among the healthy ones', () => {
     // Zero weights at 0, 5, 10, … 35; of them 0, 10, 20, 30 are healthy.
     const up = (i: number) => weights[i] === 0 && i % 2 === 0;
-    share(shares(weights, weights.map((_, i) => (up(i) ? 1 : 2))), (i) => (up(i) ? 1 / 4 : 0));
+    share(
+      shares(
+        weights,
+        weights.map((_, i) => (up(i) ? 1 : 2)),
+      ),
+      (i) => (up(i) ? 1 / 4 : 0),
+    );
   });
 
   it('every answer down: as if all were healthy, by weight', () => {
     const sum = weights.reduce((t, w) => t + w, 0);
-    share(shares(weights, weights.map(() => 2)), (i) => (weights[i] as number) / sum);
+    share(
+      shares(
+        weights,
+        weights.map(() => 2),
+      ),
+      (i) => (weights[i] as number) / sum,
+    );
   });
 });

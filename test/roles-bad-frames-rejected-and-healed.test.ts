@@ -121,7 +121,10 @@ describe('bad frames on the wire', () => {
     // A connection that ends part-way through a frame: the listener drops it whole.
     await inject([{ bytes: cut.subarray(0, 100), length: cut.length }]);
 
-    const line = await dns.waitForLine(/rejected 6 \((.*)\), cut mid-frame 1, connections closed (\d+) \(([^)]*)\)/, 5000);
+    const line = await dns.waitForLine(
+      /rejected 6 \((.*)\), cut mid-frame 1, connections closed (\d+) \(([^)]*)\)/,
+      5000,
+    );
     expect(line[1]).toBe('truncated 1, auth 2, cell 1, malformed 1, stale 1');
     // The four that no key holder sent closed their connections; the stale and other-cell ones are genuine.
     expect(line[3]).toBe('invalid 4');
@@ -129,7 +132,11 @@ describe('bad frames on the wire', () => {
     expect(await Promise.all(dnsPorts.map((p) => resolve4(p, 'www.frames.test')))).toEqual(dnsPorts.map(() => [A]));
     // The good stream went on through it: fresh frames, sequence moving.
     const seqBefore = Number(dns.last(/seq (\d+)/)?.[1]);
-    await dns.waitForLine(new RegExp(`frames: last good 0\\.\\d s ago, seq (?!${seqBefore}\\b)\\d+, lag 0, rejected 6`), 3000, dns.lines.length);
+    await dns.waitForLine(
+      new RegExp(`frames: last good 0\\.\\d s ago, seq (?!${seqBefore}\\b)\\d+, lag 0, rejected 6`),
+      3000,
+      dns.lines.length,
+    );
 
     // A real change still gets through at the next tick.
     table.set(1, Status.HEALTHY);

@@ -69,7 +69,15 @@ beforeAll(async () => {
   start('checker', ['checker', '--vantage', '0']);
   start('aggregator', ['aggregator']);
   start('dns 1', ['dns']);
-  start('dns 2', ['dns', '--frames-listen', `127.0.0.1:${frames[1]}`, '--dns-listen', `127.0.0.1:${second}`, '--workers', '2']);
+  start('dns 2', [
+    'dns',
+    '--frames-listen',
+    `127.0.0.1:${frames[1]}`,
+    '--dns-listen',
+    `127.0.0.1:${second}`,
+    '--workers',
+    '2',
+  ]);
 });
 
 afterAll(async () => {
@@ -86,13 +94,23 @@ describe('a config change', () => {
 
     // New check c (its target is down) and a new record guarded by b and c.
     const changed = doc({
-      checks: [`  - { id: c, slot: 2, type: http, host: ${C}, port: ${targets.port}, interval: 1s, timeout: 500ms, failureThreshold: 1 }`],
-      records: [`  - { name: new.loop.test, type: A, policy: multivalue, answers: [{ value: ${B}, check: b }, { value: ${C}, check: c }] }`],
+      checks: [
+        `  - { id: c, slot: 2, type: http, host: ${C}, port: ${targets.port}, interval: 1s, timeout: 500ms, failureThreshold: 1 }`,
+      ],
+      records: [
+        `  - { name: new.loop.test, type: A, policy: multivalue, answers: [{ value: ${B}, check: b }, { value: ${C}, check: c }] }`,
+      ],
     });
     const t0 = Date.now();
     writeAtomically(config, changed);
     // Served everywhere: the record at once (c has no verdict yet, so both answers count healthy) …
-    const recordMs = await waitUntil(async () => (await Promise.all(dnsPorts.map((p) => resolve4(p, 'new.loop.test')))).every((a) => Array.isArray(a) && a.includes(B)), RECORD_BOUND_MS + 3000);
+    const recordMs = await waitUntil(
+      async () =>
+        (await Promise.all(dnsPorts.map((p) => resolve4(p, 'new.loop.test')))).every(
+          (a) => Array.isArray(a) && a.includes(B),
+        ),
+      RECORD_BOUND_MS + 3000,
+    );
     expect(recordMs).toBeLessThanOrEqual(RECORD_BOUND_MS);
     // … and the new check's verdict: C excluded.
     await waitForAnswers(dnsPorts, 'new.loop.test', [B], CHECK_BOUND_MS + 3000);
@@ -116,10 +134,15 @@ describe('a config change', () => {
 
     // The next whole write heals: the record is gone everywhere within an interval.
     writeAtomically(config, without);
-    const healMs = await waitUntil(async () => (await Promise.all(dnsPorts.map((p) => resolve4(p, 'new.loop.test')))).every((a) => a === 'NXDOMAIN'), RECORD_BOUND_MS + 3000);
+    const healMs = await waitUntil(
+      async () => (await Promise.all(dnsPorts.map((p) => resolve4(p, 'new.loop.test')))).every((a) => a === 'NXDOMAIN'),
+      RECORD_BOUND_MS + 3000,
+    );
     expect(healMs).toBeLessThanOrEqual(RECORD_BOUND_MS);
     for (const p of procs) expect(p.stderr).toBe('');
-    console.log(`new record served by every DNS server (${dnsPorts.length} answers a poll) in ${recordMs} ms (bound ${RECORD_BOUND_MS}); new check's verdict everywhere in ${checkMs} ms (bound ${CHECK_BOUND_MS}); truncated write rejected by all ${procs.length} nodes; healed in ${healMs} ms`);
+    console.log(
+      `new record served by every DNS server (${dnsPorts.length} answers a poll) in ${recordMs} ms (bound ${RECORD_BOUND_MS}); new check's verdict everywhere in ${checkMs} ms (bound ${CHECK_BOUND_MS}); truncated write rejected by all ${procs.length} nodes; healed in ${healMs} ms`,
+    );
   });
 });
 

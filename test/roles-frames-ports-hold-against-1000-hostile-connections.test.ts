@@ -96,7 +96,7 @@ function closedBy(p: RoleProcess, re: RegExp): Record<string, number> {
 }
 
 describe('frames ports under 1,000 hostile connections each', () => {
-  it('still take the genuine checker\'s vectors and the aggregator\'s frames every tick, and count what they closed', async () => {
+  it("still take the genuine checker's vectors and the aggregator's frames every tick, and count what they closed", async () => {
     const aggregator = start('aggregator', ['aggregator']);
     const dns = start('dns', ['dns']);
     const aggPort = Number((await aggregator.waitForLine(/vectors on 127\.0\.0\.1:(\d+) \(tcp\)/, 15_000))[1]);
@@ -132,21 +132,27 @@ describe('frames ports under 1,000 hostile connections each', () => {
     const dnsAges = dnsLines.map((l) => Number(l.match(/frames: last good ([\d.]+) s ago/)?.[1]));
     const dnsSeqs = dnsLines.map((l) => Number(l.match(/, seq (\d+),/)?.[1]));
     const vantageAges = statusLines(aggregator, from.agg).map((l) => Number(l.match(/vantages 0:([\d.]+)s/)?.[1]));
-    if (process.env.URND_TEST_DEBUG) console.log([...aggregator.lines.slice(from.agg), '----', ...dns.lines.slice(from.dns)].join('\n'));
+    if (process.env.URND_TEST_DEBUG)
+      console.log([...aggregator.lines.slice(from.agg), '----', ...dns.lines.slice(from.dns)].join('\n'));
     expect(dnsAges.length).toBeGreaterThanOrEqual(5);
     expect(vantageAges.length).toBeGreaterThanOrEqual(3);
     // New frames every second, none held up for long: the genuine links stay up through the attack.
-    for (let i = 1; i < dnsSeqs.length; i++) expect(dnsSeqs[i], dnsLines.join('\n')).toBeGreaterThan(dnsSeqs[i - 1] as number);
+    for (let i = 1; i < dnsSeqs.length; i++)
+      expect(dnsSeqs[i], dnsLines.join('\n')).toBeGreaterThan(dnsSeqs[i - 1] as number);
     expect(median(dnsAges)).toBeLessThanOrEqual(TICK_MS / 1000);
     expect(median(vantageAges)).toBeLessThanOrEqual(TICK_MS / 1000);
     expect(Math.max(...dnsAges, ...vantageAges)).toBeLessThanOrEqual(MAX_AGE_S);
 
     // The attack was on all along, and the ports closed it by reason.
-    for (const h of hostile) expect(h.connects).toBeGreaterThan(h === hostile[0] || h === hostile[1] ? HOLDERS : HOSTILE - HOLDERS);
+    for (const h of hostile)
+      expect(h.connects).toBeGreaterThan(h === hostile[0] || h === hostile[1] ? HOLDERS : HOSTILE - HOLDERS);
     // Each kind of hostile connection closed and counted under its reason, on both ports. An idle
     // holder is closed at its deadline (idle) or, when the port is full first, for a newcomer
     // (evicted): which comes first depends on how fast the attackers reconnect, so idle is not required.
-    for (const [p, re] of [[aggregator, /vectors rejected .*connections closed/], [dns, /frames: last good .*connections closed/]] as const) {
+    for (const [p, re] of [
+      [aggregator, /vectors rejected .*connections closed/],
+      [dns, /frames: last good .*connections closed/],
+    ] as const) {
       for (const reason of ['slow', 'oversized', 'invalid', 'evicted']) {
         await p.waitForLine(new RegExp(`${re.source} \\d+ \\([^)]*${reason} [1-9]`), 15_000, p.lines.length - 1);
       }

@@ -84,13 +84,19 @@ const SILENT = `(?:[${SILENT_S}-9]|\\d{2,})\\.\\d`;
 const FRESH = '0\\.\\d';
 
 /** Starts the checkers, the aggregator and one DNS server; resolves once DOWN is out of the answers. */
-async function startCell(vantages: number): Promise<{ config: string; dnsPort: number; checkers: RoleProcess[]; aggregator: RoleProcess }> {
+async function startCell(
+  vantages: number,
+): Promise<{ config: string; dnsPort: number; checkers: RoleProcess[]; aggregator: RoleProcess }> {
   const { config, dnsPort } = await cell(vantages);
-  const checkers = Array.from({ length: vantages }, (_, v) => start(`checker ${v}`, ['checker', '--vantage', String(v)], config));
+  const checkers = Array.from({ length: vantages }, (_, v) =>
+    start(`checker ${v}`, ['checker', '--vantage', String(v)], config),
+  );
   const aggregator = start('aggregator', ['aggregator'], config);
   start('dns', ['dns'], config);
   await waitForAnswers([dnsPort], NAME, [UP], START_MS).catch((err: unknown) => {
-    throw new Error(`${String(err)}\n${procs.map((p) => `${p.name}: ${p.lines.slice(-4).join(" / ")} ${p.stderr}`).join("\n")}`);
+    throw new Error(
+      `${String(err)}\n${procs.map((p) => `${p.name}: ${p.lines.slice(-4).join(' / ')} ${p.stderr}`).join('\n')}`,
+    );
   });
   return { config, dnsPort, checkers, aggregator };
 }
@@ -104,7 +110,9 @@ async function twoStatusLines(p: RoleProcess): Promise<void> {
 }
 
 function report(watch: AnswerWatch, what: string): void {
-  console.log(`${what}: ${watch.answers.length} answers (${hasDig ? 'dig' : "Node's resolver"}), ${watch.containing(DOWN).length} with the dead target`);
+  console.log(
+    `${what}: ${watch.answers.length} answers (${hasDig ? 'dig' : "Node's resolver"}), ${watch.containing(DOWN).length} with the dead target`,
+  );
 }
 
 describe('a silent checker never makes DNS hand out a dead target', () => {
@@ -127,7 +135,9 @@ describe('a silent checker never makes DNS hand out a dead target', () => {
     expect(watch.answers.length).toBeGreaterThan(20);
     expect(watch.containing(DOWN).map((a) => a.atMs)).toEqual([]);
     // The live target was answered throughout: the table was not frozen empty either.
-    expect(watch.answers.filter((a) => JSON.stringify(a.answer) === JSON.stringify([UP])).length).toBe(watch.answers.length);
+    expect(watch.answers.filter((a) => JSON.stringify(a.answer) === JSON.stringify([UP])).length).toBe(
+      watch.answers.length,
+    );
   });
 
   it('three vantages: one killed, then all, then all restarted', { timeout: 120_000 }, async () => {
@@ -152,6 +162,8 @@ describe('a silent checker never makes DNS hand out a dead target', () => {
     report(watch, 'three vantages');
     expect(watch.answers.length).toBeGreaterThan(20);
     expect(watch.containing(DOWN).map((a) => a.atMs)).toEqual([]);
-    expect(watch.answers.filter((a) => JSON.stringify(a.answer) === JSON.stringify([UP])).length).toBe(watch.answers.length);
+    expect(watch.answers.filter((a) => JSON.stringify(a.answer) === JSON.stringify([UP])).length).toBe(
+      watch.answers.length,
+    );
   });
 });

@@ -126,7 +126,9 @@ describe('two checkers, one aggregator, two DNS servers', () => {
     await dns1.waitForLine(/frames: last good 0\.\d s ago/, 3000, Math.min(freshFrom, dns1.lines.length));
     await dns2.waitForLine(/frames: last good 0\.\d s ago/, 3000, Math.min(freshFrom, dns2.lines.length));
     expect(Date.now() - restartedAt).toBeLessThan(HEAL_BOUND_MS + 4000);
-    console.log(`target down → excluded by both DNS servers in ${excludedMs} ms (bound ${DOWN_BOUND_MS}); aggregator dead: staleness ${staleSeen.join(' / ')} s, answers kept; restarted → healed in ${healedMs} ms (bound ${HEAL_BOUND_MS})`);
+    console.log(
+      `target down → excluded by both DNS servers in ${excludedMs} ms (bound ${DOWN_BOUND_MS}); aggregator dead: staleness ${staleSeen.join(' / ')} s, answers kept; restarted → healed in ${healedMs} ms (bound ${HEAL_BOUND_MS})`,
+    );
     for (const p of [dns1, dns2]) expect(p.stderr).toBe('');
   });
 });

@@ -26,7 +26,10 @@ beforeAll(async () => {
     [
       'cell: { name: clitest, capacity: 64 }',
       'checks:',
-      ...hosts.map((h, i) => `  - { id: t${i}, slot: ${i}, type: http, host: ${h}, port: ${port}, interval: 1s, timeout: 500ms, failureThreshold: 1 }`),
+      ...hosts.map(
+        (h, i) =>
+          `  - { id: t${i}, slot: ${i}, type: http, host: ${h}, port: ${port}, interval: 1s, timeout: 500ms, failureThreshold: 1 }`,
+      ),
       'zones: [{ origin: cli.test }]',
       'records:',
       '  - name: pool.cli.test',
@@ -42,7 +45,11 @@ afterAll(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[], onLine: (line: string, kill: () => void) => void, timeoutMs: number): Promise<{ code: number | null; lines: string[]; stderr: string }> {
+function run(
+  args: string[],
+  onLine: (line: string, kill: () => void) => void,
+  timeoutMs: number,
+): Promise<{ code: number | null; lines: string[]; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
@@ -77,18 +84,37 @@ describe('urnd serve', () => {
     let sawFlip = false;
     let sawUnhealthy = false;
     // Port 0: the OS picks a free port (not 5353, which another server may hold).
-    const { code, lines, stderr } = await run(['serve', '--config', config, '--demo', '--demo-period', '4', '--dns-listen', '127.0.6.1:0', '--admin', '127.0.0.1:0'], (line, kill) => {
-      if (line.includes('demo: taking down every other target: 2')) sawFlip = true;
-      if (/unhealthy [1-9]/.test(line)) {
-        sawUnhealthy = true;
-        kill();
-      }
-    }, 20_000);
+    const { code, lines, stderr } = await run(
+      [
+        'serve',
+        '--config',
+        config,
+        '--demo',
+        '--demo-period',
+        '4',
+        '--dns-listen',
+        '127.0.6.1:0',
+        '--admin',
+        '127.0.0.1:0',
+      ],
+      (line, kill) => {
+        if (line.includes('demo: taking down every other target: 2')) sawFlip = true;
+        if (/unhealthy [1-9]/.test(line)) {
+          sawUnhealthy = true;
+          kill();
+        }
+      },
+      20_000,
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(sawFlip).toBe(true);
     expect(sawUnhealthy).toBe(true);
-    const status = lines.filter((l) => /^\[\s*\d+s\] healthy \d+ {2}unhealthy \d+ {2}unknown \d+ \| tick [\d.]+ ms \| [\d.]+ probes\/s, start p99 [\d.]+ ms late \| .* \| dns \d+ q\/s$/.test(l));
+    const status = lines.filter((l) =>
+      /^\[\s*\d+s\] healthy \d+ {2}unhealthy \d+ {2}unknown \d+ \| tick [\d.]+ ms \| [\d.]+ probes\/s, start p99 [\d.]+ ms late \| .* \| dns \d+ q\/s$/.test(
+        l,
+      ),
+    );
     expect(status.length).toBeGreaterThanOrEqual(2);
     expect(lines.some((l) => /^urnd serve: DNS on 127\.0\.6\.1:[1-9]\d* \(udp\+tcp\)$/.test(l))).toBe(true);
     expect(lines.some((l) => /healthy 4 {2}unhealthy 0 {2}unknown 0/.test(l))).toBe(true);
@@ -106,7 +132,11 @@ describe('urnd serve', () => {
   });
 
   it('--no-dns: no DNS line, no dns column', async () => {
-    const { code, lines } = await run(['serve', '--config', config, '--no-dns', '--duration', '2', '--admin', 'off'], () => {}, 15_000);
+    const { code, lines } = await run(
+      ['serve', '--config', config, '--no-dns', '--duration', '2', '--admin', 'off'],
+      () => {},
+      15_000,
+    );
     expect(code).toBe(0);
     expect(lines.some((l) => l.startsWith('urnd serve: DNS on'))).toBe(false);
     expect(lines.some((l) => l.includes('| dns '))).toBe(false);
@@ -116,6 +146,16 @@ describe('urnd serve', () => {
     const { code, lines } = await run(['serve', '--help'], () => {}, 10_000);
     expect(code).toBe(0);
     const text = lines.join('\n');
-    for (const opt of ['--config', '--demo', '--demo-period', '--checkers', '--tick-ms', '--duration', '--dns-listen', '--no-dns']) expect(text).toContain(opt);
+    for (const opt of [
+      '--config',
+      '--demo',
+      '--demo-period',
+      '--checkers',
+      '--tick-ms',
+      '--duration',
+      '--dns-listen',
+      '--no-dns',
+    ])
+      expect(text).toContain(opt);
   });
 });

@@ -33,7 +33,9 @@ beforeAll(async () => {
     [
       'cell: { name: demotaken, capacity: 16 }',
       'checks:',
-      ...HOSTS.map((h, i) => `  - { id: t${i}, slot: ${i}, type: http, host: ${h}, port: ${port}, interval: 1s, timeout: 500ms }`),
+      ...HOSTS.map(
+        (h, i) => `  - { id: t${i}, slot: ${i}, type: http, host: ${h}, port: ${port}, interval: 1s, timeout: 500ms }`,
+      ),
       'zones: [{ origin: taken.test }]',
       'records: []',
     ].join('\n'),
@@ -56,7 +58,17 @@ function canBind(host: string): Promise<boolean> {
 describe('serve --demo with a demo address taken', () => {
   it('names the address, exits 1 at once, and leaves nothing listening', async () => {
     const t0 = Date.now();
-    const p = new RoleProcess('serve', ['serve', '--demo', '--no-dns', '--admin', 'off', '--duration', '60', '--config', config]);
+    const p = new RoleProcess('serve', [
+      'serve',
+      '--demo',
+      '--no-dns',
+      '--admin',
+      'off',
+      '--duration',
+      '60',
+      '--config',
+      config,
+    ]);
     const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
     const code = await p.exited;
     clearTimeout(timer);

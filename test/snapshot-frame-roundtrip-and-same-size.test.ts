@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeSnapshot, encodeSnapshot, FRAME_VERSION, HMAC_TRAILER_BYTES, CRC_TRAILER_BYTES, type FrameKind, type SnapshotFrame } from '../src/snapshot/frame.js';
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  FRAME_VERSION,
+  HMAC_TRAILER_BYTES,
+  CRC_TRAILER_BYTES,
+  type FrameKind,
+  type SnapshotFrame,
+} from '../src/snapshot/frame.js';
 import { crc32c } from '../src/snapshot/crc32c.js';
 import { SnapshotEncoder } from '../src/snapshot/encoder.js';
 import { ObservationReceiver, SnapshotReceiver } from '../src/snapshot/receiver.js';
@@ -36,7 +44,11 @@ function expectSameFrame(got: SnapshotFrame, want: SnapshotFrame): void {
   expect(got.capacity).toBe(want.capacity);
   expect(got.configVersion).toBe(want.configVersion);
   expect(got.payload.length).toBe(want.payload.length);
-  expect(Buffer.from(got.payload.buffer, got.payload.byteOffset, got.payload.length).equals(Buffer.from(want.payload.buffer, want.payload.byteOffset, want.payload.length))).toBe(true);
+  expect(
+    Buffer.from(got.payload.buffer, got.payload.byteOffset, got.payload.length).equals(
+      Buffer.from(want.payload.buffer, want.payload.byteOffset, want.payload.length),
+    ),
+  ).toBe(true);
 }
 
 describe('snapshot frame: decode(encode(f)) is f, and re-encodes byte for byte', () => {
@@ -55,7 +67,12 @@ describe('snapshot frame: decode(encode(f)) is f, and re-encodes byte for byte',
   it('observation frame', () => {
     const words = new Int32Array(64);
     for (let i = 0; i < 64; i++) words[i] = (i * 2654435761) | 0;
-    const f: SnapshotFrame = { ...statusFrame(64, 0), kind: 'observations', vantage: 5, payload: new Uint8Array(words.buffer) };
+    const f: SnapshotFrame = {
+      ...statusFrame(64, 0),
+      kind: 'observations',
+      vantage: 5,
+      payload: new Uint8Array(words.buffer),
+    };
     const bytes = encodeSnapshot(f);
     const d = decodeSnapshot(bytes, { cell: 'shop', capacity: 64, kind: 'observations' });
     expectSameFrame(d, f);
@@ -86,7 +103,18 @@ describe('snapshot frame: decode(encode(f)) is f, and re-encodes byte for byte',
           const it = byteStream[Symbol.iterator]();
           const payload = new Uint8Array(n);
           for (let i = 0; i < n; i++) payload[i] = it.next().value as number;
-          const f: SnapshotFrame = { version: 1, cell, kind, epoch, sequence, generatedAtMs, capacity, configVersion, payload, ...(kind === 'observations' ? { vantage } : {}) };
+          const f: SnapshotFrame = {
+            version: 1,
+            cell,
+            kind,
+            epoch,
+            sequence,
+            generatedAtMs,
+            capacity,
+            configVersion,
+            payload,
+            ...(kind === 'observations' ? { vantage } : {}),
+          };
           const key = keyed ? KEY : undefined;
           const bytes = encodeSnapshot(f, key);
           const d = decodeSnapshot(bytes, { cell, capacity, kind }, key);
@@ -95,7 +123,10 @@ describe('snapshot frame: decode(encode(f)) is f, and re-encodes byte for byte',
           // The payload starts 8-aligned in the frame, whatever the strings before it.
           expect((d.payload.byteOffset - bytes.byteOffset) % 8).toBe(0);
           // Same size as a frame of the same shape whose payload is all zeros and whose numbers are small.
-          const zero = encodeSnapshot({ ...f, payload: new Uint8Array(n), epoch: 0, sequence: 0, generatedAtMs: 0 }, key);
+          const zero = encodeSnapshot(
+            { ...f, payload: new Uint8Array(n), epoch: 0, sequence: 0, generatedAtMs: 0 },
+            key,
+          );
           expect(bytes.length).toBe(zero.length);
         },
       ),
@@ -111,7 +142,9 @@ describe('snapshot frame: the same size whatever the health state', () => {
       const unhealthy = encodeSnapshot(statusFrame(capacity, Status.UNHEALTHY));
       const unknown = encodeSnapshot(statusFrame(capacity, Status.UNKNOWN));
       // and neither sequence, epoch nor time changes the size (msgpackr's shortest-int encoding is avoided)
-      const later = encodeSnapshot(statusFrame(capacity, Status.UNHEALTHY, { sequence: 2 ** 40, epoch: 0xffffffff, generatedAtMs: 0 }));
+      const later = encodeSnapshot(
+        statusFrame(capacity, Status.UNHEALTHY, { sequence: 2 ** 40, epoch: 0xffffffff, generatedAtMs: 0 }),
+      );
       expect(unhealthy.length).toBe(healthy.length);
       expect(unknown.length).toBe(healthy.length);
       expect(later.length).toBe(healthy.length);

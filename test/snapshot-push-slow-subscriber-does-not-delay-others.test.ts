@@ -41,7 +41,10 @@ describe('FramePublisher: a slow or dead subscriber never delays the others', ()
   it('healthy gets every frame promptly and in order; stuck holds ≤ 1 pending; dead is retried once per publish; a restarted listener gets frames again', async () => {
     const received: { seq: number; at: number }[] = [];
     const onFrame = (bytes: Buffer) => {
-      received.push({ seq: decodeSnapshot(bytes, { cell: 'c', capacity: C, kind: 'status' }).sequence, at: performance.now() });
+      received.push({
+        seq: decodeSnapshot(bytes, { cell: 'c', capacity: C, kind: 'status' }).sequence,
+        at: performance.now(),
+      });
     };
     let healthy = await FrameListener.listen({ host: '127.0.0.1', port: 0, maxBytes: 2 * C }, onFrame);
     cleanups.push(() => healthy.close());
@@ -148,7 +151,9 @@ describe('FramePublisher: a slow or dead subscriber never delays the others', ()
           stuck.close(() => r());
         }),
     );
-    const pub = new FramePublisher([{ host: '127.0.0.1', port: (stuck.address() as net.AddressInfo).port }], { stallTimeoutMs: 150 });
+    const pub = new FramePublisher([{ host: '127.0.0.1', port: (stuck.address() as net.AddressInfo).port }], {
+      stallTimeoutMs: 150,
+    });
     cleanups.push(() => pub.close());
     const frame = Buffer.alloc(1 << 20, 7);
     const deadline = Date.now() + 5000;
@@ -181,6 +186,12 @@ describe('FramePublisher: a slow or dead subscriber never delays the others', ()
     sock.write(Buffer.concat([ok.subarray(5), Buffer.from([0, 0, 0, 101])]));
     await new Promise<void>((r) => sock.once('close', () => r()));
     expect(frames.map((f) => [...f])).toEqual([[1, 2, 3]]);
-    expect(listener.stats()).toMatchObject({ frames: 1, closed: { oversized: 1 }, accepted: 1, connections: 0, partial: 0 });
+    expect(listener.stats()).toMatchObject({
+      frames: 1,
+      closed: { oversized: 1 },
+      accepted: 1,
+      connections: 0,
+      partial: 0,
+    });
   });
 });

@@ -43,9 +43,12 @@ describe('static stability: a receiver that stops getting frames keeps answering
       ],
     });
     const rx = new SnapshotReceiver(dns.table, { cell: 'test', tickMs: 100 });
-    const listener = await FrameListener.listen({ host: '127.0.0.1', port: 0, maxBytes: defaultMaxFrameBytes(64, 'status') }, (bytes) => {
-      rx.receive(bytes);
-    });
+    const listener = await FrameListener.listen(
+      { host: '127.0.0.1', port: 0, maxBytes: defaultMaxFrameBytes(64, 'status') },
+      (bytes) => {
+        rx.receive(bytes);
+      },
+    );
     cleanups.push(() => listener.close());
     const answer = () => dns.resolver.resolve('api.t.test', 'A').addresses;
 

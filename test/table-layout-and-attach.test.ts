@@ -9,14 +9,7 @@ import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UrndError, type UrndErrorCode } from '../src/errors.js';
-import {
-  LATENCY_MAX_US,
-  MAX_CAPACITY,
-  Result,
-  RUN_MAX,
-  Status,
-  statusTableBytes,
-} from '../src/table/layout.js';
+import { LATENCY_MAX_US, MAX_CAPACITY, Result, RUN_MAX, Status, statusTableBytes } from '../src/table/layout.js';
 import { ObservationTable } from '../src/table/observation-table.js';
 import {
   isValidObservation,

@@ -116,7 +116,12 @@ describe('the worker loops, one pass on this thread', () => {
     observation.store(0, 9, a);
     const { control, post } = oneShot(1);
     const totals = stress.runTableReader(status, observation, control, 0, post);
-    expect(totals).toMatchObject({ scans: 1, invalidStatusReads: 2, invalidObservationReads: 1, sequenceRegressions: 0 });
+    expect(totals).toMatchObject({
+      scans: 1,
+      invalidStatusReads: 2,
+      invalidObservationReads: 1,
+      sequenceRegressions: 0,
+    });
     expect(Atomics.load(control, stress.workerField(0, stress.kInvalidOffset))).toBe(3);
     expect(stress.countInvalidValues(status, observation)).toBe(3);
   });

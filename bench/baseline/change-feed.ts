@@ -89,7 +89,9 @@ export class ChangeFeed {
     const batch: Buffer[] = [];
     for (let k = 0; k < slots.length; k++) {
       const slot = slots[k] as number;
-      batch.push(encodeEventMessage({ seq: ++this.seq, check: this.idOfSlot[slot] as string, status: statuses[k] as number }));
+      batch.push(
+        encodeEventMessage({ seq: ++this.seq, check: this.idOfSlot[slot] as string, status: statuses[k] as number }),
+      );
       if (batch.length === this.batch) {
         this.sink.send(batch);
         this.batches++;

@@ -91,13 +91,24 @@ export class EventPublisher implements EventSink {
 
   /** Connects to every subscriber; rejects if any cannot be reached within `timeoutMs`. */
   static async connect(subscribers: readonly Subscriber[], timeoutMs = 5000): Promise<EventPublisher> {
-    const counters: EventPublisherStats[] = subscribers.map((s) => ({ host: s.host, port: s.port, messages: 0, bytes: 0, maxBufferedBytes: 0, errors: 0, lastError: null }));
+    const counters: EventPublisherStats[] = subscribers.map((s) => ({
+      host: s.host,
+      port: s.port,
+      messages: 0,
+      bytes: 0,
+      maxBufferedBytes: 0,
+      errors: 0,
+      lastError: null,
+    }));
     const sockets = await Promise.all(
       subscribers.map(
         (s, i) =>
           new Promise<net.Socket>((resolve, reject) => {
             const sock = net.connect({ host: s.host, port: s.port, noDelay: true });
-            const timer = setTimeout(() => sock.destroy(new Error(`connect timed out after ${timeoutMs} ms`)), timeoutMs);
+            const timer = setTimeout(
+              () => sock.destroy(new Error(`connect timed out after ${timeoutMs} ms`)),
+              timeoutMs,
+            );
             sock.once('connect', () => {
               clearTimeout(timer);
               sock.resume(); // nothing comes back; read so that a close is seen

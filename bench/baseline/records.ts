@@ -1,6 +1,6 @@
 import { UrndError } from '../../src/errors.js';
 import { FailMode, MULTIVALUE_MAX_RETURNED, Policy, RecordType, type Plan } from '../../src/config/plan.js';
-import { STATUS_COUNT, Status } from '../../src/table/layout.js';
+import { STATUS_COUNT, type Status } from '../../src/table/layout.js';
 
 /**
  * The resolver side of the event-driven baseline: record sets whose pools of
@@ -49,7 +49,11 @@ export class EventDrivenRecords {
 
   constructor(plan: Plan, seed = 0x9e3779b9) {
     for (let set = 0; set < plan.setCount; set++) {
-      if (plan.setPolicy[set] !== Policy.MULTIVALUE) throw new UrndError('URND_ERR_ARGUMENT', `event-driven baseline: set ${plan.setName[set]} is not multivalue (only multivalue is implemented)`);
+      if (plan.setPolicy[set] !== Policy.MULTIVALUE)
+        throw new UrndError(
+          'URND_ERR_ARGUMENT',
+          `event-driven baseline: set ${plan.setName[set]} is not multivalue (only multivalue is implemented)`,
+        );
     }
     this.plan = plan;
     const cap = plan.cell.capacity;
@@ -170,7 +174,8 @@ export class EventDrivenRecords {
     const end = first + (plan.setLength[set] as number);
     let n = 0;
     for (let i = first; i < end; i++) {
-      if ((((plan.answerMask[i] as number) >>> (this.statuses[plan.answerSlot[i] as number] as number)) & 1) === 1) this.pool[first + n++] = i;
+      if ((((plan.answerMask[i] as number) >>> (this.statuses[plan.answerSlot[i] as number] as number)) & 1) === 1)
+        this.pool[first + n++] = i;
     }
     this.poolCount[set] = n;
   }

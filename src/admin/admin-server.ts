@@ -112,6 +112,13 @@ export class AdminServer {
     }
     Promise.resolve()
       .then(() => handler({ path: url.pathname, query: url.searchParams }))
-      .then(send, (err: unknown) => send(text(err instanceof UrndError && err.code === 'URND_ERR_ARGUMENT' ? 400 : 500, err instanceof Error ? err.message : String(err))));
+      .then(send, (err: unknown) =>
+        send(
+          text(
+            err instanceof UrndError && err.code === 'URND_ERR_ARGUMENT' ? 400 : 500,
+            err instanceof Error ? err.message : String(err),
+          ),
+        ),
+      );
   }
 }

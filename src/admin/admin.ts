@@ -13,7 +13,12 @@ export type AdminRole = 'serve' | 'checker' | 'aggregator' | 'dns';
  * what the deploy files use). One port per role, so a checker, an
  * aggregator and a DNS server can share a host.
  */
-export const ADMIN_DEFAULT_PORTS: Readonly<Record<AdminRole, number>> = { serve: 9530, checker: 9531, aggregator: 9532, dns: 9533 };
+export const ADMIN_DEFAULT_PORTS: Readonly<Record<AdminRole, number>> = {
+  serve: 9530,
+  checker: 9531,
+  aggregator: 9532,
+  dns: 9533,
+};
 
 /** Whether the process should get traffic now, and why (or why not) in a few words. */
 export interface Readiness {
@@ -63,13 +68,18 @@ export class Admin {
       const r = admin.readiness();
       return text(r.ready ? 200 : 503, r.ready ? `ready: ${r.reason}` : `not ready: ${r.reason}`);
     });
-    server.route('/status', () => json(200, { ...source.status(), ready: admin.readiness(), lameduck: admin.lameduck }));
+    server.route('/status', () =>
+      json(200, { ...source.status(), ready: admin.readiness(), lameduck: admin.lameduck }),
+    );
     server.route('/explain', (req) => {
       const name = req.query.get('name');
-      if (name === null || name === '') throw new UrndError('URND_ERR_ARGUMENT', 'explain: give ?name=NAME (and optionally &type=A|AAAA)');
+      if (name === null || name === '')
+        throw new UrndError('URND_ERR_ARGUMENT', 'explain: give ?name=NAME (and optionally &type=A|AAAA)');
       const type = (req.query.get('type') ?? '').toUpperCase();
-      if (type !== '' && type !== 'A' && type !== 'AAAA') throw new UrndError('URND_ERR_ARGUMENT', `explain: type ${JSON.stringify(type)} is not A or AAAA`);
-      if (source.explainTable === undefined) return text(404, `urnd ${source.role} has no resolver table to explain from`);
+      if (type !== '' && type !== 'A' && type !== 'AAAA')
+        throw new UrndError('URND_ERR_ARGUMENT', `explain: type ${JSON.stringify(type)} is not A or AAAA`);
+      if (source.explainTable === undefined)
+        return text(404, `urnd ${source.role} has no resolver table to explain from`);
       const t = source.explainTable();
       return json(200, onlyType(explain(t.plan, t.statuses, name), type));
     });
@@ -100,7 +110,12 @@ export class Admin {
     w.single('urnd_ready', 'gauge', '1 when /readyz answers 200.', this.readiness().ready ? 1 : 0);
     w.single('urnd_lameduck', 'gauge', '1 from SIGTERM until the process stops.', this.lameduck ? 1 : 0);
     w.single('urnd_admin_scrapes_total', 'counter', 'Scrapes of /metrics before this one.', this.scrapes);
-    w.single('urnd_admin_scrape_duration_seconds', 'gauge', 'Time the previous scrape took to build, seconds.', this.scrapeSeconds);
+    w.single(
+      'urnd_admin_scrape_duration_seconds',
+      'gauge',
+      'Time the previous scrape took to build, seconds.',
+      this.scrapeSeconds,
+    );
     this.processMetrics.write(w);
     const body = w.text();
     this.scrapes += 1;
@@ -125,7 +140,11 @@ function onlyType(e: Explanation, type: string): Explanation {
  */
 export function parseAdminListen(raw: string | undefined, role: AdminRole): { host: string; port: number } | null {
   if (raw === undefined || raw === 'off') return null;
-  const bad = () => new UrndError('URND_ERR_ARGUMENT', `--admin: ${JSON.stringify(raw)} is not HOST[:PORT] such as 127.0.0.1:${ADMIN_DEFAULT_PORTS[role]}, [::1]:${ADMIN_DEFAULT_PORTS[role]} or off`);
+  const bad = () =>
+    new UrndError(
+      'URND_ERR_ARGUMENT',
+      `--admin: ${JSON.stringify(raw)} is not HOST[:PORT] such as 127.0.0.1:${ADMIN_DEFAULT_PORTS[role]}, [::1]:${ADMIN_DEFAULT_PORTS[role]} or off`,
+    );
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]*))(?::(\d{1,5}))?$/.exec(raw);
   if (m === null) throw bad();
   const host = m[1] ?? (m[2] === '' || m[2] === undefined ? '127.0.0.1' : m[2]);

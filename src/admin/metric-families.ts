@@ -20,9 +20,19 @@ export const DEFAULT_CHECK_SERIES_LIMIT = 10_000;
 
 /** Config passes, rejections and the applied version (an info metric). */
 export function writeConfig(w: PrometheusWriter, role: string, c: ConfigLoopStats, cell: string): void {
-  w.single('urnd_config_passes_total', 'counter', 'Config passes run (fetch, parse, validate, apply), good or not.', c.passes);
+  w.single(
+    'urnd_config_passes_total',
+    'counter',
+    'Config passes run (fetch, parse, validate, apply), good or not.',
+    c.passes,
+  );
   w.single('urnd_config_applied_total', 'counter', 'Config passes applied.', c.applied);
-  w.single('urnd_config_rejected_total', 'counter', 'Config passes rejected whole (the last good config stays).', c.rejected);
+  w.single(
+    'urnd_config_rejected_total',
+    'counter',
+    'Config passes rejected whole (the last good config stays).',
+    c.rejected,
+  );
   w.single('urnd_config_interval_seconds', 'gauge', 'Seconds between config passes.', c.intervalMs / 1000);
   w.family('urnd_config_info', 'info', 'The config applied now: version (plan hash), cell and role; always 1.');
   w.sample('urnd_config_info', 1, { version: c.version, cell, role });
@@ -34,12 +44,24 @@ export function writeConfig(w: PrometheusWriter, role: string, c: ConfigLoopStat
  * (the status byte). Above `limit` the per-check family is left out, so a
  * large cell cannot flood the scraper.
  */
-export function writeChecks(w: PrometheusWriter, plan: Pick<Plan, 'cell' | 'checks'>, statuses: Uint8Array, limit: number, lastReason?: (slot: number) => string): void {
+export function writeChecks(
+  w: PrometheusWriter,
+  plan: Pick<Plan, 'cell' | 'checks'>,
+  statuses: Uint8Array,
+  limit: number,
+  lastReason?: (slot: number) => string,
+): void {
   const counts = [0, 0, 0];
   for (const c of plan.checks) counts[statuses[c.slot] ?? 0] = (counts[statuses[c.slot] ?? 0] ?? 0) + 1;
   w.family('urnd_checks', 'gauge', 'Checks (used slots) by status.');
-  for (let s = 0; s < STATUS_NAMES.length; s++) w.sample('urnd_checks', counts[s] ?? 0, { status: STATUS_NAMES[s] as string });
-  w.single('urnd_cell_capacity_slots', 'gauge', 'Slots of the cell (fixed at start; unused slots are scanned and shipped too).', plan.cell.capacity);
+  for (let s = 0; s < STATUS_NAMES.length; s++)
+    w.sample('urnd_checks', counts[s] ?? 0, { status: STATUS_NAMES[s] as string });
+  w.single(
+    'urnd_cell_capacity_slots',
+    'gauge',
+    'Slots of the cell (fixed at start; unused slots are scanned and shipped too).',
+    plan.cell.capacity,
+  );
   w.single('urnd_check_series_limit', 'gauge', 'Checks above which per-check series are left out.', limit);
   if (plan.checks.length > limit) return;
   w.family('urnd_check_status', 'gauge', 'Status of one check: 0 unknown, 1 healthy, 2 unhealthy.');
@@ -51,7 +73,12 @@ export function writeChecks(w: PrometheusWriter, plan: Pick<Plan, 'cell' | 'chec
 
 /** Status changes seen by the once-a-tick table comparison. */
 export function writeStatusChanges(w: PrometheusWriter, total: number): void {
-  w.single('urnd_status_changes_total', 'counter', 'Slot status changes seen, counted once a tick over the whole table.', total);
+  w.single(
+    'urnd_status_changes_total',
+    'counter',
+    'Slot status changes seen, counted once a tick over the whole table.',
+    total,
+  );
 }
 
 /** Probe counters and the start lateness histogram of a checker pool. */
@@ -83,28 +110,62 @@ function writeLateness(w: PrometheusWriter, counts: Float64Array): void {
     while (j < LATENESS_BOUNDS.length && top > (LATENESS_BOUNDS[j] as number)) j++;
     for (let k = j; k < LATENESS_BOUNDS.length; k++) cumulative[k] = (cumulative[k] as number) + n;
   }
-  w.histogram('urnd_probe_start_lateness_seconds', 'Probe start time minus its scheduled time, seconds (bucket tops, so the sum is an upper bound).', LATENESS_BOUNDS, cumulative, sum, total);
+  w.histogram(
+    'urnd_probe_start_lateness_seconds',
+    'Probe start time minus its scheduled time, seconds (bucket tops, so the sum is an upper bound).',
+    LATENESS_BOUNDS,
+    cumulative,
+    sum,
+    total,
+  );
 }
 
 /** The aggregator's last tick. */
 export function writeTick(w: PrometheusWriter, ticks: number, tickMs: number): void {
   w.single('urnd_aggregator_ticks_total', 'counter', 'Aggregator ticks run.', ticks);
-  w.single('urnd_aggregator_tick_duration_seconds', 'gauge', 'Duration of the last aggregator tick (scan of every slot and publish), seconds.', tickMs / 1000);
+  w.single(
+    'urnd_aggregator_tick_duration_seconds',
+    'gauge',
+    'Duration of the last aggregator tick (scan of every slot and publish), seconds.',
+    tickMs / 1000,
+  );
 }
 
 /** Frames received and rejected by reason, and the listener's connection counters. */
-export function writeFramesIn(w: PrometheusWriter, kind: 'status' | 'observations', c: ReceiverCounters, l: FrameListenerStats | null): void {
-  w.family('urnd_frames_received_total', 'counter', 'Frames received, by kind.').sample('urnd_frames_received_total', c.received, { kind });
-  w.family('urnd_frames_applied_total', 'counter', 'Frames applied, by kind.').sample('urnd_frames_applied_total', c.applied, { kind });
+export function writeFramesIn(
+  w: PrometheusWriter,
+  kind: 'status' | 'observations',
+  c: ReceiverCounters,
+  l: FrameListenerStats | null,
+): void {
+  w.family('urnd_frames_received_total', 'counter', 'Frames received, by kind.').sample(
+    'urnd_frames_received_total',
+    c.received,
+    { kind },
+  );
+  w.family('urnd_frames_applied_total', 'counter', 'Frames applied, by kind.').sample(
+    'urnd_frames_applied_total',
+    c.applied,
+    { kind },
+  );
   w.family('urnd_frames_rejected_total', 'counter', 'Frames rejected, by kind and reason (the last good table stays).');
   for (const r of REJECT_REASONS) w.sample('urnd_frames_rejected_total', c[r], { kind, reason: r });
   if (l === null) return;
   w.single('urnd_frame_connections', 'gauge', 'Frame connections open now.', l.connections);
-  w.single('urnd_frame_connections_proven', 'gauge', 'Frame connections open now that have delivered a genuine frame.', l.proven);
+  w.single(
+    'urnd_frame_connections_proven',
+    'gauge',
+    'Frame connections open now that have delivered a genuine frame.',
+    l.proven,
+  );
   w.single('urnd_frame_connections_accepted_total', 'counter', 'Frame connections accepted.', l.accepted);
   w.family('urnd_frame_connections_closed_total', 'counter', 'Frame connections closed by this side, by reason.');
   for (const r of CLOSE_REASONS) w.sample('urnd_frame_connections_closed_total', l.closed[r], { reason: r });
-  w.family('urnd_frame_connections_cut_mid_frame_total', 'counter', 'Frame connections the peer ended part-way through a frame.');
+  w.family(
+    'urnd_frame_connections_cut_mid_frame_total',
+    'counter',
+    'Frame connections the peer ended part-way through a frame.',
+  );
   w.sample('urnd_frame_connections_cut_mid_frame_total', l.partial);
 }
 
@@ -112,7 +173,11 @@ export function writeFramesIn(w: PrometheusWriter, kind: 'status' | 'observation
 export function writeFramesOut(w: PrometheusWriter, subs: readonly SubscriberStats[]): void {
   w.family('urnd_frames_sent_total', 'counter', 'Frames the kernel accepted, by subscriber.');
   for (const s of subs) w.sample('urnd_frames_sent_total', s.sent, { peer: `${s.host}:${s.port}` });
-  w.family('urnd_frames_dropped_total', 'counter', 'Frames given up (connection failed or closed first), by subscriber.');
+  w.family(
+    'urnd_frames_dropped_total',
+    'counter',
+    'Frames given up (connection failed or closed first), by subscriber.',
+  );
   for (const s of subs) w.sample('urnd_frames_dropped_total', s.dropped, { peer: `${s.host}:${s.port}` });
   w.family('urnd_frames_replaced_total', 'counter', 'Unsent frames replaced by a newer one, by subscriber.');
   for (const s of subs) w.sample('urnd_frames_replaced_total', s.replaced, { peer: `${s.host}:${s.port}` });
@@ -122,8 +187,18 @@ export function writeFramesOut(w: PrometheusWriter, subs: readonly SubscriberSta
 
 /** Staleness of the table a receiver applied last. */
 export function writeStaleness(w: PrometheusWriter, s: Staleness): void {
-  w.single('urnd_table_age_seconds', 'gauge', 'Seconds since the last good status frame was applied; -1 before the first.', s.secondsSinceLastGood ?? -1);
-  w.single('urnd_table_sequence', 'gauge', 'Sequence of the applied status frame; -1 before the first.', s.lastSequence ?? -1);
+  w.single(
+    'urnd_table_age_seconds',
+    'gauge',
+    'Seconds since the last good status frame was applied; -1 before the first.',
+    s.secondsSinceLastGood ?? -1,
+  );
+  w.single(
+    'urnd_table_sequence',
+    'gauge',
+    'Sequence of the applied status frame; -1 before the first.',
+    s.lastSequence ?? -1,
+  );
 }
 
 /** DNS server counters of the resolver thread. */
@@ -131,26 +206,79 @@ export function writeDns(w: PrometheusWriter, d: DnsServerStats | null, restarts
   w.single('urnd_dns_resolver_restarts_total', 'counter', 'Resolver threads lost and restarted.', restarts);
   // Before the resolver thread's first once-a-second sample every counter is 0: the series exist from the start.
   w.family('urnd_dns_queries_total', 'counter', 'DNS queries received, by transport.');
-  w.sample('urnd_dns_queries_total', d?.udpReceived ?? 0, { transport: 'udp' }).sample('urnd_dns_queries_total', d?.tcpQueries ?? 0, { transport: 'tcp' });
+  w.sample('urnd_dns_queries_total', d?.udpReceived ?? 0, { transport: 'udp' }).sample(
+    'urnd_dns_queries_total',
+    d?.tcpQueries ?? 0,
+    { transport: 'tcp' },
+  );
   w.family('urnd_dns_answers_total', 'counter', 'DNS answers sent, by transport.');
-  w.sample('urnd_dns_answers_total', d?.udpAnswered ?? 0, { transport: 'udp' }).sample('urnd_dns_answers_total', d?.tcpAnswered ?? 0, { transport: 'tcp' });
+  w.sample('urnd_dns_answers_total', d?.udpAnswered ?? 0, { transport: 'udp' }).sample(
+    'urnd_dns_answers_total',
+    d?.tcpAnswered ?? 0,
+    { transport: 'tcp' },
+  );
   w.family('urnd_dns_ignored_total', 'counter', 'DNS messages not answered (not a query, too broken), by transport.');
-  w.sample('urnd_dns_ignored_total', d?.udpIgnored ?? 0, { transport: 'udp' }).sample('urnd_dns_ignored_total', d?.tcpIgnored ?? 0, { transport: 'tcp' });
-  w.single('urnd_dns_shed_total', 'counter', 'UDP queries dropped unanswered because the resolver loop was over its lag bound.', d?.udpShed ?? 0);
+  w.sample('urnd_dns_ignored_total', d?.udpIgnored ?? 0, { transport: 'udp' }).sample(
+    'urnd_dns_ignored_total',
+    d?.tcpIgnored ?? 0,
+    { transport: 'tcp' },
+  );
+  w.single(
+    'urnd_dns_shed_total',
+    'counter',
+    'UDP queries dropped unanswered because the resolver loop was over its lag bound.',
+    d?.udpShed ?? 0,
+  );
   w.single('urnd_dns_send_errors_total', 'counter', 'UDP answers that failed to send.', d?.udpSendErrors ?? 0);
-  if (d?.udpKernelDrops !== null) w.single('urnd_dns_kernel_drops_total', 'counter', 'UDP datagrams the kernel dropped (receive buffer full).', d?.udpKernelDrops ?? 0);
+  if (d?.udpKernelDrops !== null)
+    w.single(
+      'urnd_dns_kernel_drops_total',
+      'counter',
+      'UDP datagrams the kernel dropped (receive buffer full).',
+      d?.udpKernelDrops ?? 0,
+    );
   w.single('urnd_dns_tcp_connections', 'gauge', 'TCP connections open now.', d?.tcpOpen ?? 0);
   w.single('urnd_dns_tcp_accepted_total', 'counter', 'TCP connections accepted.', d?.tcpAccepted ?? 0);
   w.family('urnd_dns_tcp_closed_total', 'counter', 'TCP connections closed by the server, by reason.');
-  w.sample('urnd_dns_tcp_closed_total', d?.tcpClosedIdle ?? 0, { reason: 'idle' }).sample('urnd_dns_tcp_closed_total', d?.tcpClosedPartial ?? 0, { reason: 'partial' });
-  w.sample('urnd_dns_tcp_closed_total', d?.tcpClosedBadLength ?? 0, { reason: 'bad_length' }).sample('urnd_dns_tcp_closed_total', d?.tcpClosedSlow ?? 0, { reason: 'slow_reader' });
+  w.sample('urnd_dns_tcp_closed_total', d?.tcpClosedIdle ?? 0, { reason: 'idle' }).sample(
+    'urnd_dns_tcp_closed_total',
+    d?.tcpClosedPartial ?? 0,
+    { reason: 'partial' },
+  );
+  w.sample('urnd_dns_tcp_closed_total', d?.tcpClosedBadLength ?? 0, { reason: 'bad_length' }).sample(
+    'urnd_dns_tcp_closed_total',
+    d?.tcpClosedSlow ?? 0,
+    { reason: 'slow_reader' },
+  );
   const r = d?.responder;
   // Both transports together: the responder counts replies, not sockets.
-  w.family('urnd_dns_responses_total', 'counter', 'DNS replies by rcode (NOERROR split into answer and nodata), both transports.');
-  for (const [rcode, n] of [['noerror', r?.noerror ?? 0], ['nodata', r?.nodata ?? 0], ['nxdomain', r?.nxdomain ?? 0], ['refused', r?.refused ?? 0], ['formerr', r?.formerr ?? 0], ['notimp', r?.notimp ?? 0], ['badvers', r?.badvers ?? 0]] as const) {
+  w.family(
+    'urnd_dns_responses_total',
+    'counter',
+    'DNS replies by rcode (NOERROR split into answer and nodata), both transports.',
+  );
+  for (const [rcode, n] of [
+    ['noerror', r?.noerror ?? 0],
+    ['nodata', r?.nodata ?? 0],
+    ['nxdomain', r?.nxdomain ?? 0],
+    ['refused', r?.refused ?? 0],
+    ['formerr', r?.formerr ?? 0],
+    ['notimp', r?.notimp ?? 0],
+    ['badvers', r?.badvers ?? 0],
+  ] as const) {
     w.sample('urnd_dns_responses_total', n, { rcode });
   }
   w.single('urnd_dns_truncated_total', 'counter', 'UDP replies sent truncated (TC set).', r?.truncated ?? 0);
-  w.single('urnd_dns_resolver_loop_lag_seconds', 'gauge', 'Event-loop lag of the resolver thread now, seconds.', d?.lagMs ?? 0 / 1000);
-  w.single('urnd_dns_tcp_rejected_total', 'counter', 'TCP connections closed at once because the connection limit was reached.', d?.tcpRejected ?? 0);
+  w.single(
+    'urnd_dns_resolver_loop_lag_seconds',
+    'gauge',
+    'Event-loop lag of the resolver thread now, seconds.',
+    d?.lagMs ?? 0 / 1000,
+  );
+  w.single(
+    'urnd_dns_tcp_rejected_total',
+    'counter',
+    'TCP connections closed at once because the connection limit was reached.',
+    d?.tcpRejected ?? 0,
+  );
 }

@@ -30,14 +30,16 @@ export class ProcessMetrics {
     this.loop.enable();
     this.gc = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
-        const kind = GC_KINDS[((e as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind ?? -1] ?? 'other';
+        const kind =
+          GC_KINDS[((e as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind ?? -1] ?? 'other';
         let c = this.gcCounts.get(kind);
         if (c === undefined) {
           c = { buckets: GC_BOUNDS.map(() => 0), count: 0, sum: 0 };
           this.gcCounts.set(kind, c);
         }
         const sec = e.duration / 1000;
-        for (let i = 0; i < GC_BOUNDS.length; i++) if (sec <= (GC_BOUNDS[i] as number)) c.buckets[i] = (c.buckets[i] as number) + 1;
+        for (let i = 0; i < GC_BOUNDS.length; i++)
+          if (sec <= (GC_BOUNDS[i] as number)) c.buckets[i] = (c.buckets[i] as number) + 1;
         c.count += 1;
         c.sum += sec;
       }
@@ -51,21 +53,51 @@ export class ProcessMetrics {
     w.single('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', mem.rss);
     w.single('process_cpu_user_seconds_total', 'counter', 'User CPU time spent in seconds.', cpu.user / 1e6);
     w.single('process_cpu_system_seconds_total', 'counter', 'System CPU time spent in seconds.', cpu.system / 1e6);
-    w.single('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.', (cpu.user + cpu.system) / 1e6);
-    w.single('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.', this.startSec);
+    w.single(
+      'process_cpu_seconds_total',
+      'counter',
+      'Total user and system CPU time spent in seconds.',
+      (cpu.user + cpu.system) / 1e6,
+    );
+    w.single(
+      'process_start_time_seconds',
+      'gauge',
+      'Start time of the process since unix epoch in seconds.',
+      this.startSec,
+    );
     const fds = openFds();
     if (fds !== null) w.single('process_open_fds', 'gauge', 'Number of open file descriptors.', fds);
     w.single('nodejs_heap_size_total_bytes', 'gauge', 'Process heap size from Node.js in bytes.', mem.heapTotal);
     w.single('nodejs_heap_size_used_bytes', 'gauge', 'Process heap size used from Node.js in bytes.', mem.heapUsed);
     w.single('nodejs_external_memory_bytes', 'gauge', 'Node.js external memory size in bytes.', mem.external);
     const lag = this.loop;
-    w.single('nodejs_eventloop_lag_p50_seconds', 'gauge', 'Main thread event loop lag, median since the last scrape, seconds.', lag.count > 0 ? lag.percentile(50) / 1e9 : 0);
-    w.single('nodejs_eventloop_lag_p99_seconds', 'gauge', 'Main thread event loop lag, 99th percentile since the last scrape, seconds.', lag.count > 0 ? lag.percentile(99) / 1e9 : 0);
-    w.single('nodejs_eventloop_lag_max_seconds', 'gauge', 'Main thread event loop lag, maximum since the last scrape, seconds.', lag.count > 0 ? lag.max / 1e9 : 0);
+    w.single(
+      'nodejs_eventloop_lag_p50_seconds',
+      'gauge',
+      'Main thread event loop lag, median since the last scrape, seconds.',
+      lag.count > 0 ? lag.percentile(50) / 1e9 : 0,
+    );
+    w.single(
+      'nodejs_eventloop_lag_p99_seconds',
+      'gauge',
+      'Main thread event loop lag, 99th percentile since the last scrape, seconds.',
+      lag.count > 0 ? lag.percentile(99) / 1e9 : 0,
+    );
+    w.single(
+      'nodejs_eventloop_lag_max_seconds',
+      'gauge',
+      'Main thread event loop lag, maximum since the last scrape, seconds.',
+      lag.count > 0 ? lag.max / 1e9 : 0,
+    );
     lag.reset();
-    w.family('nodejs_gc_duration_seconds', 'histogram', 'Garbage collection pauses of the main thread by kind, seconds.');
+    w.family(
+      'nodejs_gc_duration_seconds',
+      'histogram',
+      'Garbage collection pauses of the main thread by kind, seconds.',
+    );
     for (const [kind, c] of this.gcCounts) {
-      for (let i = 0; i < GC_BOUNDS.length; i++) w.sample('nodejs_gc_duration_seconds_bucket', c.buckets[i] as number, { kind, le: String(GC_BOUNDS[i]) });
+      for (let i = 0; i < GC_BOUNDS.length; i++)
+        w.sample('nodejs_gc_duration_seconds_bucket', c.buckets[i] as number, { kind, le: String(GC_BOUNDS[i]) });
       w.sample('nodejs_gc_duration_seconds_bucket', c.count, { kind, le: '+Inf' });
       w.sample('nodejs_gc_duration_seconds_sum', c.sum, { kind });
       w.sample('nodejs_gc_duration_seconds_count', c.count, { kind });

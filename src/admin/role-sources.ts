@@ -38,18 +38,26 @@ function configStatus(config: ConfigLoop): object {
 }
 
 /** `urnd checker`: ready once it has finished as many probes as it has probe checks (each probed about once). */
-export function checkerSource(p: { config: ConfigLoop; pool: CheckerPool; vantage: number; publisher: () => FramePublisher; probeChecks: () => number }): AdminSource {
+export function checkerSource(p: {
+  config: ConfigLoop;
+  pool: CheckerPool;
+  vantage: number;
+  publisher: () => FramePublisher;
+  probeChecks: () => number;
+}): AdminSource {
   const readiness = (): Readiness => {
     const done = p.pool.stats().probesDone;
     const want = p.probeChecks();
-    return done >= want ? { ready: true, reason: `probing, ${done} probes done` } : { ready: false, reason: `first round of probes: ${done} of ${want} done` };
+    return done >= want
+      ? { ready: true, reason: `probing, ${done} probes done` }
+      : { ready: false, reason: `first round of probes: ${done} of ${want} done` };
   };
   return {
     role: 'checker',
     readiness,
     writeMetrics(w: PrometheusWriter) {
       writeConfig(w, 'checker', p.config.stats(), p.config.plan.cell.name);
-      w.single('urnd_vantage', 'gauge', 'This checker\'s vantage point number.', p.vantage);
+      w.single('urnd_vantage', 'gauge', "This checker's vantage point number.", p.vantage);
       writeProbes(w, p.pool.stats(), p.pool.lateness());
       writeFramesOut(w, p.publisher().stats());
     },
@@ -84,18 +92,27 @@ export function aggregatorSource(p: {
   checkSeriesLimit?: number;
 }): AdminSource {
   const limit = p.checkSeriesLimit ?? DEFAULT_CHECK_SERIES_LIMIT;
-  const ages = (now: number) => p.remote.map((v) => ({ vantage: v, secondsSinceLastGood: p.intake.staleness(v, now).secondsSinceLastGood }));
+  const ages = (now: number) =>
+    p.remote.map((v) => ({ vantage: v, secondsSinceLastGood: p.intake.staleness(v, now).secondsSinceLastGood }));
   return {
     role: 'aggregator',
-    readiness: () => (p.warm() ? { ready: true, reason: 'publishing status frames' } : { ready: false, reason: 'warming up: waiting for every vantage (or aggregator.warmup)' }),
+    readiness: () =>
+      p.warm()
+        ? { ready: true, reason: 'publishing status frames' }
+        : { ready: false, reason: 'warming up: waiting for every vantage (or aggregator.warmup)' },
     writeMetrics(w: PrometheusWriter) {
       const plan = p.plan();
       writeConfig(w, 'aggregator', p.config.stats(), plan.cell.name);
       writeChecks(w, plan, p.status.statuses, limit);
       writeStatusChanges(w, p.changes.total);
       writeTick(w, p.aggregator.stats.ticks, p.aggregator.stats.tickMs);
-      w.family('urnd_vantage_age_seconds', 'gauge', 'Seconds since a good vector from each remote vantage; -1 before the first.');
-      for (const a of ages(Date.now())) w.sample('urnd_vantage_age_seconds', a.secondsSinceLastGood ?? -1, { vantage: a.vantage });
+      w.family(
+        'urnd_vantage_age_seconds',
+        'gauge',
+        'Seconds since a good vector from each remote vantage; -1 before the first.',
+      );
+      for (const a of ages(Date.now()))
+        w.sample('urnd_vantage_age_seconds', a.secondsSinceLastGood ?? -1, { vantage: a.vantage });
       writeFramesIn(w, 'observations', p.intake.counters, p.listener()?.stats() ?? null);
       writeFramesOut(w, p.publisher().stats());
       if (p.local !== null) writeProbes(w, p.local.stats(), p.local.lateness());
@@ -109,7 +126,12 @@ export function aggregatorSource(p: {
         warm: p.warm(),
         vantages: ages(Date.now()),
         subscribers: p.publisher().stats(),
-        ...cellStatus({ plan, statuses: p.status.statuses, changedAtMs: p.changes.changedAtMs, vantages: { count: p.aggregator.vantages, verdict: (v, s) => p.aggregator.verdict(v, s) } }),
+        ...cellStatus({
+          plan,
+          statuses: p.status.statuses,
+          changedAtMs: p.changes.changedAtMs,
+          vantages: { count: p.aggregator.vantages, verdict: (v, s) => p.aggregator.verdict(v, s) },
+        }),
       };
     },
     explainTable: () => ({ plan: p.plan(), statuses: p.status.statuses }),
@@ -131,7 +153,11 @@ export function dnsSource(p: {
     const age = p.intake.staleness().secondsSinceLastGood;
     const maxS = (DNS_READY_TICKS * p.config.plan.aggregator.tickMs) / 1000;
     if (age === null) return { ready: false, reason: 'no good status frame yet' };
-    if (age > maxS) return { ready: false, reason: `last good table ${age.toFixed(1)} s old (over ${DNS_READY_TICKS} ticks); still answering from it` };
+    if (age > maxS)
+      return {
+        ready: false,
+        reason: `last good table ${age.toFixed(1)} s old (over ${DNS_READY_TICKS} ticks); still answering from it`,
+      };
     if (p.set !== null && p.set.sample().up === 0) return { ready: false, reason: 'no DNS process up' };
     return { ready: true, reason: `table ${age.toFixed(1)} s old` };
   };

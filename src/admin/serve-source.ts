@@ -3,14 +3,28 @@ import type { PrometheusWriter } from '../metrics/prometheus.js';
 import type { DnsProcessSet } from '../serving/dns-processes.js';
 import type { ConfigLoop } from '../config/loop.js';
 import type { AdminSource, Readiness } from './admin.js';
-import { DEFAULT_CHECK_SERIES_LIMIT, writeChecks, writeConfig, writeDns, writeProbes, writeStatusChanges, writeTick } from './metric-families.js';
+import {
+  DEFAULT_CHECK_SERIES_LIMIT,
+  writeChecks,
+  writeConfig,
+  writeDns,
+  writeProbes,
+  writeStatusChanges,
+  writeTick,
+} from './metric-families.js';
 import { cellStatus } from './status-document.js';
 
 /**
  * What `urnd serve` shows its admin listener. Ready once the first tick has
  * run and DNS (when asked for) is bound.
  */
-export function serveSource(parts: { cell: Cell; config: ConfigLoop; dnsSet: DnsProcessSet | null; dns: boolean; checkSeriesLimit?: number }): AdminSource {
+export function serveSource(parts: {
+  cell: Cell;
+  config: ConfigLoop;
+  dnsSet: DnsProcessSet | null;
+  dns: boolean;
+  checkSeriesLimit?: number;
+}): AdminSource {
   const { cell, config, dnsSet } = parts;
   const limit = parts.checkSeriesLimit ?? DEFAULT_CHECK_SERIES_LIMIT;
   const readiness = (): Readiness => {
@@ -46,8 +60,16 @@ export function serveSource(parts: { cell: Cell; config: ConfigLoop; dnsSet: Dns
         cell: plan.cell,
         config: { version: plan.version, passes: c.passes, rejected: c.rejected, lastError: c.lastError },
         // One process computes and serves the table: it is as fresh as the last tick.
-        table: { secondsSinceLastTick: cell.aggregator.stats.ticks === 0 ? null : (Date.now() - cell.changes.lastAtMs) / 1000, ticks: cell.aggregator.stats.ticks },
-        ...cellStatus({ plan, statuses: cell.statusTable.statuses, changedAtMs: cell.changes.changedAtMs, vantages: { count: cell.aggregator.vantages, verdict: (v, s) => cell.aggregator.verdict(v, s) } }),
+        table: {
+          secondsSinceLastTick: cell.aggregator.stats.ticks === 0 ? null : (Date.now() - cell.changes.lastAtMs) / 1000,
+          ticks: cell.aggregator.stats.ticks,
+        },
+        ...cellStatus({
+          plan,
+          statuses: cell.statusTable.statuses,
+          changedAtMs: cell.changes.changedAtMs,
+          vantages: { count: cell.aggregator.vantages, verdict: (v, s) => cell.aggregator.verdict(v, s) },
+        }),
       };
     },
     explainTable: () => ({ plan: cell.plan, statuses: cell.statusTable.statuses }),

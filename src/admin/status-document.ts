@@ -46,7 +46,13 @@ export function cellStatus(i: StatusInputs): { checks: CheckStatus[]; recordSets
       slot: c.slot,
       kind: c.kind,
       status: STATUS_NAMES[statuses[c.slot] ?? 0] ?? 'unknown',
-      vantages: i.vantages === undefined ? null : Array.from({ length: i.vantages.count }, (_, v) => STATUS_NAMES[i.vantages?.verdict(v, c.slot) ?? 0] ?? 'unknown'),
+      vantages:
+        i.vantages === undefined
+          ? null
+          : Array.from(
+              { length: i.vantages.count },
+              (_, v) => STATUS_NAMES[i.vantages?.verdict(v, c.slot) ?? 0] ?? 'unknown',
+            ),
       lastFailure: i.lastFailure?.(c.slot) ?? null,
       changedAt: at > 0 ? new Date(at).toISOString() : null,
     };

@@ -68,7 +68,12 @@ export class AggregatorNode {
     this.planRef = plan;
     this.observations = observations;
     this.status = StatusTable.create(plan.cell.capacity);
-    this.aggregator = new Aggregator(plan, observations, this.status, options.healthyFraction === undefined ? {} : { healthyFraction: options.healthyFraction });
+    this.aggregator = new Aggregator(
+      plan,
+      observations,
+      this.status,
+      options.healthyFraction === undefined ? {} : { healthyFraction: options.healthyFraction },
+    );
     this.remote = options.remote;
     this.local = options.local ?? null;
     this.fixedTickMs = options.tickMs;
@@ -76,7 +81,11 @@ export class AggregatorNode {
     this.log = options.log ?? (() => {});
     this.key = options.key;
     this.intake = new VectorIntake(observations, options.remote, plan, options.key);
-    this.encoder = new SnapshotEncoder({ cell: plan.cell.name, configVersion: plan.version, ...(options.key === undefined ? {} : { key: options.key }) });
+    this.encoder = new SnapshotEncoder({
+      cell: plan.cell.name,
+      configVersion: plan.version,
+      ...(options.key === undefined ? {} : { key: options.key }),
+    });
   }
 
   get plan(): Plan {

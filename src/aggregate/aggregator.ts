@@ -112,7 +112,12 @@ function buildOutputTable(): Uint8Array {
   for (let cls = 0; cls < CLASS_COUNT; cls++) {
     for (let vote = 0; vote < 4; vote++) {
       for (let current = 0; current < 4; current++) {
-        const value = cls === SlotClass.CALCULATED ? (current < 3 ? current : U) : (byVote[cls] as readonly number[])[vote] as number;
+        const value =
+          cls === SlotClass.CALCULATED
+            ? current < 3
+              ? current
+              : U
+            : ((byVote[cls] as readonly number[])[vote] as number);
         t[(cls * 4 + vote) * 4 + current] = value;
       }
     }
@@ -183,8 +188,13 @@ function argumentError(message: string): UrndError {
 }
 
 function compile(plan: AggregatorPlan, capacity: number): Compiled {
-  if (plan.cell.capacity !== capacity) throw argumentError(`plan capacity ${plan.cell.capacity} is not the tables' capacity ${capacity}`);
-  for (const [name, array] of [['slotKind', plan.slotKind], ['slotFlags', plan.slotFlags], ['slotThreshold', plan.slotThreshold]] as const) {
+  if (plan.cell.capacity !== capacity)
+    throw argumentError(`plan capacity ${plan.cell.capacity} is not the tables' capacity ${capacity}`);
+  for (const [name, array] of [
+    ['slotKind', plan.slotKind],
+    ['slotFlags', plan.slotFlags],
+    ['slotThreshold', plan.slotThreshold],
+  ] as const) {
     if (array.length !== capacity) throw argumentError(`plan.${name} has ${array.length} entries, not ${capacity}`);
   }
   const runThreshold = new Uint8Array(capacity);
@@ -236,16 +246,31 @@ function compile(plan: AggregatorPlan, capacity: number): Compiled {
     childStart[k] = j;
     childCount[k] = children.length;
     for (const c of children) {
-      if (!Number.isInteger(c) || c < 0 || c >= capacity) throw argumentError(`calculated check in slot ${s} has child slot ${c} outside 0..${capacity - 1}`);
+      if (!Number.isInteger(c) || c < 0 || c >= capacity)
+        throw argumentError(`calculated check in slot ${s} has child slot ${c} outside 0..${capacity - 1}`);
       // Children must be probes: the calculated pass reads them after the probe pass wrote them this tick.
-      if (plan.slotKind[c] !== SlotKind.PROBE) throw argumentError(`calculated check in slot ${s} has child slot ${c}, which is not a probe check`);
+      if (plan.slotKind[c] !== SlotKind.PROBE)
+        throw argumentError(`calculated check in slot ${s} has child slot ${c}, which is not a probe check`);
       childSlot[j] = c;
       childMask[j] = CHILD_MASK[(plan.slotFlags[c] as number) & 3] as number;
       j++;
     }
     k++;
   }
-  return { runThreshold, slotClass, calcCount, calcSlot, calcThreshold, calcFlags, childStart, childCount, childSlot, childMask, idOfSlot, slotKind };
+  return {
+    runThreshold,
+    slotClass,
+    calcCount,
+    calcSlot,
+    calcThreshold,
+    calcFlags,
+    childStart,
+    childCount,
+    childSlot,
+    childMask,
+    idOfSlot,
+    slotKind,
+  };
 }
 
 /**
@@ -290,13 +315,20 @@ export class Aggregator {
     sequence: 0,
   };
 
-  constructor(plan: AggregatorPlan, observations: ObservationTable, status: StatusTable, options: AggregatorOptions = {}) {
+  constructor(
+    plan: AggregatorPlan,
+    observations: ObservationTable,
+    status: StatusTable,
+    options: AggregatorOptions = {},
+  ) {
     const fraction = options.healthyFraction ?? DEFAULT_HEALTHY_FRACTION;
     if (typeof fraction !== 'number' || !Number.isFinite(fraction) || fraction < 0 || fraction > 1) {
       throw argumentError(`healthyFraction: ${String(fraction)} is not a number from 0 to 1`);
     }
     if (observations.capacity !== status.capacity) {
-      throw argumentError(`observation table capacity ${observations.capacity} is not the status table's ${status.capacity}`);
+      throw argumentError(
+        `observation table capacity ${observations.capacity} is not the status table's ${status.capacity}`,
+      );
     }
     this.capacity = status.capacity;
     this.vantages = observations.vantages;
@@ -340,7 +372,8 @@ export class Aggregator {
    * the tick reads this flag for every word.
    */
   setReporting(vantage: number, reporting: boolean): void {
-    if (!Number.isInteger(vantage) || vantage < 0 || vantage >= this.vantages) throw argumentError(`vantage ${String(vantage)} is outside 0..${this.vantages - 1}`);
+    if (!Number.isInteger(vantage) || vantage < 0 || vantage >= this.vantages)
+      throw argumentError(`vantage ${String(vantage)} is outside 0..${this.vantages - 1}`);
     this.reporting[vantage] = reporting ? 1 : 0;
   }
 
@@ -351,8 +384,10 @@ export class Aggregator {
 
   /** Vantage `v`'s own verdict on `slot` (0 unknown, 1 healthy, 2 unhealthy). */
   verdict(vantage: number, slot: number): Status {
-    if (!Number.isInteger(vantage) || vantage < 0 || vantage >= this.vantages) throw argumentError(`vantage ${String(vantage)} is outside 0..${this.vantages - 1}`);
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this.capacity) throw argumentError(`slot ${String(slot)} is outside 0..${this.capacity - 1}`);
+    if (!Number.isInteger(vantage) || vantage < 0 || vantage >= this.vantages)
+      throw argumentError(`vantage ${String(vantage)} is outside 0..${this.vantages - 1}`);
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.capacity)
+      throw argumentError(`slot ${String(slot)} is outside 0..${this.capacity - 1}`);
     return this.verdicts[vantage * this.capacity + slot] as Status;
   }
 

@@ -36,7 +36,11 @@ export class CheckerNode {
     this.table = table;
     this.row = row;
     this.key = options.key;
-    const poolOptions: CheckerPoolOptions = { vantage: row, ...(options.workers === undefined ? {} : { workers: options.workers }), ...(options.log === undefined ? {} : { log: options.log }) };
+    const poolOptions: CheckerPoolOptions = {
+      vantage: row,
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
+      ...(options.log === undefined ? {} : { log: options.log }),
+    };
     this.pool = new CheckerPool(table, poolOptions);
     this.encoder = new SnapshotEncoder({
       cell: plan.cell.name,

@@ -166,7 +166,9 @@ export class CheckerPool {
     return this.piscina.run(task).catch((err: unknown) => {
       if (this.stopped || Atomics.load(this.control, kCheckerStopField) !== generation) return null;
       this.crashes += 1;
-      this.log(`urnd: checker worker for partition ${partition} died (${err instanceof Error ? err.message : String(err)}); crash ${this.crashes}, restarting its ${task.checks.length} checks in ${this.restartDelayMs} ms`);
+      this.log(
+        `urnd: checker worker for partition ${partition} died (${err instanceof Error ? err.message : String(err)}); crash ${this.crashes}, restarting its ${task.checks.length} checks in ${this.restartDelayMs} ms`,
+      );
       return new Promise<CheckerTaskResult | null>((resolve) => {
         const timer = setTimeout(() => {
           this.restartTimers.delete(timer);

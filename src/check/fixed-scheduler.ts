@@ -121,7 +121,8 @@ export class FixedScheduler<E extends ScheduledEntry> {
       const left = 2 * k + 1;
       if (left >= n) break;
       const right = left + 1;
-      const child = right < n && (due[heap[right] as number] as number) < (due[heap[left] as number] as number) ? right : left;
+      const child =
+        right < n && (due[heap[right] as number] as number) < (due[heap[left] as number] as number) ? right : left;
       if ((due[heap[child] as number] as number) >= key) break;
       heap[k] = heap[child] as number;
       k = child;

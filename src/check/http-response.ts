@@ -75,7 +75,8 @@ export class ResponseReader {
         if (end < 0) {
           const have = data.length - off;
           if (have > MAX_HEADER_BYTES) return 'error';
-          if (data.compare(HTTP_1, 0, Math.min(have, HTTP_1.length), off, off + Math.min(have, HTTP_1.length)) !== 0) return 'error';
+          if (data.compare(HTTP_1, 0, Math.min(have, HTTP_1.length), off, off + Math.min(have, HTTP_1.length)) !== 0)
+            return 'error';
           this.stash(data, off);
           return undefined;
         }
@@ -163,7 +164,8 @@ export class ResponseReader {
   /** Keeps `data[off…]`, the start of a header block, for the next read. */
   private stash(data: Buffer, off: number): void {
     if (this.head === null) this.head = Buffer.allocUnsafe(MAX_HEADER_BYTES);
-    if (data.buffer === this.head.buffer && data.byteOffset === this.head.byteOffset) this.head.copyWithin(0, off, data.length);
+    if (data.buffer === this.head.buffer && data.byteOffset === this.head.byteOffset)
+      this.head.copyWithin(0, off, data.length);
     else data.copy(this.head, 0, off, data.length);
     this.headLen = data.length - off;
   }
@@ -208,7 +210,10 @@ function framingOf(block: string): 'chunked' | 'close' | 'error' | number {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim().toLowerCase();
+    const value = line
+      .slice(colon + 1)
+      .trim()
+      .toLowerCase();
     if (name === 'transfer-encoding') chunked = value.split(',').pop()?.trim() === 'chunked';
     else if (name === 'content-length') {
       if (!/^\d{1,15}$/.test(value)) return 'error';

@@ -49,7 +49,10 @@ function requestFor(spec: ProbeCheckSpec): Buffer | null {
   else {
     const family = isIP(spec.host);
     const host = family === 6 ? `[${spec.host}]` : spec.host;
-    bytes = Buffer.from(`GET ${spec.path} HTTP/1.1\r\nHost: ${host}:${spec.port}\r\nUser-Agent: ${PROBE_USER_AGENT}\r\nConnection: close\r\n\r\n`, 'latin1');
+    bytes = Buffer.from(
+      `GET ${spec.path} HTTP/1.1\r\nHost: ${host}:${spec.port}\r\nUser-Agent: ${PROBE_USER_AGENT}\r\nConnection: close\r\n\r\n`,
+      'latin1',
+    );
   }
   requests.set(spec, bytes);
   return bytes;
@@ -109,9 +112,18 @@ function onClose(this: Socket): void {
 /** Starts an HTTP(S) probe; `done(context, …)` gets its verdict. The callback form of `httpProbe`. */
 export function startHttpProbe<T>(spec: ProbeCheckSpec, deadlineMs: number, done: ProbeDone<T>, context: T): void {
   const tls = spec.type === 'https';
-  const run = new HttpRun(deadlineMs, done as ProbeDone<unknown>, context, tls, new ResponseReader(spec.statusMin, spec.statusMax, spec.bodyMatch));
+  const run = new HttpRun(
+    deadlineMs,
+    done as ProbeDone<unknown>,
+    context,
+    tls,
+    new ResponseReader(spec.statusMin, spec.statusMax, spec.bodyMatch),
+  );
   const request = requestFor(spec);
-  if (request === null) return run.finish('error');
+  if (request === null) {
+    run.finish('error');
+    return;
+  }
   let socket: Socket;
   try {
     // One address, one attempt (see probe.ts on autoSelectFamily).
@@ -130,7 +142,8 @@ export function startHttpProbe<T>(spec: ProbeCheckSpec, deadlineMs: number, done
     } else socket = netConnect({ host: spec.host, port: spec.port, autoSelectFamily: false });
   } catch {
     // e.g. a port outside 0..65535: thrown synchronously.
-    return run.finish('error');
+    run.finish('error');
+    return;
   }
   run.socket = socket;
   tagSocket(socket, run);

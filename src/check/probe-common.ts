@@ -139,4 +139,5 @@ export function promiseProbe(start: ProbeStart): (spec: ProbeCheckSpec, deadline
   return (spec, deadlineMs) => new Promise<ProbeOutcome>((resolve) => start(spec, deadlineMs, settle, resolve));
 }
 
-const settle: ProbeDone<(outcome: ProbeOutcome) => void> = (resolve, result, latencyUs, reason) => resolve({ result, latencyUs, reason });
+const settle: ProbeDone<(outcome: ProbeOutcome) => void> = (resolve, result, latencyUs, reason) =>
+  resolve({ result, latencyUs, reason });

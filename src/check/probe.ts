@@ -39,7 +39,15 @@ import type { ProbeStart } from './probe-common.js';
 export type ProbeFailure = 'refused' | 'timeout' | 'reset' | 'status' | 'body' | 'tls' | 'error';
 
 /** Every ProbeFailure, in a fixed order (e.g. for metric label sets). */
-export const PROBE_FAILURES = ['refused', 'timeout', 'reset', 'status', 'body', 'tls', 'error'] as const satisfies readonly ProbeFailure[];
+export const PROBE_FAILURES = [
+  'refused',
+  'timeout',
+  'reset',
+  'status',
+  'body',
+  'tls',
+  'error',
+] as const satisfies readonly ProbeFailure[];
 
 /** The results a probe can give: never NONE. */
 export type ProbeResult = typeof Result.SUCCESS | typeof Result.FAILURE;
@@ -93,4 +101,5 @@ export function probeStartFor(spec: Pick<ProbeCheckSpec, 'type'>): ProbeStart {
   }
 }
 
-const startUnknownTypeProbe: ProbeStart = (_spec, _deadlineMs, done, context) => done(context, Result.FAILURE, 0, 'error');
+const startUnknownTypeProbe: ProbeStart = (_spec, _deadlineMs, done, context) =>
+  done(context, Result.FAILURE, 0, 'error');

@@ -16,7 +16,8 @@ export function optionalNumber(name: string, raw: string | undefined, min: numbe
 /** A whole-number option within [min, max], or undefined when absent. */
 export function optionalInteger(name: string, raw: string | undefined, min: number, max: number): number | undefined {
   const n = optionalNumber(name, raw, min, max);
-  if (n !== undefined && !Number.isInteger(n)) throw new UrndError('URND_ERR_ARGUMENT', `--${name}: ${n} is not a whole number`);
+  if (n !== undefined && !Number.isInteger(n))
+    throw new UrndError('URND_ERR_ARGUMENT', `--${name}: ${n} is not a whole number`);
   return n;
 }
 
@@ -33,7 +34,10 @@ export function optionalListen(name: string, raw: string | undefined): { host: s
   const anyPort = raw.endsWith(':0');
   const parsed = parseListen(anyPort ? `${raw.slice(0, -1)}1` : raw);
   if (parsed === null) {
-    throw new UrndError('URND_ERR_ARGUMENT', `--${name}: ${JSON.stringify(raw)} is not an IP address and port such as 127.0.0.1:5353 or [::1]:5353`);
+    throw new UrndError(
+      'URND_ERR_ARGUMENT',
+      `--${name}: ${JSON.stringify(raw)} is not an IP address and port such as 127.0.0.1:5353 or [::1]:5353`,
+    );
   }
   return anyPort ? { host: parsed.host, port: 0 } : parsed;
 }
@@ -42,7 +46,10 @@ export function optionalListen(name: string, raw: string | undefined): { host: s
 export function requireEndpoint(name: string, raw: string): { host: string; port: number } {
   const parsed = raw.endsWith(':0') ? null : parseListen(raw);
   if (parsed === null) {
-    throw new UrndError('URND_ERR_ARGUMENT', `--${name}: ${JSON.stringify(raw)} is not an IP address and port such as 127.0.0.1:7000 or [::1]:7000`);
+    throw new UrndError(
+      'URND_ERR_ARGUMENT',
+      `--${name}: ${JSON.stringify(raw)} is not an IP address and port such as 127.0.0.1:7000 or [::1]:7000`,
+    );
   }
   return parsed;
 }

@@ -28,7 +28,11 @@ export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 /** What parseArgs hands a command for its options `O`. */
 export type OptionValues<O extends OptionSpecs> = {
-  readonly [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : O[K] extends { multiple: true } ? string[] : string;
+  readonly [K in keyof O]?: O[K] extends { type: 'boolean' }
+    ? boolean
+    : O[K] extends { multiple: true }
+      ? string[]
+      : string;
 };
 
 /** A command's parsed arguments. */
@@ -74,8 +78,19 @@ export const CONFIG_FILE_OPTION = {
 
 /** Options every separate role (checker, aggregator, dns) takes the same way. */
 export const ROLE_OPTIONS = {
-  config: { type: 'string', short: 'c', value: 'FILE|URL', default: 'required', help: 'config document (YAML or JSON), a file or an http(s) URL' },
-  'config-interval': { type: 'string', value: 'SEC', default: "the config's `configInterval`, 5 s", help: 'fetch and apply the whole document this often' },
+  config: {
+    type: 'string',
+    short: 'c',
+    value: 'FILE|URL',
+    default: 'required',
+    help: 'config document (YAML or JSON), a file or an http(s) URL',
+  },
+  'config-interval': {
+    type: 'string',
+    value: 'SEC',
+    default: "the config's `configInterval`, 5 s",
+    help: 'fetch and apply the whole document this often',
+  },
   duration: { type: 'string', value: 'SEC', default: 'until a signal', help: 'stop after SEC seconds' },
 } as const satisfies OptionSpecs;
 
@@ -89,10 +104,20 @@ export const OPERATING_OPTIONS = {
     type: 'string',
     value: 'HOST[:PORT]',
     default: 'off (serve: 127.0.0.1:9530)',
-    help: 'admin HTTP listener: the live page at /, and /metrics /healthz /readyz /status /explain /table; HOST alone: the role\'s port (serve 9530, checker 9531, aggregator 9532, dns 9533); `off` turns it off',
+    help: "admin HTTP listener: the live page at /, and /metrics /healthz /readyz /status /explain /table; HOST alone: the role's port (serve 9530, checker 9531, aggregator 9532, dns 9533); `off` turns it off",
   },
-  lameduck: { type: 'string', value: 'SEC', default: '0', help: 'on SIGTERM/SIGINT, first answer /readyz 503 for SEC seconds while still serving, then stop (a second signal stops at once)' },
-  'log-format': { type: 'string', value: 'text|json', default: 'text', help: 'text: the human lines; json: one object a line (time, level, role, kind, msg)' },
+  lameduck: {
+    type: 'string',
+    value: 'SEC',
+    default: '0',
+    help: 'on SIGTERM/SIGINT, first answer /readyz 503 for SEC seconds while still serving, then stop (a second signal stops at once)',
+  },
+  'log-format': {
+    type: 'string',
+    value: 'text|json',
+    default: 'text',
+    help: 'text: the human lines; json: one object a line (time, level, role, kind, msg)',
+  },
 } as const satisfies OptionSpecs;
 
 /** The package's folder: the nearest above this file with a package.json (it runs compiled from dist/src/cli, and from src/cli in tests). */

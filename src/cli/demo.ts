@@ -22,14 +22,16 @@ export async function runDemo(configPath: string, write: (line: string) => void)
   const slotOf = (id: string) => plan.checkSlot.get(id);
 
   write(`urnd demo — resolver core over ${configPath}`);
-  write(`cell "${plan.cell.name}": capacity ${plan.cell.capacity} slots, ${plan.checks.length} checks, ${plan.setCount} record sets, plan ${plan.version.slice(0, 12)}`);
+  write(
+    `cell "${plan.cell.name}": capacity ${plan.cell.capacity} slots, ${plan.checks.length} checks, ${plan.setCount} record sets, plan ${plan.version.slice(0, 12)}`,
+  );
   write('');
 
   const show = (title: string) => {
     write(`── ${title}`);
     for (const name of names) {
       const r = resolver.resolve(name, 'A');
-      write(`   ${name.padEnd(16)} → ${r.status === 'ok' ? (r.addresses.join(', ') || '(empty answer)') : r.status}`);
+      write(`   ${name.padEnd(16)} → ${r.status === 'ok' ? r.addresses.join(', ') || '(empty answer)' : r.status}`);
     }
   };
   const setAll = (status: Status) => {
@@ -74,7 +76,9 @@ export async function runDemo(configPath: string, write: (line: string) => void)
     }
   }
   write('');
-  write('The same code path ran for every query above, healthy or not: each answer read every candidate\'s status byte.');
+  write(
+    "The same code path ran for every query above, healthy or not: each answer read every candidate's status byte.",
+  );
   write('Next: `urnd validate FILE` checks a config of your own; the README shows the embedding API.');
 }
 

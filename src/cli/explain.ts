@@ -11,11 +11,18 @@ import { getAdminJson } from './admin-client.js';
  * that has not probed yet sees it).
  */
 export async function runExplain(
-  opts: { name: string; type: string | undefined; admin: { host: string; port: number } | null; config: string | null; json: boolean },
+  opts: {
+    name: string;
+    type: string | undefined;
+    admin: { host: string; port: number } | null;
+    config: string | null;
+    json: boolean;
+  },
   out: (line: string) => void,
 ): Promise<void> {
   const type = opts.type?.toUpperCase();
-  if (type !== undefined && type !== 'A' && type !== 'AAAA') throw new UrndError('URND_ERR_ARGUMENT', `TYPE: ${JSON.stringify(opts.type)} is not A or AAAA`);
+  if (type !== undefined && type !== 'A' && type !== 'AAAA')
+    throw new UrndError('URND_ERR_ARGUMENT', `TYPE: ${JSON.stringify(opts.type)} is not A or AAAA`);
   let e: Explanation;
   if (opts.config !== null) {
     const plan = compileConfig(await loadConfig(opts.config));
@@ -23,7 +30,10 @@ export async function runExplain(
     e = type === undefined ? all : { ...all, recordSets: all.recordSets.filter((s) => s.type === type) };
   } else {
     const admin = opts.admin as { host: string; port: number };
-    const r = await getAdminJson(admin, `/explain?name=${encodeURIComponent(opts.name)}${type === undefined ? '' : `&type=${type}`}`);
+    const r = await getAdminJson(
+      admin,
+      `/explain?name=${encodeURIComponent(opts.name)}${type === undefined ? '' : `&type=${type}`}`,
+    );
     if (r.status !== 200) throw new UrndError('URND_ERR_ARGUMENT', `explain: HTTP ${r.status}`);
     e = r.value as Explanation;
   }
@@ -31,9 +41,13 @@ export async function runExplain(
     out(JSON.stringify(e, null, 2));
     return;
   }
-  out(`${e.name}: ${e.status}${e.zone === null ? '' : ` (zone ${e.zone})`}${opts.config !== null ? ', offline: every check unknown' : ''}`);
+  out(
+    `${e.name}: ${e.status}${e.zone === null ? '' : ` (zone ${e.zone})`}${opts.config !== null ? ', offline: every check unknown' : ''}`,
+  );
   for (const s of e.recordSets) {
-    out(`  ${s.type} ${s.policy}, ttl ${s.ttl}, when all unhealthy: ${s.whenAllUnhealthy} — ${s.healthyCount} healthy: ${s.outcome}`);
+    out(
+      `  ${s.type} ${s.policy}, ttl ${s.ttl}, when all unhealthy: ${s.whenAllUnhealthy} — ${s.healthyCount} healthy: ${s.outcome}`,
+    );
     for (const c of s.candidates) {
       // The reason names the check and its status; the line adds what the policy weighs.
       const extra = [c.weight === null ? null : `weight ${c.weight}`, c.role].filter((x) => x !== null).join(', ');

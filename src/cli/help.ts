@@ -55,7 +55,14 @@ function optionLines(options: OptionSpecs): string[] {
 
 /** What `urnd NAME --help` prints. */
 export function commandHelp(command: Command): string {
-  return [`usage: ${command.usage}`, '', command.description, '', 'options:', ...optionLines({ ...command.options, ...STANDARD_OPTIONS })].join('\n');
+  return [
+    `usage: ${command.usage}`,
+    '',
+    command.description,
+    '',
+    'options:',
+    ...optionLines({ ...command.options, ...STANDARD_OPTIONS }),
+  ].join('\n');
 }
 
 /** What `urnd --help` prints. */
@@ -70,16 +77,20 @@ export function mainHelp(commands: readonly Command[]): string {
     ...commands.map((c) => `  ${c.name.padEnd(nameWidth)}${c.summary}`),
     '',
     'options:',
-    ...optionLines(STANDARD_OPTIONS).map((l) => l.replace('print this help', 'help for urnd or a command (urnd <command> --help)')),
+    ...optionLines(STANDARD_OPTIONS).map((l) =>
+      l.replace('print this help', 'help for urnd or a command (urnd <command> --help)'),
+    ),
     '',
-    'Run `urnd <command> --help` for a command\'s options.',
+    "Run `urnd <command> --help` for a command's options.",
   ].join('\n');
 }
 
 /** The README's option table of one command (markdown); -h/-v are said once, not per table. */
 export function optionsTable(command: Command): string {
   const cell = (s: string) => s.replaceAll('|', '\\|');
-  const rows = Object.entries(command.options).map(([name, spec]) => `| \`${cell(flags(name, spec).trim())}\` | ${cell(spec.default)} | ${cell(spec.help)} |`);
+  const rows = Object.entries(command.options).map(
+    ([name, spec]) => `| \`${cell(flags(name, spec).trim())}\` | ${cell(spec.default)} | ${cell(spec.help)} |`,
+  );
   return ['| option | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 

@@ -3,29 +3,48 @@ import { parseArgs } from 'node:util';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UrndError, ConfigError } from '../errors.js';
-import { STANDARD_OPTIONS, UsageError, packageVersion, type Command, type OptionSpecs, type OptionValues } from './command.js';
+import {
+  STANDARD_OPTIONS,
+  UsageError,
+  packageVersion,
+  type Command,
+  type OptionSpecs,
+  type OptionValues,
+} from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { commandHelp, mainHelp } from './help.js';
 import { formatLines, LOG_FORMATS, type LogFormat } from '../log/line-format.js';
 
 /** The option table in node:util parseArgs' form. */
-function parseArgsOptions(options: OptionSpecs): Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> {
+function parseArgsOptions(
+  options: OptionSpecs,
+): Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> {
   const out: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(options)) {
-    out[name] = { type: spec.type, ...(spec.short === undefined ? {} : { short: spec.short }), ...(spec.multiple === true ? { multiple: true } : {}) };
+    out[name] = {
+      type: spec.type,
+      ...(spec.short === undefined ? {} : { short: spec.short }),
+      ...(spec.multiple === true ? { multiple: true } : {}),
+    };
   }
   return out;
 }
 
 /** A Node system error (ENOENT, EACCES, …): an ordinary failure, reported in one line. */
 function isSystemError(err: unknown): err is NodeJS.ErrnoException {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).code === 'string' &&
+    typeof (err as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 /** `cannot open missing.hgrm: no such file or directory (ENOENT)`, from Node's `ENOENT: no such file or directory, open 'missing.hgrm'`. */
 function systemErrorLine(err: NodeJS.ErrnoException): string {
   const reason = err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
-  return err.path === undefined ? `${err.syscall ?? 'system call'}: ${reason} (${err.code})` : `cannot ${err.syscall} ${err.path}: ${reason} (${err.code})`;
+  return err.path === undefined
+    ? `${err.syscall ?? 'system call'}: ${reason} (${err.code})`
+    : `cannot ${err.syscall} ${err.path}: ${reason} (${err.code})`;
 }
 
 /** Runs `urnd ARGV…`; resolves to the exit code (0 ok, 1 failed, 2 usage). */
@@ -36,7 +55,10 @@ function logFormat(raw: string | boolean | string[] | undefined): LogFormat {
   throw new UrndError('URND_ERR_ARGUMENT', `--log-format: ${JSON.stringify(raw)} is not text or json`);
 }
 
-export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     out(mainHelp(COMMANDS));

@@ -19,7 +19,10 @@ export interface ReportOptions {
 export async function runReport(opts: ReportOptions, write: (line: string) => void): Promise<void> {
   const curves: { label: string; distribution: PercentileDistribution }[] = [];
   for (const file of opts.files) {
-    curves.push({ label: path.basename(file).replace(/\.hgrm$/, ''), distribution: parseHgrm(await readFile(file, 'utf8'), file) });
+    curves.push({
+      label: path.basename(file).replace(/\.hgrm$/, ''),
+      distribution: parseHgrm(await readFile(file, 'utf8'), file),
+    });
   }
   write(reportTable(curves, opts.unit));
   if (opts.svg !== undefined) {
@@ -30,7 +33,10 @@ export async function runReport(opts: ReportOptions, write: (line: string) => vo
 }
 
 /** The markdown table `urnd report` prints; benchmarks reuse it. */
-export function reportTable(curves: readonly { label: string; distribution: PercentileDistribution }[], unit: string): string {
+export function reportTable(
+  curves: readonly { label: string; distribution: PercentileDistribution }[],
+  unit: string,
+): string {
   const base = curves[0] === undefined ? null : summarize(curves[0].distribution);
   const ratio = (a: number, b: number | undefined) => (b !== undefined && b > 0 ? (a / b).toFixed(3) : '–');
   const lines = [
@@ -39,7 +45,9 @@ export function reportTable(curves: readonly { label: string; distribution: Perc
   ];
   for (const c of curves) {
     const s = summarize(c.distribution);
-    lines.push(`| ${c.label} | ${s.count} | ${s.p50} | ${s.p99} | ${s.p999} | ${s.max} | ${ratio(s.p99, base?.p99)} | ${ratio(s.p999, base?.p999)} |`);
+    lines.push(
+      `| ${c.label} | ${s.count} | ${s.p50} | ${s.p99} | ${s.p999} | ${s.max} | ${ratio(s.p99, base?.p99)} | ${ratio(s.p999, base?.p999)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -23,7 +23,11 @@ const HEX_KEY = /^(?:[0-9a-fA-F]{2}){16,64}$/;
  * (`configSource`), wherever the process was started; for a document fetched
  * from a URL, to the working directory.
  */
-export async function resolveFrameKey(frames: FramesSpec, env: NodeJS.ProcessEnv = process.env, configSource?: string): Promise<Uint8Array | undefined> {
+export async function resolveFrameKey(
+  frames: FramesSpec,
+  env: NodeJS.ProcessEnv = process.env,
+  configSource?: string,
+): Promise<Uint8Array | undefined> {
   if (frames.key !== null) return Buffer.from(frames.key, 'hex');
   if (frames.keyFile !== null) {
     let text: string;
@@ -33,14 +37,20 @@ export async function resolveFrameKey(frames: FramesSpec, env: NodeJS.ProcessEnv
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-      throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: 'frames.keyFile', message: `cannot read ${file}: ${why}` }], { cause: err });
+      throw new ConfigError(
+        'URND_ERR_CONFIG_READ',
+        [{ path: 'frames.keyFile', message: `cannot read ${file}: ${why}` }],
+        { cause: err },
+      );
     }
     return parseHexKey(text, 'frames.keyFile', `${file} does not hold`);
   }
   if (frames.keyEnv !== null) {
     const text = env[frames.keyEnv];
     if (text === undefined || text === '') {
-      throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: 'frames.keyEnv', message: `the environment variable ${frames.keyEnv} is not set` }]);
+      throw new ConfigError('URND_ERR_CONFIG_READ', [
+        { path: 'frames.keyEnv', message: `the environment variable ${frames.keyEnv} is not set` },
+      ]);
     }
     return parseHexKey(text, 'frames.keyEnv', `${frames.keyEnv} does not hold`);
   }
@@ -55,7 +65,10 @@ export function keyFilePath(keyFile: string, configSource?: string): string {
 
 function parseHexKey(text: string, path: string, what: string): Uint8Array {
   const hex = text.trim();
-  if (!HEX_KEY.test(hex)) throw new ConfigError('URND_ERR_CONFIG_INVALID', [{ path, message: `${what} 16 to 64 bytes of hex (32 to 128 hex digits)` }]);
+  if (!HEX_KEY.test(hex))
+    throw new ConfigError('URND_ERR_CONFIG_INVALID', [
+      { path, message: `${what} 16 to 64 bytes of hex (32 to 128 hex digits)` },
+    ]);
   return Buffer.from(hex, 'hex');
 }
 

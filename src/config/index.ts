@@ -13,6 +13,12 @@ export {
   type ConfigAnswer,
 } from './schema.js';
 export { parseConfigText, loadConfigFile, loadConfig, isUrlSource, MAX_CONFIG_BYTES } from './load.js';
-export { ConfigLoop, type ConfigLoopOptions, type ConfigLoopStats, type AppliedConfig, type ApplyHandler } from './loop.js';
+export {
+  ConfigLoop,
+  type ConfigLoopOptions,
+  type ConfigLoopStats,
+  type AppliedConfig,
+  type ApplyHandler,
+} from './loop.js';
 export { validateConfigFile } from './validate-file.js';
 export { compileConfig, encodePlan, decodePlan } from './compile.js';

@@ -16,7 +16,8 @@ export function show(value: unknown): string {
   }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (Array.isArray(value)) {
-    const inline = value.length <= 4 && value.every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
+    const inline =
+      value.length <= 4 && value.every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
     return inline ? `[${value.map(show).join(', ')}]` : `a list of ${value.length}`;
   }
   return 'an object';
@@ -45,7 +46,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /** Field names a strict object accepts, for "unknown field" messages. */
 function knownFields(iss: z.core.$ZodRawIssue): string {
-  const def = (iss.inst as z.core.$ZodType | undefined)?._zod.def as { shape?: Record<string, z.core.$ZodType> } | undefined;
+  const def = (iss.inst as z.core.$ZodType | undefined)?._zod.def as
+    | { shape?: Record<string, z.core.$ZodType> }
+    | undefined;
   const shape = def?.shape;
   if (shape === undefined) return '';
   const fields = Object.keys(shape).join(', ');
@@ -78,7 +81,8 @@ export function defaultMessage(iss: z.core.$ZodRawIssue): string {
         const length = (iss.input as unknown[]).length;
         return length === 0 ? 'must not be empty' : `${length} items are fewer than ${min}`;
       }
-      if (iss.origin === 'string') return min === 1 ? 'must not be empty' : `${show(iss.input)} is shorter than ${min} characters`;
+      if (iss.origin === 'string')
+        return min === 1 ? 'must not be empty' : `${show(iss.input)} is shorter than ${min} characters`;
       return iss.inclusive ? `${show(iss.input)} is below ${min}` : `${show(iss.input)} is not above ${min}`;
     }
     case 'invalid_value':

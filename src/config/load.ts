@@ -70,11 +70,15 @@ export function parseConfigText(text: string, source?: string): ConfigDocument {
     throw new ConfigError('URND_ERR_CONFIG_PARSE', [{ path: '', message: `${where}: ${err.reason}` }], { cause: err });
   }
   if (data === undefined || data === null) {
-    throw new ConfigError('URND_ERR_CONFIG_PARSE', [{ path: '', message: `${source === undefined ? 'the document' : source} is empty` }]);
+    throw new ConfigError('URND_ERR_CONFIG_PARSE', [
+      { path: '', message: `${source === undefined ? 'the document' : source} is empty` },
+    ]);
   }
   if (aliasNodes(data, MAX_ALIAS_NODES) > MAX_ALIAS_NODES) {
     const label = source === undefined ? '' : `${source}: `;
-    throw new ConfigError('URND_ERR_CONFIG_PARSE', [{ path: '', message: `${label}aliases expand to more than ${MAX_ALIAS_NODES} nodes` }]);
+    throw new ConfigError('URND_ERR_CONFIG_PARSE', [
+      { path: '', message: `${label}aliases expand to more than ${MAX_ALIAS_NODES} nodes` },
+    ]);
   }
   return validateConfig(data);
 }
@@ -90,8 +94,17 @@ export async function loadConfigFile(path: string): Promise<ConfigDocument> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' ? 'permission denied' : e.message;
-    throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: '', message: `cannot read ${path}: ${reason}` }], { cause: err });
+    const reason =
+      e.code === 'ENOENT'
+        ? 'no such file'
+        : e.code === 'EISDIR'
+          ? 'is a directory'
+          : e.code === 'EACCES'
+            ? 'permission denied'
+            : e.message;
+    throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: '', message: `cannot read ${path}: ${reason}` }], {
+      cause: err,
+    });
   }
   return parseConfigText(text, path);
 }
@@ -114,7 +127,11 @@ export async function loadConfig(source: string, timeoutMs = 10_000): Promise<Co
   if (!isUrlSource(source)) return loadConfigFile(source);
   let text: string;
   try {
-    const res = await fetch(source, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow', headers: { accept: 'application/yaml, application/json, text/plain, */*' } });
+    const res = await fetch(source, {
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'follow',
+      headers: { accept: 'application/yaml, application/json, text/plain, */*' },
+    });
     if (res.status !== 200) {
       await res.body?.cancel();
       throw new Error(`HTTP ${res.status}`);
@@ -125,13 +142,16 @@ export async function loadConfig(source: string, timeoutMs = 10_000): Promise<Co
       throw new Error(`${length} bytes is above the ${MAX_CONFIG_BYTES}-byte limit`);
     }
     const body = new Uint8Array(await res.arrayBuffer());
-    if (body.byteLength > MAX_CONFIG_BYTES) throw new Error(`${body.byteLength} bytes is above the ${MAX_CONFIG_BYTES}-byte limit`);
+    if (body.byteLength > MAX_CONFIG_BYTES)
+      throw new Error(`${body.byteLength} bytes is above the ${MAX_CONFIG_BYTES}-byte limit`);
     if (length > 0 && body.byteLength !== length) throw new Error(`got ${body.byteLength} of ${length} bytes`);
     text = new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch (err) {
     const e = err as Error;
     const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : e.message;
-    throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: '', message: `cannot fetch ${source}: ${reason}` }], { cause: err });
+    throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: '', message: `cannot fetch ${source}: ${reason}` }], {
+      cause: err,
+    });
   }
   return parseConfigText(text, source);
 }

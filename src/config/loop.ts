@@ -99,7 +99,14 @@ export class ConfigLoop {
     // A worker that dies (out of memory on a monstrous document) fails the pass under way; the next pass starts a new one.
     worker.on('error', () => {});
     worker.on('exit', () => {
-      for (const done of this.waiting.values()) done({ id: 0, ok: false, code: 'URND_ERR_CONFIG_READ', issues: [{ path: '', message: 'the config worker stopped during the pass' }], count: 1 });
+      for (const done of this.waiting.values())
+        done({
+          id: 0,
+          ok: false,
+          code: 'URND_ERR_CONFIG_READ',
+          issues: [{ path: '', message: 'the config worker stopped during the pass' }],
+          count: 1,
+        });
       this.waiting.clear();
       if (this.stopping) return;
       this.worker = new Worker(compiledWorker('config'));
@@ -172,14 +179,26 @@ export class ConfigLoop {
       // An unchanged document (the usual pass) costs this thread one string comparison.
       const plan = reply.version === prev.plan.version ? prev.plan : decodePlan(reply.bytes, reply.version);
       if (plan.cell.capacity !== prev.plan.cell.capacity) {
-        throw new ConfigError('URND_ERR_CONFIG_INVALID', [{ path: 'cell.capacity', message: `${plan.cell.capacity} differs from the running cell's ${prev.plan.cell.capacity}: a capacity change needs a restart` }]);
+        throw new ConfigError('URND_ERR_CONFIG_INVALID', [
+          {
+            path: 'cell.capacity',
+            message: `${plan.cell.capacity} differs from the running cell's ${prev.plan.cell.capacity}: a capacity change needs a restart`,
+          },
+        ]);
       }
       if (plan.cell.name !== prev.plan.cell.name) {
-        throw new ConfigError('URND_ERR_CONFIG_INVALID', [{ path: 'cell.name', message: `"${plan.cell.name}" differs from the running cell's "${prev.plan.cell.name}": a cell is renamed by a restart` }]);
+        throw new ConfigError('URND_ERR_CONFIG_INVALID', [
+          {
+            path: 'cell.name',
+            message: `"${plan.cell.name}" differs from the running cell's "${prev.plan.cell.name}": a cell is renamed by a restart`,
+          },
+        ]);
       }
       next = { plan, key: await resolveFrameKey(plan.frames, process.env, this.source) };
     } catch (err) {
-      this.reject(err instanceof UrndError ? err : new UrndError('URND_ERR_CONFIG_READ', (err as Error).message, { cause: err }));
+      this.reject(
+        err instanceof UrndError ? err : new UrndError('URND_ERR_CONFIG_READ', (err as Error).message, { cause: err }),
+      );
       return;
     }
     this.current = next;
@@ -188,14 +207,19 @@ export class ConfigLoop {
     this.counters.lastError = null;
     this.lastLoggedRejection = null;
     const changed = next.plan !== prev.plan || !sameKey(prev.key, next.key);
-    if (changed) this.options.log(`urnd ${this.options.role}: config ${short(prev.plan.version)} → ${short(next.plan.version)} applied`);
+    if (changed)
+      this.options.log(
+        `urnd ${this.options.role}: config ${short(prev.plan.version)} → ${short(next.plan.version)} applied`,
+      );
     const handler = this.handler;
     if (handler === null) return;
     try {
       await handler(next, prev, changed);
     } catch (err) {
       // A compiled plan fits the running node (capacity and cell changes are refused above), so this is a bug if ever seen.
-      this.options.log(`urnd ${this.options.role}: applying config ${short(next.plan.version)} failed: ${(err as Error).message}`);
+      this.options.log(
+        `urnd ${this.options.role}: applying config ${short(next.plan.version)} failed: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -238,7 +262,8 @@ export class ConfigLoop {
 /** The first reply of a fresh worker (before the loop listens for replies). */
 function ask(worker: Worker, req: PassRequest): Promise<PassReply> {
   return new Promise<PassReply>((resolve, reject) => {
-    const onExit = (code: number): void => reject(new UrndError('URND_ERR_CONFIG_READ', `the config worker stopped (exit ${code})`));
+    const onExit = (code: number): void =>
+      reject(new UrndError('URND_ERR_CONFIG_READ', `the config worker stopped (exit ${code})`));
     worker.once('error', reject);
     worker.once('exit', onExit);
     worker.once('message', (reply: PassReply) => {

@@ -17,7 +17,13 @@ export async function runPass(req: PassRequest): Promise<PassReply> {
     return { id: req.id, ok: true, bytes, version };
   } catch (err) {
     if (err instanceof ConfigError) {
-      return { id: req.id, ok: false, code: err.code as Extract<PassReply, { ok: false }>['code'], issues: err.issues.slice(0, MAX_REPORTED_ISSUES), count: err.count };
+      return {
+        id: req.id,
+        ok: false,
+        code: err.code as Extract<PassReply, { ok: false }>['code'],
+        issues: err.issues.slice(0, MAX_REPORTED_ISSUES),
+        count: err.count,
+      };
     }
     // Anything else (a bug, a resource limit) rejects the pass the same way: the last good plan stays.
     const message = err instanceof UrndError ? err.message : `${(err as Error).name}: ${(err as Error).message}`;

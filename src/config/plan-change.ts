@@ -22,7 +22,8 @@ export function probeChecks(plan: Pick<Plan, 'checks'>): ProbeCheckSpec[] {
  */
 export function changedSlots(prev: Pick<Plan, 'checks'>, next: Pick<Plan, 'checks'>): number[] {
   const before = new Map<number, string>();
-  for (const c of prev.checks) before.set(c.slot, `${c.kind === 'probe' ? SlotKind.PROBE : SlotKind.CALCULATED}:${c.id}`);
+  for (const c of prev.checks)
+    before.set(c.slot, `${c.kind === 'probe' ? SlotKind.PROBE : SlotKind.CALCULATED}:${c.id}`);
   const out: number[] = [];
   const seen = new Set<number>();
   for (const c of next.checks) {

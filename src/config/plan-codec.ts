@@ -31,7 +31,6 @@ import {
 /** Bytes an answer takes in `Plan.answerAddress`. */
 export const ADDRESS_BYTES = 16;
 
-
 /**
  * A Plan from its encoded fields: the derived ones (answer words, lookup
  * maps) computed in one place for compile and decode alike, and the version
@@ -193,7 +192,8 @@ export class Reader {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   private take(n: number): number {
-    if (this.at + n > this.bytes.length) throw new RangeError(`needs ${n} bytes at ${this.at}, has ${this.bytes.length - this.at}`);
+    if (this.at + n > this.bytes.length)
+      throw new RangeError(`needs ${n} bytes at ${this.at}, has ${this.bytes.length - this.at}`);
     const at = this.at;
     this.at += n;
     return at;
@@ -315,9 +315,21 @@ function sameArray(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 }
 
 type Expect = (before: Readonly<Record<string, unknown>>) => number;
-const u8s = (expect?: Expect): Codec<Uint8Array> => ({ write: (w, v) => w.u8s(v), read: (r, b) => r.u8s(expect?.(b)), same: sameArray });
-const u16s = (expect?: Expect): Codec<Uint16Array> => ({ write: (w, v) => w.u16s(v), read: (r, b) => r.u16s(expect?.(b)), same: sameArray });
-const u32s = (expect?: Expect): Codec<Uint32Array> => ({ write: (w, v) => w.u32s(v), read: (r, b) => r.u32s(expect?.(b)), same: sameArray });
+const u8s = (expect?: Expect): Codec<Uint8Array> => ({
+  write: (w, v) => w.u8s(v),
+  read: (r, b) => r.u8s(expect?.(b)),
+  same: sameArray,
+});
+const u16s = (expect?: Expect): Codec<Uint16Array> => ({
+  write: (w, v) => w.u16s(v),
+  read: (r, b) => r.u16s(expect?.(b)),
+  same: sameArray,
+});
+const u32s = (expect?: Expect): Codec<Uint32Array> => ({
+  write: (w, v) => w.u32s(v),
+  read: (r, b) => r.u32s(expect?.(b)),
+  same: sameArray,
+});
 /** Whole numbers kept as a plain array, written as a u32 array. */
 const u32List = (expect?: Expect): Codec<readonly number[]> => ({
   write: (w, v) => w.u32s(Uint32Array.from(v)),
@@ -416,18 +428,32 @@ const check: Codec<CheckSpec> = {
     if (kind === SlotKind.CALCULATED) return calculatedCheck.read(r, before);
     throw new RangeError(`unknown check kind ${kind}`);
   },
-  same: (a, b) => (a.kind === 'probe' ? b.kind === 'probe' && probeCheck.same(a, b) : b.kind === 'calculated' && calculatedCheck.same(a, b)),
+  same: (a, b) =>
+    a.kind === 'probe'
+      ? b.kind === 'probe' && probeCheck.same(a, b)
+      : b.kind === 'calculated' && calculatedCheck.same(a, b),
 };
 
 const zone = struct<ZoneSpec>({
   origin: str,
   ttl: u32,
-  soa: struct<ZoneSpec['soa']>({ mname: str, rname: str, serial: u32, refresh: u32, retry: u32, expire: u32, minimum: u32 }),
+  soa: struct<ZoneSpec['soa']>({
+    mname: str,
+    rname: str,
+    serial: u32,
+    refresh: u32,
+    retry: u32,
+    expire: u32,
+    minimum: u32,
+  }),
   ns: list(str),
 });
 
 /** The fields `encodePlan` writes: a Plan less its version and what is derived from the rest. */
-export type EncodedPlan = Omit<Plan, 'version' | 'answerWord' | 'setQuery' | 'setWeightSum' | 'setZeroWeights' | 'setByType' | 'names' | 'checkSlot'>;
+export type EncodedPlan = Omit<
+  Plan,
+  'version' | 'answerWord' | 'setQuery' | 'setWeightSum' | 'setZeroWeights' | 'setByType' | 'names' | 'checkSlot'
+>;
 
 const sets: Expect = (b) => b['setCount'] as number;
 const answers: Expect = (b) => b['answerCount'] as number;
@@ -447,7 +473,13 @@ export const PLAN_FIELDS: Fields<EncodedPlan> = {
   }),
   configIntervalMs: u32,
   frames: struct<Plan['frames']>({ key: optional(str), keyFile: optional(str), keyEnv: optional(str) }),
-  aggregator: struct<Plan['aggregator']>({ listen: optional(endpoint), tickMs: u32, vantages: u32, subscribers: list(endpoint), warmupMs: u32 }),
+  aggregator: struct<Plan['aggregator']>({
+    listen: optional(endpoint),
+    tickMs: u32,
+    vantages: u32,
+    subscribers: list(endpoint),
+    warmupMs: u32,
+  }),
   checker: struct<Plan['checker']>({ aggregators: list(endpoint) }),
   setCount: u32,
   setName: list(str, sets),
@@ -490,7 +522,9 @@ const FORMAT = 2;
  * gives the same bytes; `decodePlan` reverses it.
  */
 export function encodePlan(plan: EncodedPlan): Uint8Array {
-  const w = new Writer(256 + plan.cell.capacity * 6 + plan.answerCount * 48 + plan.setCount * 64 + plan.checks.length * 96);
+  const w = new Writer(
+    256 + plan.cell.capacity * 6 + plan.answerCount * 48 + plan.setCount * 64 + plan.checks.length * 96,
+  );
   for (const b of MAGIC) w.u8(b);
   w.u32(FORMAT);
   planBody.write(w, plan);

@@ -291,7 +291,12 @@ export const ANSWER_WEIGHT_SHIFT = 23;
 export const ANSWER_WORD_PADDING = 7;
 
 /** Per set, two words: its first answer, then its length | fail mode << 8 | policy << 16 (see `Plan.setQuery`). */
-export function packSetQuery(setFirst: Uint32Array, setLength: Uint8Array, setFailMode: Uint8Array, setPolicy: Uint8Array): Int32Array {
+export function packSetQuery(
+  setFirst: Uint32Array,
+  setLength: Uint8Array,
+  setFailMode: Uint8Array,
+  setPolicy: Uint8Array,
+): Int32Array {
   const words = new Int32Array(setFirst.length * 2);
   for (let s = 0; s < setFirst.length; s++) {
     words[2 * s] = setFirst[s] as number;
@@ -305,7 +310,11 @@ export function packSetQuery(setFirst: Uint32Array, setLength: Uint8Array, setFa
  * of its weights and a bit mask of its zero-weight answers (sets of up to 32
  * answers), so a query computes neither.
  */
-export function packSetWeights(setFirst: Uint32Array, setLength: Uint8Array, weight: Uint8Array): { setWeightSum: Uint32Array; setZeroWeights: Int32Array } {
+export function packSetWeights(
+  setFirst: Uint32Array,
+  setLength: Uint8Array,
+  weight: Uint8Array,
+): { setWeightSum: Uint32Array; setZeroWeights: Int32Array } {
   const setWeightSum = new Uint32Array(setFirst.length);
   const setZeroWeights = new Int32Array(setFirst.length);
   for (let s = 0; s < setFirst.length; s++) {
@@ -331,7 +340,10 @@ export function packAnswerWords(slot: Uint32Array, mask: Uint8Array, weight: Uin
   // lies past the set).
   const words = new Int32Array(slot.length + ANSWER_WORD_PADDING);
   for (let i = 0; i < slot.length; i++) {
-    words[i] = ((slot[i] as number) & ANSWER_SLOT_MASK) | (((mask[i] as number) & 7) << ANSWER_MASK_SHIFT) | (((weight[i] as number) & 0xff) << ANSWER_WEIGHT_SHIFT);
+    words[i] =
+      ((slot[i] as number) & ANSWER_SLOT_MASK) |
+      (((mask[i] as number) & 7) << ANSWER_MASK_SHIFT) |
+      (((weight[i] as number) & 0xff) << ANSWER_WEIGHT_SHIFT);
   }
   return words;
 }

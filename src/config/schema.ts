@@ -80,7 +80,8 @@ function durationMs(value: number | string): number | null {
 function duration(minMs: number, maxMs: number) {
   return z
     .union([z.number(), z.string()], {
-      error: (iss) => (iss.input === undefined ? 'required' : `expected a duration such as 500ms, 10s or 1m, got ${show(iss.input)}`),
+      error: (iss) =>
+        iss.input === undefined ? 'required' : `expected a duration such as 500ms, 10s or 1m, got ${show(iss.input)}`,
     })
     .transform((value, ctx) => {
       const ms = durationMs(value);
@@ -103,9 +104,9 @@ const MAX_U32 = 4_294_967_295;
 
 const dnsName = z.string().refine(isDnsName, { error: (iss) => `${show(iss.input)} is not a valid DNS name` });
 
-const checkId = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: (iss) => `${show(iss.input)} is not a valid id (1 to 64 of A-Z a-z 0-9 _ . -)` });
+const checkId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, {
+  error: (iss) => `${show(iss.input)} is not a valid id (1 to 64 of A-Z a-z 0-9 _ . -)`,
+});
 
 // Whether a slot is below the capacity depends on `cell`, so the root checks it.
 const slot = int(0, Number.MAX_SAFE_INTEGER);
@@ -119,7 +120,9 @@ const statusCode = int(100, 599);
 const statusRange = z
   .tuple([statusCode, statusCode], {
     error: (iss) =>
-      iss.code === 'invalid_type' && iss.input === undefined ? 'required' : `expected a range [min, max] such as [200, 399], got ${show(iss.input)}`,
+      iss.code === 'invalid_type' && iss.input === undefined
+        ? 'required'
+        : `expected a range [min, max] such as [200, 399], got ${show(iss.input)}`,
   })
   .refine(([min, max]) => min <= max, {
     error: (iss) => {
@@ -240,9 +243,9 @@ const record = z.strictObject({
 });
 
 const cell = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9_.-]{1,63}$/, { error: (iss) => `${show(iss.input)} may only hold a-z 0-9 - _ . (1 to 63 characters)` }),
+  name: z.string().regex(/^[a-z0-9_.-]{1,63}$/, {
+    error: (iss) => `${show(iss.input)} may only hold a-z 0-9 - _ . (1 to 63 characters)`,
+  }),
   capacity: int(MIN_CAPACITY, MAX_CAPACITY).default(DEFAULT_CAPACITY),
 });
 
@@ -263,15 +266,22 @@ const dnsSection = z.strictObject({
 // 16 to 64 bytes as hex. Stored lower case, so the case of the text does not change the plan.
 const hexKey = z
   .string()
-  .refine((v) => /^(?:[0-9a-fA-F]{2}){16,64}$/.test(v), { error: () => 'not 16 to 64 bytes of hex (32 to 128 hex digits); the value is not shown' })
+  .refine((v) => /^(?:[0-9a-fA-F]{2}){16,64}$/.test(v), {
+    error: () => 'not 16 to 64 bytes of hex (32 to 128 hex digits); the value is not shown',
+  })
   .transform((v) => v.toLowerCase());
 
 const framesSection = z.strictObject({
   key: hexKey.optional(),
-  keyFile: z.string().min(1, { error: () => 'is empty' }).optional(),
+  keyFile: z
+    .string()
+    .min(1, { error: () => 'is empty' })
+    .optional(),
   keyEnv: z
     .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: (iss) => `${show(iss.input)} is not an environment variable name` })
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, {
+      error: (iss) => `${show(iss.input)} is not an environment variable name`,
+    })
     .optional(),
 });
 
@@ -334,7 +344,10 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
 
   const cellObj = asObject(doc['cell']);
   const capacityValue = cellObj?.['capacity'];
-  const capacity = isWhole(capacityValue) && capacityValue >= MIN_CAPACITY && capacityValue <= MAX_CAPACITY ? capacityValue : undefined;
+  const capacity =
+    isWhole(capacityValue) && capacityValue >= MIN_CAPACITY && capacityValue <= MAX_CAPACITY
+      ? capacityValue
+      : undefined;
 
   // Frames: one source of the key at most.
   const frames = asObject(doc['frames']);
@@ -343,7 +356,10 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
     if (given.length > 1) add(['frames'], `give one of key, keyFile or keyEnv, not ${given.join(' and ')}`);
   }
   // Addresses listed once.
-  for (const [section, field] of [['aggregator', 'subscribers'], ['checker', 'aggregators']] as const) {
+  for (const [section, field] of [
+    ['aggregator', 'subscribers'],
+    ['checker', 'aggregators'],
+  ] as const) {
     const seen = new Map<string, number>();
     asList(asObject(doc[section])?.[field]).forEach((v, i) => {
       if (typeof v !== 'string') return;
@@ -371,7 +387,8 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
     }
     const s = c['slot'];
     if (isWhole(s) && s >= 0) {
-      if (capacity !== undefined && s >= capacity) add(['checks', i, 'slot'], `${s} is not below the cell capacity ${capacity}`);
+      if (capacity !== undefined && s >= capacity)
+        add(['checks', i, 'slot'], `${s} is not below the cell capacity ${capacity}`);
       const prev = bySlot.get(s);
       if (prev !== undefined) add(['checks', i, 'slot'], `${s} is already used by checks[${prev}]`);
       else bySlot.set(s, i);
@@ -379,7 +396,10 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
     const iv = c['interval'];
     const to = c['timeout'];
     if (c['type'] !== 'calculated' && typeof iv === 'number' && typeof to === 'number' && to >= iv) {
-      add(['checks', i, 'timeout'], `${formatMs(secondsToMs(to))} is not below the interval ${formatMs(secondsToMs(iv))}`);
+      add(
+        ['checks', i, 'timeout'],
+        `${formatMs(secondsToMs(to))} is not below the interval ${formatMs(secondsToMs(iv))}`,
+      );
     }
   });
 
@@ -399,7 +419,8 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
       first.set(child, j);
       const target = byId.get(child);
       if (target === undefined) add(['checks', i, 'children', j], `no check has id ${show(child)}`);
-      else if (target.calculated) add(['checks', i, 'children', j], `${show(child)} is a calculated check; children must be probe checks`);
+      else if (target.calculated)
+        add(['checks', i, 'children', j], `${show(child)} is a calculated check; children must be probe checks`);
     });
     // healthyThreshold above the number of children is allowed: as in Route 53,
     // such a check is always unhealthy (a way to force traffic away).
@@ -436,7 +457,8 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
     const name = r['name'];
     if (typeof name === 'string' && isDnsName(name)) {
       const owner = normalizeName(name);
-      if (zonesKnown && findZone(owner, origins) < 0) add(['records', i, 'name'], `${show(name)} is not inside any zone`);
+      if (zonesKnown && findZone(owner, origins) < 0)
+        add(['records', i, 'name'], `${show(name)} is not inside any zone`);
       if (type !== undefined) {
         const key = `${owner} ${type}`;
         const prev = sets.get(key);
@@ -444,7 +466,8 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
         else sets.set(key, i);
       }
     }
-    if (policy === 'simple' && r['whenAllUnhealthy'] !== undefined) add(['records', i, 'whenAllUnhealthy'], NOT_ON_SIMPLE);
+    if (policy === 'simple' && r['whenAllUnhealthy'] !== undefined)
+      add(['records', i, 'whenAllUnhealthy'], NOT_ON_SIMPLE);
 
     const answers = asList(r['answers']);
     const values = new Map<string, number>();
@@ -470,7 +493,8 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
       }
       const weight = a['weight'];
       if (policy === 'weighted' && weight === undefined) add(at('weight'), 'required for a weighted record set');
-      if (policy !== undefined && policy !== 'weighted' && weight !== undefined) add(at('weight'), `only allowed on a weighted record set (this one is ${policy})`);
+      if (policy !== undefined && policy !== 'weighted' && weight !== undefined)
+        add(at('weight'), `only allowed on a weighted record set (this one is ${policy})`);
       const role = a['role'];
       if (policy === 'failover') {
         if (role === 'primary' || role === 'secondary') {
@@ -487,7 +511,8 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
       const checkRef = a['check'];
       if (checkRef !== undefined) {
         if (policy === 'simple') add(at('check'), NOT_ON_SIMPLE);
-        else if (typeof checkRef === 'string' && !byId.has(checkRef)) add(at('check'), `no check has id ${show(checkRef)}`);
+        else if (typeof checkRef === 'string' && !byId.has(checkRef))
+          add(at('check'), `no check has id ${show(checkRef)}`);
       }
     });
     if (policy === 'failover' && answers.length > 0 && rolesComplete && !roles.has('primary')) {
@@ -515,7 +540,9 @@ function fillDerived(doc: RawDocument) {
     // Checkers push to the aggregator's listen address unless told otherwise.
     checker: { aggregators: doc.checker.aggregators ?? (aggregatorListen === undefined ? [] : [aggregatorListen]) },
     dns: doc.dns,
-    checks: doc.checks.map((c) => (c.type === 'calculated' ? c : { ...c, timeout: c.timeout ?? defaultTimeout(c.interval) })),
+    checks: doc.checks.map((c) =>
+      c.type === 'calculated' ? c : { ...c, timeout: c.timeout ?? defaultTimeout(c.interval) },
+    ),
     zones: doc.zones.map((z, i) => ({
       ...z,
       soa: { ...z.soa, mname: z.soa.mname ?? `ns1.${origins[i]}`, rname: z.soa.rname ?? `hostmaster.${origins[i]}` },

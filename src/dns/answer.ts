@@ -30,12 +30,18 @@ import { findName } from './name-table.js';
 export function answerQuery(s: QueryState, resolver: Resolver, records: PlanRecords, query: Uint8Array): Buffer {
   const plan = resolver.plan;
   // The plan's own string when the name exists (no allocation); a new one otherwise.
-  const key = findName(records.names, s.keyBytes, s.keyLength, s.keyHash) ?? s.keyBytes.toString('latin1', 0, s.keyLength);
+  const key =
+    findName(records.names, s.keyBytes, s.keyLength, s.keyHash) ?? s.keyBytes.toString('latin1', 0, s.keyLength);
   const qtype = s.qtype;
   let type = -1;
   if (qtype === QType.A) type = RecordType.A;
   else if (qtype === QType.AAAA) type = RecordType.AAAA;
-  else if (qtype === QType.ANY) type = plan.setByType[RecordType.A].has(key) ? RecordType.A : plan.setByType[RecordType.AAAA].has(key) ? RecordType.AAAA : -1;
+  else if (qtype === QType.ANY)
+    type = plan.setByType[RecordType.A].has(key)
+      ? RecordType.A
+      : plan.setByType[RecordType.AAAA].has(key)
+        ? RecordType.AAAA
+        : -1;
 
   if (type >= 0) {
     const count = resolver.resolveInto(key, type as RecordType, s.indices);
@@ -61,7 +67,14 @@ export function answerQuery(s: QueryState, resolver: Resolver, records: PlanReco
 }
 
 /** NOERROR with `count` address answers, indices in `s.indices`. */
-function addresses(s: QueryState, plan: Plan, records: PlanRecords, query: Uint8Array, type: RecordType, count: number): Buffer {
+function addresses(
+  s: QueryState,
+  plan: Plan,
+  records: PlanRecords,
+  query: Uint8Array,
+  type: RecordType,
+  count: number,
+): Buffer {
   const indices = s.indices;
   const rdlength = type === RecordType.A ? 4 : 16;
   const rrType = type === RecordType.A ? QType.A : QType.AAAA;
@@ -109,7 +122,8 @@ function apexNs(s: QueryState, query: Uint8Array, zr: ZoneRecords): Buffer {
   s.outcome = Outcome.NOERROR;
   if (s.truncated) return out;
   let o = s.end;
-  for (const ns of zr.ns) o = writeBytes(out, writeRecordHeader(out, o, QNAME_POINTER, QType.NS, zr.ttl, ns.length), ns);
+  for (const ns of zr.ns)
+    o = writeBytes(out, writeRecordHeader(out, o, QNAME_POINTER, QType.NS, zr.ttl, ns.length), ns);
   return out;
 }
 

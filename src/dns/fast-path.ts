@@ -20,7 +20,16 @@
  * flood of random names or HTTPS queries then costs what a normal day
  * costs, instead of moving to the slower path under stress.
  */
-import { CLASS_IN, HEADER_LENGTH, OPT_RR_LENGTH, QType, ScanError, scanQuestion, u16, type QueryState } from './wire.js';
+import {
+  CLASS_IN,
+  HEADER_LENGTH,
+  OPT_RR_LENGTH,
+  QType,
+  ScanError,
+  scanQuestion,
+  u16,
+  type QueryState,
+} from './wire.js';
 
 /** Smallest fast-path message: header, root name, QTYPE, QCLASS. */
 const MIN_QUERY_LENGTH = HEADER_LENGTH + 1 + 4;
@@ -39,7 +48,16 @@ export function readFast(s: QueryState, query: Uint8Array, len: number): boolean
   if (len < MIN_QUERY_LENGTH) return false;
   // Byte 2: QR and OPCODE zero. Counts: 1, 0, 0, then ARCOUNT 0 or 1.
   if (((query[2] as number) & 0xf8) !== 0) return false;
-  if (((query[4] as number) | (query[6] as number) | (query[7] as number) | (query[8] as number) | (query[9] as number) | (query[10] as number)) !== 0) return false;
+  if (
+    ((query[4] as number) |
+      (query[6] as number) |
+      (query[7] as number) |
+      (query[8] as number) |
+      (query[9] as number) |
+      (query[10] as number)) !==
+    0
+  )
+    return false;
   const arcount = query[11] as number;
   if (query[5] !== 1 || arcount > 1) return false;
   if (scanQuestion(s, query, len) !== ScanError.OK || s.qclass !== CLASS_IN) return false;

@@ -9,15 +9,7 @@
  * encoder writes every name in full, never a pointer: its answers would be
  * bigger than ours and truncate at other sizes.)
  */
-import {
-  FlagsHigh,
-  FlagsLow,
-  HEADER_LENGTH,
-  OPT_RR_LENGTH,
-  QType,
-  RR_FIXED_LENGTH,
-  type QueryState,
-} from './wire.js';
+import { FlagsHigh, FlagsLow, HEADER_LENGTH, OPT_RR_LENGTH, QType, RR_FIXED_LENGTH, type QueryState } from './wire.js';
 
 /** How a reply is counted; one per reply (`ResponderCounters` has a field for each). */
 export const Outcome = {
@@ -54,7 +46,15 @@ export function headerOnlyReply(query: Uint8Array, rcode: number): Buffer {
  * writes nothing (the client retries over TCP). `rcode` may be extended
  * (BADVERS): its high bits go into the OPT RR.
  */
-export function beginReply(s: QueryState, query: Uint8Array, rcode: number, aa: boolean, an: number, ns: number, body: number): Buffer {
+export function beginReply(
+  s: QueryState,
+  query: Uint8Array,
+  rcode: number,
+  aa: boolean,
+  an: number,
+  ns: number,
+  body: number,
+): Buffer {
   const opt = s.edns ? OPT_RR_LENGTH : 0;
   const qEnd = s.end;
   let size = qEnd + body + opt;
@@ -102,7 +102,14 @@ function writeOpt(out: Buffer, o: number, udpSize: number, extendedRcode: number
  * Writes a record's fixed part at `o`, owner a compression pointer, class IN;
  * returns the offset of its RDATA.
  */
-export function writeRecordHeader(out: Buffer, o: number, pointer: number, type: number, ttl: number, rdlength: number): number {
+export function writeRecordHeader(
+  out: Buffer,
+  o: number,
+  pointer: number,
+  type: number,
+  ttl: number,
+  rdlength: number,
+): number {
   out[o] = pointer >>> 8;
   out[o + 1] = pointer;
   out[o + 2] = type >>> 8;

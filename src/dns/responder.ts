@@ -96,7 +96,10 @@ export class Responder {
   constructor(resolver: Resolver, options: ResponderOptions = {}) {
     const max = options.maxUdpSize;
     if (max !== undefined && !(Number.isInteger(max) && max >= MIN_UDP_SIZE && max <= MAX_MESSAGE_SIZE)) {
-      throw new UrndError('URND_ERR_ARGUMENT', `maxUdpSize: ${String(max)} is not an integer from ${MIN_UDP_SIZE} to ${MAX_MESSAGE_SIZE}`);
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        `maxUdpSize: ${String(max)} is not an integer from ${MIN_UDP_SIZE} to ${MAX_MESSAGE_SIZE}`,
+      );
     }
     this.resolver = resolver;
     this.maxUdpSize = max ?? 0;
@@ -188,9 +191,15 @@ export class Responder {
    */
   private setLimits(plan: Plan, transport: Transport): void {
     const s = this.state;
-    const ours = this.maxUdpSize !== 0 ? this.maxUdpSize : Math.min(Math.max(plan.dns.maxUdpSize, MIN_UDP_SIZE), MAX_MESSAGE_SIZE);
+    const ours =
+      this.maxUdpSize !== 0 ? this.maxUdpSize : Math.min(Math.max(plan.dns.maxUdpSize, MIN_UDP_SIZE), MAX_MESSAGE_SIZE);
     s.replyUdpSize = ours;
-    s.limit = transport === 'tcp' ? MAX_MESSAGE_SIZE : s.edns ? Math.max(MIN_UDP_SIZE, Math.min(s.ednsUdpSize, ours)) : MIN_UDP_SIZE;
+    s.limit =
+      transport === 'tcp'
+        ? MAX_MESSAGE_SIZE
+        : s.edns
+          ? Math.max(MIN_UDP_SIZE, Math.min(s.ednsUdpSize, ours))
+          : MIN_UDP_SIZE;
   }
 
   /** Counts the reply the state describes. */

@@ -17,7 +17,18 @@
  * decoded, then ignored. Bytes after the last record are ignored.
  */
 import dnsPacket from 'dns-packet';
-import { CLASS_IN, FlagsHigh, HEADER_LENGTH, ScanError, kAnCount, kNsCount, kQdCount, scanQuestion, u16, type QueryState } from './wire.js';
+import {
+  CLASS_IN,
+  FlagsHigh,
+  HEADER_LENGTH,
+  ScanError,
+  kAnCount,
+  kNsCount,
+  kQdCount,
+  scanQuestion,
+  u16,
+  type QueryState,
+} from './wire.js';
 
 export const Verdict = {
   ANSWER: 0,

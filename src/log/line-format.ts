@@ -21,10 +21,23 @@ export function lineLevel(line: string): 'info' | 'warn' {
 }
 
 /** Wraps `write` so each line goes out in `format`. */
-export function formatLines(format: LogFormat, role: string, write: (line: string) => void, now: () => number = Date.now): (line: string) => void {
+export function formatLines(
+  format: LogFormat,
+  role: string,
+  write: (line: string) => void,
+  now: () => number = Date.now,
+): (line: string) => void {
   if (format === 'text') return write;
   return (line: string) => {
     // A multi-line message (a config error listing problems) stays one record.
-    write(JSON.stringify({ time: new Date(now()).toISOString(), level: lineLevel(line), role, kind: STATUS.test(line) ? 'status' : 'event', msg: line }));
+    write(
+      JSON.stringify({
+        time: new Date(now()).toISOString(),
+        level: lineLevel(line),
+        role,
+        kind: STATUS.test(line) ? 'status' : 'event',
+        msg: line,
+      }),
+    );
   };
 }

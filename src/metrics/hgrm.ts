@@ -36,11 +36,17 @@ export function parseHgrm(text: string, source = 'histogram'): PercentileDistrib
     const cols = line.split(/\s+/);
     if (cols.length < 3 || !/^[\d.]/.test(cols[0] ?? '')) continue;
     const [value, percentile, totalCount] = cols.map(Number) as [number, number, number];
-    if (Number.isFinite(value) && Number.isFinite(percentile) && Number.isFinite(totalCount)) points.push({ value, percentile, totalCount });
+    if (Number.isFinite(value) && Number.isFinite(percentile) && Number.isFinite(totalCount))
+      points.push({ value, percentile, totalCount });
   }
-  if (points.length === 0) throw new UrndError('URND_ERR_ARGUMENT', `${source}: no percentile rows (is it an .hgrm file?)`);
+  if (points.length === 0)
+    throw new UrndError('URND_ERR_ARGUMENT', `${source}: no percentile rows (is it an .hgrm file?)`);
   const last = points[points.length - 1] as PercentilePoint;
-  return { points, max: Number.isFinite(max) ? max : last.value, count: Number.isFinite(count) ? count : last.totalCount };
+  return {
+    points,
+    max: Number.isFinite(max) ? max : last.value,
+    count: Number.isFinite(count) ? count : last.totalCount,
+  };
 }
 
 /** The value at percentile q (0..100): the first row at or past it. */

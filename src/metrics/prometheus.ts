@@ -31,7 +31,9 @@ export class PrometheusWriter {
     if (!NAME.test(name)) throw new Error(`metric name ${JSON.stringify(name)} is not a Prometheus name`);
     if (this.declared.has(name)) throw new Error(`metric ${name} declared twice`);
     this.declared.add(name);
-    this.parts.push(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type === 'info' ? 'gauge' : type}\n`);
+    this.parts.push(
+      `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type === 'info' ? 'gauge' : type}\n`,
+    );
     return this;
   }
 
@@ -62,7 +64,15 @@ export class PrometheusWriter {
    * A histogram family from cumulative counts at upper bounds (seconds, in
    * increasing order), plus the sum and total count. `+Inf` is added.
    */
-  histogram(name: string, help: string, bounds: readonly number[], cumulative: readonly number[], sum: number, count: number, labels?: Labels): this {
+  histogram(
+    name: string,
+    help: string,
+    bounds: readonly number[],
+    cumulative: readonly number[],
+    sum: number,
+    count: number,
+    labels?: Labels,
+  ): this {
     this.family(name, 'histogram', help);
     for (let i = 0; i < bounds.length; i++) {
       this.sample(`${name}_bucket`, cumulative[i] ?? 0, { ...labels, le: formatValue(bounds[i] as number) });

@@ -65,7 +65,8 @@ export function readCounts(buffer: SharedArrayBuffer): Float64Array {
   const out = new Float64Array(SHARED_HISTOGRAM_BUCKETS);
   for (let h = 0; h < n; h++) {
     const base = h * SHARED_HISTOGRAM_BUCKETS;
-    for (let b = 0; b < SHARED_HISTOGRAM_BUCKETS; b++) out[b] = (out[b] as number) + (Atomics.load(all, base + b) >>> 0);
+    for (let b = 0; b < SHARED_HISTOGRAM_BUCKETS; b++)
+      out[b] = (out[b] as number) + (Atomics.load(all, base + b) >>> 0);
   }
   return out;
 }

@@ -47,7 +47,9 @@ interface Axes {
 
 function frame(title: string, xLabel: string, yLabel: string, axes: Axes, series: readonly Series[]): string {
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   parts.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>`);
   const x0 = M.left;
@@ -64,16 +66,23 @@ function frame(title: string, xLabel: string, yLabel: string, axes: Axes, series
     parts.push(`<line x1="${num(x)}" x2="${num(x)}" y1="${y0}" y2="${y1}" stroke="#eee"/>`);
     parts.push(`<text x="${num(x)}" y="${y0 + 16}" text-anchor="middle">${esc(t.label)}</text>`);
   }
-  parts.push(`<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" stroke="#333"/><line x1="${x0}" x2="${x0}" y1="${y0}" y2="${y1}" stroke="#333"/>`);
+  parts.push(
+    `<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" stroke="#333"/><line x1="${x0}" x2="${x0}" y1="${y0}" y2="${y1}" stroke="#333"/>`,
+  );
   parts.push(`<text x="${(x0 + x1) / 2}" y="${H - 22}" text-anchor="middle">${esc(xLabel)}</text>`);
-  parts.push(`<text x="16" y="${(y0 + y1) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(y0 + y1) / 2})">${esc(yLabel)}</text>`);
+  parts.push(
+    `<text x="16" y="${(y0 + y1) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(y0 + y1) / 2})">${esc(yLabel)}</text>`,
+  );
   series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length] as string;
     const d = s.points.map(([x, y], k) => `${k === 0 ? 'M' : 'L'}${num(axes.x(x))},${num(axes.y(y))}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
-    for (const [x, y] of s.points.length <= 12 ? s.points : []) parts.push(`<circle cx="${num(axes.x(x))}" cy="${num(axes.y(y))}" r="3" fill="${color}"/>`);
+    for (const [x, y] of s.points.length <= 12 ? s.points : [])
+      parts.push(`<circle cx="${num(axes.x(x))}" cy="${num(axes.y(y))}" r="3" fill="${color}"/>`);
     const ly = M.top + 14 + i * 16;
-    parts.push(`<rect x="${x0 + 10}" y="${ly - 9}" width="12" height="3" fill="${color}"/><text x="${x0 + 28}" y="${ly - 4}">${esc(s.label)}</text>`);
+    parts.push(
+      `<rect x="${x0 + 10}" y="${ly - 9}" width="12" height="3" fill="${color}"/><text x="${x0 + 28}" y="${ly - 4}">${esc(s.label)}</text>`,
+    );
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
@@ -83,7 +92,11 @@ function frame(title: string, xLabel: string, yLabel: string, axes: Axes, series
  * Latency against percentile, one curve per distribution, on the log axis
  * HdrHistogram plots use (x = 1/(1-percentile): 50%, 90%, 99%, 99.9%, …).
  */
-export function percentilePlot(title: string, unit: string, curves: readonly { label: string; distribution: PercentileDistribution }[]): string {
+export function percentilePlot(
+  title: string,
+  unit: string,
+  curves: readonly { label: string; distribution: PercentileDistribution }[],
+): string {
   const maxX = 100_000; // up to 99.999%
   const series: Series[] = curves.map((c) => ({
     label: c.label,
@@ -100,18 +113,30 @@ export function percentilePlot(title: string, unit: string, curves: readonly { l
 }
 
 /** Plain x/y lines (log x when `logX`), e.g. propagation time against failure size. */
-export function linePlot(title: string, xLabel: string, yLabel: string, series: readonly Series[], logX = false): string {
+export function linePlot(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  series: readonly Series[],
+  logX = false,
+): string {
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
   const xMin = logX ? Math.max(1, Math.min(...xs)) : 0;
   const xMax = Math.max(...xs, 1);
   const yMax = niceMax(Math.max(...ys, 0));
   const lx = logX
-    ? (v: number) => M.left + ((Math.log10(Math.max(v, xMin)) - Math.log10(xMin)) / Math.max(1e-9, Math.log10(xMax) - Math.log10(xMin))) * (W - M.left - M.right)
+    ? (v: number) =>
+        M.left +
+        ((Math.log10(Math.max(v, xMin)) - Math.log10(xMin)) / Math.max(1e-9, Math.log10(xMax) - Math.log10(xMin))) *
+          (W - M.left - M.right)
     : (v: number) => M.left + (v / xMax) * (W - M.left - M.right);
   const ly = (v: number) => H - M.bottom - (v / yMax) * (H - M.top - M.bottom);
   const xTicks = logX
-    ? Array.from({ length: Math.floor(Math.log10(xMax)) - Math.floor(Math.log10(xMin)) + 1 }, (_, i) => 10 ** (Math.floor(Math.log10(xMin)) + i)).map((at) => ({ at, label: fmtTick(at) }))
+    ? Array.from(
+        { length: Math.floor(Math.log10(xMax)) - Math.floor(Math.log10(xMin)) + 1 },
+        (_, i) => 10 ** (Math.floor(Math.log10(xMin)) + i),
+      ).map((at) => ({ at, label: fmtTick(at) }))
     : [0, 0.25, 0.5, 0.75, 1].map((f) => ({ at: f * xMax, label: fmtTick(f * xMax) }));
   const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ at: f * yMax, label: fmtTick(f * yMax) }));
   return frame(title, xLabel, yLabel, { x: lx, y: ly, xTicks, yTicks }, series);

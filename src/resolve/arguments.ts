@@ -41,5 +41,6 @@ export function requirePlan(plan: unknown): asserts plan is Plan {
 export function requireStatusTable(table: unknown): asserts table is StatusTable {
   // By shape, not instanceof: a table may come from another copy of the module (another bundle, a test's own import).
   const t = table as Partial<StatusTable> | null;
-  if (typeof t !== 'object' || t === null || typeof t.capacity !== 'number' || !(t.statuses instanceof Uint8Array)) throw badArgument('table', table, 'a StatusTable');
+  if (typeof t !== 'object' || t === null || typeof t.capacity !== 'number' || !(t.statuses instanceof Uint8Array))
+    throw badArgument('table', table, 'a StatusTable');
 }

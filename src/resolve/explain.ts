@@ -134,13 +134,20 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
         reason = 'every answer is unhealthy and whenAllUnhealthy is answer-none';
       } else if (tier === 'a') {
         share = h ? w : 0;
-        reason = !h ? 'unhealthy' : w === 0 ? 'weight 0: used only when every non-zero answer is unhealthy' : `weight ${w} of ${denom}`;
+        reason = !h
+          ? 'unhealthy'
+          : w === 0
+            ? 'weight 0: used only when every non-zero answer is unhealthy'
+            : `weight ${w} of ${denom}`;
       } else if (tier === 'b') {
         share = h ? 1 : 0;
         reason = h ? 'every non-zero-weight answer is unhealthy: zero-weight answers share equally' : 'unhealthy';
       } else if (tier === 'c') {
         share = w;
-        reason = w === 0 ? 'every answer is unhealthy; weight 0' : `every answer is unhealthy: answering as if all were healthy, weight ${w} of ${denom}`;
+        reason =
+          w === 0
+            ? 'every answer is unhealthy; weight 0'
+            : `every answer is unhealthy: answering as if all were healthy, weight ${w} of ${denom}`;
       } else {
         share = 1;
         reason = 'every answer is unhealthy and every weight is 0: equal shares';
@@ -159,7 +166,14 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
       eligible.push(k === chosen);
       const role = k === 0 ? 'primary' : 'secondary';
       if (chosen === -1) why.push('primary and secondary are unhealthy and whenAllUnhealthy is answer-none');
-      else if (k === chosen) why.push(role === 'primary' ? (hp ? 'primary is healthy' : 'primary and secondary are unhealthy: answering the primary') : 'primary is unhealthy, secondary is healthy');
+      else if (k === chosen)
+        why.push(
+          role === 'primary'
+            ? hp
+              ? 'primary is healthy'
+              : 'primary and secondary are unhealthy: answering the primary'
+            : 'primary is unhealthy, secondary is healthy',
+        );
       else why.push(role === 'secondary' ? 'primary is healthy: the secondary waits' : 'primary is unhealthy');
     }
     outcome = chosen === -1 ? 'empty answer (fail closed)' : chosen === 0 ? 'the primary' : 'the secondary';
@@ -168,10 +182,21 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
       const h = healthy[k] as boolean;
       const ok = allDown ? !failClosed : h;
       eligible.push(ok);
-      why.push(allDown ? (failClosed ? 'no answer is healthy and whenAllUnhealthy is answer-none' : 'no answer is healthy: answering from all of them') : h ? 'healthy' : 'unhealthy');
+      why.push(
+        allDown
+          ? failClosed
+            ? 'no answer is healthy and whenAllUnhealthy is answer-none'
+            : 'no answer is healthy: answering from all of them'
+          : h
+            ? 'healthy'
+            : 'unhealthy',
+      );
     }
     const pool = allDown ? (failClosed ? 0 : len) : healthyCount;
-    outcome = pool === 0 ? 'empty answer (fail closed)' : `${Math.min(MULTIVALUE_MAX_RETURNED, pool)} of ${pool} eligible answer(s), at random`;
+    outcome =
+      pool === 0
+        ? 'empty answer (fail closed)'
+        : `${Math.min(MULTIVALUE_MAX_RETURNED, pool)} of ${pool} eligible answer(s), at random`;
   }
 
   const candidates: CandidateExplanation[] = [];
@@ -188,7 +213,10 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
       status: check === null ? null : (STATUS_NAMES[statuses[plan.answerSlot[i] as number] as number] ?? null),
       healthy: healthy[k] as boolean,
       eligible: eligible[k] as boolean,
-      reason: policy === Policy.SIMPLE ? (why[k] as string) : `${healthReason(plan, statuses, i)}; ${eligible[k] ? 'eligible' : 'not eligible'}: ${why[k] as string}`,
+      reason:
+        policy === Policy.SIMPLE
+          ? (why[k] as string)
+          : `${healthReason(plan, statuses, i)}; ${eligible[k] ? 'eligible' : 'not eligible'}: ${why[k] as string}`,
     });
   }
   return {

@@ -57,7 +57,8 @@ export interface CreateLookupOptions {
  * failed getaddrinfo.
  */
 export function createLookup(resolver: Resolver, options: CreateLookupOptions = {}): LookupFunction {
-  if (typeof (resolver as Partial<Resolver> | null)?.resolveInto !== 'function') throw badArgument('resolver', resolver, 'a Resolver');
+  if (typeof (resolver as Partial<Resolver> | null)?.resolveInto !== 'function')
+    throw badArgument('resolver', resolver, 'a Resolver');
   const passthrough = options.passthrough ?? (dns.lookup as unknown as LookupFunction);
   const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
 
@@ -78,12 +79,22 @@ export function createLookup(resolver: Resolver, options: CreateLookupOptions = 
 
     const addresses: LookupAddress[] = [];
     let served = false;
-    const types = family === 4 ? [RecordType.A] : family === 6 ? [RecordType.AAAA] : opts.order === 'ipv6first' ? [RecordType.AAAA, RecordType.A] : [RecordType.A, RecordType.AAAA];
+    const types =
+      family === 4
+        ? [RecordType.A]
+        : family === 6
+          ? [RecordType.AAAA]
+          : opts.order === 'ipv6first'
+            ? [RecordType.AAAA, RecordType.A]
+            : [RecordType.A, RecordType.AAAA];
     for (const type of types) {
       const count = resolver.resolveInto(name, type, out);
       if (count !== ResolveCode.REFUSED) served = true;
       for (let k = 0; k < count; k++) {
-        addresses.push({ address: plan.answerValue[out[k] as number] as string, family: type === RecordType.A ? 4 : 6 });
+        addresses.push({
+          address: plan.answerValue[out[k] as number] as string,
+          family: type === RecordType.A ? 4 : 6,
+        });
       }
     }
 

@@ -1,9 +1,5 @@
 import { UrndError } from '../errors.js';
-import {
-  MAX_ANSWERS_PER_SET,
-  RecordType,
-  type Plan,
-} from '../config/plan.js';
+import { MAX_ANSWERS_PER_SET, RecordType, type Plan } from '../config/plan.js';
 import type { StatusTable } from '../table/status-table.js';
 import { RandomState, type RandomSource } from './random.js';
 import { selectSimple } from './simple.js';
@@ -183,4 +179,3 @@ function missCode(plan: Plan, name: string): number {
   if (plan.names.has(name)) return ResolveCode.NODATA;
   return zoneOf(plan, name) >= 0 ? ResolveCode.NXDOMAIN : ResolveCode.REFUSED;
 }
-

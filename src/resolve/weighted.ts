@@ -107,7 +107,10 @@ function weightedUpTo8(
   const anyW = (0 - sumW) >>> 31;
   const eligible = (bits & (0 - a)) | (healthyZero & (0 - b)) | (live & (0 - none));
   const byWeight = a | (none & anyW);
-  const r = pickIndex(rng, (sumHW & (0 - a)) + (bitCount(healthyZero) & (0 - b)) + ((sumW + (n & (anyW - 1))) & (0 - none)));
+  const r = pickIndex(
+    rng,
+    (sumHW & (0 - a)) + (bitCount(healthyZero) & (0 - b)) + ((sumW + (n & (anyW - 1))) & (0 - none)),
+  );
   // Pass 2 as in chosenIndex; past n, cum stays at the total (> r) and adds nothing.
   const equal = 1 - byWeight;
   const wMask = 0 - byWeight;
@@ -172,7 +175,10 @@ function weightedSmall(
   // (c), or n when every weight is 0 (d: sumW is 0 then).
   const eligible = (bits & (0 - a)) | (healthyZero & (0 - b)) | ((-1 >>> (32 - n)) & (0 - none));
   const byWeight = a | (none & anyW);
-  const r = pickIndex(rng, (sumHW & (0 - a)) + (bitCount(healthyZero) & (0 - b)) + ((sumW + (n & (anyW - 1))) & (0 - none)));
+  const r = pickIndex(
+    rng,
+    (sumHW & (0 - a)) + (bitCount(healthyZero) & (0 - b)) + ((sumW + (n & (anyW - 1))) & (0 - none)),
+  );
   out[0] = first + chosenIndex(word, first, n, eligible, byWeight, r);
   return 1 - (failMode & none);
 }
@@ -182,7 +188,14 @@ function weightedSmall(
  * exceeds `r` (shares are weights when `byWeight` is 1, else 1 each). Every
  * answer is visited; the eligibility bit masks the share.
  */
-function chosenIndex(word: Int32Array, first: number, n: number, eligible: number, byWeight: number, r: number): number {
+function chosenIndex(
+  word: Int32Array,
+  first: number,
+  n: number,
+  eligible: number,
+  byWeight: number,
+  r: number,
+): number {
   const equal = 1 - byWeight;
   const wMask = 0 - byWeight;
   let cum = 0;

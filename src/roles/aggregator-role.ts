@@ -47,7 +47,12 @@ export interface AggregatorRoleOptions {
 
 export async function runAggregator(opts: AggregatorRoleOptions, write: (line: string) => void): Promise<void> {
   const role = 'aggregator';
-  const config = await ConfigLoop.start({ role, source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
+  const config = await ConfigLoop.start({
+    role,
+    source: opts.configSource,
+    log: write,
+    ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }),
+  });
   let local: CheckerNode | null = null;
   let listener: FrameListener | null = null;
   let publisher: FramePublisher | null = null;
@@ -57,14 +62,28 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
   try {
     const plan = config.plan;
     const listen = opts.listen ?? plan.aggregator.listen;
-    if (listen === null) throw new UrndError('URND_ERR_ARGUMENT', 'no address for observation vectors: set aggregator.listen in the config or give --listen HOST:PORT');
+    if (listen === null)
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        'no address for observation vectors: set aggregator.listen in the config or give --listen HOST:PORT',
+      );
     // Fixed for this process's life: the tables are sized once.
     const vantages = plan.aggregator.vantages;
     const capacity = plan.cell.capacity;
     const remote = Array.from({ length: vantages }, (_, v) => v).filter((v) => !(opts.localChecks && v === 0));
     const observations = ObservationTable.create(capacity, vantages);
-    if (opts.localChecks) local = new CheckerNode(plan, observations, 0, { log: write, ...(opts.checkers === undefined ? {} : { workers: opts.checkers }) }).start();
-    const node = new AggregatorNode(plan, observations, { remote, local, key: config.key, log: write, ...(opts.tickMs === undefined ? {} : { tickMs: opts.tickMs }) });
+    if (opts.localChecks)
+      local = new CheckerNode(plan, observations, 0, {
+        log: write,
+        ...(opts.checkers === undefined ? {} : { workers: opts.checkers }),
+      }).start();
+    const node = new AggregatorNode(plan, observations, {
+      remote,
+      local,
+      key: config.key,
+      log: write,
+      ...(opts.tickMs === undefined ? {} : { tickMs: opts.tickMs }),
+    });
     const changes = new StatusChanges(capacity);
     let subscribers = plan.aggregator.subscribers;
     const publisherLog = (m: string) => write(`urnd aggregator: ${m}`);
@@ -72,7 +91,13 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     publisher = push;
 
     listener = await FrameListener.listen(
-      { host: listen.host, port: listen.port, maxBytes: defaultMaxFrameBytes(capacity, 'observations'), frameTimeoutMs: () => FRAME_TIMEOUT_TICKS * node.tickMs, log: write },
+      {
+        host: listen.host,
+        port: listen.port,
+        maxBytes: defaultMaxFrameBytes(capacity, 'observations'),
+        frameTimeoutMs: () => FRAME_TIMEOUT_TICKS * node.tickMs,
+        log: write,
+      },
       (bytes) => isGenuine(node.receiveVector(bytes)),
     );
 
@@ -94,23 +119,54 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
         subscribers = next.plan.aggregator.subscribers;
         push = new FramePublisher(subscribers, { log: publisherLog });
         publisher = push;
-        write(`urnd aggregator: status frames now to ${subscribers.length === 0 ? 'nobody' : subscribers.map(formatEndpoint).join(', ')}`);
+        write(
+          `urnd aggregator: status frames now to ${subscribers.length === 0 ? 'nobody' : subscribers.map(formatEndpoint).join(', ')}`,
+        );
       }
       tickTicker.setPeriod(node.tickMs);
-      if (next.plan.aggregator.vantages !== vantages) write(`urnd aggregator: aggregator.vantages ${next.plan.aggregator.vantages} applies at the next start (running with ${vantages})`);
+      if (next.plan.aggregator.vantages !== vantages)
+        write(
+          `urnd aggregator: aggregator.vantages ${next.plan.aggregator.vantages} applies at the next start (running with ${vantages})`,
+        );
     });
 
-    write(`urnd aggregator: cell "${plan.cell.name}", ${capacity} slots, ${vantages} vantage points${local !== null ? ` (0: local checks on ${local.pool.workers} checker workers)` : ''}, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
-    write(`urnd aggregator: vectors on ${formatEndpoint(listener.address)} (tcp)${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
-    write(`urnd aggregator: status frames every ${tickTicker.periodMs} ms to ${subscribers.length === 0 ? 'nobody (aggregator.subscribers is empty)' : subscribers.map(formatEndpoint).join(', ')}`);
+    write(
+      `urnd aggregator: cell "${plan.cell.name}", ${capacity} slots, ${vantages} vantage points${local !== null ? ` (0: local checks on ${local.pool.workers} checker workers)` : ''}, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`,
+    );
+    write(
+      `urnd aggregator: vectors on ${formatEndpoint(listener.address)} (tcp)${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`,
+    );
+    write(
+      `urnd aggregator: status frames every ${tickTicker.periodMs} ms to ${subscribers.length === 0 ? 'nobody (aggregator.subscribers is empty)' : subscribers.map(formatEndpoint).join(', ')}`,
+    );
 
     if (opts.admin !== undefined && opts.admin !== null) {
       const vectors = listener;
       admin = await Admin.start(
         opts.admin,
-        aggregatorSource({ config, plan: () => node.plan, aggregator: node.aggregator, status: node.status, changes, intake: node.intake, remote, listener: () => vectors, publisher: () => push, local: local?.pool ?? null, warm: () => node.warm }),
+        aggregatorSource({
+          config,
+          plan: () => node.plan,
+          aggregator: node.aggregator,
+          status: node.status,
+          changes,
+          intake: node.intake,
+          remote,
+          listener: () => vectors,
+          publisher: () => push,
+          local: local?.pool ?? null,
+          warm: () => node.warm,
+        }),
       );
-      addPage(admin.server, aggregatorPageSource({ plan: () => node.plan, aggregator: node.aggregator, statuses: node.status.statuses, changes }));
+      addPage(
+        admin.server,
+        aggregatorPageSource({
+          plan: () => node.plan,
+          aggregator: node.aggregator,
+          statuses: node.status.statuses,
+          changes,
+        }),
+      );
       write(`urnd aggregator: admin on http://${admin.server.address} (live page at /)`);
     }
     const adminRef = admin;
@@ -130,7 +186,11 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
         `${uptime(started)} ${formatCounts(countChecks(node.plan, node.status))} | tick ${node.stats.tickMs.toFixed(2)} ms | vantages ${ages} | vectors ${formatRejections(node.intake.counters)}${formatConnections((listener as FrameListener).stats())} | ${node.warm ? `status frames ${framesOut} → ${connected}/${subs.length} connected` : 'warming up: no status frames yet'} | config ${short(c.version)} (rejected ${c.rejected})`,
       );
     }, opts.statusEverySec * 1000);
-    await untilStopped(role, opts.durationSec, write, { reload: () => config.passNow(), lameduckSec: opts.lameduckSec ?? 0, onLameduck: () => adminRef?.startLameduck() });
+    await untilStopped(role, opts.durationSec, write, {
+      reload: () => config.passNow(),
+      lameduckSec: opts.lameduckSec ?? 0,
+      onLameduck: () => adminRef?.startLameduck(),
+    });
   } finally {
     if (statusTimer !== null) clearInterval(statusTimer);
     ticker?.stop();

@@ -47,7 +47,12 @@ const LOCAL_ROW = 0;
 
 export async function runChecker(opts: CheckerRoleOptions, write: (line: string) => void): Promise<void> {
   const role = 'checker';
-  const config = await ConfigLoop.start({ role, source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
+  const config = await ConfigLoop.start({
+    role,
+    source: opts.configSource,
+    log: write,
+    ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }),
+  });
   let node: CheckerNode | null = null;
   let publisher: FramePublisher | null = null;
   let ticker: Ticker | null = null;
@@ -56,14 +61,25 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
   try {
     let plan = config.plan;
     if (opts.vantage >= plan.aggregator.vantages) {
-      throw new UrndError('URND_ERR_ARGUMENT', `--vantage ${opts.vantage}: the config has ${plan.aggregator.vantages} vantage points (aggregator.vantages), numbered 0 to ${plan.aggregator.vantages - 1}`);
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        `--vantage ${opts.vantage}: the config has ${plan.aggregator.vantages} vantage points (aggregator.vantages), numbered 0 to ${plan.aggregator.vantages - 1}`,
+      );
     }
     let targets = opts.aggregators ?? plan.checker.aggregators;
     if (targets.length === 0) {
-      throw new UrndError('URND_ERR_ARGUMENT', 'no aggregator to push to: set checker.aggregators (or aggregator.listen) in the config, or give --aggregator HOST:PORT');
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        'no aggregator to push to: set checker.aggregators (or aggregator.listen) in the config, or give --aggregator HOST:PORT',
+      );
     }
     const table = ObservationTable.create(plan.cell.capacity, 1);
-    const checker = new CheckerNode(plan, table, LOCAL_ROW, { vantage: opts.vantage, key: config.key, log: write, ...(opts.checkers === undefined ? {} : { workers: opts.checkers }) }).start();
+    const checker = new CheckerNode(plan, table, LOCAL_ROW, {
+      vantage: opts.vantage,
+      key: config.key,
+      log: write,
+      ...(opts.checkers === undefined ? {} : { workers: opts.checkers }),
+    }).start();
     node = checker;
     const checkers = checker.pool;
     let push = new FramePublisher(targets, { log: (m) => write(`urnd checker: ${m}`) });
@@ -83,14 +99,30 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
         publisher = push;
       }
       if (opts.tickMs === undefined) pushTicker.setPeriod(plan.aggregator.tickMs);
-      if (opts.vantage >= plan.aggregator.vantages) write(`urnd checker: --vantage ${opts.vantage} is not below aggregator.vantages ${plan.aggregator.vantages}: the aggregators will reject these vectors`);
+      if (opts.vantage >= plan.aggregator.vantages)
+        write(
+          `urnd checker: --vantage ${opts.vantage} is not below aggregator.vantages ${plan.aggregator.vantages}: the aggregators will reject these vectors`,
+        );
     });
 
-    write(`urnd checker: vantage ${opts.vantage}, cell "${plan.cell.name}", ${probeChecks(plan).length} probe checks on ${checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
-    write(`urnd checker: vectors to ${targets.map(formatEndpoint).join(', ')} every ${pushTicker.periodMs} ms${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
+    write(
+      `urnd checker: vantage ${opts.vantage}, cell "${plan.cell.name}", ${probeChecks(plan).length} probe checks on ${checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`,
+    );
+    write(
+      `urnd checker: vectors to ${targets.map(formatEndpoint).join(', ')} every ${pushTicker.periodMs} ms${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`,
+    );
 
     if (opts.admin !== undefined && opts.admin !== null) {
-      admin = await Admin.start(opts.admin, checkerSource({ config, pool: checkers, vantage: opts.vantage, publisher: () => push, probeChecks: () => probeChecks(plan).length }));
+      admin = await Admin.start(
+        opts.admin,
+        checkerSource({
+          config,
+          pool: checkers,
+          vantage: opts.vantage,
+          publisher: () => push,
+          probeChecks: () => probeChecks(plan).length,
+        }),
+      );
       write(`urnd checker: admin on http://${admin.server.address}`);
     }
     const adminRef = admin;
@@ -104,13 +136,19 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
       const rate = (s.probesDone - mark.done) / Math.max(0.001, (now - mark.at) / 1000);
       mark = { at: now, done: s.probesDone };
       const subs = push.stats();
-      const links = subs.map((l) => `${formatEndpoint(l)} ${l.state} (sent ${l.sent}${l.dropped > 0 ? `, dropped ${l.dropped}` : ''})`).join(', ');
+      const links = subs
+        .map((l) => `${formatEndpoint(l)} ${l.state} (sent ${l.sent}${l.dropped > 0 ? `, dropped ${l.dropped}` : ''})`)
+        .join(', ');
       const c = config.stats();
       write(
         `${uptime(started)} vantage ${opts.vantage} | ${probeChecks(plan).length} checks | ${rate.toFixed(1)} probes/s, start p99 ${lateness.sample().p99Ms.toFixed(1)} ms late${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''} | vectors → ${links} | config ${short(c.version)} (rejected ${c.rejected})`,
       );
     }, opts.statusEverySec * 1000);
-    await untilStopped(role, opts.durationSec, write, { reload: () => config.passNow(), lameduckSec: opts.lameduckSec ?? 0, onLameduck: () => adminRef?.startLameduck() });
+    await untilStopped(role, opts.durationSec, write, {
+      reload: () => config.passNow(),
+      lameduckSec: opts.lameduckSec ?? 0,
+      onLameduck: () => adminRef?.startLameduck(),
+    });
   } finally {
     if (statusTimer !== null) clearInterval(statusTimer);
     ticker?.stop();

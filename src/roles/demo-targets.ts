@@ -42,18 +42,38 @@ export class DemoTargets {
       await this.stop();
       const e = this.endpoints[failed] as DemoEndpoint;
       const err = (outcomes[failed] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
-      const why = err.code === 'EADDRINUSE' ? 'the address is in use' : err.code === 'EADDRNOTAVAIL' ? 'the address is not local' : err.code === 'EACCES' ? 'no permission' : (err.code ?? err.message);
-      throw new UrndError('URND_ERR_DEMO_LISTEN', `--demo: cannot serve the demo target ${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}: ${why}`, { cause: err });
+      const why =
+        err.code === 'EADDRINUSE'
+          ? 'the address is in use'
+          : err.code === 'EADDRNOTAVAIL'
+            ? 'the address is not local'
+            : err.code === 'EACCES'
+              ? 'no permission'
+              : (err.code ?? err.message);
+      throw new UrndError(
+        'URND_ERR_DEMO_LISTEN',
+        `--demo: cannot serve the demo target ${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}: ${why}`,
+        { cause: err },
+      );
     }
-    log(`demo: ${this.endpoints.length} targets up on ${describe(this.endpoints)}; every ${periodMs / 1000} s half of them go down or come back`);
+    log(
+      `demo: ${this.endpoints.length} targets up on ${describe(this.endpoints)}; every ${periodMs / 1000} s half of them go down or come back`,
+    );
     this.timer = setInterval(() => {
       this.down = !this.down;
       const half = this.endpoints.filter((_, i) => i % 2 === 0);
-      const names = half.slice(0, 2).map((e) => e.host).join(', ') + (half.length > 2 ? ', …' : '');
+      const names =
+        half
+          .slice(0, 2)
+          .map((e) => e.host)
+          .join(', ') + (half.length > 2 ? ', …' : '');
       log(`demo: ${this.down ? 'taking down' : 'bringing back'} every other target: ${half.length} (${names})`);
       for (const e of half) {
         if (this.down) this.close(e);
-        else void this.up(e).catch((err: unknown) => log(`demo: ${e.host}:${e.port} could not come back: ${(err as Error).message}`));
+        else
+          void this.up(e).catch((err: unknown) =>
+            log(`demo: ${e.host}:${e.port} could not come back: ${(err as Error).message}`),
+          );
       }
     }, periodMs);
     this.timer.unref();

@@ -48,7 +48,12 @@ export interface DnsRoleOptions {
 }
 
 export async function runDns(opts: DnsRoleOptions, write: (line: string) => void): Promise<void> {
-  const config = await ConfigLoop.start({ role: 'dns', source: opts.configSource, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
+  const config = await ConfigLoop.start({
+    role: 'dns',
+    source: opts.configSource,
+    log: write,
+    ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }),
+  });
   const stops: (() => Promise<void>)[] = [() => config.stop()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop();
@@ -57,7 +62,10 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     const plan = config.plan;
     const framesListen = opts.framesListen ?? plan.dns.framesListen;
     if (framesListen === null) {
-      throw new UrndError('URND_ERR_ARGUMENT', 'no address for status frames: set dns.framesListen in the config or give --frames-listen HOST:PORT');
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        'no address for status frames: set dns.framesListen in the config or give --frames-listen HOST:PORT',
+      );
     }
     const workers = opts.workers ?? plan.dns.workers;
     const dnsListen = opts.dnsListen ?? { host: plan.dns.host, port: plan.dns.port };
@@ -86,7 +94,13 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     const relay = set;
     const changes = new StatusChanges(plan.cell.capacity);
     const listener = await FrameListener.listen(
-      { host: framesListen.host, port: framesListen.port, maxBytes: defaultMaxFrameBytes(plan.cell.capacity, 'status'), frameTimeoutMs: () => FRAME_TIMEOUT_TICKS * config.plan.aggregator.tickMs, log: write },
+      {
+        host: framesListen.host,
+        port: framesListen.port,
+        maxBytes: defaultMaxFrameBytes(plan.cell.capacity, 'status'),
+        frameTimeoutMs: () => FRAME_TIMEOUT_TICKS * config.plan.aggregator.tickMs,
+        log: write,
+      },
       (bytes) => {
         const out = intake.receive(bytes);
         if (out.applied) changes.update(intake.table.statuses, Date.now());
@@ -101,14 +115,21 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
       else intake.apply(next.plan, next.key);
     });
 
-    write(`urnd dns: cell "${plan.cell.name}", ${plan.cell.capacity} slots, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s from ${opts.configSource}`);
-    write(`urnd dns: status frames on ${formatEndpoint(listener.address)} (tcp)${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`);
+    write(
+      `urnd dns: cell "${plan.cell.name}", ${plan.cell.capacity} slots, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s from ${opts.configSource}`,
+    );
+    write(
+      `urnd dns: status frames on ${formatEndpoint(listener.address)} (tcp)${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`,
+    );
     if (node !== null) write(`urnd dns: DNS on ${node.front.address} (udp+tcp)`);
     if (set !== null) write(`urnd dns: DNS on ${set.describe()}`);
 
     let admin: Admin | null = null;
     if (opts.admin !== undefined && opts.admin !== null) {
-      const a = await Admin.start(opts.admin, dnsSource({ config, intake, changes, listener, front: node?.front ?? null, set }));
+      const a = await Admin.start(
+        opts.admin,
+        dnsSource({ config, intake, changes, listener, front: node?.front ?? null, set }),
+      );
       addPage(a.server, dnsPageSource({ plan: () => config.plan, intake, changes }));
       admin = a;
       stops.push(() => a.stop());
@@ -116,9 +137,16 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     }
     const adminRef = admin;
     const started = Date.now();
-    const statusTimer = setInterval(() => write(statusLine(started, config, intake, listener, node, set)), opts.statusEverySec * 1000);
+    const statusTimer = setInterval(
+      () => write(statusLine(started, config, intake, listener, node, set)),
+      opts.statusEverySec * 1000,
+    );
     stops.push(async () => clearInterval(statusTimer));
-    await untilStopped('dns', opts.durationSec, write, { reload: () => config.passNow(), lameduckSec: opts.lameduckSec ?? 0, onLameduck: () => adminRef?.startLameduck() });
+    await untilStopped('dns', opts.durationSec, write, {
+      reload: () => config.passNow(),
+      lameduckSec: opts.lameduckSec ?? 0,
+      onLameduck: () => adminRef?.startLameduck(),
+    });
   } finally {
     await stopAll();
   }
@@ -129,7 +157,14 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
  * `[  12s] frames: last good 0.4 s ago, seq 42, lag 0, rejected 1 (checksum 1) | healthy 3  unhealthy 1  unknown 0 | dns 120 q/s | config 1a2b3c4d5e6f (rejected 0)`
  * (`, cut mid-frame N, connections closed N (idle N, slow N, …)` after the rejections once a sender hung up part-way through a frame or the listener closed a connection).
  */
-function statusLine(started: number, config: ConfigLoop, intake: StatusIntake, listener: FrameListener, node: DnsNode | null, set: DnsProcessSet | null): string {
+function statusLine(
+  started: number,
+  config: ConfigLoop,
+  intake: StatusIntake,
+  listener: FrameListener,
+  node: DnsNode | null,
+  set: DnsProcessSet | null,
+): string {
   const plan: Plan = config.plan;
   // Connections cut mid-frame or closed by the listener (idle, slow, oversized, …) never reach the receiver: counted by the listener.
   const frames = `frames: ${formatStaleness(intake.staleness())}, ${formatRejections(intake.counters)}${formatConnections(listener.stats())}`;
@@ -138,7 +173,8 @@ function statusLine(started: number, config: ConfigLoop, intake: StatusIntake, l
     const d = node.front.sample;
     const lost: string[] = [];
     if (d !== null && d.shedPerSec > 0) lost.push(`shed ${d.shedPerSec.toFixed(0)}/s`);
-    if (d !== null && d.kernelDropsPerSec !== null && d.kernelDropsPerSec > 0) lost.push(`kernel drops ${d.kernelDropsPerSec.toFixed(0)}/s`);
+    if (d !== null && d.kernelDropsPerSec !== null && d.kernelDropsPerSec > 0)
+      lost.push(`kernel drops ${d.kernelDropsPerSec.toFixed(0)}/s`);
     if (node.front.crashes > 0) lost.push(`resolver restarts ${node.front.crashes}`);
     dns = `dns ${(d?.queriesPerSec ?? 0).toFixed(0)} q/s${lost.length > 0 ? ` (${lost.join(', ')})` : ''}`;
   } else {

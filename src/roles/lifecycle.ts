@@ -81,7 +81,12 @@ export interface SignalHooks {
  * that many seconds later; a second signal stops at once. SIGHUP runs
  * `reload` and never stops the process (Node's default for it is to exit).
  */
-export function untilStopped(role: string, durationSec: number, write: (line: string) => void, hooks: SignalHooks = {}): Promise<void> {
+export function untilStopped(
+  role: string,
+  durationSec: number,
+  write: (line: string) => void,
+  hooks: SignalHooks = {},
+): Promise<void> {
   return new Promise<void>((resolve) => {
     let done = false;
     let lameduck: NodeJS.Timeout | null = null;
@@ -114,7 +119,11 @@ export function untilStopped(role: string, durationSec: number, write: (line: st
       }
       write(`urnd ${role}: SIGHUP, config pass now`);
       // A failed pass is logged and counted by the config loop itself; the process keeps its last good config.
-      hooks.reload().catch((err: unknown) => write(`urnd ${role}: SIGHUP config pass failed: ${err instanceof Error ? err.message : String(err)}`));
+      hooks
+        .reload()
+        .catch((err: unknown) =>
+          write(`urnd ${role}: SIGHUP config pass failed: ${err instanceof Error ? err.message : String(err)}`),
+        );
     };
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);

@@ -7,7 +7,13 @@
 import type { Plan } from '../config/plan.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
 import { CLOSE_REASONS, type FrameListenerStats } from '../snapshot/frame-listener.js';
-import { ObservationReceiver, SnapshotReceiver, type ReceiveOutcome, type ReceiverCounters, type Staleness } from '../snapshot/receiver.js';
+import {
+  ObservationReceiver,
+  SnapshotReceiver,
+  type ReceiveOutcome,
+  type ReceiverCounters,
+  type Staleness,
+} from '../snapshot/receiver.js';
 import { REJECT_REASONS, type RejectReason } from '../snapshot/snapshot-error.js';
 import type { ObservationTable } from '../table/observation-table.js';
 import type { StatusTable } from '../table/status-table.js';
@@ -163,7 +169,11 @@ export class VectorIntake {
     this.table = table;
     this.vantages = vantages;
     const maxBytes = defaultMaxFrameBytes(table.capacity, 'observations');
-    this.receivers = new FollowingReceiver(plan, key, (s) => new ObservationReceiver(table, { ...receiverOptions(s, maxBytes), acceptVantages: vantages }));
+    this.receivers = new FollowingReceiver(
+      plan,
+      key,
+      (s) => new ObservationReceiver(table, { ...receiverOptions(s, maxBytes), acceptVantages: vantages }),
+    );
   }
 
   receive(bytes: Uint8Array, nowMs: number = Date.now()): ReceiveOutcome {

@@ -43,7 +43,12 @@ export interface ServeOptions {
  * while DNS keeps answering.
  */
 export async function runServe(opts: ServeOptions, write: (line: string) => void): Promise<void> {
-  const config = await ConfigLoop.start({ role: 'serve', source: opts.configPath, log: write, ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }) });
+  const config = await ConfigLoop.start({
+    role: 'serve',
+    source: opts.configPath,
+    log: write,
+    ...(opts.configIntervalMs === undefined ? {} : { intervalMs: opts.configIntervalMs }),
+  });
   const plan = config.plan;
   const demo = opts.demo ? new DemoTargets(demoEndpoints(plan)) : null;
   try {
@@ -95,10 +100,15 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
   const dnsSet = set;
 
   const probeCount = plan.checks.filter((c) => c.kind === 'probe').length;
-  write(`urnd serve: cell "${plan.cell.name}", ${plan.cell.capacity} slots, ${probeCount} probe checks on ${cell.checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`);
+  write(
+    `urnd serve: cell "${plan.cell.name}", ${plan.cell.capacity} slots, ${probeCount} probe checks on ${cell.checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`,
+  );
   if (cell.dns !== null) write(`urnd serve: DNS on ${cell.dns.address} (udp+tcp)`);
   if (dnsSet !== null) write(`urnd serve: DNS on ${dnsSet.describe()}`);
-  if (admin !== null) write(`urnd serve: admin on http://${admin.server.address} (live page at /; /metrics /healthz /readyz /status /explain)`);
+  if (admin !== null)
+    write(
+      `urnd serve: admin on http://${admin.server.address} (live page at /; /metrics /healthz /readyz /status /explain)`,
+    );
 
   const started = Date.now();
   let lines = 0;
@@ -147,7 +157,8 @@ function dnsPart(cell: Cell, d: CellStatus['dns']): string {
   if (d === null) return ' | dns 0 q/s';
   const lost: string[] = [];
   if (d.shedPerSec > 0) lost.push(`shed ${d.shedPerSec.toFixed(0)}/s`);
-  if (d.kernelDropsPerSec !== null && d.kernelDropsPerSec > 0) lost.push(`kernel drops ${d.kernelDropsPerSec.toFixed(0)}/s`);
+  if (d.kernelDropsPerSec !== null && d.kernelDropsPerSec > 0)
+    lost.push(`kernel drops ${d.kernelDropsPerSec.toFixed(0)}/s`);
   if (cell.dns.crashes > 0) lost.push(`resolver restarts ${cell.dns.crashes}`);
   return ` | dns ${d.queriesPerSec.toFixed(0)} q/s${lost.length > 0 ? ` (${lost.join(', ')})` : ''}`;
 }
@@ -157,7 +168,9 @@ function answersLine(cell: Cell): string {
   for (const [name, set] of cell.plan.setByType[RecordType.A]) {
     const r = cell.resolver.resolve(name, 'A');
     const total = cell.plan.setLength[set] as number;
-    parts.push(`${name} → ${r.addresses.length === 0 ? '(empty)' : r.addresses.length > 3 ? `${r.addresses.slice(0, 3).join(', ')} … (${r.addresses.length} of ${total})` : r.addresses.join(', ')}`);
+    parts.push(
+      `${name} → ${r.addresses.length === 0 ? '(empty)' : r.addresses.length > 3 ? `${r.addresses.slice(0, 3).join(', ')} … (${r.addresses.length} of ${total})` : r.addresses.join(', ')}`,
+    );
   }
   return `        answers: ${parts.join(' | ')}`;
 }

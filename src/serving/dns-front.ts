@@ -16,7 +16,14 @@ import type { Plan } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import type { StatusTable } from '../table/status-table.js';
 import { compiledWorker } from '../worker-path.js';
-import type { DnsServerStats, DnsServerTuning, FromResolverWorker, InheritedSockets, ResolverReadyMessage, ToResolverWorker } from './resolver-messages.js';
+import type {
+  DnsServerStats,
+  DnsServerTuning,
+  FromResolverWorker,
+  InheritedSockets,
+  ResolverReadyMessage,
+  ToResolverWorker,
+} from './resolver-messages.js';
 import { formatAddress, type DnsAddress } from './listen-address.js';
 
 /** Options of a DnsFront. */
@@ -179,7 +186,12 @@ export class DnsFront {
       const ms = this.options.statsTimeoutMs ?? 2000;
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new UrndError('URND_ERR_DNS_WORKER', `dns ${this.address}: the resolver thread did not answer a stats request within ${ms} ms`));
+        reject(
+          new UrndError(
+            'URND_ERR_DNS_WORKER',
+            `dns ${this.address}: the resolver thread did not answer a stats request within ${ms} ms`,
+          ),
+        );
       }, ms);
       this.pending.set(id, { resolve, reject, timer });
       this.post({ type: 'stats', id });
@@ -249,7 +261,12 @@ export class DnsFront {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (this.stopping) return;
-      const { worker, ready, exited } = spawn(this.planRef, this.statusTable, { host: this.host, port: this.port }, this.options);
+      const { worker, ready, exited } = spawn(
+        this.planRef,
+        this.statusTable,
+        { host: this.host, port: this.port },
+        this.options,
+      );
       ready.then(
         () => {
           if (this.stopping) {
@@ -261,7 +278,9 @@ export class DnsFront {
         (err: unknown) => {
           void worker.terminate();
           if (this.stopping) return;
-          this.log(`urnd: resolver thread restart failed: ${err instanceof Error ? err.message : String(err)}; trying again in ${delay} ms`);
+          this.log(
+            `urnd: resolver thread restart failed: ${err instanceof Error ? err.message : String(err)}; trying again in ${delay} ms`,
+          );
           this.scheduleRestart(delay);
         },
       );
@@ -285,7 +304,8 @@ export class DnsFront {
           atMs: now,
           queriesPerSec: rate(queries, prevQueries),
           shedPerSec: rate(stats.udpShed, prev?.stats.udpShed ?? 0),
-          kernelDropsPerSec: stats.udpKernelDrops === null ? null : rate(stats.udpKernelDrops, prev?.stats.udpKernelDrops ?? 0),
+          kernelDropsPerSec:
+            stats.udpKernelDrops === null ? null : rate(stats.udpKernelDrops, prev?.stats.udpKernelDrops ?? 0),
           stats,
         };
       },
@@ -315,7 +335,16 @@ function spawn(
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   const ready = new Promise<ResolverReadyMessage>((resolve, reject) => {
     const ms = options.startTimeoutMs ?? 10_000;
-    const timer = setTimeout(() => reject(new UrndError('URND_ERR_DNS_WORKER', `dns ${formatAddress(listen.host, listen.port)}: the resolver thread did not start within ${ms} ms`)), ms);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new UrndError(
+            'URND_ERR_DNS_WORKER',
+            `dns ${formatAddress(listen.host, listen.port)}: the resolver thread did not start within ${ms} ms`,
+          ),
+        ),
+      ms,
+    );
     const onMessage = (m: FromResolverWorker) => {
       if (m.type === 'ready') resolve(m);
       else if (m.type === 'error') reject(new UrndError(m.code, m.message));
@@ -325,14 +354,25 @@ function spawn(
     };
     const onError = (err: Error) => {
       clearTimeout(timer);
-      reject(new UrndError('URND_ERR_DNS_WORKER', `dns ${formatAddress(listen.host, listen.port)}: the resolver thread failed to start: ${err.message}`, { cause: err }));
+      reject(
+        new UrndError(
+          'URND_ERR_DNS_WORKER',
+          `dns ${formatAddress(listen.host, listen.port)}: the resolver thread failed to start: ${err.message}`,
+          { cause: err },
+        ),
+      );
     };
     worker.on('message', onMessage);
     // Stays registered: a worker 'error' with no listener would throw on the main thread.
     worker.on('error', onError);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new UrndError('URND_ERR_DNS_WORKER', `dns ${formatAddress(listen.host, listen.port)}: the resolver thread exited (code ${code}) before it was ready`));
+      reject(
+        new UrndError(
+          'URND_ERR_DNS_WORKER',
+          `dns ${formatAddress(listen.host, listen.port)}: the resolver thread exited (code ${code}) before it was ready`,
+        ),
+      );
     });
   });
   const start: ToResolverWorker = {
@@ -351,6 +391,9 @@ function spawn(
 
 function checkCapacity(plan: Plan, table: StatusTable): void {
   if (plan.cell.capacity !== table.capacity) {
-    throw new UrndError('URND_ERR_ARGUMENT', `plan: cell capacity ${plan.cell.capacity} does not match the status table's ${table.capacity}`);
+    throw new UrndError(
+      'URND_ERR_ARGUMENT',
+      `plan: cell capacity ${plan.cell.capacity} does not match the status table's ${table.capacity}`,
+    );
   }
 }

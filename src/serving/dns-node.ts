@@ -41,7 +41,14 @@ export class DnsNode {
    */
   static async start(
     config: AppliedConfig,
-    options: { listen?: Endpoint; log: (line: string) => void; intake?: StatusIntake; inherited?: InheritedSockets; reusePort?: boolean; onThreadLost?: (code: number) => void },
+    options: {
+      listen?: Endpoint;
+      log: (line: string) => void;
+      intake?: StatusIntake;
+      inherited?: InheritedSockets;
+      reusePort?: boolean;
+      onThreadLost?: (code: number) => void;
+    },
   ): Promise<DnsNode> {
     const intake = options.intake ?? DnsNode.intake(config);
     const front = await DnsFront.start(singleResolverThread(config.plan), intake.table, {

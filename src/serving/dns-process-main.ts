@@ -37,7 +37,8 @@ async function main(): Promise<void> {
   const raw = values['dns-listen'] ?? '';
   const anyPort = raw.endsWith(':0');
   const parsed = parseListen(anyPort ? `${raw.slice(0, -1)}1` : raw);
-  if (values.config === undefined || parsed === null) throw new UrndError('URND_ERR_ARGUMENT', `${role}: needs --config and --dns-listen`);
+  if (values.config === undefined || parsed === null)
+    throw new UrndError('URND_ERR_ARGUMENT', `${role}: needs --config and --dns-listen`);
   const listen = anyPort ? { host: parsed.host, port: 0 } : parsed;
 
   const config = await ConfigLoop.start({

@@ -135,9 +135,14 @@ export class DnsProcessSet {
    * rejects with that process's error (URND_ERR_DNS_LISTEN, …).
    */
   static async start(options: DnsProcessSetOptions): Promise<DnsProcessSet> {
-    if (!Number.isInteger(options.count) || options.count < 1) throw new UrndError('URND_ERR_ARGUMENT', `DNS processes: ${String(options.count)} is not a positive whole number`);
+    if (!Number.isInteger(options.count) || options.count < 1)
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        `DNS processes: ${String(options.count)} is not a positive whole number`,
+      );
     const separate = options.separatePorts === true;
-    const reusePort = !separate && (options.sharing ?? (reusePortAvailable() ? 'reuse-port' : 'inherited')) === 'reuse-port';
+    const reusePort =
+      !separate && (options.sharing ?? (reusePortAvailable() ? 'reuse-port' : 'inherited')) === 'reuse-port';
     const shared = separate || reusePort ? null : bindSharedDnsSockets(options.listen.host, options.listen.port);
     const set = new DnsProcessSet(options, shared, reusePort);
     let started: PromiseSettledResult<void>[];
@@ -181,13 +186,18 @@ export class DnsProcessSet {
    */
   describe(): string {
     const pids = this.pids.map((p) => p ?? '-').join(', ');
-    if (this.shared !== null) return `${formatEndpoint(this.shared)} (udp+tcp, ${this.members.length} processes sharing it; pids ${pids})`;
+    if (this.shared !== null)
+      return `${formatEndpoint(this.shared)} (udp+tcp, ${this.members.length} processes sharing it; pids ${pids})`;
     const first0 = this.members[0];
-    if (this.reusePort && first0 !== undefined) return `${formatEndpoint(first0.listen)} (udp+tcp, ${this.members.length} processes sharing it by SO_REUSEPORT; pids ${pids})`;
+    if (this.reusePort && first0 !== undefined)
+      return `${formatEndpoint(first0.listen)} (udp+tcp, ${this.members.length} processes sharing it by SO_REUSEPORT; pids ${pids})`;
     const a = this.addresses;
     const first = a[0] as Endpoint;
     const consecutive = a.every((e, i) => e.host === first.host && e.port === first.port + i);
-    const where = consecutive && a.length > 1 ? `${formatEndpoint(first)}-${first.port + a.length - 1}` : a.map(formatEndpoint).join(', ');
+    const where =
+      consecutive && a.length > 1
+        ? `${formatEndpoint(first)}-${first.port + a.length - 1}`
+        : a.map(formatEndpoint).join(', ');
     return `${where} (udp+tcp, ${a.length} processes, one port each; pids ${pids})`;
   }
 
@@ -211,7 +221,14 @@ export class DnsProcessSet {
       restarts += m.restarts;
       replaced += m.replaced;
     }
-    return { up, count: this.members.length, queriesPerSec: q, restarts, replaced, answered: this.members.map((m) => m.answered) };
+    return {
+      up,
+      count: this.members.length,
+      queriesPerSec: q,
+      restarts,
+      replaced,
+      answered: this.members.map((m) => m.answered),
+    };
   }
 
   /** The process ids (tests kill one to prove the restart). */
@@ -243,8 +260,16 @@ export class DnsProcessSet {
   }
 
   private spawn(m: Member): Promise<void> {
-    const args = ['--config', this.options.configSource, '--dns-listen', formatEndpoint(m.listen), '--index', String(m.index)];
-    if (this.options.configIntervalMs !== undefined) args.push('--config-interval-ms', String(this.options.configIntervalMs));
+    const args = [
+      '--config',
+      this.options.configSource,
+      '--dns-listen',
+      formatEndpoint(m.listen),
+      '--index',
+      String(m.index),
+    ];
+    if (this.options.configIntervalMs !== undefined)
+      args.push('--config-interval-ms', String(this.options.configIntervalMs));
     const shared = this.shared;
     if (shared !== null) args.push('--inherited-sockets');
     if (this.reusePort) args.push('--reuse-port');
@@ -270,7 +295,12 @@ export class DnsProcessSet {
       };
       const ms = this.options.startTimeoutMs ?? 15_000;
       const timer = setTimeout(() => {
-        settle(new UrndError('URND_ERR_DNS_WORKER', `DNS process ${m.index} (${formatEndpoint(m.listen)}) did not start within ${ms} ms`));
+        settle(
+          new UrndError(
+            'URND_ERR_DNS_WORKER',
+            `DNS process ${m.index} (${formatEndpoint(m.listen)}) did not start within ${ms} ms`,
+          ),
+        );
         proc.kill('SIGKILL');
       }, ms);
       proc.on('message', (msg: FromDnsProcess) => {
@@ -289,9 +319,16 @@ export class DnsProcessSet {
           m.answered = msg.answered;
         }
       });
-      proc.on('error', (err) => settle(new UrndError('URND_ERR_DNS_WORKER', `DNS process ${m.index}: ${err.message}`, { cause: err })));
+      proc.on('error', (err) =>
+        settle(new UrndError('URND_ERR_DNS_WORKER', `DNS process ${m.index}: ${err.message}`, { cause: err })),
+      );
       proc.once('exit', (code, signal) => {
-        settle(new UrndError('URND_ERR_DNS_WORKER', `DNS process ${m.index} (${formatEndpoint(m.listen)}) exited (${signal ?? `code ${String(code)}`}) before it answered`));
+        settle(
+          new UrndError(
+            'URND_ERR_DNS_WORKER',
+            `DNS process ${m.index} (${formatEndpoint(m.listen)}) exited (${signal ?? `code ${String(code)}`}) before it answered`,
+          ),
+        );
         if (m.proc !== proc) return;
         m.proc = null;
         m.ready = false;
@@ -306,12 +343,17 @@ export class DnsProcessSet {
 
   private restartLater(m: Member, why: string): void {
     const delay = this.options.restartDelayMs ?? 1000;
-    this.options.log(`urnd dns: DNS process ${m.index} on ${formatEndpoint(m.listen)} ${why}; starting it again in ${delay} ms`);
+    this.options.log(
+      `urnd dns: DNS process ${m.index} on ${formatEndpoint(m.listen)} ${why}; starting it again in ${delay} ms`,
+    );
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.stopping) return;
       this.spawn(m).then(
-        () => this.options.log(`urnd dns: DNS process ${m.index} answering again on ${formatEndpoint(m.listen)} (pid ${m.proc?.pid ?? '?'})`),
+        () =>
+          this.options.log(
+            `urnd dns: DNS process ${m.index} answering again on ${formatEndpoint(m.listen)} (pid ${m.proc?.pid ?? '?'})`,
+          ),
         (err: unknown) => {
           // Its 'exit' schedules the next attempt; one that hangs was killed and exits too.
           this.options.log(`urnd dns: DNS process ${m.index} restart failed: ${(err as Error).message}`);

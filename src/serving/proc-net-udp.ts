@@ -31,7 +31,11 @@ const kDropsColumn = 12;
  * of the address as `%08X` of its in-memory value (so byte-reversed on
  * little-endian machines), then `:` and the port as `%04X`.
  */
-export function procLocalAddress(host: string, port: number, littleEndian: boolean = endianness() === 'LE'): string | null {
+export function procLocalAddress(
+  host: string,
+  port: number,
+  littleEndian: boolean = endianness() === 'LE',
+): string | null {
   const bytes = isIPv6(host) ? parseIPv6(host) : parseIPv4(host);
   if (bytes === null) return null;
   let hex = '';
@@ -45,7 +49,12 @@ export function procLocalAddress(host: string, port: number, littleEndian: boole
 }
 
 /** The counters of the socket bound to host:port in a /proc/net/udp(6) text, or null if there is none. */
-export function findUdpSocket(text: string, host: string, port: number, littleEndian?: boolean): UdpSocketCounters | null {
+export function findUdpSocket(
+  text: string,
+  host: string,
+  port: number,
+  littleEndian?: boolean,
+): UdpSocketCounters | null {
   const local = procLocalAddress(host, port, littleEndian);
   if (local === null) return null;
   for (const line of text.split('\n')) {

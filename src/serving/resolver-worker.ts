@@ -51,7 +51,11 @@ export function runResolverWorker(port: ResolverWorkerPort): void {
           server.setPlan(msg.plan);
           post({ type: 'plan-applied', version: msg.plan.version });
         } catch (err) {
-          post({ type: 'plan-rejected', version: msg.plan.version, message: err instanceof Error ? err.message : String(err) });
+          post({
+            type: 'plan-rejected',
+            version: msg.plan.version,
+            message: err instanceof Error ? err.message : String(err),
+          });
         }
         return;
       case 'stats':

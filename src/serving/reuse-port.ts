@@ -9,7 +9,10 @@
  * balances SO_REUSEPORT sockets there; elsewhere the inherited shared
  * sockets (shared-sockets.ts) stay.
  */
-export function reusePortAvailable(version: string = process.versions.node, platform: NodeJS.Platform = process.platform): boolean {
+export function reusePortAvailable(
+  version: string = process.versions.node,
+  platform: NodeJS.Platform = process.platform,
+): boolean {
   if (platform !== 'linux') return false;
   const [major = 0, minor = 0] = version.split('.').map(Number);
   return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);

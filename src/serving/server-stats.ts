@@ -6,7 +6,12 @@ import type { TcpServer } from './tcp-server.js';
 import type { UdpServer } from './udp-server.js';
 
 /** Before start, the parts are null and count zero. */
-export function collectStats(udp: UdpServer | null, tcp: TcpServer | null, responder: GuardedResponder, lag: LoopLag): DnsServerStats {
+export function collectStats(
+  udp: UdpServer | null,
+  tcp: TcpServer | null,
+  responder: GuardedResponder,
+  lag: LoopLag,
+): DnsServerStats {
   return {
     udpReceived: udp?.received ?? 0,
     udpAnswered: udp?.answered ?? 0,

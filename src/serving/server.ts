@@ -94,7 +94,12 @@ export class DnsServer {
     const t = this.tuning;
     this.queueBound =
       t.maxQueueMs > 0
-        ? new UdpQueueBound({ maxQueueMs: t.maxQueueMs, initialRateQps: t.initialRateQps, minBytes: Math.min(kMinRecvBufferBytes, t.recvBufferBytes), maxBytes: t.recvBufferBytes })
+        ? new UdpQueueBound({
+            maxQueueMs: t.maxQueueMs,
+            initialRateQps: t.initialRateQps,
+            minBytes: Math.min(kMinRecvBufferBytes, t.recvBufferBytes),
+            maxBytes: t.recvBufferBytes,
+          })
         : null;
   }
 
@@ -132,10 +137,18 @@ export class DnsServer {
       const udp = await bindUdp(host, this.requestedPort, this.initialRecvBufferBytes(), this.reusePort);
       const port = udp.address().port;
       try {
-        return { udp, tcp: await listenTcp(host, port, this.resolver.plan.dns.tcpMaxConnections, undefined, this.reusePort) };
+        return {
+          udp,
+          tcp: await listenTcp(host, port, this.resolver.plan.dns.tcpMaxConnections, undefined, this.reusePort),
+        };
       } catch (err) {
         udp.close();
-        if (this.requestedPort === 0 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < kPortPickAttempts) continue;
+        if (
+          this.requestedPort === 0 &&
+          (err as NodeJS.ErrnoException).code === 'EADDRINUSE' &&
+          attempt < kPortPickAttempts
+        )
+          continue;
         throw listenError(host, port, 'tcp', err);
       }
     }
@@ -146,7 +159,10 @@ export class DnsServer {
     const host = this.requestedHost;
     const udp = await openUdp(host, this.requestedPort, fds.udpFd, this.initialRecvBufferBytes());
     try {
-      return { udp, tcp: await listenTcp(host, this.requestedPort, this.resolver.plan.dns.tcpMaxConnections, fds.tcpFd) };
+      return {
+        udp,
+        tcp: await listenTcp(host, this.requestedPort, this.resolver.plan.dns.tcpMaxConnections, fds.tcpFd),
+      };
     } catch (err) {
       udp.close();
       throw listenError(host, this.requestedPort, 'tcp', err);

@@ -110,7 +110,8 @@ function socketWraps(): { udp: UdpWrap; tcp: TcpWrap } | null {
   try {
     const udp = binding.call(process, 'udp_wrap') as Partial<UdpWrap>;
     const tcp = binding.call(process, 'tcp_wrap') as Partial<TcpWrap>;
-    if (typeof udp.UDP !== 'function' || typeof tcp.TCP !== 'function' || tcp.constants?.SERVER === undefined) return null;
+    if (typeof udp.UDP !== 'function' || typeof tcp.TCP !== 'function' || tcp.constants?.SERVER === undefined)
+      return null;
     return { udp: udp as UdpWrap, tcp: tcp as TcpWrap };
   } catch {
     return null;

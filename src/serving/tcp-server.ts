@@ -206,7 +206,13 @@ export class TcpServer {
 }
 
 /** Listens on host:port (with SO_REUSEPORT when `reusePort`), or on an inherited bound TCP socket when `fd` is given. */
-export function listenTcp(host: string, port: number, maxConnections: number, fd?: number, reusePort = false): Promise<net.Server> {
+export function listenTcp(
+  host: string,
+  port: number,
+  maxConnections: number,
+  fd?: number,
+  reusePort = false,
+): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer({ noDelay: true });
     server.maxConnections = maxConnections;

@@ -49,7 +49,13 @@ export class UdpServer {
   private lastAnswered = 0;
 
   /** Serves on `socket`, already bound (with `queueBound`'s initial buffer when there is one). */
-  constructor(socket: dgram.Socket, host: string, responder: GuardedResponder, lag: LoopLag, queueBound: UdpQueueBound | null) {
+  constructor(
+    socket: dgram.Socket,
+    host: string,
+    responder: GuardedResponder,
+    lag: LoopLag,
+    queueBound: UdpQueueBound | null,
+  ) {
     this.socket = socket;
     this.host = host;
     this.responder = responder;
@@ -144,7 +150,10 @@ export class UdpServer {
 export function bindUdp(host: string, port: number, recvBufferBytes: number, reusePort = false): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     // reusePort is not in this @types/node yet (Node 22.12+ has it).
-    const options: dgram.SocketOptions & { reusePort?: boolean } = { type: net.isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: recvBufferBytes };
+    const options: dgram.SocketOptions & { reusePort?: boolean } = {
+      type: net.isIPv6(host) ? 'udp6' : 'udp4',
+      recvBufferSize: recvBufferBytes,
+    };
     if (reusePort) options.reusePort = true;
     const socket = dgram.createSocket(options);
     const onError = (err: Error) => {

@@ -93,10 +93,22 @@ function crcWords16(w: Int32Array, c: number): number {
     const e = w[j + 2] as number;
     const f = w[j + 3] as number;
     c =
-      (T15[c & 0xff] as number) ^ (T14[(c >>> 8) & 0xff] as number) ^ (T13[(c >>> 16) & 0xff] as number) ^ (T12[c >>> 24] as number) ^
-      (T11[d & 0xff] as number) ^ (T10[(d >>> 8) & 0xff] as number) ^ (T9[(d >>> 16) & 0xff] as number) ^ (T8[d >>> 24] as number) ^
-      (T7[e & 0xff] as number) ^ (T6[(e >>> 8) & 0xff] as number) ^ (T5[(e >>> 16) & 0xff] as number) ^ (T4[e >>> 24] as number) ^
-      (T3[f & 0xff] as number) ^ (T2[(f >>> 8) & 0xff] as number) ^ (T1[(f >>> 16) & 0xff] as number) ^ (T0[f >>> 24] as number);
+      (T15[c & 0xff] as number) ^
+      (T14[(c >>> 8) & 0xff] as number) ^
+      (T13[(c >>> 16) & 0xff] as number) ^
+      (T12[c >>> 24] as number) ^
+      (T11[d & 0xff] as number) ^
+      (T10[(d >>> 8) & 0xff] as number) ^
+      (T9[(d >>> 16) & 0xff] as number) ^
+      (T8[d >>> 24] as number) ^
+      (T7[e & 0xff] as number) ^
+      (T6[(e >>> 8) & 0xff] as number) ^
+      (T5[(e >>> 16) & 0xff] as number) ^
+      (T4[e >>> 24] as number) ^
+      (T3[f & 0xff] as number) ^
+      (T2[(f >>> 8) & 0xff] as number) ^
+      (T1[(f >>> 16) & 0xff] as number) ^
+      (T0[f >>> 24] as number);
   }
   return c;
 }
@@ -105,10 +117,20 @@ function crcWords16(w: Int32Array, c: number): number {
 function crcBytes8(bytes: Uint8Array, i: number, end: number, c: number): number {
   const stop = end - 7;
   for (; i < stop; i += 8) {
-    c ^= (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24);
+    c ^=
+      (bytes[i] as number) |
+      ((bytes[i + 1] as number) << 8) |
+      ((bytes[i + 2] as number) << 16) |
+      ((bytes[i + 3] as number) << 24);
     c =
-      (T7[c & 0xff] as number) ^ (T6[(c >>> 8) & 0xff] as number) ^ (T5[(c >>> 16) & 0xff] as number) ^ (T4[c >>> 24] as number) ^
-      (T3[bytes[i + 4] as number] as number) ^ (T2[bytes[i + 5] as number] as number) ^ (T1[bytes[i + 6] as number] as number) ^ (T0[bytes[i + 7] as number] as number);
+      (T7[c & 0xff] as number) ^
+      (T6[(c >>> 8) & 0xff] as number) ^
+      (T5[(c >>> 16) & 0xff] as number) ^
+      (T4[c >>> 24] as number) ^
+      (T3[bytes[i + 4] as number] as number) ^
+      (T2[bytes[i + 5] as number] as number) ^
+      (T1[bytes[i + 6] as number] as number) ^
+      (T0[bytes[i + 7] as number] as number);
   }
   return c;
 }

@@ -163,17 +163,32 @@ export class FrameListener {
 
   /** Starts listening; resolves once bound. Rejects with URND_ERR_SNAPSHOT_LISTEN. */
   static async listen(options: FrameListenerOptions, onFrame: FrameHandler): Promise<FrameListener> {
-    if (!Number.isInteger(options.maxBytes) || options.maxBytes < 1) throw new UrndError('URND_ERR_ARGUMENT', `maxBytes: ${String(options.maxBytes)} is not a positive whole number`);
-    if (options.maxConnections !== undefined && !(Number.isInteger(options.maxConnections) && options.maxConnections >= 1)) {
-      throw new UrndError('URND_ERR_ARGUMENT', `maxConnections: ${String(options.maxConnections)} is not a positive whole number`);
+    if (!Number.isInteger(options.maxBytes) || options.maxBytes < 1)
+      throw new UrndError('URND_ERR_ARGUMENT', `maxBytes: ${String(options.maxBytes)} is not a positive whole number`);
+    if (
+      options.maxConnections !== undefined &&
+      !(Number.isInteger(options.maxConnections) && options.maxConnections >= 1)
+    ) {
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        `maxConnections: ${String(options.maxConnections)} is not a positive whole number`,
+      );
     }
     const t = typeof options.frameTimeoutMs === 'function' ? options.frameTimeoutMs() : options.frameTimeoutMs;
-    if (t !== undefined && !(Number.isFinite(t) && t > 0)) throw new UrndError('URND_ERR_ARGUMENT', `frameTimeoutMs: ${String(t)} is not a positive number of ms`);
+    if (t !== undefined && !(Number.isFinite(t) && t > 0))
+      throw new UrndError('URND_ERR_ARGUMENT', `frameTimeoutMs: ${String(t)} is not a positive number of ms`);
     const listener = new FrameListener(options, onFrame);
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? 0;
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(new UrndError('URND_ERR_SNAPSHOT_LISTEN', `snapshot listener: cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+      const onError = (err: Error) =>
+        reject(
+          new UrndError(
+            'URND_ERR_SNAPSHOT_LISTEN',
+            `snapshot listener: cannot listen on ${host}:${port}: ${err.message}`,
+            { cause: err },
+          ),
+        );
       listener.server.once('error', onError);
       listener.server.listen({ host, port }, () => {
         listener.server.off('error', onError);
@@ -211,10 +226,13 @@ export class FrameListener {
   private armSweep(): void {
     if (this.closing) return;
     const timeoutMs = this.frameTimeout();
-    this.sweepTimer = setTimeout(() => {
-      this.sweep(Date.now(), timeoutMs);
-      this.armSweep();
-    }, Math.max(10, timeoutMs / 4));
+    this.sweepTimer = setTimeout(
+      () => {
+        this.sweep(Date.now(), timeoutMs);
+        this.armSweep();
+      },
+      Math.max(10, timeoutMs / 4),
+    );
     this.sweepTimer.unref();
   }
 
@@ -223,7 +241,12 @@ export class FrameListener {
     for (const c of this.conns) {
       if (nowMs - c.frameStartMs <= timeoutMs) continue;
       if (c.have === 0) this.cut(c, 'idle', `sent no frame in ${nowMs - c.frameStartMs} ms`);
-      else this.cut(c, 'slow', `sent ${c.have} bytes of a ${c.length < 0 ? '?' : c.length + LENGTH_PREFIX_BYTES}-byte frame in ${nowMs - c.frameStartMs} ms`);
+      else
+        this.cut(
+          c,
+          'slow',
+          `sent ${c.have} bytes of a ${c.length < 0 ? '?' : c.length + LENGTH_PREFIX_BYTES}-byte frame in ${nowMs - c.frameStartMs} ms`,
+        );
     }
     const held: string[] = [];
     for (const r of CLOSE_REASONS) {
@@ -231,7 +254,8 @@ export class FrameListener {
       this.unlogged[r] = 0;
       this.logged[r] = 0;
     }
-    if (held.length > 0) this.options.log?.(`snapshot listener: also closed ${held.join(', ')} (${this.conns.size} connections open)`);
+    if (held.length > 0)
+      this.options.log?.(`snapshot listener: also closed ${held.join(', ')} (${this.conns.size} connections open)`);
   }
 
   private cut(c: Connection, reason: CloseReason, why: string): void {
@@ -278,14 +302,20 @@ export class FrameListener {
         this.closed.refused++;
         if (this.logged.refused === 0) {
           this.logged.refused = 1;
-          this.options.log?.(`snapshot listener: ${c.peer.address}:${c.peer.port} refused: all ${this.maxConnections} connections have sent genuine frames`);
+          this.options.log?.(
+            `snapshot listener: ${c.peer.address}:${c.peer.port} refused: all ${this.maxConnections} connections have sent genuine frames`,
+          );
         } else {
           this.unlogged.refused++;
         }
         sock.destroy();
         return;
       }
-      this.cut(v, 'evicted', `evicted for a newcomer (${this.maxConnections} connections open; it had sent ${v.have} bytes of a frame and no genuine one)`);
+      this.cut(
+        v,
+        'evicted',
+        `evicted for a newcomer (${this.maxConnections} connections open; it had sent ${v.have} bytes of a frame and no genuine one)`,
+      );
     }
     this.conns.add(c);
     sock.on('data', (chunk: Buffer) => this.read(c, chunk));
@@ -342,7 +372,7 @@ export class FrameListener {
     c.frameDone(Date.now());
     this.counters.frames++;
     this.counters.bytes += frame.length;
-    let genuine: boolean | void = undefined;
+    let genuine: boolean | void;
     try {
       genuine = this.onFrame(frame, c.peer);
     } catch (err) {

@@ -170,7 +170,11 @@ export function encodeSnapshot(frame: SnapshotFrame, key?: Uint8Array): Buffer {
   const packed = packr.pack(fields, RESET_BUFFER_MODE);
   // The placeholder is the last two bytes (bin8, length 0): drop them, and write bin32 + payload instead.
   const head = packed.length - 2;
-  if (packed[head] !== BIN8 || packed[head + 1] !== 0) throw new UrndError('URND_ERR_ARGUMENT', 'snapshot frame: msgpackr did not end the body with the empty payload placeholder');
+  if (packed[head] !== BIN8 || packed[head + 1] !== 0)
+    throw new UrndError(
+      'URND_ERR_ARGUMENT',
+      'snapshot frame: msgpackr did not end the body with the empty payload placeholder',
+    );
   const payloadInBody = head + BIN32_HEADER_BYTES;
   const pad = (PAYLOAD_ALIGNMENT - ((FRAME_HEADER_BYTES + payloadInBody) % PAYLOAD_ALIGNMENT)) % PAYLOAD_ALIGNMENT;
   const bodyStart = FRAME_HEADER_BYTES + pad;
@@ -214,35 +218,51 @@ export function encodeSnapshot(frame: SnapshotFrame, key?: Uint8Array): Buffer {
 export function decodeSnapshot(bytes: Uint8Array, expect: DecodeExpectations, key?: Uint8Array): SnapshotFrame {
   checkKey(key);
   const maxBytes = expect.maxBytes ?? defaultMaxFrameBytes(expect.capacity, expect.kind);
-  if (bytes.length > maxBytes) throw new SnapshotError('oversized', `${bytes.length} bytes is over the limit of ${maxBytes}`);
-  if (bytes.length < FRAME_HEADER_BYTES) throw new SnapshotError('truncated', `${bytes.length} bytes is shorter than a frame header`);
+  if (bytes.length > maxBytes)
+    throw new SnapshotError('oversized', `${bytes.length} bytes is over the limit of ${maxBytes}`);
+  if (bytes.length < FRAME_HEADER_BYTES)
+    throw new SnapshotError('truncated', `${bytes.length} bytes is shorter than a frame header`);
   if (readU32(bytes, kMagicOffset) !== FRAME_MAGIC) throw new SnapshotError('malformed', 'no frame magic');
-  if (bytes[kVersionOffset] !== FRAME_VERSION) throw new SnapshotError('version', `frame version ${String(bytes[kVersionOffset])}, expected ${FRAME_VERSION}`);
+  if (bytes[kVersionOffset] !== FRAME_VERSION)
+    throw new SnapshotError('version', `frame version ${String(bytes[kVersionOffset])}, expected ${FRAME_VERSION}`);
   const flags = bytes[kFlagsOffset] as number;
   const pad = bytes[kPadOffset] as number;
   if ((flags & ~FLAG_HMAC) !== 0 || pad >= PAYLOAD_ALIGNMENT || bytes[kReservedOffset] !== 0) {
-    throw new SnapshotError('malformed', `header: unknown flags 0x${flags.toString(16)}, padding ${pad} or reserved byte set`);
+    throw new SnapshotError(
+      'malformed',
+      `header: unknown flags 0x${flags.toString(16)}, padding ${pad} or reserved byte set`,
+    );
   }
   const keyed = (flags & FLAG_HMAC) !== 0;
   if (keyed !== (key !== undefined)) {
-    throw new SnapshotError('auth', keyed ? 'frame is signed (HMAC) but no key is configured' : 'frame is not signed but a key is configured');
+    throw new SnapshotError(
+      'auth',
+      keyed ? 'frame is signed (HMAC) but no key is configured' : 'frame is not signed but a key is configured',
+    );
   }
   const bodyStart = FRAME_HEADER_BYTES + pad;
   const bodyEnd = bodyStart + readU32(bytes, kBodyLengthOffset);
   const total = bodyEnd + (keyed ? HMAC_TRAILER_BYTES : CRC_TRAILER_BYTES);
-  if (total > maxBytes) throw new SnapshotError('oversized', `header says ${total} bytes, over the limit of ${maxBytes}`);
+  if (total > maxBytes)
+    throw new SnapshotError('oversized', `header says ${total} bytes, over the limit of ${maxBytes}`);
   if (bytes.length < total) throw new SnapshotError('truncated', `${bytes.length} bytes of a ${total}-byte frame`);
-  if (bytes.length > total) throw new SnapshotError('malformed', `${bytes.length - total} bytes after the end of a ${total}-byte frame`);
+  if (bytes.length > total)
+    throw new SnapshotError('malformed', `${bytes.length - total} bytes after the end of a ${total}-byte frame`);
 
   if (keyed) {
-    const mac = createHmac('sha256', key as Uint8Array).update(bytes.subarray(0, bodyEnd)).digest();
-    if (!timingSafeEqual(mac, bytes.subarray(bodyEnd, total))) throw new SnapshotError('auth', 'HMAC-SHA256 does not match (wrong key, or altered)');
+    const mac = createHmac('sha256', key as Uint8Array)
+      .update(bytes.subarray(0, bodyEnd))
+      .digest();
+    if (!timingSafeEqual(mac, bytes.subarray(bodyEnd, total)))
+      throw new SnapshotError('auth', 'HMAC-SHA256 does not match (wrong key, or altered)');
   } else {
     const want = readU32(bytes, bodyEnd);
     const got = crc32c(bytes, 0, bodyEnd);
-    if (want !== got) throw new SnapshotError('checksum', `CRC32C ${hex(got)} does not match the trailer's ${hex(want)}`);
+    if (want !== got)
+      throw new SnapshotError('checksum', `CRC32C ${hex(got)} does not match the trailer's ${hex(want)}`);
   }
-  for (let i = FRAME_HEADER_BYTES; i < bodyStart; i++) if (bytes[i] !== 0) throw new SnapshotError('malformed', 'padding bytes are not zero');
+  for (let i = FRAME_HEADER_BYTES; i < bodyStart; i++)
+    if (bytes[i] !== 0) throw new SnapshotError('malformed', 'padding bytes are not zero');
 
   let body: unknown;
   try {
@@ -251,10 +271,22 @@ export function decodeSnapshot(bytes: Uint8Array, expect: DecodeExpectations, ke
     throw new SnapshotError('malformed', `body is not msgpack: ${(err as Error).message}`, undefined, { cause: err });
   }
   const frame = checkBody(body);
-  const info: RejectedFrameInfo = { cell: frame.cell, epoch: frame.epoch, sequence: frame.sequence, ...(frame.vantage !== undefined ? { vantage: frame.vantage } : {}) };
-  if (expect.kind !== undefined && frame.kind !== expect.kind) throw new SnapshotError('kind', `a ${frame.kind} frame, expected ${expect.kind}`, info);
-  if (frame.cell !== expect.cell) throw new SnapshotError('cell', `frame of cell ${JSON.stringify(frame.cell)}, expected ${JSON.stringify(expect.cell)}`, info);
-  if (frame.capacity !== expect.capacity) throw new SnapshotError('capacity', `capacity ${frame.capacity}, expected ${expect.capacity}`, info);
+  const info: RejectedFrameInfo = {
+    cell: frame.cell,
+    epoch: frame.epoch,
+    sequence: frame.sequence,
+    ...(frame.vantage !== undefined ? { vantage: frame.vantage } : {}),
+  };
+  if (expect.kind !== undefined && frame.kind !== expect.kind)
+    throw new SnapshotError('kind', `a ${frame.kind} frame, expected ${expect.kind}`, info);
+  if (frame.cell !== expect.cell)
+    throw new SnapshotError(
+      'cell',
+      `frame of cell ${JSON.stringify(frame.cell)}, expected ${JSON.stringify(expect.cell)}`,
+      info,
+    );
+  if (frame.capacity !== expect.capacity)
+    throw new SnapshotError('capacity', `capacity ${frame.capacity}, expected ${expect.capacity}`, info);
   return frame;
 }
 
@@ -268,7 +300,8 @@ function checkBody(body: unknown): SnapshotFrame {
   }
   const b = body as Record<string, unknown>;
   if (typeof b['version'] !== 'number') throw new SnapshotError('malformed', 'body has no version');
-  if (b['version'] !== FRAME_VERSION) throw new SnapshotError('version', `body version ${b['version']}, expected ${FRAME_VERSION}`);
+  if (b['version'] !== FRAME_VERSION)
+    throw new SnapshotError('version', `body version ${b['version']}, expected ${FRAME_VERSION}`);
   const { cell, kind, vantage, epoch, sequence, generatedAtMs, capacity, configVersion, payload } = b;
   const bad = (what: string): never => {
     throw new SnapshotError('malformed', `body: ${what}`);
@@ -276,7 +309,8 @@ function checkBody(body: unknown): SnapshotFrame {
   if (typeof cell !== 'string') bad('cell is not a string');
   if (kind !== 'status' && kind !== 'observations') bad('kind is neither status nor observations');
   const fieldCount = Object.keys(b).length;
-  if (fieldCount !== (kind === 'status' ? BODY_KEYS_STATUS : BODY_KEYS_OBSERVATIONS)) bad(`${fieldCount} fields, expected exactly the ${kind as string} frame fields`);
+  if (fieldCount !== (kind === 'status' ? BODY_KEYS_STATUS : BODY_KEYS_OBSERVATIONS))
+    bad(`${fieldCount} fields, expected exactly the ${kind as string} frame fields`);
   if (kind === 'observations' && !isIntIn(vantage, 0, MAX_VANTAGES - 1)) bad(`vantage is not 0 … ${MAX_VANTAGES - 1}`);
   if (!isIntIn(epoch, 0, 0xffffffff)) bad('epoch is not a uint32');
   if (!isIntIn(sequence, 0, Number.MAX_SAFE_INTEGER)) bad('sequence is not a non-negative safe integer');
@@ -287,7 +321,8 @@ function checkBody(body: unknown): SnapshotFrame {
   const p = payload as Uint8Array;
   const k = kind as FrameKind;
   const want = payloadBytes(k, capacity as number);
-  if (p.length !== want) bad(`payload is ${p.length} bytes, a ${k} frame of capacity ${capacity as number} has ${want}`);
+  if (p.length !== want)
+    bad(`payload is ${p.length} bytes, a ${k} frame of capacity ${capacity as number} has ${want}`);
   const frame: SnapshotFrame = {
     version: FRAME_VERSION,
     cell: cell as string,
@@ -310,23 +345,35 @@ function checkFrame(f: SnapshotFrame): void {
   };
   if (f.version !== FRAME_VERSION) bad(`version ${String(f.version)} is not ${FRAME_VERSION}`);
   if (typeof f.cell !== 'string') bad('cell is not a string');
-  if (f.kind !== 'status' && f.kind !== 'observations') bad(`kind ${String(f.kind)} is neither status nor observations`);
+  if (f.kind !== 'status' && f.kind !== 'observations')
+    bad(`kind ${String(f.kind)} is neither status nor observations`);
   if (f.kind === 'observations' ? !isIntIn(f.vantage, 0, MAX_VANTAGES - 1) : f.vantage !== undefined) {
-    bad(f.kind === 'observations' ? `vantage ${String(f.vantage)} is not 0 … ${MAX_VANTAGES - 1}` : 'a status frame has no vantage');
+    bad(
+      f.kind === 'observations'
+        ? `vantage ${String(f.vantage)} is not 0 … ${MAX_VANTAGES - 1}`
+        : 'a status frame has no vantage',
+    );
   }
   if (!isIntIn(f.epoch, 0, 0xffffffff)) bad(`epoch ${String(f.epoch)} is not a uint32`);
-  if (!isIntIn(f.sequence, 0, Number.MAX_SAFE_INTEGER)) bad(`sequence ${String(f.sequence)} is not a non-negative safe integer`);
-  if (!isIntIn(f.generatedAtMs, 0, Number.MAX_SAFE_INTEGER)) bad(`generatedAtMs ${String(f.generatedAtMs)} is not a non-negative whole number of ms`);
-  if (!isIntIn(f.capacity, MIN_CAPACITY, MAX_CAPACITY)) bad(`capacity ${String(f.capacity)} is not ${MIN_CAPACITY} … ${MAX_CAPACITY}`);
+  if (!isIntIn(f.sequence, 0, Number.MAX_SAFE_INTEGER))
+    bad(`sequence ${String(f.sequence)} is not a non-negative safe integer`);
+  if (!isIntIn(f.generatedAtMs, 0, Number.MAX_SAFE_INTEGER))
+    bad(`generatedAtMs ${String(f.generatedAtMs)} is not a non-negative whole number of ms`);
+  if (!isIntIn(f.capacity, MIN_CAPACITY, MAX_CAPACITY))
+    bad(`capacity ${String(f.capacity)} is not ${MIN_CAPACITY} … ${MAX_CAPACITY}`);
   if (typeof f.configVersion !== 'string') bad('configVersion is not a string');
   if (!(f.payload instanceof Uint8Array)) bad('payload is not a Uint8Array');
   const want = payloadBytes(f.kind, f.capacity);
-  if (f.payload.length !== want) bad(`payload is ${f.payload.length} bytes, a ${f.kind} frame of capacity ${f.capacity} has ${want}`);
+  if (f.payload.length !== want)
+    bad(`payload is ${f.payload.length} bytes, a ${f.kind} frame of capacity ${f.capacity} has ${want}`);
 }
 
 function checkKey(key: Uint8Array | undefined): void {
   if (key !== undefined && (!(key instanceof Uint8Array) || key.length === 0)) {
-    throw new UrndError('URND_ERR_ARGUMENT', 'snapshot key: must be a non-empty Uint8Array (or absent for CRC32C frames)');
+    throw new UrndError(
+      'URND_ERR_ARGUMENT',
+      'snapshot key: must be a non-empty Uint8Array (or absent for CRC32C frames)',
+    );
   }
 }
 
@@ -335,7 +382,13 @@ function isIntIn(v: unknown, lo: number, hi: number): v is number {
 }
 
 function readU32(b: Uint8Array, at: number): number {
-  return (((b[at] as number) << 24) | ((b[at + 1] as number) << 16) | ((b[at + 2] as number) << 8) | (b[at + 3] as number)) >>> 0;
+  return (
+    (((b[at] as number) << 24) |
+      ((b[at + 1] as number) << 16) |
+      ((b[at + 2] as number) << 8) |
+      (b[at + 3] as number)) >>>
+    0
+  );
 }
 
 function hex(n: number): string {

@@ -46,5 +46,11 @@ export {
   type FramePeer,
   type FrameHandler,
 } from './push.js';
-export { SnapshotError, REJECT_REASONS, type RejectReason, type SnapshotErrorCode, type RejectedFrameInfo } from './snapshot-error.js';
+export {
+  SnapshotError,
+  REJECT_REASONS,
+  type RejectReason,
+  type SnapshotErrorCode,
+  type RejectedFrameInfo,
+} from './snapshot-error.js';
 export { crc32c } from './crc32c.js';

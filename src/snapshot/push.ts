@@ -189,7 +189,8 @@ class Link {
     this.state = 'connecting';
     sock.setTimeout(this.connectTimeoutMs);
     sock.on('timeout', () => {
-      if (this.state === 'connecting' && this.socket === sock) sock.destroy(new Error(`connect timed out after ${this.connectTimeoutMs} ms`));
+      if (this.state === 'connecting' && this.socket === sock)
+        sock.destroy(new Error(`connect timed out after ${this.connectTimeoutMs} ms`));
     });
     sock.once('connect', () => {
       if (this.socket !== sock) return;
@@ -214,11 +215,14 @@ class Link {
       if (this.socket !== sock) return;
       if (this.state === 'connecting') {
         this.connectFailures++;
-        if (!this.failingQuietly) this.say(`${this.name()}: cannot connect (${this.lastError ?? 'closed'}); retrying once per publish`);
+        if (!this.failingQuietly)
+          this.say(`${this.name()}: cannot connect (${this.lastError ?? 'closed'}); retrying once per publish`);
         this.failingQuietly = true;
       } else {
         this.disconnects++;
-        this.say(`${this.name()}: disconnected (${this.lastError ?? 'closed by peer'}); reconnecting on the next publish`);
+        this.say(
+          `${this.name()}: disconnected (${this.lastError ?? 'closed by peer'}); reconnecting on the next publish`,
+        );
       }
       if (this.pending !== null) this.dropped++;
       this.pending = null;
@@ -249,12 +253,19 @@ export class FramePublisher {
 
   constructor(subscribers: readonly Subscriber[], options: FramePublisherOptions = {}) {
     if (options.maxQueuedFrames !== undefined && options.maxQueuedFrames !== 1) {
-      throw new UrndError('URND_ERR_ARGUMENT', `maxQueuedFrames: ${String(options.maxQueuedFrames)}; only 1 is supported (the newest frame replaces an unsent older one)`);
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        `maxQueuedFrames: ${String(options.maxQueuedFrames)}; only 1 is supported (the newest frame replaces an unsent older one)`,
+      );
     }
     const connectTimeoutMs = options.connectTimeoutMs ?? 1000;
     const stallTimeoutMs = options.stallTimeoutMs ?? 10_000;
-    for (const [name, v] of [['connectTimeoutMs', connectTimeoutMs], ['stallTimeoutMs', stallTimeoutMs]] as const) {
-      if (!(Number.isFinite(v) && v > 0)) throw new UrndError('URND_ERR_ARGUMENT', `${name}: ${String(v)} is not a positive number of ms`);
+    for (const [name, v] of [
+      ['connectTimeoutMs', connectTimeoutMs],
+      ['stallTimeoutMs', stallTimeoutMs],
+    ] as const) {
+      if (!(Number.isFinite(v) && v > 0))
+        throw new UrndError('URND_ERR_ARGUMENT', `${name}: ${String(v)} is not a positive number of ms`);
     }
     this.links = subscribers.map((s, i) => {
       if (typeof s?.host !== 'string' || s.host === '' || !Number.isInteger(s.port) || s.port < 1 || s.port > 65535) {
@@ -267,7 +278,8 @@ export class FramePublisher {
   /** Sends `frame` to every subscriber, or holds it as that subscriber's one pending frame. Never waits. A no-op after `close()`. */
   publish(frame: Buffer): void {
     if (this.closed) return; // a last tick racing shutdown: nothing to send to
-    if (frame.length === 0 || frame.length > 0xffffffff) throw new UrndError('URND_ERR_ARGUMENT', `frame: ${frame.length} bytes does not fit a length prefix`);
+    if (frame.length === 0 || frame.length > 0xffffffff)
+      throw new UrndError('URND_ERR_ARGUMENT', `frame: ${frame.length} bytes does not fit a length prefix`);
     const now = Date.now();
     for (const link of this.links) link.publish(frame, now);
   }
@@ -285,4 +297,12 @@ export class FramePublisher {
 }
 
 // The receiving end lives in frame-listener.ts; re-exported so both ends import from one place.
-export { FrameListener, CLOSE_REASONS, type CloseReason, type FrameListenerOptions, type FrameListenerStats, type FramePeer, type FrameHandler } from './frame-listener.js';
+export {
+  FrameListener,
+  CLOSE_REASONS,
+  type CloseReason,
+  type FrameListenerOptions,
+  type FrameListenerStats,
+  type FramePeer,
+  type FrameHandler,
+} from './frame-listener.js';

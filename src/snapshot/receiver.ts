@@ -44,10 +44,19 @@ export interface ReceiverOptions {
 export type ReceiverCounters = Record<'received' | 'applied' | RejectReason, number>;
 
 /** What `receive` did with a frame. */
-export type ReceiveOutcome = { readonly applied: true; readonly frame: SnapshotFrame } | { readonly applied: false; readonly error: SnapshotError };
+export type ReceiveOutcome =
+  | { readonly applied: true; readonly frame: SnapshotFrame }
+  | { readonly applied: false; readonly error: SnapshotError };
 
 /** Rejections of bytes no sender vouched for: damaged, forged, or not a frame at all. */
-const NOT_GENUINE: ReadonlySet<RejectReason> = new Set<RejectReason>(['truncated', 'oversized', 'malformed', 'version', 'checksum', 'auth']);
+const NOT_GENUINE: ReadonlySet<RejectReason> = new Set<RejectReason>([
+  'truncated',
+  'oversized',
+  'malformed',
+  'version',
+  'checksum',
+  'auth',
+]);
 
 /**
  * Whether a frame came from a sender holding the cell's key (or, unkeyed,
@@ -105,7 +114,11 @@ class StreamState {
     const info: RejectedFrameInfo = { cell: frame.cell, epoch: frame.epoch, sequence: frame.sequence };
     if (frame.epoch === this.epoch) {
       if (frame.sequence > this.sequence) return null;
-      return new SnapshotError('stale', `sequence ${frame.sequence} is not after the applied ${this.sequence} (epoch ${frame.epoch})`, info);
+      return new SnapshotError(
+        'stale',
+        `sequence ${frame.sequence} is not after the applied ${this.sequence} (epoch ${frame.epoch})`,
+        info,
+      );
     }
     if (frame.generatedAtMs > this.generatedAtMs) return null;
     if (nowMs - this.receivedAtMs >= graceMs) return null;
@@ -133,7 +146,15 @@ class StreamState {
 
   staleness(nowMs: number, tickMs: number): Staleness {
     if (this.receivedAtMs < 0) {
-      return { secondsSinceLastGood: null, dataAgeSeconds: null, lastSequence: null, epoch: null, configVersion: null, sequenceLag: 0, ticksBehind: null };
+      return {
+        secondsSinceLastGood: null,
+        dataAgeSeconds: null,
+        lastSequence: null,
+        epoch: null,
+        configVersion: null,
+        sequenceLag: 0,
+        ticksBehind: null,
+      };
     }
     const sinceMs = Math.max(0, nowMs - this.receivedAtMs);
     return {
@@ -161,7 +182,12 @@ abstract class FrameReceiver {
 
   protected constructor(options: ReceiverOptions, capacity: number, kind: 'status' | 'observations') {
     if (typeof options.cell !== 'string') throw new UrndError('URND_ERR_ARGUMENT', 'receiver: cell must be a string');
-    this.expect = { cell: options.cell, capacity, kind, ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}) };
+    this.expect = {
+      cell: options.cell,
+      capacity,
+      kind,
+      ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+    };
     this.key = options.key;
     this.tickMs = positive(options.tickMs ?? 1000, 'tickMs');
     this.graceMs = positive(options.epochGraceMs ?? 10_000, 'epochGraceMs');
@@ -177,12 +203,23 @@ abstract class FrameReceiver {
     try {
       frame = decodeSnapshot(bytes, this.expect, this.key);
     } catch (err) {
-      const error = err instanceof SnapshotError ? err : new SnapshotError('malformed', String((err as Error)?.message ?? err), undefined, { cause: err });
-      if (error.reason === 'capacity' && error.frame !== undefined) this.streamFor(error.frame.vantage)?.seen(error.frame);
+      const error =
+        err instanceof SnapshotError
+          ? err
+          : new SnapshotError('malformed', String((err as Error)?.message ?? err), undefined, { cause: err });
+      if (error.reason === 'capacity' && error.frame !== undefined)
+        this.streamFor(error.frame.vantage)?.seen(error.frame);
       return this.reject(error);
     }
     const stream = this.streamFor(frame.vantage);
-    if (stream === null) return this.reject(new SnapshotError('vantage', `vantage ${String(frame.vantage)} is not a row this receiver accepts`, { cell: frame.cell, epoch: frame.epoch, sequence: frame.sequence }));
+    if (stream === null)
+      return this.reject(
+        new SnapshotError('vantage', `vantage ${String(frame.vantage)} is not a row this receiver accepts`, {
+          cell: frame.cell,
+          epoch: frame.epoch,
+          sequence: frame.sequence,
+        }),
+      );
     const stale = stream.check(frame, nowMs, this.graceMs);
     if (stale !== null) return this.reject(stale);
     this.apply(frame);
@@ -260,7 +297,10 @@ export class ObservationReceiver extends FrameReceiver {
     this.streams = Array.from({ length: table.vantages }, () => null);
     for (const v of accept) {
       if (!Number.isInteger(v) || v < 0 || v >= table.vantages) {
-        throw new UrndError('URND_ERR_ARGUMENT', `acceptVantages: ${String(v)} is not a row of a ${table.vantages}-vantage table`);
+        throw new UrndError(
+          'URND_ERR_ARGUMENT',
+          `acceptVantages: ${String(v)} is not a row of a ${table.vantages}-vantage table`,
+        );
       }
       this.streams[v] = new StreamState();
     }
@@ -269,7 +309,8 @@ export class ObservationReceiver extends FrameReceiver {
   /** How stale one vantage row is, at `nowMs`. */
   staleness(vantage: number, nowMs: number = Date.now()): Staleness {
     const s = this.streams[vantage];
-    if (s === undefined || s === null) throw new UrndError('URND_ERR_ARGUMENT', `vantage: ${String(vantage)} is not a row this receiver accepts`);
+    if (s === undefined || s === null)
+      throw new UrndError('URND_ERR_ARGUMENT', `vantage: ${String(vantage)} is not a row this receiver accepts`);
     return s.staleness(nowMs, this.tickMs);
   }
 
@@ -288,13 +329,15 @@ export class ObservationReceiver extends FrameReceiver {
     } else {
       // Unaligned payload (or a big-endian host): assemble each little-endian word from its bytes.
       for (let i = 0, j = 0; i < n; i++, j += 4) {
-        row[i] = (p[j] as number) | ((p[j + 1] as number) << 8) | ((p[j + 2] as number) << 16) | ((p[j + 3] as number) << 24);
+        row[i] =
+          (p[j] as number) | ((p[j + 1] as number) << 8) | ((p[j + 2] as number) << 16) | ((p[j + 3] as number) << 24);
       }
     }
   }
 }
 
 function positive(v: number, name: string): number {
-  if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new UrndError('URND_ERR_ARGUMENT', `receiver: ${name} must be a positive number of ms`);
+  if (!(typeof v === 'number' && v > 0 && Number.isFinite(v)))
+    throw new UrndError('URND_ERR_ARGUMENT', `receiver: ${name} must be a positive number of ms`);
   return v;
 }

@@ -44,7 +44,11 @@ export class SnapshotError extends UrndError {
   readonly frame: RejectedFrameInfo | undefined;
 
   constructor(reason: RejectReason, message: string, frame?: RejectedFrameInfo, options?: { cause?: unknown }) {
-    super(`URND_ERR_FRAME_${reason.toUpperCase() as Uppercase<RejectReason>}`, `snapshot frame rejected: ${message}`, options);
+    super(
+      `URND_ERR_FRAME_${reason.toUpperCase() as Uppercase<RejectReason>}`,
+      `snapshot frame rejected: ${message}`,
+      options,
+    );
     this.name = 'SnapshotError';
     this.reason = reason;
     this.frame = frame;

@@ -37,7 +37,10 @@ export class ObservationTable {
   static create(capacity: number, vantages = 1): ObservationTable {
     checkCapacity(capacity);
     if (!Number.isInteger(vantages) || vantages < 1 || vantages > MAX_VANTAGES) {
-      throw new UrndError('URND_ERR_ARGUMENT', `vantages: ${String(vantages)} is not a whole number from 1 to ${MAX_VANTAGES}`);
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        `vantages: ${String(vantages)} is not a whole number from 1 to ${MAX_VANTAGES}`,
+      );
     }
     const buffer = new SharedArrayBuffer(observationTableBytes(vantages, capacity));
     const header = new Int32Array(buffer, 0, HEADER_BYTES / 4);
@@ -50,7 +53,10 @@ export class ObservationTable {
   /** Opens a table another thread created, checking its header. */
   static attach(buffer: SharedArrayBuffer): ObservationTable {
     if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < HEADER_BYTES) {
-      throw new UrndError('URND_ERR_TABLE_LAYOUT', 'observation table: not a SharedArrayBuffer of an observation table');
+      throw new UrndError(
+        'URND_ERR_TABLE_LAYOUT',
+        'observation table: not a SharedArrayBuffer of an observation table',
+      );
     }
     const header = new Int32Array(buffer, 0, HEADER_BYTES / 4);
     const magic = Atomics.load(header, kObsMagicWord);
@@ -58,7 +64,10 @@ export class ObservationTable {
     const vantages = header[kObsVantageWord] ?? 0;
     const shapeOk = vantages >= 1 && vantages <= MAX_VANTAGES && capacity >= 1 && capacity <= MAX_CAPACITY;
     if (magic !== OBSERVATION_MAGIC || !shapeOk || buffer.byteLength !== observationTableBytes(vantages, capacity)) {
-      throw new UrndError('URND_ERR_TABLE_LAYOUT', `observation table: bad header (magic ${magic >>> 0}, ${vantages} × ${capacity}, ${buffer.byteLength} bytes)`);
+      throw new UrndError(
+        'URND_ERR_TABLE_LAYOUT',
+        `observation table: bad header (magic ${magic >>> 0}, ${vantages} × ${capacity}, ${buffer.byteLength} bytes)`,
+      );
     }
     return new ObservationTable(buffer, vantages, capacity);
   }

@@ -1,12 +1,4 @@
-import {
-  LATENCY_MAX_US,
-  LATENCY_SHIFT,
-  RESULT_MASK,
-  RUN_MASK,
-  RUN_MAX,
-  RUN_SHIFT,
-  type Result,
-} from './layout.js';
+import { LATENCY_MAX_US, LATENCY_SHIFT, RESULT_MASK, RUN_MASK, RUN_MAX, RUN_SHIFT, type Result } from './layout.js';
 
 /**
  * Packs one observation into a word (see the drawing in layout.ts).
@@ -39,7 +31,7 @@ export function observationLatencyUs(word: number): number {
  * does the same work whether its target is up or down.
  */
 export function nextObservation(previous: number, result: Result, latencyUs: number): number {
-  const same = ((previous & RESULT_MASK) === result) ? 1 : 0;
+  const same = (previous & RESULT_MASK) === result ? 1 : 0;
   const run = same * ((previous >>> RUN_SHIFT) & RUN_MASK) + 1;
   return packObservation(result, run, latencyUs);
 }

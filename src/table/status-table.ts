@@ -73,7 +73,10 @@ export class StatusTable {
     const magic = Atomics.load(header, kStatusMagicWord);
     const capacity = header[kStatusCapacityWord] ?? 0;
     if (magic !== STATUS_MAGIC || buffer.byteLength !== statusTableBytes(capacity)) {
-      throw new UrndError('URND_ERR_TABLE_LAYOUT', `status table: bad header (magic ${magic >>> 0}, capacity ${capacity}, ${buffer.byteLength} bytes)`);
+      throw new UrndError(
+        'URND_ERR_TABLE_LAYOUT',
+        `status table: bad header (magic ${magic >>> 0}, capacity ${capacity}, ${buffer.byteLength} bytes)`,
+      );
     }
     return new StatusTable(buffer, capacity);
   }
@@ -88,7 +91,10 @@ export class StatusTable {
   set(slot: number, status: Status): void {
     this.checkSlot(slot);
     if (!Number.isInteger(status) || status < 0 || status >= STATUS_COUNT) {
-      throw new UrndError('URND_ERR_ARGUMENT', `status: ${String(status)} is not a status (0 unknown, 1 healthy, 2 unhealthy)`);
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        `status: ${String(status)} is not a status (0 unknown, 1 healthy, 2 unhealthy)`,
+      );
     }
     this.statuses[slot] = status;
   }

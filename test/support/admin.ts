@@ -16,13 +16,21 @@ export async function get(url: string): Promise<{ status: number; body: string; 
 }
 
 /** A temp dir with `cell.yaml`: one http check and one A answer per host, all on `port`, in a multivalue set `pool.<zone>`. */
-export function cellConfig(name: string, hosts: readonly string[], port: number, extra: readonly string[] = []): { dir: string; file: string; text: string } {
+export function cellConfig(
+  name: string,
+  hosts: readonly string[],
+  port: number,
+  extra: readonly string[] = [],
+): { dir: string; file: string; text: string } {
   const dir = mkdtempSync(path.join(tmpdir(), `urnd-${name}-`));
   const file = path.join(dir, 'cell.yaml');
   const text = [
     `cell: { name: ${name}, capacity: 64 }`,
     'checks:',
-    ...hosts.map((h, i) => `  - { id: t${i}, slot: ${i}, type: http, host: ${h}, port: ${port}, interval: 1s, timeout: 500ms, failureThreshold: 1 }`),
+    ...hosts.map(
+      (h, i) =>
+        `  - { id: t${i}, slot: ${i}, type: http, host: ${h}, port: ${port}, interval: 1s, timeout: 500ms, failureThreshold: 1 }`,
+    ),
     `zones: [{ origin: ${name}.test }]`,
     'records:',
     `  - name: pool.${name}.test`,
@@ -37,8 +45,23 @@ export function cellConfig(name: string, hosts: readonly string[], port: number,
 }
 
 /** `urnd serve` on an OS-picked DNS port and admin port; resolves once both are printed. */
-export async function startServe(name: string, config: string, extraArgs: readonly string[] = []): Promise<{ proc: RoleProcess; admin: string; dnsPort: number }> {
-  const proc = new RoleProcess(name, ['serve', '-c', config, '--dns-listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--tick-ms', '250', ...extraArgs]);
+export async function startServe(
+  name: string,
+  config: string,
+  extraArgs: readonly string[] = [],
+): Promise<{ proc: RoleProcess; admin: string; dnsPort: number }> {
+  const proc = new RoleProcess(name, [
+    'serve',
+    '-c',
+    config,
+    '--dns-listen',
+    '127.0.0.1:0',
+    '--admin',
+    '127.0.0.1:0',
+    '--tick-ms',
+    '250',
+    ...extraArgs,
+  ]);
   const dns = await proc.waitForLine(/DNS on 127\.0\.0\.1:(\d+)/, 20_000);
   const admin = await proc.waitForLine(/admin on (http:\/\/[\d.:]+)/, 20_000);
   return { proc, admin: admin[1] as string, dnsPort: Number(dns[1]) };

@@ -1,7 +1,7 @@
 import { compileConfig } from '../../src/config/index.js';
 import type { Plan } from '../../src/config/plan.js';
 import { Aggregator, type AggregatorOptions, type AggregatorPlan } from '../../src/aggregate/index.js';
-import { Result, type Status } from '../../src/table/layout.js';
+import type { Result, Status } from '../../src/table/layout.js';
 import { packObservation } from '../../src/table/observation-word.js';
 import { ObservationTable } from '../../src/table/observation-table.js';
 import { StatusTable } from '../../src/table/status-table.js';
@@ -19,7 +19,13 @@ export function tcp(id: string, slot: number, extra: Record<string, unknown> = {
 }
 
 /** A calculated check over `children`. */
-export function calc(id: string, slot: number, children: string[], healthyThreshold: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function calc(
+  id: string,
+  slot: number,
+  children: string[],
+  healthyThreshold: number,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { id, slot, type: 'calculated', children, healthyThreshold, ...extra };
 }
 

@@ -15,10 +15,20 @@ export const hasDig: boolean = (() => {
 export function askA(port: number, name: string): Promise<string[] | string> {
   if (!hasDig) return resolve4(port, name);
   return new Promise((resolve) => {
-    execFile('dig', ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=1', '+short', name, 'A'], { timeout: 3000 }, (err, stdout) => {
-      if (err !== null) return resolve(`ERROR ${err.message.split('\n')[0] ?? ''}`);
-      resolve(stdout.split('\n').filter((l) => l.length > 0).sort());
-    });
+    execFile(
+      'dig',
+      ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=1', '+short', name, 'A'],
+      { timeout: 3000 },
+      (err, stdout) => {
+        if (err !== null) return resolve(`ERROR ${err.message.split('\n')[0] ?? ''}`);
+        resolve(
+          stdout
+            .split('\n')
+            .filter((l) => l.length > 0)
+            .sort(),
+        );
+      },
+    );
   });
 }
 

@@ -12,7 +12,10 @@ export interface TestCell {
 }
 
 /** Builds a cell from parts of a config document, in zone `t.test`, capacity 64. */
-export function buildCell(parts: { checks?: unknown[]; records: unknown[] }, random: RandomSource = seededRandom(1)): TestCell {
+export function buildCell(
+  parts: { checks?: unknown[]; records: unknown[] },
+  random: RandomSource = seededRandom(1),
+): TestCell {
   const plan = compileConfig({
     cell: { name: 'test', capacity: 64 },
     checks: parts.checks ?? [],
@@ -26,5 +29,12 @@ export function buildCell(parts: { checks?: unknown[]; records: unknown[] }, ran
 
 /** `count` tcp checks c0..c{count-1} on slots 0.., with extra fields merged in. */
 export function tcpChecks(count: number, extra: Record<string, unknown> = {}): unknown[] {
-  return Array.from({ length: count }, (_, i) => ({ id: `c${i}`, slot: i, type: 'tcp', host: '127.0.0.1', port: 9, ...extra }));
+  return Array.from({ length: count }, (_, i) => ({
+    id: `c${i}`,
+    slot: i,
+    type: 'tcp',
+    host: '127.0.0.1',
+    port: 9,
+    ...extra,
+  }));
 }

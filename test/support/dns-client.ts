@@ -9,12 +9,33 @@ export function query(name: string, type: dnsPacket.RecordType = 'A', id = 1, ed
     id,
     flags: 0,
     questions: [{ type, name, class: 'IN' }],
-    ...(edns ? { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] } : {}),
+    ...(edns
+      ? {
+          additionals: [
+            {
+              type: 'OPT',
+              name: '.',
+              udpPayloadSize: 1232,
+              extendedRcode: 0,
+              ednsVersion: 0,
+              flags: 0,
+              flag_do: false,
+              options: [],
+            },
+          ],
+        }
+      : {}),
   });
 }
 
 /** One UDP query to host:port; resolves with the decoded reply, rejects after `timeoutMs`. */
-export function queryUdp(port: number, name: string, type: dnsPacket.RecordType = 'A', host = '127.0.0.1', timeoutMs = 2000): Promise<dnsPacket.DecodedPacket> {
+export function queryUdp(
+  port: number,
+  name: string,
+  type: dnsPacket.RecordType = 'A',
+  host = '127.0.0.1',
+  timeoutMs = 2000,
+): Promise<dnsPacket.DecodedPacket> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     const id = 1 + Math.floor(Math.random() * 65_000);

@@ -64,11 +64,7 @@ export const DNS_DOC = {
       type: 'AAAA',
       ttl: 120,
       policy: 'multivalue',
-      answers: [
-        { value: '2001:db8::a', check: 'c6' },
-        { value: '2001:db8::b', check: 'c7' },
-        { value: '2001:db8::c' },
-      ],
+      answers: [{ value: '2001:db8::a', check: 'c6' }, { value: '2001:db8::b', check: 'c7' }, { value: '2001:db8::c' }],
     },
     { name: 'v6.demo.test', type: 'A', answers: [{ value: '192.0.2.40' }] },
     { name: 'big.demo.test', type: 'AAAA', answers: BIG_V6.map((value) => ({ value })) },
@@ -113,9 +109,23 @@ export function buildQuery(name: string, qtype: number, o: QueryOptions = {}): B
   bytes.push(0, qtype >> 8, qtype & 0xff, (o.qclass ?? 1) >> 8, (o.qclass ?? 1) & 0xff);
   if (hasOpt) {
     const opts: number[] = [];
-    for (const { code, data } of o.ednsOptions ?? []) opts.push(code >> 8, code & 0xff, data.length >> 8, data.length & 0xff, ...data);
+    for (const { code, data } of o.ednsOptions ?? [])
+      opts.push(code >> 8, code & 0xff, data.length >> 8, data.length & 0xff, ...data);
     const size = o.edns as number;
-    bytes.push(0, 0, 41, size >> 8, size & 0xff, 0, o.ednsVersion ?? 0, 0, 0, opts.length >> 8, opts.length & 0xff, ...opts);
+    bytes.push(
+      0,
+      0,
+      41,
+      size >> 8,
+      size & 0xff,
+      0,
+      o.ednsVersion ?? 0,
+      0,
+      0,
+      opts.length >> 8,
+      opts.length & 0xff,
+      ...opts,
+    );
   }
   return Buffer.from(bytes);
 }

@@ -52,7 +52,8 @@ export class HostilePeers {
   async waitOpen(n: number, timeoutMs: number): Promise<void> {
     const t0 = Date.now();
     while (this.open < n) {
-      if (Date.now() - t0 > timeoutMs) throw new Error(`hostile peers: ${this.open} of ${n} open after ${timeoutMs} ms (${this.connects} connects)`);
+      if (Date.now() - t0 > timeoutMs)
+        throw new Error(`hostile peers: ${this.open} of ${n} open after ${timeoutMs} ms (${this.connects} connects)`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -70,7 +71,11 @@ export class HostilePeers {
     if (this.stopped || this.connects >= this.o.maxConnects) return;
     this.connects++;
     const b = (this.o.firstB ?? 1) + Math.floor(i / 250);
-    const sock: net.Socket = net.connect({ host: '127.0.0.1', port: this.o.port, localAddress: `127.0.${b}.${1 + (i % 250)}` });
+    const sock: net.Socket = net.connect({
+      host: '127.0.0.1',
+      port: this.o.port,
+      localAddress: `127.0.${b}.${1 + (i % 250)}`,
+    });
     this.sockets.add(sock);
     let timer: NodeJS.Timeout | null = null;
     let opened = false;

@@ -24,7 +24,10 @@ export class RoleProcess {
 
   constructor(name: string, args: string[], env: NodeJS.ProcessEnv = {}) {
     this.name = name;
-    this.child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
     this.child.stdout?.setEncoding('utf8');
     this.child.stdout?.on('data', (chunk: string) => {
@@ -50,7 +53,9 @@ export class RoleProcess {
         if (m !== null) return m;
       }
       if (Date.now() - t0 > timeoutMs || this.child.exitCode !== null) {
-        throw new Error(`${this.name}: no line matching ${re} within ${timeoutMs} ms (exit ${String(this.child.exitCode)})\n${this.lines.slice(-15).join('\n')}\n${this.stderr}`);
+        throw new Error(
+          `${this.name}: no line matching ${re} within ${timeoutMs} ms (exit ${String(this.child.exitCode)})\n${this.lines.slice(-15).join('\n')}\n${this.stderr}`,
+        );
       }
       await new Promise<void>((r) => {
         const timer = setTimeout(r, 100);
@@ -111,14 +116,22 @@ export async function resolve4(port: number, name: string, host = '127.0.0.1'): 
 }
 
 /** Polls `resolve4` on every port until each answers `expected`; returns the ms it took, or throws with the last answers. */
-export async function waitForAnswers(ports: readonly number[], name: string, expected: string[] | string, timeoutMs: number): Promise<number> {
+export async function waitForAnswers(
+  ports: readonly number[],
+  name: string,
+  expected: string[] | string,
+  timeoutMs: number,
+): Promise<number> {
   const t0 = Date.now();
   const want = JSON.stringify(expected);
   let last: (string[] | string)[] = [];
   for (;;) {
     last = await Promise.all(ports.map((p) => resolve4(p, name)));
     if (last.every((a) => JSON.stringify(a) === want)) return Date.now() - t0;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${name}: wanted ${want} from ports ${ports.join(', ')} within ${timeoutMs} ms; last answers ${JSON.stringify(last)}`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(
+        `${name}: wanted ${want} from ports ${ports.join(', ')} within ${timeoutMs} ms; last answers ${JSON.stringify(last)}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -23,18 +23,32 @@ export function addPage(server: AdminServer, source: PageSource): void {
   const script = Buffer.from(PAGE_SCRIPT);
   server.route('/', () => ({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
   server.route('/page.js', () => ({ status: 200, contentType: 'text/javascript; charset=utf-8', body: script }));
-  server.route('/table', (): AdminResponse => ({ status: 200, contentType: 'application/octet-stream', body: encodeTable(source.statuses(), source.header(), Date.now()) }));
+  server.route(
+    '/table',
+    (): AdminResponse => ({
+      status: 200,
+      contentType: 'application/octet-stream',
+      body: encodeTable(source.statuses(), source.header(), Date.now()),
+    }),
+  );
   server.route('/page/plan', () => json(200, planDocument(source)));
   server.route('/page/check', (req) => {
     const raw = req.query.get('slot') ?? '';
     const slot = Number(raw);
     const capacity = source.plan().cell.capacity;
     if (raw === '' || !Number.isInteger(slot) || slot < 0 || slot >= capacity) {
-      throw new UrndError('URND_ERR_ARGUMENT', `page/check: slot ${JSON.stringify(raw)} is not an integer in 0..${capacity - 1}`);
+      throw new UrndError(
+        'URND_ERR_ARGUMENT',
+        `page/check: slot ${JSON.stringify(raw)} is not an integer in 0..${capacity - 1}`,
+      );
     }
     return json(200, slotDetail(source, slot));
   });
-  server.route('/page/answers', () => ({ status: 200, contentType: 'application/octet-stream', body: answerBytes(source) }));
+  server.route('/page/answers', () => ({
+    status: 200,
+    contentType: 'application/octet-stream',
+    body: answerBytes(source),
+  }));
 }
 
 /** How a check is reached, in a few words. */
@@ -86,8 +100,19 @@ function planDocument(source: PageSource): object {
   for (let s = 0; s < plan.setCount; s++) {
     const first = plan.setFirst[s] as number;
     const answers = [];
-    for (let a = first; a < first + (plan.setLength[s] as number); a++) answers.push({ index: a, value: plan.answerValue[a], check: plan.answerCheck[a] ?? null, slot: plan.answerCheck[a] == null ? null : plan.answerSlot[a] });
-    sets.push({ name: plan.setName[s], type: RECORD_TYPE_NAMES[plan.setType[s] as number], policy: POLICY_NAMES[plan.setPolicy[s] as number], answers });
+    for (let a = first; a < first + (plan.setLength[s] as number); a++)
+      answers.push({
+        index: a,
+        value: plan.answerValue[a],
+        check: plan.answerCheck[a] ?? null,
+        slot: plan.answerCheck[a] == null ? null : plan.answerSlot[a],
+      });
+    sets.push({
+      name: plan.setName[s],
+      type: RECORD_TYPE_NAMES[plan.setType[s] as number],
+      policy: POLICY_NAMES[plan.setPolicy[s] as number],
+      answers,
+    });
   }
   return {
     role: source.role,
@@ -111,7 +136,10 @@ function slotDetail(source: PageSource, slot: number): object {
     kind: c?.kind ?? null,
     target: c === null ? null : checkTarget(c),
     status,
-    vantages: v === null || c === null ? null : Array.from({ length: v.count }, (_, i) => STATUS_NAMES[v.verdict(i, slot)] ?? 'unknown'),
+    vantages:
+      v === null || c === null
+        ? null
+        : Array.from({ length: v.count }, (_, i) => STATUS_NAMES[v.verdict(i, slot)] ?? 'unknown'),
     lastFailure: source.lastFailure?.(slot) ?? null,
     changedAt: at > 0 ? new Date(at).toISOString() : null,
     recordSets: setsBySlot(plan).get(slot) ?? [],
@@ -136,7 +164,10 @@ function answerBytes(source: PageSource): Uint8Array {
     const first = plan.setFirst[s] as number;
     set?.candidates.forEach((c, k) => {
       const status = c.status === null ? AnswerBit.NO_CHECK : STATUS_NAMES.indexOf(c.status);
-      out[first + k] = (c.eligible ? AnswerBit.ELIGIBLE : 0) | (c.healthy ? AnswerBit.HEALTHY : 0) | (status << AnswerBit.STATUS_SHIFT);
+      out[first + k] =
+        (c.eligible ? AnswerBit.ELIGIBLE : 0) |
+        (c.healthy ? AnswerBit.HEALTHY : 0) |
+        (status << AnswerBit.STATUS_SHIFT);
     });
   }
   return out;

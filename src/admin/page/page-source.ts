@@ -76,7 +76,12 @@ function planHasher(): (plan: Plan) => number {
 }
 
 /** The page source of `urnd aggregator`: the table it computes, ticks, each vantage's verdict. */
-export function aggregatorPageSource(p: { plan: () => Plan; aggregator: Aggregator; statuses: Uint8Array; changes: StatusChanges }): PageSource {
+export function aggregatorPageSource(p: {
+  plan: () => Plan;
+  aggregator: Aggregator;
+  statuses: Uint8Array;
+  changes: StatusChanges;
+}): PageSource {
   const hashOf = planHasher();
   return {
     role: 'aggregator',

@@ -36,7 +36,9 @@ export const TABLE_HEADER_BYTES = TABLE_FIELD_COUNT * 8;
 export const TABLE_FORMAT = 1;
 
 /** Values of the header fields, in TableField order. */
-export type TableHeader = Readonly<Record<Exclude<keyof typeof TableField, 'FORMAT' | 'CAPACITY' | 'SERVER_NOW_MS'>, number>>;
+export type TableHeader = Readonly<
+  Record<Exclude<keyof typeof TableField, 'FORMAT' | 'CAPACITY' | 'SERVER_NOW_MS'>, number>
+>;
 
 /**
  * Header + a copy of `statuses`, in a buffer of its own (the response is

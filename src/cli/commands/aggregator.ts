@@ -20,9 +20,23 @@ aggregator.warmup has passed), so DNS servers keep their last good table
 meanwhile. Follows the config like every node.`,
   options: {
     config: ROLE_OPTIONS.config,
-    listen: { type: 'string', value: 'HOST:PORT', default: '`aggregator.listen`', help: 'take vectors here instead (port 0: the OS picks, and the start line says which)' },
-    'local-checks': { type: 'boolean', default: 'off', help: 'also probe every check in this process, as vantage 0 (remote checkers then use 1 and up)' },
-    checkers: { type: 'string', value: 'N', default: 'min(2, cores)', help: 'checker worker threads for `--local-checks`' },
+    listen: {
+      type: 'string',
+      value: 'HOST:PORT',
+      default: '`aggregator.listen`',
+      help: 'take vectors here instead (port 0: the OS picks, and the start line says which)',
+    },
+    'local-checks': {
+      type: 'boolean',
+      default: 'off',
+      help: 'also probe every check in this process, as vantage 0 (remote checkers then use 1 and up)',
+    },
+    checkers: {
+      type: 'string',
+      value: 'N',
+      default: 'min(2, cores)',
+      help: 'checker worker threads for `--local-checks`',
+    },
     'tick-ms': { type: 'string', value: 'MS', default: '`aggregator.tick`', help: 'aggregator tick' },
     'config-interval': ROLE_OPTIONS['config-interval'],
     duration: ROLE_OPTIONS.duration,

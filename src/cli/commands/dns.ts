@@ -15,7 +15,12 @@ is (seconds since the last good frame, sequence lag) and counts rejected
 frames by reason. Follows the config (records, zones, key) like every node.`,
   options: {
     config: ROLE_OPTIONS.config,
-    'frames-listen': { type: 'string', value: 'HOST:PORT', default: '`dns.framesListen`', help: 'take status frames here instead (port 0: the OS picks, and the start line says which)' },
+    'frames-listen': {
+      type: 'string',
+      value: 'HOST:PORT',
+      default: '`dns.framesListen`',
+      help: 'take status frames here instead (port 0: the OS picks, and the start line says which)',
+    },
     'dns-listen': { type: 'string', value: 'HOST:PORT', default: '`dns.listen`', help: 'answer DNS here instead' },
     workers: {
       type: 'string',

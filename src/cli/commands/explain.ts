@@ -14,13 +14,20 @@ config document offline (every check unknown, as before the first probe).`,
   positionals: 'NAME [TYPE]',
   options: {
     admin: { type: 'string', value: 'HOST[:PORT]', default: '127.0.0.1:9530', help: "the process's admin address" },
-    config: { type: 'string', short: 'c', value: 'FILE|URL', default: 'off', help: 'explain from this document instead, offline' },
+    config: {
+      type: 'string',
+      short: 'c',
+      value: 'FILE|URL',
+      default: 'off',
+      help: 'explain from this document instead, offline',
+    },
     json: { type: 'boolean', default: 'off', help: 'print the explanation as JSON' },
   },
   async run({ values: v, positionals }, write) {
     const [name, type, ...more] = positionals;
     if (name === undefined || more.length > 0) throw new UsageError('give NAME and optionally TYPE');
-    if (v.config !== undefined && v.admin !== undefined) throw new UrndError('URND_ERR_ARGUMENT', '--admin and --config: give one or the other');
+    if (v.config !== undefined && v.admin !== undefined)
+      throw new UrndError('URND_ERR_ARGUMENT', '--admin and --config: give one or the other');
     await runExplain(
       {
         name,

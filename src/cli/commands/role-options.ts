@@ -1,10 +1,15 @@
 import { optionalField, optionalNumber, optionalSeconds, required } from '../args.js';
 import type { OptionValues } from '../command.js';
-import { OPERATING_OPTIONS, ROLE_OPTIONS } from '../command.js';
+import type { OPERATING_OPTIONS, ROLE_OPTIONS } from '../command.js';
 import { parseAdminListen, type AdminRole } from '../../admin/admin.js';
 
 /** What every role's run options share, from the options in ROLE_OPTIONS. */
-export function roleCommon(v: OptionValues<typeof ROLE_OPTIONS>): { configSource: string; configIntervalMs?: number; statusEverySec: number; durationSec: number } {
+export function roleCommon(v: OptionValues<typeof ROLE_OPTIONS>): {
+  configSource: string;
+  configIntervalMs?: number;
+  statusEverySec: number;
+  durationSec: number;
+} {
   return {
     configSource: required('config', 'FILE|URL', v.config),
     ...optionalField('configIntervalMs', optionalSeconds('config-interval', v['config-interval'], 0.1, 3600)),
@@ -14,7 +19,11 @@ export function roleCommon(v: OptionValues<typeof ROLE_OPTIONS>): { configSource
 }
 
 /** `--admin` and `--lameduck` as serve and the roles pass them on. */
-export function operating(v: OptionValues<typeof OPERATING_OPTIONS>, role: AdminRole, defaultAdmin?: string): { admin: { host: string; port: number } | null; lameduckSec: number } {
+export function operating(
+  v: OptionValues<typeof OPERATING_OPTIONS>,
+  role: AdminRole,
+  defaultAdmin?: string,
+): { admin: { host: string; port: number } | null; lameduckSec: number } {
   return {
     admin: parseAdminListen(v.admin ?? defaultAdmin, role),
     lameduckSec: optionalNumber('lameduck', v.lameduck, 0, 3600) ?? 0,

@@ -38,7 +38,12 @@ sharing dns.listen (UDP and TCP), fed the cell's status frames.`,
       help: 'answer DNS here instead (IPv6 in brackets: `[::1]:5353`; port 0: the OS picks, and the start line says which)',
     },
     'no-dns': { type: 'boolean', default: 'off', help: 'do not answer DNS (checks and statuses only)' },
-    'config-interval': { type: 'string', value: 'SEC', default: "the config's `configInterval`, 5 s", help: 'fetch and apply the whole document this often' },
+    'config-interval': {
+      type: 'string',
+      value: 'SEC',
+      default: "the config's `configInterval`, 5 s",
+      help: 'fetch and apply the whole document this often',
+    },
     ...OPERATING_OPTIONS,
   },
   async run({ values: v }, write) {

@@ -11,7 +11,12 @@ and prints a summary: role, cell, config version, readiness, how old its
 table is, checks by status with every check that is not healthy, and every
 record set with an unhealthy answer.`,
   options: {
-    admin: { type: 'string', value: 'HOST[:PORT]', default: '127.0.0.1:9530', help: "the process's admin address (HOST alone: port 9530)" },
+    admin: {
+      type: 'string',
+      value: 'HOST[:PORT]',
+      default: '127.0.0.1:9530',
+      help: "the process's admin address (HOST alone: port 9530)",
+    },
     all: { type: 'boolean', default: 'off', help: 'list every check and record set' },
     json: { type: 'boolean', default: 'off', help: 'print the /status page as it is' },
   },
