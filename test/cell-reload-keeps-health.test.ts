@@ -87,7 +87,9 @@ describe('Cell.setPlan', () => {
       await cell.setPlan(plan({ aThreshold: 2, extraRecord: true }));
       expect(cell.reloadCounts.checkerReloads).toBe(1);
       expect(cell.resolver.resolve('more.reload.test').addresses).toEqual([A]);
-      await new Promise((r) => setTimeout(r, 1500)); // more than a probe interval under the new tasks
+      // Until the new tasks have probed both checks twice (four results), watching every byte.
+      const doneAtReload = cell.checkers.stats().probesDone;
+      await waitFor(() => cell.checkers.stats().probesDone >= doneAtReload + 4, 8000, 'two rounds under the new tasks');
       clearInterval(watch);
       expect(seen[0]?.length).toBeGreaterThan(100);
       expect(new Set(seen[0])).toEqual(new Set([Status.HEALTHY]));
