@@ -259,6 +259,12 @@ export interface DnsperfRun {
   readonly queryFile: string;
   /** Where `-v` output goes in `rate` mode (read back, then left to the caller to delete). */
   readonly verboseFile: string;
+  /**
+   * dnsperf's `-c`: UDP sockets (source ports) it sends from, in its one
+   * thread. Default 1. More than one where the server spreads queries by
+   * sender (SO_REUSEPORT hashes the source port).
+   */
+  readonly clients?: number;
 }
 
 /**
@@ -297,7 +303,7 @@ export async function runDnsperf(run: DnsperfRun, bin = 'dnsperf'): Promise<Load
     '-d',
     run.queryFile,
     '-c',
-    '1',
+    String(run.clients ?? 1),
     '-T',
     '1',
     '-t',

@@ -159,6 +159,48 @@ export const HEADLINES: readonly Headline[] = [
     label: 'p99 of answered queries, 10× ÷ 1×: PowerDNS',
     goal: 'reported',
   },
+  {
+    scenario: 'dns-sharing',
+    key: 'reuse_port_vs_inherited_qps_ratio_2p',
+    label: 'DNS saturated q/s, 2 DNS processes on one port: SO_REUSEPORT ÷ inherited sockets (same Node, same run)',
+    goal: 'reported',
+  },
+  {
+    scenario: 'dns-sharing',
+    key: 'reuse_port_vs_inherited_p99_ratio_2p',
+    label: 'DNS latency p99 at one fixed rate, 2 DNS processes: SO_REUSEPORT ÷ inherited sockets',
+    goal: 'reported',
+  },
+  {
+    scenario: 'dns-sharing',
+    key: 'inherited_1p_qps',
+    label: 'DNS saturated q/s: 1 DNS process, inherited socket',
+    goal: 'reported',
+  },
+  {
+    scenario: 'dns-sharing',
+    key: 'reuse_port_1p_qps',
+    label: 'the same: 1 DNS process, SO_REUSEPORT',
+    goal: 'reported',
+  },
+  {
+    scenario: 'dns-sharing',
+    key: 'inherited_2p_qps',
+    label: 'the same: 2 DNS processes, inherited sockets',
+    goal: 'reported',
+  },
+  {
+    scenario: 'dns-sharing',
+    key: 'reuse_port_2p_qps',
+    label: 'the same: 2 DNS processes, SO_REUSEPORT',
+    goal: 'reported',
+  },
+  {
+    scenario: 'dns-sharing',
+    key: 'node',
+    label: "Node those DNS processes ran on (the Node column is the suite runner's)",
+    goal: 'reported',
+  },
   { scenario: 'table', key: 'invalid_reads', label: 'table values read that nobody wrote (real threads)', goal: '0' },
   {
     scenario: 'table',

@@ -12,6 +12,7 @@ import { configScenario } from './config.bench.js';
 import { dnsOverloadScenario } from './dns-overload.bench.js';
 import { adminScenario } from './admin.bench.js';
 import { pageScenario } from './page.bench.js';
+import { dnsSharingScenario } from './dns-sharing.bench.js';
 
 /** Every scenario `npm run bench` runs, in order. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -28,4 +29,5 @@ export const SCENARIOS: readonly Scenario[] = [
   configScenario,
   adminScenario,
   pageScenario,
+  dnsSharingScenario,
 ];
