@@ -173,32 +173,45 @@ export const HEADLINES: readonly Headline[] = [
   },
   {
     scenario: 'dns-sharing',
-    key: 'inherited_1p_qps',
-    label: 'DNS saturated q/s: 1 DNS process, inherited socket',
-    goal: 'reported',
-  },
-  {
-    scenario: 'dns-sharing',
-    key: 'reuse_port_1p_qps',
-    label: 'the same: 1 DNS process, SO_REUSEPORT',
-    goal: 'reported',
-  },
-  {
-    scenario: 'dns-sharing',
-    key: 'inherited_2p_qps',
-    label: 'the same: 2 DNS processes, inherited sockets',
-    goal: 'reported',
-  },
-  {
-    scenario: 'dns-sharing',
-    key: 'reuse_port_2p_qps',
-    label: 'the same: 2 DNS processes, SO_REUSEPORT',
-    goal: 'reported',
-  },
-  {
-    scenario: 'dns-sharing',
     key: 'node',
     label: "Node those DNS processes ran on (the Node column is the suite runner's)",
+    goal: 'reported',
+  },
+  {
+    scenario: 'config',
+    key: '100_000_checks_ms',
+    label: 'config pass (parse, validate, compile), 100,000 checks, ms',
+    goal: '≤ 3,000',
+  },
+  { scenario: 'config', key: '100_000_checks_rss_mb', label: 'the same, peak RSS, MB', goal: '< 500' },
+  {
+    scenario: 'config',
+    key: '64_000_key_bad_document_ms',
+    label: 'a 64,000-key bad document rejected, ms',
+    goal: '≤ 2,000',
+  },
+  {
+    scenario: 'config',
+    key: 'lateness_p99_ratio',
+    label: 'aggregator tick lateness p99, a config pass every second ÷ none',
+    goal: '≤ 1.1',
+  },
+  {
+    scenario: 'admin-scrape',
+    key: 'c1m_default_p50_ms',
+    label: '/metrics scrape at 1,048,576 checks, p50 ms',
+    goal: 'reported',
+  },
+  {
+    scenario: 'admin-scrape',
+    key: 'c16k_all_series_down_vs_healthy_p50',
+    label: '/metrics with every per-check series, 16,384 checks, all down ÷ all up',
+    goal: '0.95–1.05',
+  },
+  {
+    scenario: 'page',
+    key: 'c1m_busy_ratio_unhealthy_vs_healthy',
+    label: 'live page, server busy time a second at 1,048,576 slots, all down ÷ all up',
     goal: 'reported',
   },
   { scenario: 'table', key: 'invalid_reads', label: 'table values read that nobody wrote (real threads)', goal: '0' },
@@ -288,7 +301,11 @@ const END = '<!-- bench:end -->';
 
 function show(v: Figure | undefined): string {
   if (v === undefined || v === null) return 'not measured yet';
-  if (typeof v === 'number') return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(v);
+  if (typeof v === 'number') {
+    if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+    // Ratios and small figures: four significant digits are more than a noisy machine measures.
+    return Number.isInteger(v) || Math.abs(v) < 0.001 ? String(v) : v.toPrecision(4);
+  }
   return String(v);
 }
 
