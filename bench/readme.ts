@@ -304,7 +304,10 @@ function show(v: Figure | undefined): string {
   if (typeof v === 'number') {
     if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
     // Ratios and small figures: four significant digits are more than a noisy machine measures.
-    return Number.isInteger(v) || Math.abs(v) < 0.001 ? String(v) : v.toPrecision(4);
+    if (Number.isInteger(v) || Math.abs(v) < 0.001) return String(v);
+    const shown = Number(v.toPrecision(4));
+    // A ratio that rounds to a whole number still says it was measured, not set: 1.000, not 1.
+    return Number.isInteger(shown) ? v.toFixed(3) : String(shown);
   }
   return String(v);
 }
