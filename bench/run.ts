@@ -6,6 +6,7 @@
  * scenario file in the folder.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ROOT, environment, makeContext, type Figure } from './harness.js';
 import { SCENARIOS } from './scenarios.js';
@@ -19,7 +20,9 @@ interface Args {
 
 const USAGE = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--out DIR]
 
-  --quick      smaller sizes, same code paths (about a minute)
+  --quick      smaller sizes, same code paths (about a minute); written to a
+               temporary folder unless --out says where, so results/ and the
+               README stay as committed
   --only NAME  run only these scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
   --out DIR    write results to DIR instead of results/
 `;
@@ -39,6 +42,8 @@ function parseArgs(argv: readonly string[]): Args {
       process.exit(0);
     } else fail(`unknown option ${a}`);
   }
+  // A quick run's figures are not the committed ones: never over results/ unless asked.
+  if (args.quick && !argv.includes('--out')) args.outDir = path.join(os.tmpdir(), `urnd-bench-quick-${process.pid}`);
   for (const name of args.only) {
     if (!SCENARIOS.some((s) => s.name === name))
       fail(`--only: no scenario named "${name}" (there are: ${SCENARIOS.map((s) => s.name).join(', ')})`);
@@ -89,7 +94,7 @@ async function main(): Promise<void> {
   writeReports(args.outDir);
   // The README's table is generated from the committed results, never typed in.
   const defaultOut = path.join(ROOT, 'results');
-  if (path.resolve(args.outDir) === defaultOut)
+  if (!args.quick && path.resolve(args.outDir) === defaultOut)
     updateReadme(path.join(ROOT, 'README.md'), path.join(defaultOut, 'summary.json'));
   process.stderr.write(
     `bench: finished in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${path.relative(process.cwd(), args.outDir) || '.'}/REPORT.md and summary.json\n`,
