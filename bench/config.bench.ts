@@ -75,7 +75,7 @@ export const configScenario: Scenario = {
   name: 'config',
   description:
     'config pass time and peak memory at 1,000 / 16,000 / 100,000 checks and a 64,000-key bad document; tick lateness with a config pass every second vs without',
-  estimateSeconds: (quick) => (quick ? 25 : 60),
+  estimateSeconds: (quick) => (quick ? 12 : 60),
   async run(ctx): Promise<ScenarioResult> {
     const dir = mkdtempSync(path.join(tmpdir(), 'urnd-bench-config-'));
     try {
@@ -106,7 +106,7 @@ export const configScenario: Scenario = {
         numberOfSignificantValueDigits: 3,
       });
       const rounds = ctx.quick ? 2 : 4;
-      const roundMs = 5000;
+      const roundMs = ctx.quick ? 1500 : 5000;
       const loop = await ConfigLoop.start({ role: 'bench', source: loopFile, intervalMs: 3_600_000, log: () => {} });
       try {
         for (let r = 0; r < rounds; r++) {
