@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { SnapshotEncoder } from '../src/snapshot/encoder.js';
-import { FramePublisher } from '../src/snapshot/push.js';
-import { StatusTable } from '../src/table/status-table.js';
 import { Status } from '../src/table/layout.js';
 import { TABLE_HEADER_BYTES, TableField } from '../src/admin/page/index.js';
-import { RoleProcess, freePort, requireBuilt } from './support/roles.js';
+import { requireBuilt } from './support/roles.js';
+import { FedDns } from './support/fed-dns.js';
 import { hasChromium, openBrowser } from './support/browser.js';
 
 /**
@@ -17,45 +12,29 @@ import { hasChromium, openBrowser } from './support/browser.js';
  * last good table). The test is the aggregator: a SnapshotEncoder and
  * FramePublisher pushing every 200 ms. In a browser, the header says it.
  */
-let dir: string;
-let dns: RoleProcess;
+let cell: FedDns;
 let admin: string;
-let publisher: FramePublisher | null = null;
-let pushTimer: NodeJS.Timeout | null = null;
-const table = StatusTable.create(64);
-const encoder = new SnapshotEncoder({ cell: 'pagedns', configVersion: 'test' });
 
 beforeAll(async () => {
   requireBuilt();
-  dir = mkdtempSync(path.join(tmpdir(), 'urnd-pagedns-'));
-  const framesPort = await freePort();
-  const config = path.join(dir, 'cell.yaml');
-  writeFileSync(
-    config,
+  cell = await FedDns.start(
+    'pagedns',
+    64,
     [
-      'cell: { name: pagedns, capacity: 64 }',
-      'aggregator: { tick: 200ms }',
-      `dns: { framesListen: 127.0.0.1:${framesPort} }`,
-      'checks:',
       '  - { id: a, slot: 0, type: tcp, host: 127.0.45.1, port: 9 }',
       '  - { id: b, slot: 1, type: tcp, host: 127.0.45.2, port: 9 }',
-      'zones: [{ origin: pagedns.test }]',
-      'records:',
+    ],
+    [
       '  - { name: www.pagedns.test, type: A, policy: multivalue, answers: [{ value: 127.0.45.1, check: a }, { value: 127.0.45.2, check: b }] }',
-    ].join('\n'),
+    ],
   );
-  dns = new RoleProcess('dns', ['dns', '--config', config, '--dns-listen', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
-  admin = (await dns.waitForLine(/admin on (http:\/\/[\d.:]+)/, 15_000))[1] as string;
-  table.set(0, Status.HEALTHY);
-  table.set(1, Status.UNHEALTHY);
-  publisher = new FramePublisher([{ host: '127.0.0.1', port: framesPort }]);
+  admin = cell.admin;
+  cell.table.set(0, Status.HEALTHY);
+  cell.table.set(1, Status.UNHEALTHY);
 }, 30_000);
 
 afterAll(async () => {
-  if (pushTimer !== null) clearInterval(pushTimer);
-  publisher?.close();
-  await dns?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  await cell?.stop();
 });
 
 async function readTable(): Promise<{ head: Float64Array; bytes: Uint8Array }> {
@@ -79,11 +58,10 @@ describe('live page of urnd dns', () => {
     expect(before.head[TableField.TABLE_AGE_SEC]).toBe(-1);
     expect(before.head[TableField.EPOCH]).toBe(-1);
 
-    const p = publisher as FramePublisher;
-    pushTimer = setInterval(() => p.publish(encoder.encodeStatus(table)), 200);
+    cell.startPushing(200);
     const first = await until('a frame applied', 10_000, async () => {
       const t = await readTable();
-      return t.head[TableField.EPOCH] === encoder.epoch ? t : null;
+      return t.head[TableField.EPOCH] === cell.encoder.epoch ? t : null;
     });
     expect(first.bytes[0]).toBe(Status.HEALTHY);
     expect(first.bytes[1]).toBe(Status.UNHEALTHY);
@@ -99,7 +77,7 @@ describe('live page of urnd dns', () => {
       try {
         await b.page.goto(`${admin}/`);
         await b.page.waitForFunction(
-          `document.getElementById('epoch').textContent.startsWith('follows epoch ${encoder.epoch} frame ')`,
+          `document.getElementById('epoch').textContent.startsWith('follows epoch ${cell.encoder.epoch} frame ')`,
         );
         expect(await b.page.textContent('#role')).toBe('dns');
         expect(await b.page.textContent('#counts')).toBe('healthy 1 · unhealthy 1 · unknown 0');
@@ -111,13 +89,12 @@ describe('live page of urnd dns', () => {
     }
 
     // Frames stop: the table ages, its bytes stay.
-    if (pushTimer !== null) clearInterval(pushTimer);
-    pushTimer = null;
+    cell.stopPushing();
     const stale = await until('table older than 1.5 s', 10_000, async () => {
       const t = await readTable();
       return (t.head[TableField.TABLE_AGE_SEC] as number) > 1.5 ? t : null;
     });
     expect(Array.from(stale.bytes.subarray(0, 2))).toEqual([Status.HEALTHY, Status.UNHEALTHY]);
-    expect(stale.head[TableField.EPOCH]).toBe(encoder.epoch);
+    expect(stale.head[TableField.EPOCH]).toBe(cell.encoder.epoch);
   });
 });
