@@ -11,12 +11,7 @@ import path from 'node:path';
 import { ROOT, environment, makeContext, type Figure } from './harness.js';
 import { SCENARIOS } from './scenarios.js';
 import { updateReadme } from './readme.js';
-
-interface Args {
-  quick: boolean;
-  only: string[];
-  outDir: string;
-}
+import { parseSuiteArgs, type SuiteArgs } from './suite-args.js';
 
 const USAGE = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--out DIR]
 
@@ -27,33 +22,12 @@ const USAGE = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--out 
   --out DIR    write results to DIR instead of results/
 `;
 
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, only: [], outDir: path.join(ROOT, 'results') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--quick') args.quick = true;
-    else if (a === '--only' || a === '--out') {
-      const v = argv[++i];
-      if (v === undefined) fail(`${a} needs a value`);
-      if (a === '--only') args.only.push(...v.split(','));
-      else args.outDir = path.resolve(v);
-    } else if (a === '--help' || a === '-h') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    } else fail(`unknown option ${a}`);
-  }
+function parseArgs(argv: readonly string[]): SuiteArgs {
+  const names = SCENARIOS.map((s) => s.name);
+  const args = parseSuiteArgs(argv, 'bench', USAGE, names, path.join(ROOT, 'results'));
   // A quick run's figures are not the committed ones: never over results/ unless asked.
-  if (args.quick && !argv.includes('--out')) args.outDir = path.join(os.tmpdir(), `urnd-bench-quick-${process.pid}`);
-  for (const name of args.only) {
-    if (!SCENARIOS.some((s) => s.name === name))
-      fail(`--only: no scenario named "${name}" (there are: ${SCENARIOS.map((s) => s.name).join(', ')})`);
-  }
+  if (args.quick && !args.outGiven) args.outDir = path.join(os.tmpdir(), `urnd-bench-quick-${process.pid}`);
   return args;
-}
-
-function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n\n${USAGE}`);
-  process.exit(2);
 }
 
 interface ScenarioFile {

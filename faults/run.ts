@@ -26,6 +26,7 @@ import {
 import { type InvariantResult, type ScenarioResult, writeResults } from './report.js';
 import { SCENARIOS, type Scenario, type ScenarioContext } from './scenarios.js';
 import { PORTS, SETS, TIMING, convergenceBoundMs, planTopology, setName } from './topology.js';
+import { parseSuiteArgs, type SuiteArgs } from '../bench/suite-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Exit code when the machine cannot make namespaces: CI reports it and moves on. */
@@ -47,34 +48,9 @@ const DOWN_BEFORE = [1, 2, 9, 24, 25, 26, 27, 28, 29, 30, 31];
 const DOWN_DURING = 40;
 const HOLD_MS = 10_000;
 
-interface Args {
-  quick: boolean;
-  only: string[];
-  outDir: string;
-}
-
-function fail(message: string): never {
-  process.stderr.write(`faults: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, only: [], outDir: path.join(ROOT, 'results') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--quick') args.quick = true;
-    else if (a === '--only' || a === '--out') {
-      const v = argv[++i];
-      if (v === undefined) fail(`${a} needs a value`);
-      if (a === '--only') args.only.push(...v.split(','));
-      else args.outDir = path.resolve(v);
-    } else if (a === '--help' || a === '-h') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    } else fail(`unknown option ${a}`);
-  }
-  for (const n of args.only) if (!SCENARIOS.some((s) => s.name === n)) fail(`--only: no scenario named "${n}"`);
-  return args;
+function parseArgs(argv: readonly string[]): SuiteArgs {
+  const names = SCENARIOS.map((s) => s.name);
+  return parseSuiteArgs(argv, 'faults', USAGE, names, path.join(ROOT, 'results'));
 }
 
 /** Scenarios whose fault leaves no path from checkers to a DNS host: a change made meanwhile cannot arrive. */
