@@ -58,7 +58,14 @@ export class AdminServer {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         const where = listen.host.includes(':') ? `[${listen.host}]:${listen.port}` : `${listen.host}:${listen.port}`;
-        reject(new UrndError('URND_ERR_ADMIN_LISTEN', `admin listen ${where}: ${err.code ?? err.message}`));
+        // The fix is usually another address, so the line says how to give one.
+        const why = err.code === 'EADDRINUSE' ? 'the address is in use' : (err.code ?? err.message);
+        reject(
+          new UrndError(
+            'URND_ERR_ADMIN_LISTEN',
+            `admin listen ${where}: ${why} (give --admin HOST:PORT, or --admin off)`,
+          ),
+        );
       };
       server.once('error', onError);
       server.listen(listen.port, listen.host, () => {
