@@ -128,7 +128,7 @@ const cases: [string, (d: Doc) => void, string][] = [
   [
     'unknown field',
     (d) => (d.zones[0]!.tll = 60),
-    'zones[0].tll: unknown field; known fields here: origin, ttl, soa, ns',
+    'zones[0].tll: unknown field; known fields here: origin, ttl, soa, ns, file',
   ],
   [
     'field of another check type',

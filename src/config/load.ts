@@ -1,12 +1,15 @@
 /**
  * Reading a config document: text (YAML, or JSON, which is YAML) → plain
- * data → validated document. Every failure is a ConfigError with a stable
- * code, so the config loop can keep the last good document and say why.
+ * data → its zone files read and merged in → validated document. Every
+ * failure is a ConfigError with a stable code, so the config loop can keep
+ * the last good document and say why.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { CORE_SCHEMA, YAMLException, load } from 'js-yaml';
-import { ConfigError } from '../errors.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
 import { validateConfig, type ConfigDocument } from './schema.js';
+import { issuesInFiles, mergeZoneFiles, parseZoneFile, usableOrigin, type ReadZoneFile } from './zone-file.js';
 
 /**
  * Most nodes aliases may add to a document (each alias counted as the size
@@ -49,6 +52,8 @@ function aliasNodes(root: unknown, limit: number): number {
  * labels parse errors. Throws `ConfigError` with code
  * `URND_ERR_CONFIG_PARSE` (not YAML/JSON, or empty) or
  * `URND_ERR_CONFIG_INVALID` (every problem of a well-formed document).
+ * Reads no files: a document with `zones[].file` is loaded with
+ * {@link loadConfig} or {@link loadConfigFile}, which read them.
  *
  * YAML 1.2 core schema (js-yaml): duplicate keys and unknown tags (`!foo`,
  * which would silently turn a value into a string) are errors. js-yaml
@@ -58,6 +63,11 @@ function aliasNodes(root: unknown, limit: number): number {
  * for every key (64,000 top-level keys: 26 s).
  */
 export function parseConfigText(text: string, source?: string): ConfigDocument {
+  return validateConfig(parseDocumentData(text, source));
+}
+
+/** YAML or JSON text → plain data, not yet validated. */
+function parseDocumentData(text: string, source?: string): unknown {
   let data: unknown;
   try {
     // json: false keeps duplicate keys an error; a BOM is skipped by js-yaml itself.
@@ -80,18 +90,132 @@ export function parseConfigText(text: string, source?: string): ConfigDocument {
       { path: '', message: `${label}aliases expand to more than ${MAX_ALIAS_NODES} nodes` },
     ]);
   }
-  return validateConfig(data);
+  return data;
+}
+
+/** Per-fetch time limit of a URL read by {@link loadConfigFile} (a zone file given as a URL). */
+const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
+
+/**
+ * Reads, parses and validates a document file, and the zone files it names.
+ * Throws `ConfigError` with `URND_ERR_CONFIG_READ` if a file cannot be read,
+ * otherwise as {@link parseConfigText} (a bad zone file is
+ * `URND_ERR_CONFIG_PARSE`, at `zones[i].file`, naming file and line).
+ */
+export async function loadConfigFile(file: string): Promise<ConfigDocument> {
+  return loadDocument(await readTextFile(file, ''), file, DEFAULT_FETCH_TIMEOUT_MS);
+}
+
+/** Largest document (and zone file) the loader accepts, bytes: a guard against a runaway response. */
+export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
+
+/** True if `source` names an http(s) URL rather than a file. */
+export function isUrlSource(source: string): boolean {
+  return /^https?:\/\//i.test(source);
 }
 
 /**
- * Reads, parses and validates a document file. Throws `ConfigError` with
- * `URND_ERR_CONFIG_READ` if the file cannot be read, otherwise as
- * {@link parseConfigText}.
+ * Reads a whole document from a file path or an http(s) URL (an object
+ * store's URL works: a plain GET of the whole object), and the zone files it
+ * names, parses and validates it. A URL that answers other than 200, times
+ * out (`timeoutMs`, each fetch) or sends more than MAX_CONFIG_BYTES is
+ * `URND_ERR_CONFIG_READ`.
  */
-export async function loadConfigFile(path: string): Promise<ConfigDocument> {
-  let text: string;
+export async function loadConfig(source: string, timeoutMs = DEFAULT_FETCH_TIMEOUT_MS): Promise<ConfigDocument> {
+  return loadDocument(await readSource(source, timeoutMs, ''), source, timeoutMs);
+}
+
+/** Text → data → zone files merged in → validated; validation issues of file-born records name file and line. */
+async function loadDocument(text: string, source: string, timeoutMs: number): Promise<ConfigDocument> {
+  const data = parseDocumentData(text, source);
+  const merged = mergeZoneFiles(data, await readZoneFiles(data, source, timeoutMs));
   try {
-    text = await readFile(path, 'utf8');
+    return validateConfig(merged.data);
+  } catch (err) {
+    throw err instanceof ConfigError ? issuesInFiles(err, merged) : err;
+  }
+}
+
+/**
+ * Where `zones[].file` is read from: a URL as written; relative to the
+ * document's URL when the document is a URL (so an absolute path is a path
+ * on the document's server); else a path, relative to the document's folder.
+ */
+export function zoneFileLocation(file: string, documentSource: string): string {
+  if (isUrlSource(file)) return file;
+  if (isUrlSource(documentSource)) return new URL(file, documentSource).href;
+  return path.resolve(path.dirname(documentSource), file);
+}
+
+/**
+ * Reads and parses every zone's `file`, all at once. Problems of every file
+ * are reported together: `URND_ERR_CONFIG_READ` if any file could not be
+ * read, else `URND_ERR_CONFIG_PARSE`. A zone whose origin is not a name, or
+ * whose `file` is not a string, is left to validation to report.
+ */
+async function readZoneFiles(data: unknown, source: string, timeoutMs: number): Promise<ReadZoneFile[]> {
+  const zones = (data as { zones?: unknown } | null)?.zones;
+  if (!Array.isArray(zones)) return [];
+  const issues: ConfigIssue[] = [];
+  let unreadable = false;
+  const read = await Promise.all(
+    zones.map(async (raw: unknown, zoneIndex): Promise<ReadZoneFile | null> => {
+      const zone = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+      const file = zone['file'];
+      const origin = zone['origin'];
+      if (typeof file !== 'string' || !usableOrigin(origin)) return null;
+      const at = `zones[${zoneIndex}].file`;
+      if (file === '') {
+        issues.push({ path: at, message: 'must not be empty' });
+        return null;
+      }
+      const location = zoneFileLocation(file, source);
+      let text: string;
+      try {
+        text = await readSource(location, timeoutMs, at);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        unreadable = true;
+        issues.push(...err.issues);
+        return null;
+      }
+      const ttl = zone['ttl'];
+      const defaultTtl = Number.isSafeInteger(ttl) && (ttl as number) >= 0 ? (ttl as number) : 60;
+      try {
+        return {
+          zoneIndex,
+          location,
+          content: parseZoneFile(text, { origin, source: location, defaultTtl, path: at }),
+        };
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        issues.push(...err.issues);
+        return null;
+      }
+    }),
+  );
+  if (issues.length > 0) {
+    issues.sort((a, b) => zoneOrder(a.path) - zoneOrder(b.path));
+    throw new ConfigError(unreadable ? 'URND_ERR_CONFIG_READ' : 'URND_ERR_CONFIG_PARSE', issues);
+  }
+  return read.filter((r): r is ReadZoneFile => r !== null);
+}
+
+function zoneOrder(issuePath: string): number {
+  return Number(/^zones\[(\d+)\]/.exec(issuePath)?.[1] ?? -1);
+}
+
+/**
+ * The whole text of a file or an http(s) URL. Throws `ConfigError`
+ * (`URND_ERR_CONFIG_READ`) at document path `at` when it cannot.
+ */
+async function readSource(source: string, timeoutMs: number, at: string): Promise<string> {
+  return isUrlSource(source) ? fetchText(source, timeoutMs, at) : readTextFile(source, at);
+}
+
+async function readTextFile(file: string, at: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const reason =
@@ -102,30 +226,13 @@ export async function loadConfigFile(path: string): Promise<ConfigDocument> {
           : e.code === 'EACCES'
             ? 'permission denied'
             : e.message;
-    throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: '', message: `cannot read ${path}: ${reason}` }], {
+    throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: at, message: `cannot read ${file}: ${reason}` }], {
       cause: err,
     });
   }
-  return parseConfigText(text, path);
 }
 
-/** Largest document the loader accepts, bytes: a guard against a runaway response. */
-export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
-
-/** True if `source` names an http(s) URL rather than a file. */
-export function isUrlSource(source: string): boolean {
-  return /^https?:\/\//i.test(source);
-}
-
-/**
- * Reads a whole document from a file path or an http(s) URL (an object
- * store's URL works: a plain GET of the whole object), parses and validates
- * it. A URL that answers other than 200, times out (`timeoutMs`) or sends
- * more than MAX_CONFIG_BYTES is `URND_ERR_CONFIG_READ`.
- */
-export async function loadConfig(source: string, timeoutMs = 10_000): Promise<ConfigDocument> {
-  if (!isUrlSource(source)) return loadConfigFile(source);
-  let text: string;
+async function fetchText(source: string, timeoutMs: number, at: string): Promise<string> {
   try {
     const res = await fetch(source, {
       signal: AbortSignal.timeout(timeoutMs),
@@ -145,13 +252,12 @@ export async function loadConfig(source: string, timeoutMs = 10_000): Promise<Co
     if (body.byteLength > MAX_CONFIG_BYTES)
       throw new Error(`${body.byteLength} bytes is above the ${MAX_CONFIG_BYTES}-byte limit`);
     if (length > 0 && body.byteLength !== length) throw new Error(`got ${body.byteLength} of ${length} bytes`);
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch (err) {
     const e = err as Error;
     const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : e.message;
-    throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: '', message: `cannot fetch ${source}: ${reason}` }], {
+    throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: at, message: `cannot fetch ${source}: ${reason}` }], {
       cause: err,
     });
   }
-  return parseConfigText(text, source);
 }

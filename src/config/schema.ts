@@ -224,6 +224,15 @@ const zone = z.strictObject({
   ttl: ttl.default(60),
   soa: soa.prefault({}),
   ns: z.array(dnsName).min(1).max(16).optional(),
+  // An RFC 1035 master file (zone-file.ts). The loaders read it, merge its records into the document and
+  // remove the field; left in a document given to validateConfig directly, it is an error, not silently unread.
+  file: z
+    .string()
+    .refine(() => false, {
+      error: (iss) =>
+        `${show(iss.input)} is not read here: zone files are read when the document is loaded from a file or URL (loadConfig, loadConfigFile)`,
+    })
+    .optional(),
 });
 
 const answer = z.strictObject({
