@@ -37,6 +37,14 @@ export {
   type ConfigDocument,
   type ConfigDocumentInput,
 } from './config/index.js';
+/** Zone files: an RFC 1035 master file → record sets in the document's `records` shape (what `zones[].file` reads). */
+export {
+  parseZoneFile,
+  type ZoneFileOptions,
+  type ZoneFileContent,
+  type ZoneFileRecordSet,
+  type ZoneFileSoa,
+} from './config/index.js';
 export {
   RecordType,
   Policy,

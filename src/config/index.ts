@@ -21,4 +21,13 @@ export {
   type ApplyHandler,
 } from './loop.js';
 export { validateConfigFile } from './validate-file.js';
+export {
+  parseZoneFile,
+  ZONE_FILE_TYPES,
+  type ZoneFileType,
+  type ZoneFileOptions,
+  type ZoneFileContent,
+  type ZoneFileRecordSet,
+  type ZoneFileSoa,
+} from './zone-file.js';
 export { compileConfig, encodePlan, decodePlan } from './compile.js';
