@@ -191,6 +191,8 @@ describe('a bad zone file rejects the document with file, line and reason', () =
   it('an empty file name, and a file given to parseConfigText, which reads no files', async () => {
     const e = await rejection(loadConfigFile(write('conf/empty.yaml', doc('{ origin: e.test, file: "" }'))));
     expect(e.issues).toEqual([{ path: 'zones[0].file', message: 'must not be empty' }]);
+    const typed = await rejection(loadConfigFile(write('conf/typed.yaml', doc('{ origin: e.test, file: 5 }'))));
+    expect(typed.issues).toEqual([{ path: 'zones[0].file', message: 'expected a string, got 5' }]);
     expect(() => parseConfigText(doc('{ origin: e.test, file: shop.zone }'))).toThrow(
       /zones\[0\]\.file: "shop\.zone" is not read here: zone files are read when the document is loaded from a file or URL/,
     );

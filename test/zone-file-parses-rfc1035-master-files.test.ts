@@ -163,6 +163,28 @@ describe('a zone file with every supported construct', () => {
   });
 });
 
+describe('names and strings', () => {
+  it('a wildcard owner, an escaped dot inside a label, and @ in RDATA', () => {
+    const c = parseZoneFile('* A 192.0.2.1\na\\.b CNAME @\n', OPTIONS);
+    expect(c.records.map((r) => [r.name, r.answers[0]?.value])).toEqual([
+      ['*.shop.example.', '192.0.2.1'],
+      ['a\\.b.shop.example.', 'shop.example.'],
+    ]);
+  });
+
+  it('an unquoted string is quoted, a bare quote inside it escaped; a CAA value likewise', () => {
+    const c = parseZoneFile('t TXT a"b c\\;d\nc CAA 128 issuewild letsencrypt.org', OPTIONS);
+    expect(c.records.map((r) => r.answers[0]?.value)).toEqual(['"a\\"b" "c\\;d"', '128 issuewild "letsencrypt.org"']);
+  });
+
+  it('string lengths count UTF-8 bytes and escapes as one byte each', () => {
+    expect(parseZoneFile(`t TXT "${'\\065'.repeat(255)}"`, OPTIONS).records).toHaveLength(1);
+    expect(rejects(`t TXT "${'é'.repeat(128)}"`)).toMatch(
+      /^shop\.zone:1: TXT character-string "é+\.\.\." is longer than 255 bytes/,
+    );
+  });
+});
+
 describe('TTLs', () => {
   it('without $TTL, a record without TTL takes the last TTL given, else the zone default', () => {
     const c = parseZoneFile('a A 192.0.2.1\nb 77 A 192.0.2.2\nc A 192.0.2.3', { ...OPTIONS, defaultTtl: 45 });

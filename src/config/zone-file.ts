@@ -415,7 +415,7 @@ function parse(text: string, options: ZoneFileOptions): ZoneFileContent {
   let ttlDirective: number | null = null;
   let lastTtl: number | null = null;
   let owner: string | null = null;
-  const sets = new Map<string, { set: Mutable<ZoneFileRecordSet>; lines: number[] }>();
+  const sets = new Map<string, { set: Mutable<ZoneFileRecordSet>; lines: number[]; values: Set<string> }>();
   let soa: ZoneFileSoa | null = null;
   let soaLine = 0;
   const ns: string[] = [];
@@ -524,11 +524,13 @@ function parse(text: string, options: ZoneFileOptions): ZoneFileContent {
       sets.set(key, {
         set: { name: owner, type: rrType, ttl: resolvedTtl, policy: 'simple', answers: [{ value }] },
         lines: [entry.line],
+        values: new Set([value]),
       });
     } else {
       known.set.ttl = Math.min(known.set.ttl, resolvedTtl);
       // An RRset is a set (RFC 2181 §5): the same RDATA twice is one record.
-      if (!known.set.answers.some((a) => a.value === value)) {
+      if (!known.values.has(value)) {
+        known.values.add(value);
         known.set.answers.push({ value });
         known.lines.push(entry.line);
       }
@@ -593,7 +595,8 @@ export function mergeZoneFiles(data: unknown, files: readonly ReadZoneFile[]): M
   const byZone = new Map(files.map((f) => [f.zoneIndex, f]));
   const mergedZones = zones.map((raw, i) => {
     const zone = asObject(raw);
-    if (zone === undefined || !('file' in zone)) return raw;
+    // A `file` that is not a string stays, for the schema to name its type.
+    if (zone === undefined || typeof zone['file'] !== 'string') return raw;
     const { file: _file, ...rest } = zone;
     const read = byZone.get(i);
     if (read === undefined) return rest;
