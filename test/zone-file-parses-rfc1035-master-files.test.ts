@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { ConfigError } from '../src/errors.js';
 import { parseZoneFile, type ZoneFileOptions } from '../src/config/zone-file.js';
 
@@ -257,5 +258,59 @@ describe('a bad file is rejected with file, line and reason', () => {
   it('counts lines across comments, parentheses and CRLF line ends', () => {
     const text = '; one\r\n@ SOA a b ( 1\r\n 2 3 4 5 )\r\n\r\nx A 192.0.2.1\r\ny MX 1\r\n';
     expect(rejects(text)).toMatch(/^shop\.zone:6: MX RDATA/);
+  });
+});
+
+describe('any text', () => {
+  it('parses or is rejected with one ConfigError line, never another error (fuzz, bounded)', () => {
+    const pieces = [
+      'a',
+      'www',
+      '@',
+      '*',
+      '.',
+      ' ',
+      '\t',
+      '\n',
+      '\r\n',
+      '(',
+      ')',
+      '"',
+      '\\',
+      ';',
+      '$ORIGIN',
+      '$TTL',
+      '$INCLUDE',
+    ];
+    const words = [
+      'IN',
+      'CH',
+      'A',
+      'AAAA',
+      'MX',
+      'TXT',
+      'SOA',
+      'NS',
+      'CAA',
+      'SRV',
+      '1h',
+      '10',
+      '192.0.2.1',
+      '\\065',
+      'é',
+    ];
+    const text = fc.array(fc.constantFrom(...pieces, ...words), { maxLength: 60 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (t) => {
+        try {
+          const c = parseZoneFile(t, OPTIONS);
+          for (const r of c.records) expect(r.name.endsWith('shop.example.')).toBe(true);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ConfigError);
+          expect((err as ConfigError).message).toMatch(/^config rejected: shop\.zone:\d+: [^\n]+$/);
+        }
+      }),
+      { numRuns: 3000, seed: 18 },
+    );
   });
 });
