@@ -111,6 +111,14 @@ describe('a zone file next to the document', () => {
     expect(loaded.records[0]).toMatchObject({ name: 'a.bare.test.', ttl: 45 });
   });
 
+  it("a zone ttl out of range is the schema's to report, not the zone file's", async () => {
+    write('conf/zones/ttl.zone', 'a A 127.0.0.1');
+    const e = await rejection(
+      loadConfigFile(write('conf/ttl.yaml', doc('{ origin: ttl.test, ttl: 3000000000, file: zones/ttl.zone }'))),
+    );
+    expect(e.issues).toEqual([{ path: 'zones[0].ttl', message: '3000000000 is above 2147483647' }]);
+  });
+
   it('an absolute path is read as written', async () => {
     const zone = write('conf/zones/abs.zone', 'a A 127.0.0.1');
     const loaded = await loadConfigFile(

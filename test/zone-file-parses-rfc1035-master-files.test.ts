@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ConfigError } from '../src/errors.js';
+import { ConfigError, UrndError } from '../src/errors.js';
 import { parseZoneFile, type ZoneFileOptions } from '../src/config/zone-file.js';
 
 /**
@@ -258,6 +258,33 @@ describe('a bad file is rejected with file, line and reason', () => {
   it('counts lines across comments, parentheses and CRLF line ends', () => {
     const text = '; one\r\n@ SOA a b ( 1\r\n 2 3 4 5 )\r\n\r\nx A 192.0.2.1\r\ny MX 1\r\n';
     expect(rejects(text)).toMatch(/^shop\.zone:6: MX RDATA/);
+  });
+});
+
+describe('arguments', () => {
+  it('of the wrong kind are a UrndError naming the argument', () => {
+    const untyped = parseZoneFile as unknown as (...args: unknown[]) => unknown;
+    const code = (...args: unknown[]): string => {
+      try {
+        untyped(...args);
+      } catch (err) {
+        expect(err).toBeInstanceOf(UrndError);
+        return `${(err as UrndError).code}: ${(err as Error).message}`;
+      }
+      return 'no error';
+    };
+    expect(code(5, OPTIONS)).toBe('URND_ERR_ARGUMENT: text: 5 is not a string');
+    expect(code('', null)).toBe('URND_ERR_ARGUMENT: options: null is not an object');
+    expect(code('', { ...OPTIONS, origin: 'a..b' })).toBe(
+      'URND_ERR_ARGUMENT: options.origin: "a..b" is not a DNS name',
+    );
+    expect(code('', { ...OPTIONS, defaultTtl: -1 })).toMatch(
+      /^URND_ERR_ARGUMENT: options\.defaultTtl: -1 is not a whole/,
+    );
+    expect(code('', { ...OPTIONS, source: undefined })).toBe(
+      'URND_ERR_ARGUMENT: options.source: nothing is not a string',
+    );
+    expect(code('', OPTIONS)).toBe('no error');
   });
 });
 

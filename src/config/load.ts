@@ -180,7 +180,9 @@ async function readZoneFiles(data: unknown, source: string, timeoutMs: number): 
         return null;
       }
       const ttl = zone['ttl'];
-      const defaultTtl = Number.isSafeInteger(ttl) && (ttl as number) >= 0 ? (ttl as number) : 60;
+      // A bad zone ttl is the schema's to report; the file is read with the default meanwhile.
+      const defaultTtl =
+        Number.isInteger(ttl) && (ttl as number) >= 0 && (ttl as number) <= 2_147_483_647 ? (ttl as number) : 60;
       try {
         return {
           zoneIndex,
