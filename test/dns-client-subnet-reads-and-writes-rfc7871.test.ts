@@ -12,6 +12,7 @@ import {
   readClientSubnet,
   writeClientSubnet,
 } from '../src/dns/client-subnet.js';
+import { hasDig } from './support/answer-watch.js';
 import { AddressFamily, compileCidrTable, formatAddress, CIDR_MATCH_LENGTH } from '../src/resolve/cidr-table.js';
 
 /** An ECS option's bytes: code, length, then the data given. */
@@ -174,7 +175,8 @@ describe('EDNS Client Subnet option (RFC 7871)', () => {
     });
   });
 
-  it('reads the option `dig +subnet=` sends (the bytes of a real dig query)', async () => {
+  // Skipped, visibly, where dig is not installed (CI installs bind9-dnsutils).
+  it.skipIf(!hasDig)('reads the option `dig +subnet=` sends (the bytes of a real dig query)', async () => {
     const socket = dgram.createSocket('udp4');
     socket.bind(0, '127.0.0.1');
     await once(socket, 'listening');
@@ -187,7 +189,11 @@ describe('EDNS Client Subnet option (RFC 7871)', () => {
       },
     );
     try {
-      const [message] = (await once(socket, 'message')) as [Buffer];
+      // dig's query, or a clear failure if dig ends without sending one.
+      const exited = once(dig, 'exit').then(() => {
+        throw new Error('dig exited without sending a query');
+      });
+      const [message] = (await Promise.race([once(socket, 'message'), exited])) as [Buffer];
       const { offset, length } = optRdata(message);
       const state = new ClientSubnetState();
       expect(readClientSubnet(message, offset, length, state)).toBe(ClientSubnetRead.PRESENT);
