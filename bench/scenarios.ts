@@ -13,10 +13,12 @@ import { dnsOverloadScenario } from './dns-overload.bench.js';
 import { adminScenario } from './admin.bench.js';
 import { pageScenario } from './page.bench.js';
 import { dnsSharingScenario } from './dns-sharing.bench.js';
+import { cidrScenario } from './cidr.bench.js';
 
 /** Every scenario `npm run bench` runs, in order. */
 export const SCENARIOS: readonly Scenario[] = [
   resolveScenario,
+  cidrScenario,
   massFailureScenario,
   aggregateScenario,
   snapshotScenario,
