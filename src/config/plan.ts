@@ -9,10 +9,35 @@
 export const RecordType = {
   A: 0,
   AAAA: 1,
+  CNAME: 2,
+  TXT: 3,
+  MX: 4,
+  SRV: 5,
+  CAA: 6,
+  PTR: 7,
+  NS: 8,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
-export const RECORD_TYPE_NAMES = ['A', 'AAAA'] as const;
+export const RECORD_TYPE_NAMES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA', 'PTR', 'NS'] as const;
 export type RecordTypeName = (typeof RECORD_TYPE_NAMES)[number];
+/** The DNS TYPE code of each RecordType, in the same order. */
+export const RECORD_TYPE_CODES = [1, 28, 5, 16, 15, 33, 257, 12, 2] as const;
+/** Number of record types: the length of `Plan.setByType`. */
+export const RECORD_TYPE_COUNT = RECORD_TYPE_NAMES.length;
+
+type NameToSet = ReadonlyMap<string, number>;
+/** One owner-name → set map per RecordType, in RecordType order. */
+export type SetsByType = readonly [
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+];
 
 /** Routing policies, as stored in `Plan.setPolicy`. */
 export const Policy = {
@@ -248,15 +273,23 @@ export interface Plan {
   readonly answerMask: Uint8Array;
   readonly answerWeight: Uint8Array;
   readonly answerRole: Uint8Array; // Role
-  /** 16 bytes an answer: an A address in the first 4, an AAAA address in all 16. */
+  /** 16 bytes an answer: an A address in the first 4, an AAAA address in all 16; zeros for other types. */
   readonly answerAddress: Uint8Array;
+  /**
+   * Every answer's RDATA in wire form, back to back: answer i's bytes are
+   * `answerRdata[answerRdataStart[i], answerRdataStart[i + 1])`. Names in
+   * RDATA are written whole (never compressed), so a reply copies them.
+   */
+  readonly answerRdata: Uint8Array;
+  /** answerCount + 1 offsets into `answerRdata`. */
+  readonly answerRdataStart: Uint32Array;
   /**
    * Slot, mask and weight of each answer packed in one word (derived, not
    * encoded): what the selectors read, one load a candidate instead of
    * three; followed by ANSWER_WORD_PADDING zero words. See `packAnswerWords`.
    */
   readonly answerWord: Int32Array;
-  /** Canonical text of each address. */
+  /** Canonical RDATA text of each answer (an address, or e.g. `10 mail.shop.example.` for MX). */
   readonly answerValue: readonly string[];
   /** Health check id of each answer, or null. */
   readonly answerCheck: readonly (string | null)[];
@@ -264,8 +297,8 @@ export interface Plan {
   readonly answerSource: Uint16Array;
 
   // ── name lookup ─────────────────────────────────────────────────────────
-  /** Per RecordType, owner name → set index. */
-  readonly setByType: readonly [ReadonlyMap<string, number>, ReadonlyMap<string, number>];
+  /** Per RecordType (RECORD_TYPE_COUNT maps), owner name → set index. */
+  readonly setByType: SetsByType;
   /** Every name that exists (record owners and zone apexes) → zone index. */
   readonly names: ReadonlyMap<string, number>;
   readonly zones: readonly ZoneSpec[];

@@ -19,7 +19,8 @@ import { ConfigError } from '../errors.js';
 import { DEFAULT_CAPACITY, MAX_CAPACITY, MAX_VANTAGES, MIN_CAPACITY } from '../table/layout.js';
 import { FAIL_MODE_NAMES, MAX_ANSWERS_PER_SET, POLICY_NAMES, RECORD_TYPE_NAMES } from './plan.js';
 import { defaultMessage, show, toConfigIssues } from './issues.js';
-import { findZone, formatIPv4, formatIPv6, isDnsName, isHost, normalizeName, parseIPv4, parseIPv6 } from './names.js';
+import { findZone, isDnsName, isHost, isOwnerName, isWildcard, normalizeName, parseIPv4, parseIPv6 } from './names.js';
+import { parseRdata } from './rdata.js';
 
 // ── building blocks ─────────────────────────────────────────────────────────
 
@@ -103,6 +104,9 @@ const MAX_TTL = 2_147_483_647;
 const MAX_U32 = 4_294_967_295;
 
 const dnsName = z.string().refine(isDnsName, { error: (iss) => `${show(iss.input)} is not a valid DNS name` });
+const ownerName = z.string().refine(isOwnerName, {
+  error: (iss) => `${show(iss.input)} is not a valid DNS name (a wildcard is * as the first label: *.shop.example)`,
+});
 
 const checkId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, {
   error: (iss) => `${show(iss.input)} is not a valid id (1 to 64 of A-Z a-z 0-9 _ . -)`,
@@ -234,7 +238,7 @@ const answer = z.strictObject({
 });
 
 const record = z.strictObject({
-  name: dnsName,
+  name: ownerName,
   type: z.enum(RECORD_TYPE_NAMES),
   ttl: ttl.optional(),
   policy: z.enum(POLICY_NAMES).default('simple'),
@@ -332,6 +336,9 @@ function isWhole(value: unknown): value is number {
 function oneOf<T extends string>(value: unknown, names: readonly T[]): T | undefined {
   return typeof value === 'string' && (names as readonly string[]).includes(value) ? (value as T) : undefined;
 }
+
+/** Bytes of answer records a simple set may hold: a 64 KiB TCP reply less room for the question, authority and OPT. */
+const MAX_SET_REPLY_BYTES = 60_000;
 
 const NOT_ON_SIMPLE = 'not allowed on a simple record set (simple sets are never filtered; use multivalue)';
 
@@ -449,46 +456,80 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
 
   // Records: inside a zone, one set per name and type, answers that fit the type and policy.
   const sets = new Map<string, number>();
+  // Owner → the types it holds (CNAME excludes the rest), and its first record.
+  const typesAt = new Map<string, { types: Set<string>; first: number }>();
   asList(doc['records']).forEach((raw, i) => {
     const r = asObject(raw);
     if (r === undefined) return;
     const type = oneOf(r['type'], RECORD_TYPE_NAMES);
-    const policy = oneOf(r['policy'], POLICY_NAMES);
+    const policy = oneOf(r['policy'], POLICY_NAMES) ?? (r['policy'] === undefined ? 'simple' : undefined);
     const name = r['name'];
-    if (typeof name === 'string' && isDnsName(name)) {
+    let origin: string | null = null;
+    if (typeof name === 'string' && isOwnerName(name)) {
       const owner = normalizeName(name);
-      if (zonesKnown && findZone(owner, origins) < 0)
-        add(['records', i, 'name'], `${show(name)} is not inside any zone`);
+      const z = findZone(isWildcard(owner) ? owner.slice(2) : owner, origins);
+      if (z >= 0) origin = origins[z]!;
+      if (zonesKnown && z < 0) add(['records', i, 'name'], `${show(name)} is not inside any zone`);
       if (type !== undefined) {
         const key = `${owner} ${type}`;
         const prev = sets.get(key);
         if (prev !== undefined) add(['records', i], `${key} is already defined by records[${prev}]`);
         else sets.set(key, i);
+        const at = typesAt.get(owner) ?? { types: new Set<string>(), first: i };
+        const clash =
+          type === 'CNAME' ? [...at.types].find((t) => t !== 'CNAME') : at.types.has('CNAME') ? 'CNAME' : undefined;
+        if (clash !== undefined)
+          add(
+            ['records', i, 'type'],
+            `${owner} has a ${clash} set (records[${at.first}]): a CNAME allows no other data at its name`,
+          );
+        at.types.add(type);
+        typesAt.set(owner, at);
+        const apex = origin !== null && owner === origin;
+        if (apex && type === 'CNAME') add(['records', i, 'type'], `${owner} is a zone apex: it cannot hold a CNAME`);
+        if (apex && type === 'NS')
+          add(['records', i, 'type'], `${owner} is a zone apex: its NS set is zones[].ns, not a record`);
+        if (type === 'NS' && isWildcard(owner))
+          add(['records', i, 'name'], `${show(name)}: a wildcard cannot delegate (NS)`);
       }
     }
     if (policy === 'simple' && r['whenAllUnhealthy'] !== undefined)
       add(['records', i, 'whenAllUnhealthy'], NOT_ON_SIMPLE);
+    // Route 53 allows multivalue for every type but CNAME and NS; a delegation here is served whole.
+    if (policy === 'multivalue' && (type === 'CNAME' || type === 'NS'))
+      add(['records', i, 'policy'], `multivalue is not allowed for a ${type} record set (as in Route 53)`);
+    if (type === 'NS' && policy !== undefined && policy !== 'simple' && policy !== 'multivalue')
+      add(
+        ['records', i, 'policy'],
+        `${policy} is not allowed for an NS record set: a delegation is served whole (simple)`,
+      );
 
     const answers = asList(r['answers']);
+    if (type === 'CNAME' && policy === 'simple' && answers.length > 1)
+      add(['records', i, 'answers'], `a simple CNAME record set has one answer, not ${answers.length}`);
     const values = new Map<string, number>();
     const roles = new Map<string, number>();
     let rolesComplete = true;
+    let replyBytes = 0;
     answers.forEach((rawAnswer, k) => {
       const a = asObject(rawAnswer);
       if (a === undefined) return;
       const at = (field: string): (string | number)[] => ['records', i, 'answers', k, field];
       const text = a['value'];
-      if (typeof text === 'string') {
-        const v4 = type === 'AAAA' ? null : parseIPv4(text);
-        const v6 = type === 'A' || v4 !== null ? null : parseIPv6(text);
-        if (v4 === null && v6 === null) {
-          const family = type === 'A' ? 'an IPv4 address' : type === 'AAAA' ? 'an IPv6 address' : 'an IP address';
-          add(at('value'), `${show(text)} is not ${family}${type === undefined ? '' : ` (record type ${type})`}`);
+      if (typeof text === 'string' && type !== undefined) {
+        const rdata = parseRdata(type, text, origin);
+        if (typeof rdata === 'string') {
+          add(
+            at('value'),
+            type === 'A' || type === 'AAAA'
+              ? `${show(text)} is ${rdata} (record type ${type})`
+              : `${show(text)} is not valid ${type} RDATA: ${rdata}`,
+          );
         } else {
-          const canonical = v4 !== null ? formatIPv4(v4) : formatIPv6(v6!);
-          const prev = values.get(canonical);
+          replyBytes += 12 + rdata.bytes.length;
+          const prev = values.get(rdata.text);
           if (prev !== undefined) add(at('value'), `${show(text)} is already used by answers[${prev}]`);
-          else values.set(canonical, k);
+          else values.set(rdata.text, k);
         }
       }
       const weight = a['weight'];
@@ -518,6 +559,12 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
     if (policy === 'failover' && answers.length > 0 && rolesComplete && !roles.has('primary')) {
       add(['records', i, 'answers'], 'a failover record set needs an answer with role primary');
     }
+    // A simple set answers every value at once: it must fit one TCP reply.
+    if (policy === 'simple' && replyBytes > MAX_SET_REPLY_BYTES)
+      add(
+        ['records', i, 'answers'],
+        `${replyBytes} bytes of answers do not fit one reply (at most ${MAX_SET_REPLY_BYTES})`,
+      );
   });
 }
 

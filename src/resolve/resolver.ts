@@ -1,5 +1,5 @@
 import { UrndError } from '../errors.js';
-import { MAX_ANSWERS_PER_SET, RecordType, type Plan } from '../config/plan.js';
+import { MAX_ANSWERS_PER_SET, RecordType, type Plan, type RecordTypeName } from '../config/plan.js';
 import type { StatusTable } from '../table/status-table.js';
 import { RandomState, type RandomSource } from './random.js';
 import { selectSimple } from './simple.js';
@@ -52,6 +52,7 @@ export interface ResolverOptions {
 export interface ResolveResult {
   /** `ok` (possibly with no addresses, for a fail-closed set), or why there is no record set. */
   readonly status: 'ok' | 'nxdomain' | 'nodata' | 'refused';
+  /** The chosen answers' RDATA text (addresses for A and AAAA). */
   readonly addresses: string[];
   /** TTL of the record set, seconds; 0 when status is not `ok`. */
   readonly ttl: number;
@@ -138,6 +139,31 @@ export class Resolver {
     }
   }
 
+  /**
+   * `resolveInto` for a record set already found (by index): what the DNS
+   * front uses once it has matched a name (wildcards, CNAME chains,
+   * delegations). The same selectors, the same constant work.
+   */
+  resolveSetInto(set: number, out: Int32Array): number {
+    const plan = this.planRef;
+    const statuses = this.statuses;
+    const q = plan.setQuery;
+    const first = q[2 * set] as number;
+    const info = q[2 * set + 1] as number;
+    const n = info & 0xff;
+    const failMode = (info >>> 8) & 0xff;
+    switch (info >>> 16) {
+      case POLICY_WEIGHTED:
+        return selectWeighted(plan, statuses, first, n, failMode, this.rng, out, set);
+      case POLICY_FAILOVER:
+        return selectFailover(plan, statuses, first, n, failMode, this.rng, out);
+      case POLICY_MULTIVALUE:
+        return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
+      default:
+        return selectSimple(plan, statuses, first, n, failMode, this.rng, out);
+    }
+  }
+
   /** Why each candidate of `name` is, or isn't, eligible now. See `Explanation`. */
   explain(name: string): Explanation {
     requireName(name);
@@ -145,10 +171,12 @@ export class Resolver {
   }
 
   /**
-   * Resolves a name to address strings. Allocates; for tools and tests.
-   * Case and a trailing dot in `name` are ignored.
+   * Resolves a name's record set of `type` (exactly that name: no wildcard
+   * or CNAME is followed here; the DNS front does that) to RDATA text:
+   * addresses for A/AAAA, e.g. `10 mail.shop.example.` for MX. Allocates;
+   * for tools and tests. Case and a trailing dot in `name` are ignored.
    */
-  resolve(name: string, type: RecordType | 'A' | 'AAAA' = RecordType.A): ResolveResult {
+  resolve(name: string, type: RecordType | RecordTypeName = RecordType.A): ResolveResult {
     const t = recordTypeOf(type);
     requireName(name);
     const n = normalizeName(name);
