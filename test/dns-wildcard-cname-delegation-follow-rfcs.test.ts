@@ -212,3 +212,25 @@ describe('NS below an apex is a delegation: a referral with glue', () => {
     expect(records(p)).toEqual([]);
   });
 });
+
+describe('explain and resolve see the same matching', () => {
+  it('explain: a wildcard names itself, a delegation shows its NS set, every type is listed', () => {
+    const wild = resolver.explain('host3.example');
+    expect(wild.status).toBe('ok');
+    expect(wild.wildcard).toBe('*.example');
+    expect(wild.recordSets.map((s) => s.type).sort()).toEqual(['MX', 'TXT']);
+    expect(wild.recordSets.find((s) => s.type === 'MX')?.candidates[0]?.value).toBe('10 host1.example.');
+    const del = resolver.explain('www.subdel.example');
+    expect(del.status).toBe('delegated');
+    expect(del.recordSets[0]?.type).toBe('NS');
+    const lb = resolver.explain('lb.example');
+    expect(lb.recordSets[0]?.policy).toBe('failover');
+    expect(lb.recordSets[0]?.candidates.map((c) => c.value)).toEqual(['blue.other.test.', 'green.other.test.']);
+    expect(resolver.explain('nothing.other.test').status).toBe('nxdomain');
+  });
+
+  it('resolve gives RDATA text for every type', () => {
+    expect(resolver.resolve('_ssh._tcp.host1.example', 'SRV').addresses).toEqual(['0 0 22 host1.example.']);
+    expect(resolver.resolve('lb.example', 'CNAME').addresses).toEqual(['blue.other.test.']);
+  });
+});

@@ -10,8 +10,10 @@ import {
   type FailMode as FailModeValue,
   type Plan,
   type PolicyName,
+  type RecordType,
   type RecordTypeName,
 } from '../config/plan.js';
+import { MatchKind, matchName } from './match.js';
 import { STATUS_NAMES, type StatusName } from '../table/layout.js';
 import { answerHealthy } from './health.js';
 import { normalizeName, zoneOf } from './names.js';
@@ -50,9 +52,15 @@ export interface RecordSetExplanation {
 /** `explain(name)`: the answer to "why is this address in or out?". */
 export interface Explanation {
   readonly name: string;
-  /** `ok` when the name has record sets, else why not. */
-  readonly status: 'ok' | 'nxdomain' | 'nodata' | 'refused';
+  /**
+   * `ok` when the name (or the wildcard covering it) has record sets, else
+   * why not; `delegated` when it is at or below an NS delegation (its
+   * record sets are then the delegation's NS set).
+   */
+  readonly status: 'ok' | 'nxdomain' | 'nodata' | 'refused' | 'delegated';
   readonly zone: string | null;
+  /** The wildcard (`*.shop.example`) whose record sets answer the name, or null (RFC 4592 matching). */
+  readonly wildcard: string | null;
   readonly recordSets: readonly RecordSetExplanation[];
 }
 
@@ -65,13 +73,19 @@ export function explain(plan: Plan, statuses: Uint8Array, name: string): Explana
   const n = normalizeName(name);
   const z = zoneOf(plan, n);
   const zone = z >= 0 ? (plan.zones[z]?.origin ?? null) : null;
+  const m = matchName(plan, n);
   const recordSets: RecordSetExplanation[] = [];
+  if (m.kind === MatchKind.REFERRAL) {
+    recordSets.push(explainSet(plan, statuses, m.cut));
+    return { name: n, status: 'delegated', zone, wildcard: null, recordSets };
+  }
+  const node = m.node ?? n;
   for (let t = 0; t < plan.setByType.length; t++) {
-    const set = plan.setByType[t]?.get(n);
+    const set = plan.setByType[t as RecordType].get(node);
     if (set !== undefined) recordSets.push(explainSet(plan, statuses, set));
   }
-  const status = recordSets.length > 0 ? 'ok' : plan.names.has(n) ? 'nodata' : z >= 0 ? 'nxdomain' : 'refused';
-  return { name: n, status, zone, recordSets };
+  const status = recordSets.length > 0 ? 'ok' : m.kind === MatchKind.NODE ? 'nodata' : z >= 0 ? 'nxdomain' : 'refused';
+  return { name: n, status, zone, wildcard: m.wildcard ? node : null, recordSets };
 }
 
 function healthReason(plan: Plan, statuses: Uint8Array, i: number): string {
