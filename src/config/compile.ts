@@ -148,6 +148,11 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
   const answerWeight = new Uint8Array(answerCount);
   const answerRole = new Uint8Array(answerCount);
   const answerAddress = new Uint8Array(answerCount * ADDRESS_BYTES);
+  const answerAlias = new Uint32Array(answerCount);
+  const answerEth = new Uint8Array(answerCount);
+  // Alias targets by name and type (validated: each exists).
+  const setOf = new Map<string, number>();
+  d.records.forEach((r, s) => setOf.set(`${normalizeName(r.name)} ${r.type}`, s));
   const answerValue: string[] = [];
   const rdataParts: Uint8Array[] = [];
   const answerRdataStart = new Uint32Array(answerCount + 1);
@@ -180,8 +185,20 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
       // Outside weighted sets every answer weighs the same.
       answerWeight[a] = r.policy === 'weighted' ? (ans.weight ?? 1) : 1;
       answerRole[a] = !failover ? Role.NONE : ans.role === 'primary' ? Role.PRIMARY : Role.SECONDARY;
-      // Validated already: the value parses.
-      const rdata = parseRdata(r.type, ans.value, origins[setZone[s] as number] ?? null);
+      const origin = origins[setZone[s] as number] ?? null;
+      // Validated already: the value or alias parses, and an alias's target exists.
+      let aliasText = '';
+      if (ans.alias !== undefined) {
+        const target = normalizeName(ans.alias);
+        answerAlias[a] = (setOf.get(`${target} ${r.type}`) ?? -1) + 1;
+        answerEth[a] = ans.evaluateTargetHealth === true ? 1 : 0;
+        aliasText = `alias ${target}.`;
+      }
+      // An alias answer has no RDATA of its own: its target's answers are what a query gets.
+      const rdata =
+        ans.alias !== undefined
+          ? { bytes: new Uint8Array(0), text: aliasText }
+          : parseRdata(r.type, ans.value ?? '', origin);
       if (typeof rdata === 'string') throw new Error(`records[${s}].answers[${k}]: ${rdata}`);
       if (r.type === 'A' || r.type === 'AAAA') answerAddress.set(rdata.bytes, a * ADDRESS_BYTES);
       answerValue.push(rdata.text);
@@ -236,6 +253,8 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
     answerAddress,
     answerRdata,
     answerRdataStart,
+    answerAlias,
+    answerEth,
     answerValue,
     answerCheck,
     answerSource,

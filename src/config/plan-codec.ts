@@ -27,6 +27,7 @@ import {
   packAnswerWords,
   packSetQuery,
   packSetWeights,
+  packTrees,
 } from './plan.js';
 
 /** Bytes an answer takes in `Plan.answerAddress`. */
@@ -40,12 +41,20 @@ export const ADDRESS_BYTES = 16;
 export function completePlan(stored: EncodedPlan, bytes: Uint8Array, knownVersion?: string): Plan {
   const version = knownVersion ?? createHash('sha256').update(bytes).digest('hex');
   const { cell, ...rest } = stored;
+  const trees = packTrees(stored.setFirst, stored.setLength, stored.answerAlias);
   return {
     cell,
     version,
     ...rest,
     answerWord: packAnswerWords(stored.answerSlot, stored.answerMask, stored.answerWeight),
-    setQuery: packSetQuery(stored.setFirst, stored.setLength, stored.setFailMode, stored.setPolicy),
+    ...trees,
+    setQuery: packSetQuery(
+      stored.setFirst,
+      stored.setLength,
+      stored.setFailMode,
+      stored.setPolicy,
+      trees.setTreeLength,
+    ),
     ...packSetWeights(stored.setFirst, stored.setLength, stored.answerWeight),
     ...deriveLookups(stored.setName, stored.setType, stored.setZone, stored.zones, stored.checks),
   };
@@ -454,7 +463,17 @@ const zone = struct<ZoneSpec>({
 /** The fields `encodePlan` writes: a Plan less its version and what is derived from the rest. */
 export type EncodedPlan = Omit<
   Plan,
-  'version' | 'answerWord' | 'setQuery' | 'setWeightSum' | 'setZeroWeights' | 'setByType' | 'names' | 'checkSlot'
+  | 'version'
+  | 'answerWord'
+  | 'setQuery'
+  | 'setWeightSum'
+  | 'setZeroWeights'
+  | 'setByType'
+  | 'names'
+  | 'checkSlot'
+  | 'treeNodes'
+  | 'setTreeFirst'
+  | 'setTreeLength'
 >;
 
 const sets: Expect = (b) => b['setCount'] as number;
@@ -501,6 +520,8 @@ export const PLAN_FIELDS: Fields<EncodedPlan> = {
   answerAddress: u8s((b) => (b['answerCount'] as number) * ADDRESS_BYTES),
   answerRdata: u8s(),
   answerRdataStart: u32s((b) => (b['answerCount'] as number) + 1),
+  answerAlias: u32s(answers),
+  answerEth: u8s(answers),
   answerValue: list(str, answers),
   answerCheck: list(optional(str), answers),
   answerSource: u16s(answers),
@@ -517,7 +538,7 @@ const planBody = struct<EncodedPlan>(PLAN_FIELDS);
 
 /** "URNDPLAN": the first 8 bytes of an encoded plan. */
 const MAGIC = [0x55, 0x52, 0x4e, 0x44, 0x50, 0x4c, 0x41, 0x4e] as const;
-/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen; 3: every record type's RDATA). */
+/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen; 3: every record type's RDATA, alias answers). */
 const FORMAT = 3;
 
 /**

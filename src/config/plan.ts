@@ -85,6 +85,11 @@ export const SlotFlag = {
   DISABLED: 2,
 } as const;
 
+/** Most aliases from a tree's root to a leaf (failover → weighted → … → values). */
+export const MAX_ALIAS_DEPTH = 4;
+/** Most record sets one alias tree holds: a query on its root evaluates each of them. */
+export const MAX_TREE_SETS = 64;
+
 /** Most answers one record set may have. */
 export const MAX_ANSWERS_PER_SET = 128;
 /** Most answers a multivalue record set returns. */
@@ -289,12 +294,30 @@ export interface Plan {
    * three; followed by ANSWER_WORD_PADDING zero words. See `packAnswerWords`.
    */
   readonly answerWord: Int32Array;
+  /**
+   * Per answer: 1 + the record set an alias answer points at (same type),
+   * or 0 for an answer with a value.
+   */
+  readonly answerAlias: Uint32Array;
+  /** Per answer: 1 when an alias evaluates its target's health (`evaluateTargetHealth`). */
+  readonly answerEth: Uint8Array;
   /** Canonical RDATA text of each answer (an address, or e.g. `10 mail.shop.example.` for MX). */
   readonly answerValue: readonly string[];
   /** Health check id of each answer, or null. */
   readonly answerCheck: readonly (string | null)[];
   /** Index of the answer in its record's `answers` list in the document. */
   readonly answerSource: Uint16Array;
+
+  // ── alias trees (derived, not encoded) ────────────────────────────────
+  /**
+   * Every tree's record sets in post-order (targets before the sets that
+   * alias them, the root last), back to back; a set with alias answers
+   * owns `treeNodes[setTreeFirst[s], setTreeFirst[s] + setTreeLength[s])`.
+   * Sets without alias answers have length 0. See src/resolve/tree.ts.
+   */
+  readonly treeNodes: Int32Array;
+  readonly setTreeFirst: Uint32Array;
+  readonly setTreeLength: Uint8Array;
 
   // ── name lookup ─────────────────────────────────────────────────────────
   /** Per RecordType (RECORD_TYPE_COUNT maps), owner name → set index. */
@@ -323,19 +346,70 @@ export const ANSWER_WEIGHT_SHIFT = 23;
 /** Zero words after the last answer word: an 8-wide read from any answer stays in bounds. */
 export const ANSWER_WORD_PADDING = 7;
 
-/** Per set, two words: its first answer, then its length | fail mode << 8 | policy << 16 (see `Plan.setQuery`). */
+/**
+ * The policy a query's switch sees for a set with alias answers (setQuery
+ * only; `setPolicy` keeps the set's own policy): evaluate its whole tree.
+ */
+export const QUERY_TREE = 4;
+
+/**
+ * Per set, two words: its first answer, then its length | fail mode << 8 |
+ * policy << 16 (QUERY_TREE for a set with alias answers; see `Plan.setQuery`).
+ */
 export function packSetQuery(
   setFirst: Uint32Array,
   setLength: Uint8Array,
   setFailMode: Uint8Array,
   setPolicy: Uint8Array,
+  setTreeLength: Uint8Array,
 ): Int32Array {
   const words = new Int32Array(setFirst.length * 2);
   for (let s = 0; s < setFirst.length; s++) {
+    const policy = (setTreeLength[s] as number) > 0 ? QUERY_TREE : (setPolicy[s] as number);
     words[2 * s] = setFirst[s] as number;
-    words[2 * s + 1] = (setLength[s] as number) | ((setFailMode[s] as number) << 8) | ((setPolicy[s] as number) << 16);
+    words[2 * s + 1] = (setLength[s] as number) | ((setFailMode[s] as number) << 8) | (policy << 16);
   }
   return words;
+}
+
+/**
+ * Each alias tree in post-order (see `Plan.treeNodes`): a depth-first walk
+ * from every set with alias answers, each set once per tree.
+ */
+export function packTrees(
+  setFirst: Uint32Array,
+  setLength: Uint8Array,
+  answerAlias: Uint32Array,
+): { treeNodes: Int32Array; setTreeFirst: Uint32Array; setTreeLength: Uint8Array } {
+  const setCount = setFirst.length;
+  const nodes: number[] = [];
+  const setTreeFirst = new Uint32Array(setCount);
+  const setTreeLength = new Uint8Array(setCount);
+  const hasAlias = (s: number): boolean => {
+    const first = setFirst[s] as number;
+    for (let i = first; i < first + (setLength[s] as number); i++) if ((answerAlias[i] as number) > 0) return true;
+    return false;
+  };
+  for (let root = 0; root < setCount; root++) {
+    if (!hasAlias(root)) continue;
+    const seen = new Set<number>();
+    const start = nodes.length;
+    const visit = (s: number, depth: number): void => {
+      // Validated: no cycles, depth and size bounded; the guard keeps a bad decoded plan finite.
+      if (seen.has(s) || depth > MAX_ALIAS_DEPTH) return;
+      seen.add(s);
+      const first = setFirst[s] as number;
+      for (let i = first; i < first + (setLength[s] as number); i++) {
+        const t = answerAlias[i] as number;
+        if (t > 0 && t <= setCount) visit(t - 1, depth + 1);
+      }
+      nodes.push(s);
+    };
+    visit(root, 0);
+    setTreeFirst[root] = start;
+    setTreeLength[root] = Math.min(nodes.length - start, 255);
+  }
+  return { treeNodes: Int32Array.from(nodes), setTreeFirst, setTreeLength };
 }
 
 /**

@@ -17,7 +17,14 @@
 import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_CAPACITY, MAX_CAPACITY, MAX_VANTAGES, MIN_CAPACITY } from '../table/layout.js';
-import { FAIL_MODE_NAMES, MAX_ANSWERS_PER_SET, POLICY_NAMES, RECORD_TYPE_NAMES } from './plan.js';
+import {
+  FAIL_MODE_NAMES,
+  MAX_ALIAS_DEPTH,
+  MAX_ANSWERS_PER_SET,
+  MAX_TREE_SETS,
+  POLICY_NAMES,
+  RECORD_TYPE_NAMES,
+} from './plan.js';
 import { defaultMessage, show, toConfigIssues } from './issues.js';
 import { findZone, isDnsName, isHost, isOwnerName, isWildcard, normalizeName, parseIPv4, parseIPv6 } from './names.js';
 import { parseRdata } from './rdata.js';
@@ -231,7 +238,10 @@ const zone = z.strictObject({
 });
 
 const answer = z.strictObject({
-  value: z.string(),
+  // One of value and alias (the root rule says which is missing or extra).
+  value: z.string().optional(),
+  alias: z.string().optional(),
+  evaluateTargetHealth: flag.optional(),
   weight: int(0, 255).optional(),
   role: z.enum(['primary', 'secondary']).optional(),
   check: z.string().optional(),
@@ -456,6 +466,7 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
 
   // Records: inside a zone, one set per name and type, answers that fit the type and policy.
   const sets = new Map<string, number>();
+  const aliases: AliasEdge[] = [];
   // Owner → the types it holds (CNAME excludes the rest), and its first record.
   const typesAt = new Map<string, { types: Set<string>; first: number }>();
   asList(doc['records']).forEach((raw, i) => {
@@ -516,6 +527,33 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
       if (a === undefined) return;
       const at = (field: string): (string | number)[] => ['records', i, 'answers', k, field];
       const text = a['value'];
+      const alias = a['alias'];
+      if (text === undefined && alias === undefined) add(at('value'), 'required (or an alias)');
+      if (text !== undefined && alias !== undefined)
+        add(at('alias'), 'give value or alias, not both (an alias answers what its target answers)');
+      if (alias !== undefined) {
+        if (a['evaluateTargetHealth'] === undefined)
+          add(at('evaluateTargetHealth'), 'required with alias (true or false)');
+        if (policy === 'multivalue')
+          add(at('alias'), 'not allowed in a multivalue record set (as in Route 53: use weighted, failover or simple)');
+        if (policy === 'simple' && answers.length > 1)
+          add(at('alias'), `a simple record set with an alias has that one answer, not ${answers.length}`);
+        if (type === 'NS') add(at('alias'), 'not allowed in an NS record set');
+        if (typeof alias === 'string' && typeof name === 'string' && type !== undefined) {
+          // Written like a record's name: absolute, the trailing dot optional.
+          if (!isDnsName(alias)) add(at('alias'), `${show(alias)} is not a valid DNS name`);
+          else {
+            const targetName = normalizeName(alias);
+            aliases.push({ path: at('alias'), owner: normalizeName(name), type, target: targetName, text: alias });
+            const key = `alias ${targetName}`;
+            const prev = values.get(key);
+            if (prev !== undefined) add(at('alias'), `${show(alias)} is already used by answers[${prev}]`);
+            else values.set(key, k);
+          }
+        }
+      } else if (a['evaluateTargetHealth'] !== undefined) {
+        add(at('evaluateTargetHealth'), 'only allowed with alias');
+      }
       if (typeof text === 'string' && type !== undefined) {
         const rdata = parseRdata(type, text, origin);
         if (typeof rdata === 'string') {
@@ -566,6 +604,78 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
         `${replyBytes} bytes of answers do not fit one reply (at most ${MAX_SET_REPLY_BYTES})`,
       );
   });
+  checkAliasTrees(aliases, sets, typesAt, add);
+}
+
+/** One alias answer: where it sits, and the set (name and type) it points at. */
+interface AliasEdge {
+  readonly path: (string | number)[];
+  readonly owner: string;
+  readonly type: string;
+  readonly target: string;
+  readonly text: string;
+}
+
+/**
+ * Alias targets exist with the same type; no alias reaches back to itself;
+ * no tree is deeper than MAX_ALIAS_DEPTH aliases or holds more than
+ * MAX_TREE_SETS record sets (a query evaluates every set of its tree).
+ */
+function checkAliasTrees(
+  aliases: readonly AliasEdge[],
+  sets: ReadonlyMap<string, number>,
+  typesAt: ReadonlyMap<string, { types: Set<string> }>,
+  add: (path: (string | number)[], message: string) => void,
+): void {
+  const out = new Map<string, AliasEdge[]>();
+  for (const e of aliases) {
+    const key = `${e.owner} ${e.type}`;
+    out.set(key, [...(out.get(key) ?? []), e]);
+  }
+  for (const e of aliases) {
+    const targetKey = `${e.target} ${e.type}`;
+    if (!sets.has(targetKey)) {
+      const has = [...(typesAt.get(e.target)?.types ?? [])];
+      add(
+        e.path,
+        `${show(e.text)} has no ${e.type} record set${has.length > 0 ? ` (it has ${has.join(', ')}): an alias points at a set of its own type` : ''}`,
+      );
+    }
+  }
+  // Per tree root: walk every path, reporting the first cycle and any path too deep.
+  const reported = new Set<string>();
+  const walk = (key: string, trail: string[], edgePath: (string | number)[], count: Set<string>): void => {
+    count.add(key);
+    for (const e of out.get(key) ?? []) {
+      const next = `${e.target} ${e.type}`;
+      if (!sets.has(next)) continue;
+      const where = edgePath.length > 0 ? edgePath : e.path;
+      if (trail.includes(next)) {
+        const members = trail.slice(trail.indexOf(next));
+        // Once per cycle, whichever of its sets the walk started from.
+        const key = [...members].sort().join('\n');
+        if (!reported.has(key)) add(e.path, `${show(e.text)} makes a cycle: ${[...members, next].join(' → ')}`);
+        reported.add(key);
+        continue;
+      }
+      if (trail.length >= MAX_ALIAS_DEPTH) {
+        const text = [...trail, next].join(' → ');
+        if (!reported.has(text)) add(where, `alias tree deeper than ${MAX_ALIAS_DEPTH} aliases: ${text}`);
+        reported.add(text);
+        continue;
+      }
+      walk(next, [...trail, next], where, count);
+    }
+  };
+  for (const root of out.keys()) {
+    const count = new Set<string>();
+    walk(root, [root], [], count);
+    if (count.size > MAX_TREE_SETS) {
+      const first = out.get(root)?.[0];
+      if (first !== undefined)
+        add(first.path.slice(0, 2), `its alias tree holds ${count.size} record sets, more than ${MAX_TREE_SETS}`);
+    }
+  }
 }
 
 // ── derived defaults ────────────────────────────────────────────────────────

@@ -113,7 +113,8 @@ function answerNode(
     if (set !== undefined) {
       const count = resolver.resolveSetInto(set, s.indices);
       const code = RECORD_TYPE_CODES[t] as number;
-      const ttl = plan.setTtl[set] as number;
+      // The TTL of the set the answers come from (an alias answers with its target's, as in Route 53).
+      const ttl = plan.setTtl[records.answerSet[s.indices[0] as number] as number] as number;
       for (let k = 0; k < count; k++) {
         const i = s.indices[k] as number;
         const from = starts[i] as number;
@@ -164,7 +165,7 @@ function answerNode(
       ownerLength,
       rdata,
       QType.CNAME,
-      plan.setTtl[cname] as number,
+      plan.setTtl[records.answerSet[i] as number] as number,
       rdata,
       from,
       length,

@@ -90,6 +90,7 @@ function buildPlanRecords(plan: Plan): PlanRecords {
     if (type !== RecordType.CNAME && type !== RecordType.NS) continue;
     const first = plan.setFirst[set] as number;
     for (let i = first; i < first + (plan.setLength[set] as number); i++) {
+      if ((plan.answerAlias[i] as number) > 0) continue; // an alias is never itself an answer
       const target = (plan.answerValue[i] as string).slice(0, -1);
       if (type === RecordType.NS) {
         glueA[i] = plan.setByType[RecordType.A].get(target) ?? -1;

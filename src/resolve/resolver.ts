@@ -6,6 +6,7 @@ import { selectSimple } from './simple.js';
 import { selectWeighted } from './weighted.js';
 import { selectFailover } from './failover.js';
 import { selectMultivalue } from './multivalue.js';
+import { TreeScratch, evaluateTree } from './tree.js';
 import { normalizeName, zoneOf } from './names.js';
 import { explain, type Explanation } from './explain.js';
 import { badArgument, recordTypeOf, requireName, requirePlan, requireStatusTable } from './arguments.js';
@@ -34,7 +35,8 @@ export const RESOLVE_BUFFER_LENGTH = MAX_ANSWERS_PER_SET;
 const POLICY_WEIGHTED = 1;
 const POLICY_FAILOVER = 2;
 const POLICY_MULTIVALUE = 3;
-export const POLICY_COPIES = { POLICY_WEIGHTED, POLICY_FAILOVER, POLICY_MULTIVALUE } as const;
+const POLICY_TREE = 4; // QUERY_TREE: a set with alias answers
+export const POLICY_COPIES = { POLICY_WEIGHTED, POLICY_FAILOVER, POLICY_MULTIVALUE, POLICY_TREE } as const;
 
 /** Options of a Resolver. */
 export interface ResolverOptions {
@@ -72,6 +74,8 @@ export class Resolver {
   private readonly table: StatusTable;
   private readonly rng: RandomState;
   private readonly scratch = new Int32Array(RESOLVE_BUFFER_LENGTH);
+  /** Alias-tree scratch of the current plan, made on its first tree query. */
+  private treeScratch: TreeScratch | null = null;
 
   constructor(plan: Plan, table: StatusTable, options: ResolverOptions = {}) {
     requirePlan(plan);
@@ -134,9 +138,28 @@ export class Resolver {
         return selectFailover(plan, statuses, first, n, failMode, this.rng, out);
       case POLICY_MULTIVALUE:
         return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
+      case POLICY_TREE:
+        return this.resolveTree(set, out);
       default:
         return selectSimple(plan, statuses, first, n, failMode, this.rng, out);
     }
+  }
+
+  /**
+   * A set with alias answers: its whole tree evaluated (tree.ts), then the
+   * leaf the chosen path ends at answered by its own selector.
+   */
+  private resolveTree(root: number, out: Int32Array): number {
+    const plan = this.planRef;
+    let sc = this.treeScratch;
+    if (sc === null || sc.plan !== plan) {
+      sc = new TreeScratch(plan);
+      this.treeScratch = sc;
+    }
+    const leaf = evaluateTree(plan, this.statuses, root, this.rng, sc);
+    if (leaf >= 0) return this.resolveSetInto(leaf, out);
+    out[0] = -2 - leaf;
+    return leaf === -1 ? 0 : 1;
   }
 
   /**
@@ -159,6 +182,8 @@ export class Resolver {
         return selectFailover(plan, statuses, first, n, failMode, this.rng, out);
       case POLICY_MULTIVALUE:
         return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
+      case POLICY_TREE:
+        return this.resolveTree(set, out);
       default:
         return selectSimple(plan, statuses, first, n, failMode, this.rng, out);
     }
