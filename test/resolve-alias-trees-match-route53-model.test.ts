@@ -239,6 +239,15 @@ describe('alias trees follow Route 53 in every health combination', () => {
     table.set(1, Status.UNHEALTHY);
     table.publish();
     expect(['192.0.2.11', '192.0.2.12']).toContain(ask());
+    // explain shows the path: the primary abandoned and why, the secondary taken, each target set below it.
+    const ex = resolver.explain(`api.${ZONE}`);
+    const [primary, secondary] = ex.recordSets[0]!.candidates;
+    expect(primary!.alias?.targetHealthy).toBe(false);
+    expect(primary!.eligible).toBe(false);
+    expect(primary!.reason).toContain(`alias to eu.${ZONE}: the target has no healthy answer (evaluateTargetHealth)`);
+    expect(secondary!.eligible).toBe(true);
+    expect(secondary!.alias?.recordSet.candidates.map((c) => c.eligible)).toEqual([true, true]);
+    expect(ex.recordSets[0]!.outcome).toBe('the secondary');
     // Both regions down: every record unhealthy at each level → the primary, and any of its answers.
     for (const s of [2, 3]) table.set(s, Status.UNHEALTHY);
     table.publish();

@@ -35,6 +35,17 @@ export interface CandidateExplanation {
   readonly eligible: boolean;
   /** In words: why it is healthy or not, and why it is eligible or not. */
   readonly reason: string;
+  /** For an alias answer: its target record set, explained the same way (the next level of the tree). */
+  readonly alias: AliasExplanation | null;
+}
+
+/** An alias answer's target and what its health contributes. */
+export interface AliasExplanation {
+  readonly target: string;
+  readonly evaluateTargetHealth: boolean;
+  /** Whether the target set has a healthy answer now (what evaluateTargetHealth reads). */
+  readonly targetHealthy: boolean;
+  readonly recordSet: RecordSetExplanation;
 }
 
 /** One record set of the name. */
@@ -104,6 +115,44 @@ function healthReason(plan: Plan, statuses: Uint8Array, i: number): string {
   return `check ${check}${inv} is ${status}`;
 }
 
+/**
+ * Route 53's health of answer `i` in a tree: its own check, and for an alias
+ * with evaluateTargetHealth, a healthy answer in the target set (tree.ts
+ * computes the same bottom-up; this is the plain recursive reading).
+ */
+function treeHealthy(plan: Plan, statuses: Uint8Array, i: number): boolean {
+  if (answerHealthy(plan, statuses, i) !== 1) return false;
+  const target = plan.answerAlias[i] as number;
+  return target === 0 || plan.answerEth[i] !== 1 || setHealthy(plan, statuses, target - 1);
+}
+
+function setHealthy(plan: Plan, statuses: Uint8Array, set: number): boolean {
+  const first = plan.setFirst[set] as number;
+  for (let i = first; i < first + (plan.setLength[set] as number); i++) if (treeHealthy(plan, statuses, i)) return true;
+  return false;
+}
+
+function aliasReason(plan: Plan, statuses: Uint8Array, i: number): string {
+  const target = plan.answerAlias[i] as number;
+  if (target === 0) return '';
+  const name = plan.setName[target - 1] as string;
+  if (plan.answerEth[i] !== 1) return `; alias to ${name} without evaluateTargetHealth: its health not counted`;
+  return setHealthy(plan, statuses, target - 1)
+    ? `; alias to ${name}: the target has a healthy answer`
+    : `; alias to ${name}: the target has no healthy answer (evaluateTargetHealth)`;
+}
+
+function aliasOf(plan: Plan, statuses: Uint8Array, i: number): AliasExplanation | null {
+  const target = plan.answerAlias[i] as number;
+  if (target === 0) return null;
+  return {
+    target: plan.setName[target - 1] as string,
+    evaluateTargetHealth: plan.answerEth[i] === 1,
+    targetHealthy: setHealthy(plan, statuses, target - 1),
+    recordSet: explainSet(plan, statuses, target - 1),
+  };
+}
+
 function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExplanation {
   const first = plan.setFirst[set] as number;
   const len = plan.setLength[set] as number;
@@ -117,7 +166,7 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
   let totalWeight = 0;
   for (let k = 0; k < len; k++) {
     const i = first + k;
-    const h = policy === Policy.SIMPLE || answerHealthy(plan, statuses, i) === 1;
+    const h = (policy === Policy.SIMPLE && plan.answerAlias[i] === 0) || treeHealthy(plan, statuses, i);
     const w = plan.answerWeight[i] as number;
     healthy.push(h);
     healthyCount += h ? 1 : 0;
@@ -228,9 +277,10 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
       healthy: healthy[k] as boolean,
       eligible: eligible[k] as boolean,
       reason:
-        policy === Policy.SIMPLE
+        policy === Policy.SIMPLE && plan.answerAlias[i] === 0
           ? (why[k] as string)
-          : `${healthReason(plan, statuses, i)}; ${eligible[k] ? 'eligible' : 'not eligible'}: ${why[k] as string}`,
+          : `${healthReason(plan, statuses, i)}${aliasReason(plan, statuses, i)}; ${eligible[k] ? 'eligible' : 'not eligible'}: ${why[k] as string}`,
+      alias: aliasOf(plan, statuses, i),
     });
   }
   return {
