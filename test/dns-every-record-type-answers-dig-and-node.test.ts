@@ -19,6 +19,7 @@ const plan = compileConfig({
   checks: [
     { id: 'eu', slot: 1, type: 'tcp', host: '127.0.0.1', port: 9 },
     { id: 'us', slot: 2, type: 'tcp', host: '127.0.0.1', port: 9 },
+    ...['eu1', 'eu2', 'us1', 'us2'].map((id, i) => ({ id, slot: 3 + i, type: 'tcp', host: '127.0.0.1', port: 9 })),
   ],
   zones: [
     { origin: 'shop.example', ttl: 60, ns: ['ns1.shop.example'] },
@@ -46,6 +47,35 @@ const plan = compileConfig({
     { name: 'lab.shop.example', type: 'NS', answers: [{ value: 'ns.lab' }] },
     { name: 'ns.lab.shop.example', type: 'A', answers: [{ value: '192.0.2.54' }] },
     { name: '25.2.0.192.in-addr.arpa', type: 'PTR', answers: [{ value: 'mail.shop.example.' }] },
+    // api: failover between two weighted regions, through aliases that evaluate target health.
+    {
+      name: 'api-eu.shop.example',
+      type: 'A',
+      policy: 'weighted',
+      answers: [
+        { value: '192.0.2.101', weight: 1, check: 'eu1' },
+        { value: '192.0.2.102', weight: 1, check: 'eu2' },
+      ],
+    },
+    {
+      name: 'api-us.shop.example',
+      type: 'A',
+      policy: 'weighted',
+      answers: [
+        { value: '192.0.2.201', weight: 1, check: 'us1' },
+        { value: '192.0.2.202', weight: 1, check: 'us2' },
+      ],
+    },
+    {
+      name: 'api.shop.example',
+      type: 'A',
+      policy: 'failover',
+      answers: [
+        { alias: 'api-eu.shop.example', evaluateTargetHealth: true, role: 'primary' },
+        { alias: 'api-us.shop.example', evaluateTargetHealth: true, role: 'secondary' },
+      ],
+    },
+    { name: '*.shop.example', type: 'A', answers: [{ value: '192.0.2.80' }] },
   ],
 });
 const table = StatusTable.create(16);
@@ -54,12 +84,12 @@ let resolver: dnsPromises.Resolver;
 const run = promisify(execFile);
 
 function dig(...args: string[]): Promise<string> {
-  return run('dig', ['@127.0.0.1', '-p', String(front.port), '+time=2', '+tries=1', ...args]).then((r) => r.stdout);
+  return run('dig', ['@127.0.0.1', '-p', String(front.port), '+time=3', '+tries=3', ...args]).then((r) => r.stdout);
 }
 
 beforeAll(async () => {
   front = await DnsFront.start(plan, table, { listen: { host: '127.0.0.1', port: 0 }, seed: 5, log: () => {} });
-  resolver = new dnsPromises.Resolver({ timeout: 2000, tries: 1 });
+  resolver = new dnsPromises.Resolver({ timeout: 3000, tries: 3 });
   resolver.setServers([`127.0.0.1:${front.port}`]);
 });
 
@@ -145,5 +175,37 @@ describe('every record type, to dig', () => {
     expect(out).toMatch(/flags:[^;]*\baa\b/);
     expect(out).toMatch(/www\.shop\.example\.\s+60\s+IN\s+CNAME\s+(eu|us)\.shop\.example\./);
     expect(out).toMatch(/(eu|us)\.shop\.example\.\s+60\s+IN\s+A\s+192\.0\.2\.[12]/);
+  });
+});
+
+describe('the company zone as targets go down, seen by dig', () => {
+  const short = async (name: string): Promise<string[]> =>
+    (await dig('+short', name, 'A'))
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '');
+  const set = (slots: number[], status: number): void => {
+    for (const s of slots) table.set(s, status);
+    table.publish();
+  };
+
+  it('api fails over from the EU region to the US one only when every EU target is down, and back', async () => {
+    expect(['192.0.2.101', '192.0.2.102']).toContain((await short('api.shop.example'))[0]);
+    set([3], Status.UNHEALTHY);
+    expect(await short('api.shop.example')).toEqual(['192.0.2.102']);
+    set([4], Status.UNHEALTHY);
+    expect(['192.0.2.201', '192.0.2.202']).toContain((await short('api.shop.example'))[0]);
+    set([5], Status.UNHEALTHY);
+    expect(await short('api.shop.example')).toEqual(['192.0.2.202']);
+    // Everything down: Route 53 answers as if all were healthy, at each level: the primary region.
+    set([6], Status.UNHEALTHY);
+    expect(['192.0.2.101', '192.0.2.102']).toContain((await short('api.shop.example'))[0]);
+    set([3, 4, 5, 6], Status.HEALTHY);
+    expect(['192.0.2.101', '192.0.2.102']).toContain((await short('api.shop.example'))[0]);
+  });
+
+  it('the wildcard answers names that do not exist, not the ones that do', async () => {
+    expect(await short('anything.shop.example')).toEqual(['192.0.2.80']);
+    expect(await short('mail.shop.example')).toEqual(['192.0.2.25']);
   });
 });
