@@ -184,7 +184,7 @@ describe('the company zone as targets go down, seen by dig', () => {
       .trim()
       .split('\n')
       .filter((l) => l !== '');
-  const set = (slots: number[], status: number): void => {
+  const set = (slots: number[], status: Status): void => {
     for (const s of slots) table.set(s, status);
     table.publish();
   };
