@@ -30,10 +30,11 @@ describe('hot-path copies of the layouts', () => {
     }
     expect(weighted.LAYOUT_COPIES.WEIGHT_SHIFT).toBe(ANSWER_WEIGHT_SHIFT);
     expect(tree.LAYOUT_COPIES.WEIGHT_SHIFT).toBe(ANSWER_WEIGHT_SHIFT);
-    expect([tree.LAYOUT_COPIES.POLICY_WEIGHTED, tree.LAYOUT_COPIES.POLICY_FAILOVER]).toEqual([
-      Policy.WEIGHTED,
-      Policy.FAILOVER,
-    ]);
+    expect([
+      tree.LAYOUT_COPIES.POLICY_WEIGHTED,
+      tree.LAYOUT_COPIES.POLICY_FAILOVER,
+      tree.LAYOUT_COPIES.POLICY_MULTIVALUE,
+    ]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE]);
     expect(multivalue.LAYOUT_COPIES.MAX_RETURNED).toBe(MULTIVALUE_MAX_RETURNED);
   });
 

@@ -262,13 +262,13 @@ describe('constant work in alias trees: every set of the tree is evaluated on ev
     return draws / 1000;
   }
 
-  it('the root draws once whether or not its choice matters; the leaf chosen draws as its policy does', () => {
-    // eu (weighted, 1 draw) answers while it has a healthy answer; with eu all down
-    // the root's draw still runs, and us (failover, no draw) answers.
+  it('the same draws per query whichever branch is chosen: every set selects, on the path or not', () => {
+    // 0 down: eu (weighted) answers; 4 down: every eu answer is down, us (failover)
+    // answers; 8 down: all down, answered as if all were healthy. The root's draw
+    // and eu's run in every state.
     const healthy = treeDraws(0);
-    expect(healthy).toBeGreaterThan(1);
-    expect(healthy).toBeLessThan(2);
-    expect(treeDraws(4)).toBe(1);
-    expect(treeDraws(8)).toBeGreaterThan(1);
+    expect(healthy).toBe(2);
+    expect(treeDraws(4)).toBe(healthy);
+    expect(treeDraws(8)).toBe(healthy);
   });
 });

@@ -145,10 +145,7 @@ export class Resolver {
     }
   }
 
-  /**
-   * A set with alias answers: its whole tree evaluated (tree.ts), then the
-   * leaf the chosen path ends at answered by its own selector.
-   */
+  /** A set with alias answers: its whole tree evaluated (tree.ts), every set of it, on every query. */
   private resolveTree(root: number, out: Int32Array): number {
     const plan = this.planRef;
     let sc = this.treeScratch;
@@ -156,10 +153,7 @@ export class Resolver {
       sc = new TreeScratch(plan);
       this.treeScratch = sc;
     }
-    const leaf = evaluateTree(plan, this.statuses, root, this.rng, sc);
-    if (leaf >= 0) return this.resolveSetInto(leaf, out);
-    out[0] = -2 - leaf;
-    return leaf === -1 ? 0 : 1;
+    return evaluateTree(plan, this.statuses, root, this.rng, sc, out);
   }
 
   /**

@@ -1,5 +1,9 @@
 import type { Plan } from '../config/plan.js';
 import { pickIndex, type RandomState } from './random.js';
+import { selectSimple } from './simple.js';
+import { selectWeighted } from './weighted.js';
+import { selectFailover } from './failover.js';
+import { selectMultivalue } from './multivalue.js';
 
 // Local copies of plan.ts's layout (see weighted.ts for why), pinned by
 // test/resolve-answer-word-layout.test.ts.
@@ -8,7 +12,15 @@ const MASK_SHIFT = 20;
 const WEIGHT_SHIFT = 23;
 const POLICY_WEIGHTED = 1;
 const POLICY_FAILOVER = 2;
-export const LAYOUT_COPIES = { SLOT_MASK, MASK_SHIFT, WEIGHT_SHIFT, POLICY_WEIGHTED, POLICY_FAILOVER } as const;
+const POLICY_MULTIVALUE = 3;
+export const LAYOUT_COPIES = {
+  SLOT_MASK,
+  MASK_SHIFT,
+  WEIGHT_SHIFT,
+  POLICY_WEIGHTED,
+  POLICY_FAILOVER,
+  POLICY_MULTIVALUE,
+} as const;
 
 /**
  * Per-plan scratch of tree evaluation, made once per plan (on its first
@@ -21,19 +33,39 @@ export class TreeScratch {
   readonly anyHealthy: Uint8Array;
   /** Per set with alias answers: the answer its policy chose, or -1 (fail closed). */
   readonly chosen: Int32Array;
+  /** Per leaf set of a tree (no alias answers): how many answers its selector wrote to `leafOut[set]`. */
+  readonly leafCount: Int32Array;
+  /** Per leaf set of a tree: its own output region (views of one buffer, made here once), else null. */
+  readonly leafOut: (Int32Array | null)[];
   constructor(readonly plan: Plan) {
     this.health = new Uint8Array(plan.answerCount);
     this.anyHealthy = new Uint8Array(plan.setCount + 1);
     this.anyHealthy[0] = 1;
     this.chosen = new Int32Array(plan.setCount);
+    this.leafCount = new Int32Array(plan.setCount);
+    this.leafOut = new Array<Int32Array | null>(plan.setCount).fill(null);
+    // Every set that is a leaf of some tree gets room for its whole length.
+    const leaves = new Set<number>();
+    for (let k = 0; k < plan.treeNodes.length; k++) {
+      const s = plan.treeNodes[k] as number;
+      if ((plan.setTreeLength[s] as number) === 0) leaves.add(s);
+    }
+    let size = 0;
+    for (const s of leaves) size += Math.max(1, plan.setLength[s] as number);
+    const buffer = new Int32Array(size);
+    let at = 0;
+    for (const s of leaves) {
+      const n = Math.max(1, plan.setLength[s] as number);
+      this.leafOut[s] = buffer.subarray(at, at + n);
+      at += n;
+    }
   }
 }
 
 /**
- * Evaluates the whole alias tree of `root` and follows the chosen path.
- * Returns the leaf set whose own selector gives the answers (≥ 0), -1 for
- * an empty answer (a fail-closed set chose nothing), or -2 - a for a value
- * answer `a` chosen directly by a set with alias answers.
+ * Evaluates the whole alias tree of `root`, follows the chosen path, and
+ * writes the answers it ends at to `out` (answer indices); returns their
+ * number (0: a fail-closed set chose nothing).
  *
  * The rule, Route 53's: an answer is healthy when its own check passes (no
  * check: healthy) and, for an alias with evaluateTargetHealth, its target
@@ -45,9 +77,10 @@ export class TreeScratch {
  * Constant work: every set of the tree, in post-order (targets first), reads
  * every answer's status and computes its health and the set's "any healthy"
  * on every query; every set with alias answers makes its choice (one random
- * draw when weighted) whether or not the path passes through it. Only the
- * walk down the chosen path (a few reads, at most MAX_ALIAS_DEPTH) and the
- * leaf's own selector follow the choice.
+ * draw when weighted), and every leaf set runs its own selector into its own
+ * region, whether or not the chosen path passes through it. Only the walk
+ * down the chosen path (at most MAX_ALIAS_DEPTH reads) and the copy of the
+ * chosen leaf's answers follow the choice.
  */
 export function evaluateTree(
   plan: Plan,
@@ -55,6 +88,7 @@ export function evaluateTree(
   root: number,
   rng: RandomState,
   sc: TreeScratch,
+  out: Int32Array,
 ): number {
   const nodes = plan.treeNodes;
   const from = plan.setTreeFirst[root] as number;
@@ -80,18 +114,53 @@ export function evaluateTree(
     }
     any[s + 1] = anyH;
     if ((plan.setTreeLength[s] as number) > 0) sc.chosen[s] = choose(plan, s, first, n, health, rng);
+    else sc.leafCount[s] = selectLeaf(plan, statuses, s, first, n, rng, sc.leafOut[s] as Int32Array);
   }
   // Down the chosen path: an alias leads to its target set; a set without aliases is the leaf.
   let set = root;
-  for (let depth = 0; depth <= nodes.length; depth++) {
+  for (let depth = 0; depth < MAX_WALK; depth++) {
     const a = sc.chosen[set] as number;
-    if (a < 0) return -1;
+    if (a < 0) return 0;
     const t = alias[a] as number;
-    if (t === 0) return -2 - a;
+    if (t === 0) {
+      out[0] = a;
+      return 1;
+    }
     set = t - 1;
-    if ((plan.setTreeLength[set] as number) === 0) return set;
+    if ((plan.setTreeLength[set] as number) === 0) {
+      const count = sc.leafCount[set] as number;
+      const leaf = sc.leafOut[set] as Int32Array;
+      for (let k = 0; k < count; k++) out[k] = leaf[k] as number;
+      return count;
+    }
   }
-  return -1;
+  return 0;
+}
+
+/** Longest walk down a tree (validated: MAX_ALIAS_DEPTH aliases; the bound keeps a bad decoded plan finite). */
+const MAX_WALK = 8;
+
+/** A leaf set's own selector, as the resolver's switch would run it. */
+function selectLeaf(
+  plan: Plan,
+  statuses: Uint8Array,
+  s: number,
+  first: number,
+  n: number,
+  rng: RandomState,
+  out: Int32Array,
+): number {
+  const failMode = plan.setFailMode[s] as number;
+  switch (plan.setPolicy[s]) {
+    case POLICY_WEIGHTED:
+      return selectWeighted(plan, statuses, first, n, failMode, rng, out, s);
+    case POLICY_FAILOVER:
+      return selectFailover(plan, statuses, first, n, failMode, rng, out);
+    case POLICY_MULTIVALUE:
+      return selectMultivalue(plan, statuses, first, n, failMode, rng, out);
+    default:
+      return selectSimple(plan, statuses, first, n, failMode, rng, out);
+  }
 }
 
 /**
