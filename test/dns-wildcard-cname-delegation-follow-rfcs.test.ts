@@ -213,6 +213,14 @@ describe('NS below an apex is a delegation: a referral with glue', () => {
   });
 });
 
+describe('ANY answers one RRset (RFC 8482 §4.1)', () => {
+  it('the first type with a set: TXT before MX at a wildcard, the CNAME itself at a CNAME, SOA at the apex', () => {
+    expect(records(ask('host3.example', 255))).toEqual(['host3.example TXT this is a wildcard']);
+    expect(records(ask('www.example', 255))).toEqual(['www.example CNAME lb.example']);
+    expect(records(ask('example', 255))).toEqual([expect.stringMatching(/^example SOA /)]);
+  });
+});
+
 describe('explain and resolve see the same matching', () => {
   it('explain: a wildcard names itself, a delegation shows its NS set, every type is listed', () => {
     const wild = resolver.explain('host3.example');
