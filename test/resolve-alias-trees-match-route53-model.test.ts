@@ -213,6 +213,40 @@ describe('alias trees follow Route 53 in every health combination', () => {
     );
   });
 
+  it('every one of the 3^6 health states of a failover → weighted tree with own checks on the aliases', () => {
+    const sets: RecordSet[] = [
+      setOf(`eu.${ZONE}`, 'weighted', 'answer-all', [
+        { value: '192.0.2.1', check: 'c0' },
+        { value: '192.0.2.2', check: 'c1' },
+      ]),
+      setOf(`us.${ZONE}`, 'weighted', 'answer-none', [
+        { value: '192.0.2.11', check: 'c2' },
+        { value: '192.0.2.12', check: 'c3' },
+      ]),
+      setOf(`api.${ZONE}`, 'failover', 'answer-all', [
+        { alias: `eu.${ZONE}`, evaluateTargetHealth: true, check: 'c4' },
+        { alias: `us.${ZONE}`, evaluateTargetHealth: true, check: 'c5' },
+      ]),
+    ];
+    const byName = new Map(sets.map((x) => [x.name, x]));
+    const table = StatusTable.create(16);
+    const resolver = new Resolver(compileConfig(documentOf(sets)), table, { seed: 5 });
+    const values = [Status.UNKNOWN, Status.HEALTHY, Status.UNHEALTHY];
+    let checked = 0;
+    for (let code = 0; code < 3 ** CHECKS; code++) {
+      const statuses = Array.from({ length: CHECKS }, (_, i) => values[Math.floor(code / 3 ** i) % 3] as number);
+      statuses.forEach((st, i) => table.set(i, st as Status));
+      table.publish();
+      const allowed = model(byName, statuses).outcomes(byName.get(`api.${ZONE}`)!);
+      const seen = new Set<string>();
+      for (let q = 0; q < 40; q++) seen.add(resolver.resolve(`api.${ZONE}`).addresses.join(' '));
+      // Never outside the model; with two equal weights, 40 draws show both (or the one) allowed.
+      expect({ code, seen: [...seen].sort() }).toEqual({ code, seen: [...allowed].sort() });
+      checked++;
+    }
+    expect(checked).toBe(729);
+  });
+
   it('a hand-made case: failover of weighted, the primary abandoned when its target has no healthy answer', () => {
     const sets: RecordSet[] = [
       setOf(`eu.${ZONE}`, 'weighted', 'answer-all', [
