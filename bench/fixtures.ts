@@ -19,11 +19,12 @@ export interface BenchCell {
  * round(unhealthyFraction × n) checks UNHEALTHY, the rest HEALTHY.
  */
 export function benchCell(
-  policy: PolicyName,
+  policy: BenchPolicy,
   answers: number,
   unhealthyFraction: number,
   random?: RandomSource,
 ): BenchCell {
+  if (policy === 'tree') return benchTreeCell(answers, unhealthyFraction, random);
   const n = policy === 'failover' ? 2 : answers;
   const plan = compileConfig({
     cell: { name: 'bench', capacity: 16_384 },
@@ -58,4 +59,56 @@ export function setUnhealthyFraction(cell: BenchCell, unhealthyFraction: number)
   cell.table.publish();
 }
 
-export const BENCH_POLICIES: readonly PolicyName[] = POLICY_NAMES;
+/**
+ * The alias-tree cell (`tree` rows): `bench.t.test` is a failover set whose
+ * primary and secondary are aliases with evaluateTargetHealth to weighted
+ * sets of `answers` candidates each (eu, us), every candidate with its own
+ * check: 2 × answers checks, the first round(unhealthyFraction × 2n) down
+ * (at 50% every eu candidate, so the secondary answers; at 100% all, so
+ * Route 53's "all unhealthy → as if all healthy" runs at both levels).
+ */
+function benchTreeCell(answers: number, unhealthyFraction: number, random?: RandomSource): BenchCell {
+  const region = (name: string, from: number) => ({
+    name: `${name}.t.test`,
+    type: 'A',
+    policy: 'weighted',
+    answers: Array.from({ length: answers }, (_, i) => ({
+      value: `127.0.${from === 0 ? 1 : 2}.${i + 1}`,
+      weight: 10 + i,
+      check: `c${from + i}`,
+    })),
+  });
+  const plan = compileConfig({
+    cell: { name: 'bench', capacity: 16_384 },
+    checks: Array.from({ length: 2 * answers }, (_, i) => ({
+      id: `c${i}`,
+      slot: i,
+      type: 'tcp',
+      host: '127.0.0.1',
+      port: 9,
+    })),
+    zones: [{ origin: 't.test' }],
+    records: [
+      region('eu', 0),
+      region('us', answers),
+      {
+        name: 'bench.t.test',
+        type: 'A',
+        policy: 'failover',
+        answers: [
+          { alias: 'eu.t.test', evaluateTargetHealth: true, role: 'primary' },
+          { alias: 'us.t.test', evaluateTargetHealth: true, role: 'secondary' },
+        ],
+      },
+    ],
+  });
+  const table = StatusTable.create(16_384);
+  const resolver = new Resolver(plan, table, random === undefined ? {} : { random });
+  const cell = { plan, table, resolver, name: 'bench.t.test' };
+  setUnhealthyFraction(cell, unhealthyFraction);
+  return cell;
+}
+
+/** A routing policy, or `tree`: failover → weighted via aliases (see benchTreeCell). */
+export type BenchPolicy = PolicyName | 'tree';
+export const BENCH_POLICIES: readonly BenchPolicy[] = [...POLICY_NAMES, 'tree'];

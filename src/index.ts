@@ -86,6 +86,7 @@ export {
   type Explanation,
   type RecordSetExplanation,
   type CandidateExplanation,
+  type AliasExplanation,
   type LookupFunction,
   type LookupOptions,
   type LookupAddress,

@@ -227,7 +227,11 @@ const cases: [string, (d: Doc) => void, string][] = [
     'zones[0].origin: "demo..test" is not a valid DNS name',
   ],
   ['negative ttl', (d) => (d.zones[0]!.ttl = -1), 'zones[0].ttl: -1 is below 0'],
-  ['unknown record type', (d) => (d.records[2]!.type = 'MX'), 'records[2].type: "MX" is not one of A, AAAA'],
+  [
+    'unknown record type',
+    (d) => (d.records[2]!.type = 'HINFO'),
+    'records[2].type: "HINFO" is not one of A, AAAA, CNAME, TXT, MX, SRV, CAA, PTR, NS',
+  ],
   [
     'unknown policy',
     (d) => (d.records[2]!.policy = 'geo'),

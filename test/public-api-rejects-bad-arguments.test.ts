@@ -29,9 +29,9 @@ describe('public entry points check their arguments', async () => {
     () =>
       untyped[method]!.apply(resolver, args);
 
-  it('Resolver.resolve: a type other than A/AAAA, a name that is not a string', () => {
+  it('Resolver.resolve: a type that is not a record type name, a name that is not a string', () => {
     expect(codeOf(call('resolve', 'www.demo.test', 'a'))).toBe(
-      `URND_ERR_ARGUMENT: type: "a" is not 'A', 'AAAA' or a RecordType`,
+      'URND_ERR_ARGUMENT: type: "a" is not one of A, AAAA, CNAME, TXT, MX, SRV, CAA, PTR, NS or a RecordType',
     );
     expect(codeOf(call('resolve', 123))).toBe('URND_ERR_ARGUMENT: name: 123 is not a DNS name string');
     expect(codeOf(call('resolve'))).toBe('URND_ERR_ARGUMENT: name: undefined is not a DNS name string');

@@ -5,12 +5,14 @@ import {
   ANSWER_WEIGHT_SHIFT,
   ANSWER_WORD_PADDING,
   MULTIVALUE_MAX_RETURNED,
+  QUERY_TREE,
   packAnswerWords,
 } from '../src/config/plan.js';
 import { MAX_CAPACITY, RESULT_MASK, RUN_MASK, RUN_SHIFT } from '../src/table/layout.js';
 import * as weighted from '../src/resolve/weighted.js';
 import * as multivalue from '../src/resolve/multivalue.js';
 import * as failover from '../src/resolve/failover.js';
+import * as tree from '../src/resolve/tree.js';
 import * as aggregator from '../src/aggregate/aggregator.js';
 import * as resolver from '../src/resolve/resolver.js';
 import { Policy } from '../src/config/plan.js';
@@ -22,11 +24,17 @@ import { Policy } from '../src/config/plan.js';
  */
 describe('hot-path copies of the layouts', () => {
   it('selectors use plan.ts answer-word layout', () => {
-    for (const m of [weighted, multivalue, failover]) {
+    for (const m of [weighted, multivalue, failover, tree]) {
       expect(m.LAYOUT_COPIES.SLOT_MASK).toBe(ANSWER_SLOT_MASK);
       expect(m.LAYOUT_COPIES.MASK_SHIFT).toBe(ANSWER_MASK_SHIFT);
     }
     expect(weighted.LAYOUT_COPIES.WEIGHT_SHIFT).toBe(ANSWER_WEIGHT_SHIFT);
+    expect(tree.LAYOUT_COPIES.WEIGHT_SHIFT).toBe(ANSWER_WEIGHT_SHIFT);
+    expect([
+      tree.LAYOUT_COPIES.POLICY_WEIGHTED,
+      tree.LAYOUT_COPIES.POLICY_FAILOVER,
+      tree.LAYOUT_COPIES.POLICY_MULTIVALUE,
+    ]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE]);
     expect(multivalue.LAYOUT_COPIES.MAX_RETURNED).toBe(MULTIVALUE_MAX_RETURNED);
   });
 
@@ -35,7 +43,8 @@ describe('hot-path copies of the layouts', () => {
       resolver.POLICY_COPIES.POLICY_WEIGHTED,
       resolver.POLICY_COPIES.POLICY_FAILOVER,
       resolver.POLICY_COPIES.POLICY_MULTIVALUE,
-    ]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE]);
+      resolver.POLICY_COPIES.POLICY_TREE,
+    ]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE, QUERY_TREE]);
   });
 
   it('the aggregator uses layout.ts observation-word fields', () => {

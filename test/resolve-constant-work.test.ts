@@ -217,3 +217,58 @@ describe('sets side by side: a small set never answers with, or weighs, its neig
     );
   });
 });
+
+describe('constant work in alias trees: every set of the tree is evaluated on every query', () => {
+  /** Draws per query for a weighted-of-(weighted, failover) tree whose first `down` checks are unhealthy. */
+  function treeDraws(down: number): number {
+    let draws = 0;
+    const base = seededRandom(9);
+    const counting = () => {
+      draws++;
+      return base();
+    };
+    const region = (name: string, from: number, policy: 'weighted' | 'failover') => ({
+      name: `${name}.t.test`,
+      type: 'A',
+      policy,
+      answers: Array.from({ length: policy === 'failover' ? 2 : 4 }, (_, i) => ({
+        value: `127.0.${from + 1}.${i + 1}`,
+        check: `c${from + i}`,
+        ...(policy === 'weighted' ? { weight: i + 1 } : { role: i === 0 ? 'primary' : 'secondary' }),
+      })),
+    });
+    const cell = buildCell(
+      {
+        checks: tcpChecks(8),
+        records: [
+          region('eu', 0, 'weighted'),
+          region('us', 4, 'failover'),
+          {
+            name: 'x.t.test',
+            type: 'A',
+            policy: 'weighted',
+            answers: [
+              { alias: 'eu.t.test', evaluateTargetHealth: true, weight: 1 },
+              { alias: 'us.t.test', evaluateTargetHealth: true, weight: 1 },
+            ],
+          },
+        ],
+      },
+      counting,
+    );
+    for (let i = 0; i < 8; i++) cell.table.set(i, i < down ? Status.UNHEALTHY : Status.HEALTHY);
+    const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
+    for (let q = 0; q < 1000; q++) cell.resolver.resolveInto('x.t.test', RecordType.A, out);
+    return draws / 1000;
+  }
+
+  it('the same draws per query whichever branch is chosen: every set selects, on the path or not', () => {
+    // 0 down: eu (weighted) answers; 4 down: every eu answer is down, us (failover)
+    // answers; 8 down: all down, answered as if all were healthy. The root's draw
+    // and eu's run in every state.
+    const healthy = treeDraws(0);
+    expect(healthy).toBe(2);
+    expect(treeDraws(4)).toBe(healthy);
+    expect(treeDraws(8)).toBe(healthy);
+  });
+});

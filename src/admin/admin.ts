@@ -1,3 +1,4 @@
+import { RECORD_TYPE_NAMES } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import { explain, type Explanation } from '../resolve/explain.js';
 import { PROMETHEUS_CONTENT_TYPE, PrometheusWriter } from '../metrics/prometheus.js';
@@ -74,10 +75,13 @@ export class Admin {
     server.route('/explain', (req) => {
       const name = req.query.get('name');
       if (name === null || name === '')
-        throw new UrndError('URND_ERR_ARGUMENT', 'explain: give ?name=NAME (and optionally &type=A|AAAA)');
+        throw new UrndError('URND_ERR_ARGUMENT', 'explain: give ?name=NAME (and optionally &type=A, AAAA, MX, …)');
       const type = (req.query.get('type') ?? '').toUpperCase();
-      if (type !== '' && type !== 'A' && type !== 'AAAA')
-        throw new UrndError('URND_ERR_ARGUMENT', `explain: type ${JSON.stringify(type)} is not A or AAAA`);
+      if (type !== '' && !(RECORD_TYPE_NAMES as readonly string[]).includes(type))
+        throw new UrndError(
+          'URND_ERR_ARGUMENT',
+          `explain: type ${JSON.stringify(type)} is not one of ${RECORD_TYPE_NAMES.join(', ')}`,
+        );
       if (source.explainTable === undefined)
         return text(404, `urnd ${source.role} has no resolver table to explain from`);
       const t = source.explainTable();

@@ -1,7 +1,8 @@
 import { compileConfig } from '../config/compile.js';
 import { loadConfig } from '../config/load.js';
 import { UrndError } from '../errors.js';
-import { explain, type Explanation } from '../resolve/explain.js';
+import { RECORD_TYPE_NAMES } from '../config/plan.js';
+import { explain, type Explanation, type RecordSetExplanation } from '../resolve/explain.js';
 import { getAdminJson } from './admin-client.js';
 
 /**
@@ -21,8 +22,11 @@ export async function runExplain(
   out: (line: string) => void,
 ): Promise<void> {
   const type = opts.type?.toUpperCase();
-  if (type !== undefined && type !== 'A' && type !== 'AAAA')
-    throw new UrndError('URND_ERR_ARGUMENT', `TYPE: ${JSON.stringify(opts.type)} is not A or AAAA`);
+  if (type !== undefined && !(RECORD_TYPE_NAMES as readonly string[]).includes(type))
+    throw new UrndError(
+      'URND_ERR_ARGUMENT',
+      `TYPE: ${JSON.stringify(opts.type)} is not one of ${RECORD_TYPE_NAMES.join(', ')}`,
+    );
   let e: Explanation;
   if (opts.config !== null) {
     const plan = compileConfig(await loadConfig(opts.config));
@@ -44,14 +48,18 @@ export async function runExplain(
   out(
     `${e.name}: ${e.status}${e.zone === null ? '' : ` (zone ${e.zone})`}${opts.config !== null ? ', offline: every check unknown' : ''}`,
   );
-  for (const s of e.recordSets) {
-    out(
-      `  ${s.type} ${s.policy}, ttl ${s.ttl}, when all unhealthy: ${s.whenAllUnhealthy} — ${s.healthyCount} healthy: ${s.outcome}`,
-    );
-    for (const c of s.candidates) {
-      // The reason names the check and its status; the line adds what the policy weighs.
-      const extra = [c.weight === null ? null : `weight ${c.weight}`, c.role].filter((x) => x !== null).join(', ');
-      out(`    ${c.eligible ? '+' : '-'} ${c.value.padEnd(15)} ${extra === '' ? '' : `(${extra}) `}${c.reason}`);
-    }
+  for (const s of e.recordSets) writeSet(s, '  ', out);
+}
+
+/** One record set and its candidates; an alias candidate's target set below it, indented (the tree's path). */
+function writeSet(s: RecordSetExplanation, indent: string, out: (line: string) => void): void {
+  out(
+    `${indent}${s.type} ${s.policy}, ttl ${s.ttl}, when all unhealthy: ${s.whenAllUnhealthy} — ${s.healthyCount} healthy: ${s.outcome}`,
+  );
+  for (const c of s.candidates) {
+    // The reason names the check and its status; the line adds what the policy weighs.
+    const extra = [c.weight === null ? null : `weight ${c.weight}`, c.role].filter((x) => x !== null).join(', ');
+    out(`${indent}  ${c.eligible ? '+' : '-'} ${c.value.padEnd(15)} ${extra === '' ? '' : `(${extra}) `}${c.reason}`);
+    if (c.alias !== null) writeSet(c.alias.recordSet, `${indent}    `, out);
   }
 }

@@ -21,7 +21,8 @@ import {
   type ZoneSpec,
 } from './plan.js';
 import { ADDRESS_BYTES, completePlan, encodePlan, type EncodedPlan } from './plan-codec.js';
-import { findZone, formatIPv4, formatIPv6, normalizeName, parseIPv4, parseIPv6 } from './names.js';
+import { findZone, formatIPv6, normalizeName, parseIPv6 } from './names.js';
+import { parseRdata } from './rdata.js';
 import { parseListen, secondsToMs, validateConfig, type ConfigCheck, type ConfigDocument } from './schema.js';
 
 /** HealthMask of an answer guarded by a check with these flags (or by none). */
@@ -147,7 +148,14 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
   const answerWeight = new Uint8Array(answerCount);
   const answerRole = new Uint8Array(answerCount);
   const answerAddress = new Uint8Array(answerCount * ADDRESS_BYTES);
+  const answerAlias = new Uint32Array(answerCount);
+  const answerEth = new Uint8Array(answerCount);
+  // Alias targets by name and type (validated: each exists).
+  const setOf = new Map<string, number>();
+  d.records.forEach((r, s) => setOf.set(`${normalizeName(r.name)} ${r.type}`, s));
   const answerValue: string[] = [];
+  const rdataParts: Uint8Array[] = [];
+  const answerRdataStart = new Uint32Array(answerCount + 1);
   const answerCheck: (string | null)[] = [];
   const answerSource = new Uint16Array(answerCount);
 
@@ -177,19 +185,33 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
       // Outside weighted sets every answer weighs the same.
       answerWeight[a] = r.policy === 'weighted' ? (ans.weight ?? 1) : 1;
       answerRole[a] = !failover ? Role.NONE : ans.role === 'primary' ? Role.PRIMARY : Role.SECONDARY;
-      const at = a * ADDRESS_BYTES;
-      if (r.type === 'A') {
-        answerAddress.set(parseIPv4(ans.value)!, at);
-        answerValue.push(formatIPv4(answerAddress, at));
-      } else {
-        answerAddress.set(parseIPv6(ans.value)!, at);
-        answerValue.push(formatIPv6(answerAddress, at));
+      const origin = origins[setZone[s] as number] ?? null;
+      // Validated already: the value or alias parses, and an alias's target exists.
+      let aliasText = '';
+      if (ans.alias !== undefined) {
+        const target = normalizeName(ans.alias);
+        answerAlias[a] = (setOf.get(`${target} ${r.type}`) ?? -1) + 1;
+        answerEth[a] = ans.evaluateTargetHealth === true ? 1 : 0;
+        aliasText = `alias ${target}.`;
       }
+      // An alias answer has no RDATA of its own: its target's answers are what a query gets.
+      const rdata =
+        ans.alias !== undefined
+          ? { bytes: new Uint8Array(0), text: aliasText }
+          : parseRdata(r.type, ans.value ?? '', origin);
+      if (typeof rdata === 'string') throw new Error(`records[${s}].answers[${k}]: ${rdata}`);
+      if (r.type === 'A' || r.type === 'AAAA') answerAddress.set(rdata.bytes, a * ADDRESS_BYTES);
+      answerValue.push(rdata.text);
+      rdataParts.push(rdata.bytes);
+      answerRdataStart[a + 1] = (answerRdataStart[a] as number) + rdata.bytes.length;
       answerCheck.push(check === undefined ? null : check.id);
       answerSource[a] = k;
       a++;
     }
   });
+
+  const answerRdata = new Uint8Array(answerRdataStart[answerCount] as number);
+  rdataParts.forEach((part, i) => answerRdata.set(part, answerRdataStart[i] as number));
 
   const listen = endpoint(d.dns.listen);
   const body: EncodedPlan = {
@@ -229,6 +251,10 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
     answerWeight,
     answerRole,
     answerAddress,
+    answerRdata,
+    answerRdataStart,
+    answerAlias,
+    answerEth,
     answerValue,
     answerCheck,
     answerSource,

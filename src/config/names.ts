@@ -28,6 +28,19 @@ export function isDnsName(name: string): boolean {
 }
 
 /**
+ * A record owner: a DNS name, or a wildcard (`*.shop.example`, RFC 4592):
+ * `*` alone as the leftmost label of a DNS name.
+ */
+export function isOwnerName(name: string): boolean {
+  return name.startsWith('*.') ? isDnsName(name.slice(2)) : isDnsName(name);
+}
+
+/** True for a wildcard owner (`*.shop.example`). */
+export function isWildcard(name: string): boolean {
+  return name.startsWith('*.');
+}
+
+/**
  * A probe target: an IPv4 or IPv6 literal, or a host name. A name whose last
  * label is all digits is refused so that a mistyped address (`127.0.1`) is
  * reported instead of being looked up as a name.

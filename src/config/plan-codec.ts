@@ -15,8 +15,9 @@
 import { createHash } from 'node:crypto';
 import { UrndError } from '../errors.js';
 import {
-  RecordType,
+  RECORD_TYPE_NAMES,
   SlotKind,
+  type SetsByType,
   type CalculatedCheckSpec,
   type CheckSpec,
   type Endpoint,
@@ -26,6 +27,7 @@ import {
   packAnswerWords,
   packSetQuery,
   packSetWeights,
+  packTrees,
 } from './plan.js';
 
 /** Bytes an answer takes in `Plan.answerAddress`. */
@@ -39,12 +41,20 @@ export const ADDRESS_BYTES = 16;
 export function completePlan(stored: EncodedPlan, bytes: Uint8Array, knownVersion?: string): Plan {
   const version = knownVersion ?? createHash('sha256').update(bytes).digest('hex');
   const { cell, ...rest } = stored;
+  const trees = packTrees(stored.setFirst, stored.setLength, stored.answerAlias);
   return {
     cell,
     version,
     ...rest,
     answerWord: packAnswerWords(stored.answerSlot, stored.answerMask, stored.answerWeight),
-    setQuery: packSetQuery(stored.setFirst, stored.setLength, stored.setFailMode, stored.setPolicy),
+    ...trees,
+    setQuery: packSetQuery(
+      stored.setFirst,
+      stored.setLength,
+      stored.setFailMode,
+      stored.setPolicy,
+      trees.setTreeLength,
+    ),
     ...packSetWeights(stored.setFirst, stored.setLength, stored.answerWeight),
     ...deriveLookups(stored.setName, stored.setType, stored.setZone, stored.zones, stored.checks),
   };
@@ -58,13 +68,14 @@ function deriveLookups(
   zones: readonly ZoneSpec[],
   checks: readonly CheckSpec[],
 ): Pick<Plan, 'setByType' | 'names' | 'checkSlot'> {
-  const byA = new Map<string, number>();
-  const byAAAA = new Map<string, number>();
+  const byType = RECORD_TYPE_NAMES.map(() => new Map<string, number>());
   const names = new Map<string, number>();
   zones.forEach((z, i) => names.set(z.origin, i));
   for (let s = 0; s < setName.length; s++) {
     const name = setName[s]!;
-    (setType[s] === RecordType.A ? byA : byAAAA).set(name, s);
+    const sets = byType[setType[s]!];
+    if (sets === undefined) throw new RangeError(`set ${s} has record type ${setType[s]}`);
+    sets.set(name, s);
     // The owner and every name between it and its zone apex exist: an empty
     // non-terminal (b.demo.test above a.b.demo.test) answers NODATA, not NXDOMAIN (RFC 8020).
     const zone = setZone[s]!;
@@ -77,7 +88,7 @@ function deriveLookups(
   }
   const checkSlot = new Map<string, number>();
   for (const c of checks) checkSlot.set(c.id, c.slot);
-  return { setByType: [byA, byAAAA], names, checkSlot };
+  return { setByType: byType as unknown as SetsByType, names, checkSlot };
 }
 
 // ── bytes ───────────────────────────────────────────────────────────────────
@@ -452,7 +463,17 @@ const zone = struct<ZoneSpec>({
 /** The fields `encodePlan` writes: a Plan less its version and what is derived from the rest. */
 export type EncodedPlan = Omit<
   Plan,
-  'version' | 'answerWord' | 'setQuery' | 'setWeightSum' | 'setZeroWeights' | 'setByType' | 'names' | 'checkSlot'
+  | 'version'
+  | 'answerWord'
+  | 'setQuery'
+  | 'setWeightSum'
+  | 'setZeroWeights'
+  | 'setByType'
+  | 'names'
+  | 'checkSlot'
+  | 'treeNodes'
+  | 'setTreeFirst'
+  | 'setTreeLength'
 >;
 
 const sets: Expect = (b) => b['setCount'] as number;
@@ -497,6 +518,10 @@ export const PLAN_FIELDS: Fields<EncodedPlan> = {
   answerWeight: u8s(answers),
   answerRole: u8s(answers),
   answerAddress: u8s((b) => (b['answerCount'] as number) * ADDRESS_BYTES),
+  answerRdata: u8s(),
+  answerRdataStart: u32s((b) => (b['answerCount'] as number) + 1),
+  answerAlias: u32s(answers),
+  answerEth: u8s(answers),
   answerValue: list(str, answers),
   answerCheck: list(optional(str), answers),
   answerSource: u16s(answers),
@@ -513,8 +538,8 @@ const planBody = struct<EncodedPlan>(PLAN_FIELDS);
 
 /** "URNDPLAN": the first 8 bytes of an encoded plan. */
 const MAGIC = [0x55, 0x52, 0x4e, 0x44, 0x50, 0x4c, 0x41, 0x4e] as const;
-/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen). */
-const FORMAT = 2;
+/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen; 3: every record type's RDATA, alias answers). */
+const FORMAT = 3;
 
 /**
  * Deterministic bytes of everything in a plan except `version` (which is

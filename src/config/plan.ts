@@ -9,10 +9,35 @@
 export const RecordType = {
   A: 0,
   AAAA: 1,
+  CNAME: 2,
+  TXT: 3,
+  MX: 4,
+  SRV: 5,
+  CAA: 6,
+  PTR: 7,
+  NS: 8,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
-export const RECORD_TYPE_NAMES = ['A', 'AAAA'] as const;
+export const RECORD_TYPE_NAMES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA', 'PTR', 'NS'] as const;
 export type RecordTypeName = (typeof RECORD_TYPE_NAMES)[number];
+/** The DNS TYPE code of each RecordType, in the same order. */
+export const RECORD_TYPE_CODES = [1, 28, 5, 16, 15, 33, 257, 12, 2] as const;
+/** Number of record types: the length of `Plan.setByType`. */
+export const RECORD_TYPE_COUNT = RECORD_TYPE_NAMES.length;
+
+type NameToSet = ReadonlyMap<string, number>;
+/** One owner-name → set map per RecordType, in RecordType order. */
+export type SetsByType = readonly [
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+  NameToSet,
+];
 
 /** Routing policies, as stored in `Plan.setPolicy`. */
 export const Policy = {
@@ -59,6 +84,11 @@ export const SlotFlag = {
   INVERTED: 1,
   DISABLED: 2,
 } as const;
+
+/** Most aliases from a tree's root to a leaf (failover → weighted → … → values). */
+export const MAX_ALIAS_DEPTH = 4;
+/** Most record sets one alias tree holds: a query on its root evaluates each of them. */
+export const MAX_TREE_SETS = 64;
 
 /** Most answers one record set may have. */
 export const MAX_ANSWERS_PER_SET = 128;
@@ -248,24 +278,50 @@ export interface Plan {
   readonly answerMask: Uint8Array;
   readonly answerWeight: Uint8Array;
   readonly answerRole: Uint8Array; // Role
-  /** 16 bytes an answer: an A address in the first 4, an AAAA address in all 16. */
+  /** 16 bytes an answer: an A address in the first 4, an AAAA address in all 16; zeros for other types. */
   readonly answerAddress: Uint8Array;
+  /**
+   * Every answer's RDATA in wire form, back to back: answer i's bytes are
+   * `answerRdata[answerRdataStart[i], answerRdataStart[i + 1])`. Names in
+   * RDATA are written whole (never compressed), so a reply copies them.
+   */
+  readonly answerRdata: Uint8Array;
+  /** answerCount + 1 offsets into `answerRdata`. */
+  readonly answerRdataStart: Uint32Array;
   /**
    * Slot, mask and weight of each answer packed in one word (derived, not
    * encoded): what the selectors read, one load a candidate instead of
    * three; followed by ANSWER_WORD_PADDING zero words. See `packAnswerWords`.
    */
   readonly answerWord: Int32Array;
-  /** Canonical text of each address. */
+  /**
+   * Per answer: 1 + the record set an alias answer points at (same type),
+   * or 0 for an answer with a value.
+   */
+  readonly answerAlias: Uint32Array;
+  /** Per answer: 1 when an alias evaluates its target's health (`evaluateTargetHealth`). */
+  readonly answerEth: Uint8Array;
+  /** Canonical RDATA text of each answer (an address, or e.g. `10 mail.shop.example.` for MX). */
   readonly answerValue: readonly string[];
   /** Health check id of each answer, or null. */
   readonly answerCheck: readonly (string | null)[];
   /** Index of the answer in its record's `answers` list in the document. */
   readonly answerSource: Uint16Array;
 
+  // ── alias trees (derived, not encoded) ────────────────────────────────
+  /**
+   * Every tree's record sets in post-order (targets before the sets that
+   * alias them, the root last), back to back; a set with alias answers
+   * owns `treeNodes[setTreeFirst[s], setTreeFirst[s] + setTreeLength[s])`.
+   * Sets without alias answers have length 0. See src/resolve/tree.ts.
+   */
+  readonly treeNodes: Int32Array;
+  readonly setTreeFirst: Uint32Array;
+  readonly setTreeLength: Uint8Array;
+
   // ── name lookup ─────────────────────────────────────────────────────────
-  /** Per RecordType, owner name → set index. */
-  readonly setByType: readonly [ReadonlyMap<string, number>, ReadonlyMap<string, number>];
+  /** Per RecordType (RECORD_TYPE_COUNT maps), owner name → set index. */
+  readonly setByType: SetsByType;
   /** Every name that exists (record owners and zone apexes) → zone index. */
   readonly names: ReadonlyMap<string, number>;
   readonly zones: readonly ZoneSpec[];
@@ -290,19 +346,70 @@ export const ANSWER_WEIGHT_SHIFT = 23;
 /** Zero words after the last answer word: an 8-wide read from any answer stays in bounds. */
 export const ANSWER_WORD_PADDING = 7;
 
-/** Per set, two words: its first answer, then its length | fail mode << 8 | policy << 16 (see `Plan.setQuery`). */
+/**
+ * The policy a query's switch sees for a set with alias answers (setQuery
+ * only; `setPolicy` keeps the set's own policy): evaluate its whole tree.
+ */
+export const QUERY_TREE = 4;
+
+/**
+ * Per set, two words: its first answer, then its length | fail mode << 8 |
+ * policy << 16 (QUERY_TREE for a set with alias answers; see `Plan.setQuery`).
+ */
 export function packSetQuery(
   setFirst: Uint32Array,
   setLength: Uint8Array,
   setFailMode: Uint8Array,
   setPolicy: Uint8Array,
+  setTreeLength: Uint8Array,
 ): Int32Array {
   const words = new Int32Array(setFirst.length * 2);
   for (let s = 0; s < setFirst.length; s++) {
+    const policy = (setTreeLength[s] as number) > 0 ? QUERY_TREE : (setPolicy[s] as number);
     words[2 * s] = setFirst[s] as number;
-    words[2 * s + 1] = (setLength[s] as number) | ((setFailMode[s] as number) << 8) | ((setPolicy[s] as number) << 16);
+    words[2 * s + 1] = (setLength[s] as number) | ((setFailMode[s] as number) << 8) | (policy << 16);
   }
   return words;
+}
+
+/**
+ * Each alias tree in post-order (see `Plan.treeNodes`): a depth-first walk
+ * from every set with alias answers, each set once per tree.
+ */
+export function packTrees(
+  setFirst: Uint32Array,
+  setLength: Uint8Array,
+  answerAlias: Uint32Array,
+): { treeNodes: Int32Array; setTreeFirst: Uint32Array; setTreeLength: Uint8Array } {
+  const setCount = setFirst.length;
+  const nodes: number[] = [];
+  const setTreeFirst = new Uint32Array(setCount);
+  const setTreeLength = new Uint8Array(setCount);
+  const hasAlias = (s: number): boolean => {
+    const first = setFirst[s] as number;
+    for (let i = first; i < first + (setLength[s] as number); i++) if ((answerAlias[i] as number) > 0) return true;
+    return false;
+  };
+  for (let root = 0; root < setCount; root++) {
+    if (!hasAlias(root)) continue;
+    const seen = new Set<number>();
+    const start = nodes.length;
+    const visit = (s: number, depth: number): void => {
+      // Validated: no cycles, depth and size bounded; the guard keeps a bad decoded plan finite.
+      if (seen.has(s) || depth > MAX_ALIAS_DEPTH) return;
+      seen.add(s);
+      const first = setFirst[s] as number;
+      for (let i = first; i < first + (setLength[s] as number); i++) {
+        const t = answerAlias[i] as number;
+        if (t > 0 && t <= setCount) visit(t - 1, depth + 1);
+      }
+      nodes.push(s);
+    };
+    visit(root, 0);
+    setTreeFirst[root] = start;
+    setTreeLength[root] = Math.min(nodes.length - start, 255);
+  }
+  return { treeNodes: Int32Array.from(nodes), setTreeFirst, setTreeLength };
 }
 
 /**

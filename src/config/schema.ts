@@ -17,9 +17,17 @@
 import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_CAPACITY, MAX_CAPACITY, MAX_VANTAGES, MIN_CAPACITY } from '../table/layout.js';
-import { FAIL_MODE_NAMES, MAX_ANSWERS_PER_SET, POLICY_NAMES, RECORD_TYPE_NAMES } from './plan.js';
+import {
+  FAIL_MODE_NAMES,
+  MAX_ALIAS_DEPTH,
+  MAX_ANSWERS_PER_SET,
+  MAX_TREE_SETS,
+  POLICY_NAMES,
+  RECORD_TYPE_NAMES,
+} from './plan.js';
 import { defaultMessage, show, toConfigIssues } from './issues.js';
-import { findZone, formatIPv4, formatIPv6, isDnsName, isHost, normalizeName, parseIPv4, parseIPv6 } from './names.js';
+import { findZone, isDnsName, isHost, isOwnerName, isWildcard, normalizeName, parseIPv4, parseIPv6 } from './names.js';
+import { parseRdata } from './rdata.js';
 
 // ── building blocks ─────────────────────────────────────────────────────────
 
@@ -103,6 +111,9 @@ const MAX_TTL = 2_147_483_647;
 const MAX_U32 = 4_294_967_295;
 
 const dnsName = z.string().refine(isDnsName, { error: (iss) => `${show(iss.input)} is not a valid DNS name` });
+const ownerName = z.string().refine(isOwnerName, {
+  error: (iss) => `${show(iss.input)} is not a valid DNS name (a wildcard is * as the first label: *.shop.example)`,
+});
 
 const checkId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, {
   error: (iss) => `${show(iss.input)} is not a valid id (1 to 64 of A-Z a-z 0-9 _ . -)`,
@@ -236,14 +247,17 @@ const zone = z.strictObject({
 });
 
 const answer = z.strictObject({
-  value: z.string(),
+  // One of value and alias (the root rule says which is missing or extra).
+  value: z.string().optional(),
+  alias: z.string().optional(),
+  evaluateTargetHealth: flag.optional(),
   weight: int(0, 255).optional(),
   role: z.enum(['primary', 'secondary']).optional(),
   check: z.string().optional(),
 });
 
 const record = z.strictObject({
-  name: dnsName,
+  name: ownerName,
   type: z.enum(RECORD_TYPE_NAMES),
   ttl: ttl.optional(),
   policy: z.enum(POLICY_NAMES).default('simple'),
@@ -341,6 +355,9 @@ function isWhole(value: unknown): value is number {
 function oneOf<T extends string>(value: unknown, names: readonly T[]): T | undefined {
   return typeof value === 'string' && (names as readonly string[]).includes(value) ? (value as T) : undefined;
 }
+
+/** Bytes of answer records a simple set may hold: a 64 KiB TCP reply less room for the question, authority and OPT. */
+const MAX_SET_REPLY_BYTES = 60_000;
 
 const NOT_ON_SIMPLE = 'not allowed on a simple record set (simple sets are never filtered; use multivalue)';
 
@@ -458,46 +475,108 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
 
   // Records: inside a zone, one set per name and type, answers that fit the type and policy.
   const sets = new Map<string, number>();
+  const aliases: AliasEdge[] = [];
+  // Owner → the types it holds (CNAME excludes the rest), and its first record.
+  const typesAt = new Map<string, { types: Set<string>; first: number }>();
   asList(doc['records']).forEach((raw, i) => {
     const r = asObject(raw);
     if (r === undefined) return;
     const type = oneOf(r['type'], RECORD_TYPE_NAMES);
-    const policy = oneOf(r['policy'], POLICY_NAMES);
+    const policy = oneOf(r['policy'], POLICY_NAMES) ?? (r['policy'] === undefined ? 'simple' : undefined);
     const name = r['name'];
-    if (typeof name === 'string' && isDnsName(name)) {
+    let origin: string | null = null;
+    if (typeof name === 'string' && isOwnerName(name)) {
       const owner = normalizeName(name);
-      if (zonesKnown && findZone(owner, origins) < 0)
-        add(['records', i, 'name'], `${show(name)} is not inside any zone`);
+      const z = findZone(isWildcard(owner) ? owner.slice(2) : owner, origins);
+      if (z >= 0) origin = origins[z]!;
+      if (zonesKnown && z < 0) add(['records', i, 'name'], `${show(name)} is not inside any zone`);
       if (type !== undefined) {
         const key = `${owner} ${type}`;
         const prev = sets.get(key);
         if (prev !== undefined) add(['records', i], `${key} is already defined by records[${prev}]`);
         else sets.set(key, i);
+        const at = typesAt.get(owner) ?? { types: new Set<string>(), first: i };
+        const clash =
+          type === 'CNAME' ? [...at.types].find((t) => t !== 'CNAME') : at.types.has('CNAME') ? 'CNAME' : undefined;
+        if (clash !== undefined)
+          add(
+            ['records', i, 'type'],
+            `${owner} has a ${clash} set (records[${at.first}]): a CNAME allows no other data at its name`,
+          );
+        at.types.add(type);
+        typesAt.set(owner, at);
+        const apex = origin !== null && owner === origin;
+        if (apex && type === 'CNAME') add(['records', i, 'type'], `${owner} is a zone apex: it cannot hold a CNAME`);
+        if (apex && type === 'NS')
+          add(['records', i, 'type'], `${owner} is a zone apex: its NS set is zones[].ns, not a record`);
+        if (type === 'NS' && isWildcard(owner))
+          add(['records', i, 'name'], `${show(name)}: a wildcard cannot delegate (NS)`);
       }
     }
     if (policy === 'simple' && r['whenAllUnhealthy'] !== undefined)
       add(['records', i, 'whenAllUnhealthy'], NOT_ON_SIMPLE);
+    // Route 53 allows multivalue for every type but CNAME and NS; a delegation here is served whole.
+    if (policy === 'multivalue' && (type === 'CNAME' || type === 'NS'))
+      add(['records', i, 'policy'], `multivalue is not allowed for a ${type} record set (as in Route 53)`);
+    if (type === 'NS' && policy !== undefined && policy !== 'simple' && policy !== 'multivalue')
+      add(
+        ['records', i, 'policy'],
+        `${policy} is not allowed for an NS record set: a delegation is served whole (simple)`,
+      );
 
     const answers = asList(r['answers']);
+    if (type === 'CNAME' && policy === 'simple' && answers.length > 1)
+      add(['records', i, 'answers'], `a simple CNAME record set has one answer, not ${answers.length}`);
     const values = new Map<string, number>();
     const roles = new Map<string, number>();
     let rolesComplete = true;
+    let replyBytes = 0;
     answers.forEach((rawAnswer, k) => {
       const a = asObject(rawAnswer);
       if (a === undefined) return;
       const at = (field: string): (string | number)[] => ['records', i, 'answers', k, field];
       const text = a['value'];
-      if (typeof text === 'string') {
-        const v4 = type === 'AAAA' ? null : parseIPv4(text);
-        const v6 = type === 'A' || v4 !== null ? null : parseIPv6(text);
-        if (v4 === null && v6 === null) {
-          const family = type === 'A' ? 'an IPv4 address' : type === 'AAAA' ? 'an IPv6 address' : 'an IP address';
-          add(at('value'), `${show(text)} is not ${family}${type === undefined ? '' : ` (record type ${type})`}`);
+      const alias = a['alias'];
+      if (text === undefined && alias === undefined) add(at('value'), 'required (or an alias)');
+      if (text !== undefined && alias !== undefined)
+        add(at('alias'), 'give value or alias, not both (an alias answers what its target answers)');
+      if (alias !== undefined) {
+        if (a['evaluateTargetHealth'] === undefined)
+          add(at('evaluateTargetHealth'), 'required with alias (true or false)');
+        if (policy === 'multivalue')
+          add(at('alias'), 'not allowed in a multivalue record set (as in Route 53: use weighted, failover or simple)');
+        if (policy === 'simple' && answers.length > 1)
+          add(at('alias'), `a simple record set with an alias has that one answer, not ${answers.length}`);
+        if (type === 'NS') add(at('alias'), 'not allowed in an NS record set');
+        if (typeof alias === 'string' && typeof name === 'string' && type !== undefined) {
+          // Written like a record's name: absolute, the trailing dot optional.
+          if (!isDnsName(alias)) add(at('alias'), `${show(alias)} is not a valid DNS name`);
+          else {
+            const targetName = normalizeName(alias);
+            aliases.push({ path: at('alias'), owner: normalizeName(name), type, target: targetName, text: alias });
+            const key = `alias ${targetName}`;
+            const prev = values.get(key);
+            if (prev !== undefined) add(at('alias'), `${show(alias)} is already used by answers[${prev}]`);
+            else values.set(key, k);
+          }
+        }
+      } else if (a['evaluateTargetHealth'] !== undefined) {
+        add(at('evaluateTargetHealth'), 'only allowed with alias');
+      }
+      if (typeof text === 'string' && type !== undefined) {
+        const rdata = parseRdata(type, text, origin);
+        if (typeof rdata === 'string') {
+          add(
+            at('value'),
+            type === 'A' || type === 'AAAA'
+              ? `${show(text)} is ${rdata} (record type ${type})`
+              : `${show(text)} is not valid ${type} RDATA: ${rdata}`,
+          );
         } else {
-          const canonical = v4 !== null ? formatIPv4(v4) : formatIPv6(v6!);
-          const prev = values.get(canonical);
+          replyBytes += 12 + rdata.bytes.length;
+          const prev = values.get(rdata.text);
           if (prev !== undefined) add(at('value'), `${show(text)} is already used by answers[${prev}]`);
-          else values.set(canonical, k);
+          else values.set(rdata.text, k);
         }
       }
       const weight = a['weight'];
@@ -527,7 +606,85 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
     if (policy === 'failover' && answers.length > 0 && rolesComplete && !roles.has('primary')) {
       add(['records', i, 'answers'], 'a failover record set needs an answer with role primary');
     }
+    // A simple set answers every value at once: it must fit one TCP reply.
+    if (policy === 'simple' && replyBytes > MAX_SET_REPLY_BYTES)
+      add(
+        ['records', i, 'answers'],
+        `${replyBytes} bytes of answers do not fit one reply (at most ${MAX_SET_REPLY_BYTES})`,
+      );
   });
+  checkAliasTrees(aliases, sets, typesAt, add);
+}
+
+/** One alias answer: where it sits, and the set (name and type) it points at. */
+interface AliasEdge {
+  readonly path: (string | number)[];
+  readonly owner: string;
+  readonly type: string;
+  readonly target: string;
+  readonly text: string;
+}
+
+/**
+ * Alias targets exist with the same type; no alias reaches back to itself;
+ * no tree is deeper than MAX_ALIAS_DEPTH aliases or holds more than
+ * MAX_TREE_SETS record sets (a query evaluates every set of its tree).
+ */
+function checkAliasTrees(
+  aliases: readonly AliasEdge[],
+  sets: ReadonlyMap<string, number>,
+  typesAt: ReadonlyMap<string, { types: Set<string> }>,
+  add: (path: (string | number)[], message: string) => void,
+): void {
+  const out = new Map<string, AliasEdge[]>();
+  for (const e of aliases) {
+    const key = `${e.owner} ${e.type}`;
+    out.set(key, [...(out.get(key) ?? []), e]);
+  }
+  for (const e of aliases) {
+    const targetKey = `${e.target} ${e.type}`;
+    if (!sets.has(targetKey)) {
+      const has = [...(typesAt.get(e.target)?.types ?? [])];
+      add(
+        e.path,
+        `${show(e.text)} has no ${e.type} record set${has.length > 0 ? ` (it has ${has.join(', ')}): an alias points at a set of its own type` : ''}`,
+      );
+    }
+  }
+  // Per tree root: walk every path, reporting the first cycle and any path too deep.
+  const reported = new Set<string>();
+  const walk = (key: string, trail: string[], edgePath: (string | number)[], count: Set<string>): void => {
+    count.add(key);
+    for (const e of out.get(key) ?? []) {
+      const next = `${e.target} ${e.type}`;
+      if (!sets.has(next)) continue;
+      const where = edgePath.length > 0 ? edgePath : e.path;
+      if (trail.includes(next)) {
+        const members = trail.slice(trail.indexOf(next));
+        // Once per cycle, whichever of its sets the walk started from.
+        const key = [...members].sort().join('\n');
+        if (!reported.has(key)) add(e.path, `${show(e.text)} makes a cycle: ${[...members, next].join(' → ')}`);
+        reported.add(key);
+        continue;
+      }
+      if (trail.length >= MAX_ALIAS_DEPTH) {
+        const text = [...trail, next].join(' → ');
+        if (!reported.has(text)) add(where, `alias tree deeper than ${MAX_ALIAS_DEPTH} aliases: ${text}`);
+        reported.add(text);
+        continue;
+      }
+      walk(next, [...trail, next], where, count);
+    }
+  };
+  for (const root of out.keys()) {
+    const count = new Set<string>();
+    walk(root, [root], [], count);
+    if (count.size > MAX_TREE_SETS) {
+      const first = out.get(root)?.[0];
+      if (first !== undefined)
+        add(first.path.slice(0, 2), `its alias tree holds ${count.size} record sets, more than ${MAX_TREE_SETS}`);
+    }
+  }
 }
 
 // ── derived defaults ────────────────────────────────────────────────────────

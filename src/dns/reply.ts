@@ -40,7 +40,8 @@ export function headerOnlyReply(query: Uint8Array, rcode: number): Buffer {
 
 /**
  * Starts a reply to the question in `s`: header, question, and `body` bytes
- * of room for `an` answer and `ns` authority records at `s.end`, then OPT.
+ * of room for `an` answer, `ns` authority and `ar` additional records at
+ * `s.end`, then OPT.
  * If it all would exceed `s.limit`, the reply is header + question (+ OPT)
  * with TC set and no records, and `s.truncated` is true: the caller then
  * writes nothing (the client retries over TCP). `rcode` may be extended
@@ -54,6 +55,7 @@ export function beginReply(
   an: number,
   ns: number,
   body: number,
+  ar = 0,
 ): Buffer {
   const opt = s.edns ? OPT_RR_LENGTH : 0;
   const qEnd = s.end;
@@ -64,6 +66,7 @@ export function beginReply(
     size = qEnd + opt;
     an = 0;
     ns = 0;
+    ar = 0;
     tc = FlagsHigh.TC;
   }
   const out = Buffer.allocUnsafe(size);
@@ -77,8 +80,9 @@ export function beginReply(
   out[7] = an;
   out[8] = ns >>> 8;
   out[9] = ns;
-  out[10] = 0;
-  out[11] = opt === 0 ? 0 : 1;
+  const arcount = ar + (opt === 0 ? 0 : 1);
+  out[10] = arcount >>> 8;
+  out[11] = arcount;
   if (opt !== 0) writeOpt(out, size - OPT_RR_LENGTH, s.replyUdpSize, rcode >>> 4);
   return out;
 }

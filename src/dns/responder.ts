@@ -37,7 +37,7 @@ export interface ResponderCounters {
   fastPath: number;
   /** Replies made by the slow path (everything else, decoded with dns-packet). */
   slowPath: number;
-  /** NOERROR replies with answers (counted here even when truncated away). */
+  /** NOERROR replies with answers (counted here even when truncated away), and referrals to a delegation. */
   noerror: number;
   /** NOERROR replies with no answer: another type, or a fail-closed set that gave nothing. */
   nodata: number;

@@ -44,9 +44,11 @@ export type Rcode = (typeof Rcode)[keyof typeof Rcode];
 export const QType = {
   A: 1,
   NS: 2,
+  CNAME: 5,
   SOA: 6,
   AAAA: 28,
   OPT: 41,
+  DS: 43,
   IXFR: 251,
   AXFR: 252,
   ANY: 255,
@@ -133,7 +135,19 @@ export class QueryState {
 
   /** Answer indices from `Resolver.resolveInto`. */
   readonly indices = new Int32Array(RESOLVE_BUFFER_LENGTH);
+  /** Glue answer indices (a referral's additional section). */
+  readonly glue = new Int32Array(RESOLVE_BUFFER_LENGTH);
   readonly keyBytes = Buffer.alloc(KEY_SCRATCH_LENGTH);
+
+  // A reply's records, composed here before the reply is sized (compose.ts):
+  // CNAME chains, referrals and RDATA of every type. Reused for every query.
+  readonly body = Buffer.alloc(MAX_MESSAGE_SIZE);
+  bodyLength = 0;
+  /** The records did not fit `body`: the reply is sent truncated. */
+  bodyOverflow = false;
+  an = 0;
+  ns = 0;
+  ar = 0;
 }
 
 /**

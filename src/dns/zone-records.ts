@@ -6,8 +6,19 @@
  * string by its bytes.
  */
 import dnsPacket from 'dns-packet';
-import type { Plan, ZoneSpec } from '../config/plan.js';
+import { RecordType, type Plan, type ZoneSpec } from '../config/plan.js';
+import { MatchKind, delegations, matchName } from '../resolve/match.js';
 import { buildNameTable, type NameTable } from './name-table.js';
+
+/** Where a CNAME answer's target leads (`PlanRecords.answerNext`). */
+export const Next = {
+  /** Not a CNAME answer, or a target outside our zones (or delegated): the client follows it. */
+  STOP: 0,
+  /** A node of our zones answers the target (`answerNextNode`, `answerNextZone`). */
+  NODE: 1,
+  /** The target does not exist in our zone `answerNextZone`. */
+  NXDOMAIN: 2,
+} as const;
 
 /** A zone's records in wire form. */
 export interface ZoneRecords {
@@ -23,6 +34,8 @@ export interface ZoneRecords {
   readonly ns: readonly Uint8Array[];
   /** Bytes of the NS RRset as answers with pointer owners. */
   readonly nsLength: number;
+  /** The origin as a whole wire name: the owner of an SOA that is not under the question name. */
+  readonly originWire: Uint8Array;
 }
 
 export interface PlanRecords {
@@ -32,6 +45,19 @@ export interface PlanRecords {
   readonly answerSet: Uint32Array;
   /** Every name of `plan.names`, found by its key bytes. */
   readonly names: NameTable;
+  /** Existing names at or below a delegation → the NS set of the highest one (see resolve/match.ts). */
+  readonly cuts: ReadonlyMap<string, number>;
+  /** Labels in each set's owner name (a referral's NS owner points at that suffix of the question). */
+  readonly setLabels: Uint8Array;
+  /** Per answer: a `Next` for CNAME answers (STOP for every other answer). */
+  readonly answerNext: Uint8Array;
+  /** Per answer: the node answering a CNAME target (a name or a wildcard), else null. */
+  readonly answerNextNode: readonly (string | null)[];
+  /** Per answer: the zone of a CNAME target (Next NODE or NXDOMAIN), else -1. */
+  readonly answerNextZone: Int32Array;
+  /** Per answer of an NS set: the A and AAAA sets of its target in our zones (glue), else -1. */
+  readonly glueA: Int32Array;
+  readonly glueAAAA: Int32Array;
 }
 
 const cache = new WeakMap<Plan, PlanRecords>();
@@ -52,7 +78,49 @@ function buildPlanRecords(plan: Plan): PlanRecords {
     const first = plan.setFirst[set] as number;
     answerSet.fill(set, first, first + (plan.setLength[set] as number));
   }
-  return { zones: plan.zones.map(zoneRecords), answerSet, names: buildNameTable(plan.names.keys()) };
+  const setLabels = new Uint8Array(plan.setCount);
+  for (let set = 0; set < plan.setCount; set++) setLabels[set] = (plan.setName[set] as string).split('.').length;
+  const answerNext = new Uint8Array(plan.answerCount);
+  const answerNextNode: (string | null)[] = new Array<string | null>(plan.answerCount).fill(null);
+  const answerNextZone = new Int32Array(plan.answerCount).fill(-1);
+  const glueA = new Int32Array(plan.answerCount).fill(-1);
+  const glueAAAA = new Int32Array(plan.answerCount).fill(-1);
+  for (let set = 0; set < plan.setCount; set++) {
+    const type = plan.setType[set];
+    if (type !== RecordType.CNAME && type !== RecordType.NS) continue;
+    const first = plan.setFirst[set] as number;
+    for (let i = first; i < first + (plan.setLength[set] as number); i++) {
+      if ((plan.answerAlias[i] as number) > 0) continue; // an alias is never itself an answer
+      const target = (plan.answerValue[i] as string).slice(0, -1);
+      if (type === RecordType.NS) {
+        glueA[i] = plan.setByType[RecordType.A].get(target) ?? -1;
+        glueAAAA[i] = plan.setByType[RecordType.AAAA].get(target) ?? -1;
+        continue;
+      }
+      // Where the target leads is fixed by the plan: decided here, once.
+      const m = matchName(plan, target);
+      if (m.kind === MatchKind.NODE) {
+        answerNext[i] = Next.NODE;
+        answerNextNode[i] = m.node;
+        answerNextZone[i] = m.zone;
+      } else if (m.kind === MatchKind.NXDOMAIN) {
+        answerNext[i] = Next.NXDOMAIN;
+        answerNextZone[i] = m.zone;
+      }
+    }
+  }
+  return {
+    zones: plan.zones.map(zoneRecords),
+    answerSet,
+    names: buildNameTable(plan.names.keys()),
+    cuts: delegations(plan),
+    setLabels,
+    answerNext,
+    answerNextNode,
+    answerNextZone,
+    glueA,
+    glueAAAA,
+  };
 }
 
 function zoneRecords(zone: ZoneSpec): ZoneRecords {
@@ -65,6 +133,7 @@ function zoneRecords(zone: ZoneSpec): ZoneRecords {
     soa,
     ns,
     nsLength: ns.reduce((sum, r) => sum + 12 + r.length, 0),
+    originWire: rdata({ type: 'NS', name: '.', data: zone.origin }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { UrndError } from '../errors.js';
-import { RecordType, type Plan } from '../config/plan.js';
+import { RECORD_TYPE_NAMES, type Plan, type RecordType } from '../config/plan.js';
 import type { StatusTable } from '../table/status-table.js';
 
 /**
@@ -24,11 +24,13 @@ export function requireName(name: unknown): asserts name is string {
   if (typeof name !== 'string') throw badArgument('name', name, 'a DNS name string');
 }
 
-/** `'A'`, `'AAAA'` or a RecordType value → the RecordType. */
+/** A type name (`'A'`, `'MX'`, …) or a RecordType value → the RecordType. */
 export function recordTypeOf(type: unknown): RecordType {
-  if (type === 'A' || type === RecordType.A) return RecordType.A;
-  if (type === 'AAAA' || type === RecordType.AAAA) return RecordType.AAAA;
-  throw badArgument('type', type, "'A', 'AAAA' or a RecordType");
+  if (typeof type === 'number' && Number.isInteger(type) && type >= 0 && type < RECORD_TYPE_NAMES.length)
+    return type as RecordType;
+  const i = typeof type === 'string' ? (RECORD_TYPE_NAMES as readonly string[]).indexOf(type) : -1;
+  if (i >= 0) return i as RecordType;
+  throw badArgument('type', type, `one of ${RECORD_TYPE_NAMES.join(', ')} or a RecordType`);
 }
 
 export function requirePlan(plan: unknown): asserts plan is Plan {

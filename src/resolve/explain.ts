@@ -10,8 +10,10 @@ import {
   type FailMode as FailModeValue,
   type Plan,
   type PolicyName,
+  type RecordType,
   type RecordTypeName,
 } from '../config/plan.js';
+import { MatchKind, matchName } from './match.js';
 import { STATUS_NAMES, type StatusName } from '../table/layout.js';
 import { answerHealthy } from './health.js';
 import { normalizeName, zoneOf } from './names.js';
@@ -33,6 +35,17 @@ export interface CandidateExplanation {
   readonly eligible: boolean;
   /** In words: why it is healthy or not, and why it is eligible or not. */
   readonly reason: string;
+  /** For an alias answer: its target record set, explained the same way (the next level of the tree). */
+  readonly alias: AliasExplanation | null;
+}
+
+/** An alias answer's target and what its health contributes. */
+export interface AliasExplanation {
+  readonly target: string;
+  readonly evaluateTargetHealth: boolean;
+  /** Whether the target set has a healthy answer now (what evaluateTargetHealth reads). */
+  readonly targetHealthy: boolean;
+  readonly recordSet: RecordSetExplanation;
 }
 
 /** One record set of the name. */
@@ -50,9 +63,15 @@ export interface RecordSetExplanation {
 /** `explain(name)`: the answer to "why is this address in or out?". */
 export interface Explanation {
   readonly name: string;
-  /** `ok` when the name has record sets, else why not. */
-  readonly status: 'ok' | 'nxdomain' | 'nodata' | 'refused';
+  /**
+   * `ok` when the name (or the wildcard covering it) has record sets, else
+   * why not; `delegated` when it is at or below an NS delegation (its
+   * record sets are then the delegation's NS set).
+   */
+  readonly status: 'ok' | 'nxdomain' | 'nodata' | 'refused' | 'delegated';
   readonly zone: string | null;
+  /** The wildcard (`*.shop.example`) whose record sets answer the name, or null (RFC 4592 matching). */
+  readonly wildcard: string | null;
   readonly recordSets: readonly RecordSetExplanation[];
 }
 
@@ -65,13 +84,19 @@ export function explain(plan: Plan, statuses: Uint8Array, name: string): Explana
   const n = normalizeName(name);
   const z = zoneOf(plan, n);
   const zone = z >= 0 ? (plan.zones[z]?.origin ?? null) : null;
+  const m = matchName(plan, n);
   const recordSets: RecordSetExplanation[] = [];
+  if (m.kind === MatchKind.REFERRAL) {
+    recordSets.push(explainSet(plan, statuses, m.cut));
+    return { name: n, status: 'delegated', zone, wildcard: null, recordSets };
+  }
+  const node = m.node ?? n;
   for (let t = 0; t < plan.setByType.length; t++) {
-    const set = plan.setByType[t]?.get(n);
+    const set = plan.setByType[t as RecordType].get(node);
     if (set !== undefined) recordSets.push(explainSet(plan, statuses, set));
   }
-  const status = recordSets.length > 0 ? 'ok' : plan.names.has(n) ? 'nodata' : z >= 0 ? 'nxdomain' : 'refused';
-  return { name: n, status, zone, recordSets };
+  const status = recordSets.length > 0 ? 'ok' : m.kind === MatchKind.NODE ? 'nodata' : z >= 0 ? 'nxdomain' : 'refused';
+  return { name: n, status, zone, wildcard: m.wildcard ? node : null, recordSets };
 }
 
 function healthReason(plan: Plan, statuses: Uint8Array, i: number): string {
@@ -90,6 +115,44 @@ function healthReason(plan: Plan, statuses: Uint8Array, i: number): string {
   return `check ${check}${inv} is ${status}`;
 }
 
+/**
+ * Route 53's health of answer `i` in a tree: its own check, and for an alias
+ * with evaluateTargetHealth, a healthy answer in the target set (tree.ts
+ * computes the same bottom-up; this is the plain recursive reading).
+ */
+function treeHealthy(plan: Plan, statuses: Uint8Array, i: number): boolean {
+  if (answerHealthy(plan, statuses, i) !== 1) return false;
+  const target = plan.answerAlias[i] as number;
+  return target === 0 || plan.answerEth[i] !== 1 || setHealthy(plan, statuses, target - 1);
+}
+
+function setHealthy(plan: Plan, statuses: Uint8Array, set: number): boolean {
+  const first = plan.setFirst[set] as number;
+  for (let i = first; i < first + (plan.setLength[set] as number); i++) if (treeHealthy(plan, statuses, i)) return true;
+  return false;
+}
+
+function aliasReason(plan: Plan, statuses: Uint8Array, i: number): string {
+  const target = plan.answerAlias[i] as number;
+  if (target === 0) return '';
+  const name = plan.setName[target - 1] as string;
+  if (plan.answerEth[i] !== 1) return `; alias to ${name} without evaluateTargetHealth: its health not counted`;
+  return setHealthy(plan, statuses, target - 1)
+    ? `; alias to ${name}: the target has a healthy answer`
+    : `; alias to ${name}: the target has no healthy answer (evaluateTargetHealth)`;
+}
+
+function aliasOf(plan: Plan, statuses: Uint8Array, i: number): AliasExplanation | null {
+  const target = plan.answerAlias[i] as number;
+  if (target === 0) return null;
+  return {
+    target: plan.setName[target - 1] as string,
+    evaluateTargetHealth: plan.answerEth[i] === 1,
+    targetHealthy: setHealthy(plan, statuses, target - 1),
+    recordSet: explainSet(plan, statuses, target - 1),
+  };
+}
+
 function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExplanation {
   const first = plan.setFirst[set] as number;
   const len = plan.setLength[set] as number;
@@ -103,7 +166,7 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
   let totalWeight = 0;
   for (let k = 0; k < len; k++) {
     const i = first + k;
-    const h = policy === Policy.SIMPLE || answerHealthy(plan, statuses, i) === 1;
+    const h = (policy === Policy.SIMPLE && plan.answerAlias[i] === 0) || treeHealthy(plan, statuses, i);
     const w = plan.answerWeight[i] as number;
     healthy.push(h);
     healthyCount += h ? 1 : 0;
@@ -214,9 +277,10 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
       healthy: healthy[k] as boolean,
       eligible: eligible[k] as boolean,
       reason:
-        policy === Policy.SIMPLE
+        policy === Policy.SIMPLE && plan.answerAlias[i] === 0
           ? (why[k] as string)
-          : `${healthReason(plan, statuses, i)}; ${eligible[k] ? 'eligible' : 'not eligible'}: ${why[k] as string}`,
+          : `${healthReason(plan, statuses, i)}${aliasReason(plan, statuses, i)}; ${eligible[k] ? 'eligible' : 'not eligible'}: ${why[k] as string}`,
+      alias: aliasOf(plan, statuses, i),
     });
   }
   return {

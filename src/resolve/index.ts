@@ -1,5 +1,11 @@
 export { Resolver, ResolveCode, RESOLVE_BUFFER_LENGTH, type ResolverOptions, type ResolveResult } from './resolver.js';
-export { explain, type Explanation, type RecordSetExplanation, type CandidateExplanation } from './explain.js';
+export {
+  explain,
+  type Explanation,
+  type RecordSetExplanation,
+  type CandidateExplanation,
+  type AliasExplanation,
+} from './explain.js';
 export {
   createLookup,
   type LookupFunction,

@@ -3,6 +3,7 @@ import { RecordType } from '../config/plan.js';
 import { RESOLVE_BUFFER_LENGTH, ResolveCode, type Resolver } from './resolver.js';
 import { normalizeName } from './names.js';
 import { badArgument } from './arguments.js';
+import { MatchKind, matchName } from './match.js';
 
 /** An address as `dns.lookup` gives it with `all: true`. */
 export interface LookupAddress {
@@ -38,7 +39,8 @@ export interface CreateLookupOptions {
   /**
    * Where names outside every zone of the plan go: `dns.lookup` by default,
    * or `false` to fail them with ENOTFOUND. Names inside a zone we serve are
-   * always answered by urnd, never passed on.
+   * answered by urnd (wildcards and CNAMEs followed as the DNS front
+   * follows them); only a CNAME target outside our zones is passed on.
    */
   passthrough?: LookupFunction | false;
 }
@@ -87,8 +89,14 @@ export function createLookup(resolver: Resolver, options: CreateLookupOptions = 
           : opts.order === 'ipv6first'
             ? [RecordType.AAAA, RecordType.A]
             : [RecordType.A, RecordType.AAAA];
+    // A CNAME inside our zones is followed here; one leading outside them is the passthrough's to answer.
+    const chain = followName(resolver, name, out);
+    if (chain.outside !== null && passthrough !== false) {
+      passthrough(chain.outside, opts, callback);
+      return;
+    }
     for (const type of types) {
-      const count = resolver.resolveInto(name, type, out);
+      const count = chain.node === null ? chain.code : resolveNode(resolver, chain.node, type, out);
       if (count !== ResolveCode.REFUSED) served = true;
       for (let k = 0; k < count; k++) {
         addresses.push({
@@ -115,6 +123,44 @@ export function createLookup(resolver: Resolver, options: CreateLookupOptions = 
       process.nextTick(callback, null, first.address, first.family);
     }
   };
+}
+
+/** Most CNAMEs a lookup follows, as the DNS front does. */
+const MAX_CHAIN = 8;
+
+/**
+ * Where `name` leads in our zones, following wildcards and CNAMEs as the
+ * DNS front does: the node whose address sets answer (null with a
+ * ResolveCode when none does), or the first name outside our zones a CNAME
+ * points at. A CNAME's target is chosen by health like any answer.
+ */
+function followName(
+  resolver: Resolver,
+  name: string,
+  cnameOut: Int32Array,
+): { node: string | null; code: number; outside: string | null } {
+  const plan = resolver.plan;
+  let n = name;
+  for (let hop = 0; hop <= MAX_CHAIN; hop++) {
+    const m = matchName(plan, n);
+    if (m.kind === MatchKind.REFUSED)
+      return hop === 0 ? { node: null, code: ResolveCode.REFUSED, outside: null } : { node: null, code: 0, outside: n };
+    if (m.kind === MatchKind.NXDOMAIN) return { node: null, code: ResolveCode.NXDOMAIN, outside: null };
+    // A delegated name is another server's to answer.
+    if (m.kind === MatchKind.REFERRAL) return { node: null, code: ResolveCode.NODATA, outside: null };
+    const node = m.node as string;
+    const cname = plan.setByType[RecordType.CNAME].get(node);
+    if (cname === undefined || hop === MAX_CHAIN) return { node, code: 0, outside: null };
+    if (resolver.resolveSetInto(cname, cnameOut) === 0) return { node: null, code: 0, outside: null };
+    n = (plan.answerValue[cnameOut[0] as number] as string).slice(0, -1);
+  }
+  return { node: null, code: 0, outside: null };
+}
+
+/** The addresses of `type` at `node`, or NODATA. */
+function resolveNode(resolver: Resolver, node: string, type: RecordType, out: Int32Array): number {
+  const set = resolver.plan.setByType[type].get(node);
+  return set === undefined ? ResolveCode.NODATA : resolver.resolveSetInto(set, out);
 }
 
 function notFound(hostname: string): NodeJS.ErrnoException {

@@ -1,11 +1,12 @@
 import { UrndError } from '../errors.js';
-import { MAX_ANSWERS_PER_SET, RecordType, type Plan } from '../config/plan.js';
+import { MAX_ANSWERS_PER_SET, RecordType, type Plan, type RecordTypeName } from '../config/plan.js';
 import type { StatusTable } from '../table/status-table.js';
 import { RandomState, type RandomSource } from './random.js';
 import { selectSimple } from './simple.js';
 import { selectWeighted } from './weighted.js';
 import { selectFailover } from './failover.js';
 import { selectMultivalue } from './multivalue.js';
+import { TreeScratch, evaluateTree } from './tree.js';
 import { normalizeName, zoneOf } from './names.js';
 import { explain, type Explanation } from './explain.js';
 import { badArgument, recordTypeOf, requireName, requirePlan, requireStatusTable } from './arguments.js';
@@ -34,7 +35,8 @@ export const RESOLVE_BUFFER_LENGTH = MAX_ANSWERS_PER_SET;
 const POLICY_WEIGHTED = 1;
 const POLICY_FAILOVER = 2;
 const POLICY_MULTIVALUE = 3;
-export const POLICY_COPIES = { POLICY_WEIGHTED, POLICY_FAILOVER, POLICY_MULTIVALUE } as const;
+const POLICY_TREE = 4; // QUERY_TREE: a set with alias answers
+export const POLICY_COPIES = { POLICY_WEIGHTED, POLICY_FAILOVER, POLICY_MULTIVALUE, POLICY_TREE } as const;
 
 /** Options of a Resolver. */
 export interface ResolverOptions {
@@ -52,6 +54,7 @@ export interface ResolverOptions {
 export interface ResolveResult {
   /** `ok` (possibly with no addresses, for a fail-closed set), or why there is no record set. */
   readonly status: 'ok' | 'nxdomain' | 'nodata' | 'refused';
+  /** The chosen answers' RDATA text (addresses for A and AAAA). */
   readonly addresses: string[];
   /** TTL of the record set, seconds; 0 when status is not `ok`. */
   readonly ttl: number;
@@ -71,6 +74,8 @@ export class Resolver {
   private readonly table: StatusTable;
   private readonly rng: RandomState;
   private readonly scratch = new Int32Array(RESOLVE_BUFFER_LENGTH);
+  /** Alias-tree scratch of the current plan, made on its first tree query. */
+  private treeScratch: TreeScratch | null = null;
 
   constructor(plan: Plan, table: StatusTable, options: ResolverOptions = {}) {
     requirePlan(plan);
@@ -133,6 +138,46 @@ export class Resolver {
         return selectFailover(plan, statuses, first, n, failMode, this.rng, out);
       case POLICY_MULTIVALUE:
         return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
+      case POLICY_TREE:
+        return this.resolveTree(set, out);
+      default:
+        return selectSimple(plan, statuses, first, n, failMode, this.rng, out);
+    }
+  }
+
+  /** A set with alias answers: its whole tree evaluated (tree.ts), every set of it, on every query. */
+  private resolveTree(root: number, out: Int32Array): number {
+    const plan = this.planRef;
+    let sc = this.treeScratch;
+    if (sc === null || sc.plan !== plan) {
+      sc = new TreeScratch(plan);
+      this.treeScratch = sc;
+    }
+    return evaluateTree(plan, this.statuses, root, this.rng, sc, out);
+  }
+
+  /**
+   * `resolveInto` for a record set already found (by index): what the DNS
+   * front uses once it has matched a name (wildcards, CNAME chains,
+   * delegations). The same selectors, the same constant work.
+   */
+  resolveSetInto(set: number, out: Int32Array): number {
+    const plan = this.planRef;
+    const statuses = this.statuses;
+    const q = plan.setQuery;
+    const first = q[2 * set] as number;
+    const info = q[2 * set + 1] as number;
+    const n = info & 0xff;
+    const failMode = (info >>> 8) & 0xff;
+    switch (info >>> 16) {
+      case POLICY_WEIGHTED:
+        return selectWeighted(plan, statuses, first, n, failMode, this.rng, out, set);
+      case POLICY_FAILOVER:
+        return selectFailover(plan, statuses, first, n, failMode, this.rng, out);
+      case POLICY_MULTIVALUE:
+        return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
+      case POLICY_TREE:
+        return this.resolveTree(set, out);
       default:
         return selectSimple(plan, statuses, first, n, failMode, this.rng, out);
     }
@@ -145,10 +190,12 @@ export class Resolver {
   }
 
   /**
-   * Resolves a name to address strings. Allocates; for tools and tests.
-   * Case and a trailing dot in `name` are ignored.
+   * Resolves a name's record set of `type` (exactly that name: no wildcard
+   * or CNAME is followed here; the DNS front does that) to RDATA text:
+   * addresses for A/AAAA, e.g. `10 mail.shop.example.` for MX. Allocates;
+   * for tools and tests. Case and a trailing dot in `name` are ignored.
    */
-  resolve(name: string, type: RecordType | 'A' | 'AAAA' = RecordType.A): ResolveResult {
+  resolve(name: string, type: RecordType | RecordTypeName = RecordType.A): ResolveResult {
     const t = recordTypeOf(type);
     requireName(name);
     const n = normalizeName(name);

@@ -7,9 +7,9 @@ export const explainCommand = defineCommand({
   name: 'explain',
   summary: 'why each answer of a name is in or out, live or from a config',
   usage: 'urnd explain NAME [TYPE] [--admin HOST[:PORT] | -c FILE] [--json]',
-  description: `Why each candidate answer of NAME (TYPE A or AAAA; default both) is in or
-out: its check, the check's status, whether a query now could return it and
-why. Asks a running process's admin listener (/explain), or with -c reads a
+  description: `Why each candidate answer of NAME (TYPE A, AAAA, CNAME, TXT, MX, SRV, CAA,
+PTR or NS; default every type) is in or out: its check, the check's status,
+whether a query now could return it and why, down every alias tree. Asks a running process's admin listener (/explain), or with -c reads a
 config document offline (every check unknown, as before the first probe).`,
   positionals: 'NAME [TYPE]',
   options: {
