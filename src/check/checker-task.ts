@@ -14,6 +14,7 @@ import { FixedScheduler } from './fixed-scheduler.js';
 import { probeStartFor } from './probe.js';
 import type { ProbeDone, ProbeStart } from './probe-common.js';
 import { Result } from '../table/layout.js';
+import { packReason } from '../table/failure-reason.js';
 import { SharedHistogram } from '../metrics/shared-histogram.js';
 
 interface Entry {
@@ -43,8 +44,9 @@ export async function runCheckerTask(task: CheckerTask): Promise<CheckerTaskResu
   let drained: (() => void) | null = null;
 
   // One function for every probe's verdict; the entry is the context.
-  const onVerdict: ProbeDone<Entry> = (e, result, latencyUs) => {
-    observations.record(task.vantage, e.check.spec.slot, result, latencyUs);
+  // The reason word is packed for every verdict, success (0) included: the same work either way.
+  const onVerdict: ProbeDone<Entry> = (e, result, latencyUs, reason, httpStatus) => {
+    observations.record(task.vantage, e.check.spec.slot, result, latencyUs, packReason(reason, httpStatus));
     Atomics.add(control, done, 1);
     if (result !== Result.SUCCESS) Atomics.add(control, failed, 1);
     inflight -= 1;
