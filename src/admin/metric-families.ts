@@ -13,6 +13,7 @@ import { CLOSE_REASONS } from '../snapshot/frame-listener.js';
 import type { ReceiverCounters, Staleness } from '../snapshot/receiver.js';
 import { REJECT_REASONS } from '../snapshot/snapshot-error.js';
 import { STATUS_NAMES } from '../table/layout.js';
+import { reasonHttpStatus, reasonOf } from '../table/failure-reason.js';
 import type { ConfigLoopStats } from '../config/loop.js';
 
 /** Per-check series are written for at most this many checks by default; above it only the counts by status. */
@@ -41,15 +42,21 @@ export function writeConfig(w: PrometheusWriter, role: string, c: ConfigLoopStat
 /**
  * Checks by status (used slots only), and, up to `limit` checks, one
  * `urnd_check_status` series per check: 0 unknown, 1 healthy, 2 unhealthy
- * (the status byte). Above `limit` the per-check family is left out, so a
- * large cell cannot flood the scraper.
+ * (the status byte); where the process keeps failure reasons
+ * (`lastFailure`, a reason word per slot), one
+ * `urnd_check_last_failure_info{check,slot,reason,http_status}` series per
+ * check too (reason `none` before any failure; `http_status` only with
+ * `status`). The reason is a family of its own, not a label of the status
+ * series, so a new reason never starts a new status series under an alert.
+ * Above `limit` the per-check families are left out, so a large cell cannot
+ * flood the scraper.
  */
 export function writeChecks(
   w: PrometheusWriter,
   plan: Pick<Plan, 'cell' | 'checks'>,
   statuses: Uint8Array,
   limit: number,
-  lastReason?: (slot: number) => string,
+  lastFailure?: (slot: number) => number,
 ): void {
   const counts = [0, 0, 0];
   for (const c of plan.checks) counts[statuses[c.slot] ?? 0] = (counts[statuses[c.slot] ?? 0] ?? 0) + 1;
@@ -65,9 +72,20 @@ export function writeChecks(
   w.single('urnd_check_series_limit', 'gauge', 'Checks above which per-check series are left out.', limit);
   if (plan.checks.length > limit) return;
   w.family('urnd_check_status', 'gauge', 'Status of one check: 0 unknown, 1 healthy, 2 unhealthy.');
+  for (const c of plan.checks)
+    w.raw(`urnd_check_status{check="${escapeLabelValue(c.id)}",slot="${c.slot}"} ${statuses[c.slot] ?? 0}`);
+  if (lastFailure === undefined) return;
+  w.family(
+    'urnd_check_last_failure_info',
+    'info',
+    'Why the last failed probe of one check failed (none: no failure seen); always 1.',
+  );
   for (const c of plan.checks) {
-    const reason = lastReason === undefined ? '' : `,last_failure="${escapeLabelValue(lastReason(c.slot))}"`;
-    w.raw(`urnd_check_status{check="${escapeLabelValue(c.id)}",slot="${c.slot}"${reason}} ${statuses[c.slot] ?? 0}`);
+    const word = lastFailure(c.slot);
+    const http = reasonHttpStatus(word);
+    w.raw(
+      `urnd_check_last_failure_info{check="${escapeLabelValue(c.id)}",slot="${c.slot}",reason="${reasonOf(word) ?? 'none'}",http_status="${http === 0 ? '' : http}"} 1`,
+    );
   }
 }
 
