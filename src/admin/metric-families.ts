@@ -3,7 +3,7 @@
  * object that already counts it. Names follow Prometheus conventions:
  * `urnd_` prefix, `_total` counters, base units (`_seconds`, `_bytes`).
  */
-import type { Plan } from '../config/plan.js';
+import type { CheckSpec, Plan } from '../config/plan.js';
 import type { CheckerPoolStats } from '../check/checker-pool.js';
 import type { DnsServerStats } from '../serving/resolver-messages.js';
 import { sharedHistogramBucketValue, SHARED_HISTOGRAM_BUCKETS } from '../metrics/shared-histogram.js';
@@ -12,7 +12,7 @@ import type { FrameListenerStats, SubscriberStats } from '../snapshot/push.js';
 import { CLOSE_REASONS } from '../snapshot/frame-listener.js';
 import type { ReceiverCounters, Staleness } from '../snapshot/receiver.js';
 import { REJECT_REASONS } from '../snapshot/snapshot-error.js';
-import { STATUS_NAMES } from '../table/layout.js';
+import { FAILURE_REASONS, REASON_CODE_MASK, STATUS_NAMES } from '../table/layout.js';
 import { reasonHttpStatus, reasonOf } from '../table/failure-reason.js';
 import type { ConfigLoopStats } from '../config/loop.js';
 
@@ -71,22 +71,50 @@ export function writeChecks(
   );
   w.single('urnd_check_series_limit', 'gauge', 'Checks above which per-check series are left out.', limit);
   if (plan.checks.length > limit) return;
+  const labels = checkLabels(plan.checks);
   w.family('urnd_check_status', 'gauge', 'Status of one check: 0 unknown, 1 healthy, 2 unhealthy.');
-  for (const c of plan.checks)
-    w.raw(`urnd_check_status{check="${escapeLabelValue(c.id)}",slot="${c.slot}"} ${statuses[c.slot] ?? 0}`);
+  for (let i = 0; i < plan.checks.length; i++)
+    w.raw(`urnd_check_status${labels[i]}"} ${statuses[(plan.checks[i] as CheckSpec).slot] ?? 0}`);
   if (lastFailure === undefined) return;
   w.family(
     'urnd_check_last_failure_info',
     'info',
     'Why the last failed probe of one check failed (none: no failure seen); always 1.',
   );
-  for (const c of plan.checks) {
-    const word = lastFailure(c.slot);
+  for (let i = 0; i < plan.checks.length; i++) {
+    const word = lastFailure((plan.checks[i] as CheckSpec).slot);
     const http = reasonHttpStatus(word);
     w.raw(
-      `urnd_check_last_failure_info{check="${escapeLabelValue(c.id)}",slot="${c.slot}",reason="${reasonOf(word) ?? 'none'}",http_status="${http === 0 ? '' : http}"} 1`,
+      http === 0
+        ? `urnd_check_last_failure_info${labels[i]}${REASON_TAILS[word & REASON_CODE_MASK]}`
+        : `urnd_check_last_failure_info${labels[i]}",reason="${reasonOf(word) ?? 'none'}",http_status="${http}"} 1`,
     );
   }
+}
+
+/** The end of a last-failure line by reason code, for the lines without an HTTP status. */
+const REASON_TAILS: readonly string[] = [
+  'none',
+  ...FAILURE_REASONS,
+  'none',
+  'none',
+  'none',
+  'none',
+  'none',
+  'none',
+  'none',
+  'none',
+].map((r) => `",reason="${r}",http_status=""} 1`);
+
+// `{check="…",slot="…` of each check, escaped once per plan (a plan's checks never change), not once per scrape.
+const labelsOf = new WeakMap<readonly CheckSpec[], readonly string[]>();
+function checkLabels(checks: readonly CheckSpec[]): readonly string[] {
+  let labels = labelsOf.get(checks);
+  if (labels === undefined) {
+    labels = checks.map((c) => `{check="${escapeLabelValue(c.id)}",slot="${c.slot}`);
+    labelsOf.set(checks, labels);
+  }
+  return labels;
 }
 
 /** Status changes seen by the once-a-tick table comparison. */
