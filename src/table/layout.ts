@@ -41,9 +41,11 @@
  *   └──────┴────────────────────────────┴──────────┘
  *
  * reason 0 means "none" (the probe succeeded, or nobody wrote one); 1…7 are
- * FAILURE_REASONS. The checker stores it just before the word, so a reader
- * that sees a failure word sees its reason or a newer probe's, never an
- * older one's. The HTTP status is set only with reason `status`.
+ * FAILURE_REASONS. The checker stores it (Atomics) just before the word, so
+ * an Atomics reader that sees a failure word sees its reason or a newer
+ * probe's; the aggregator's plain loads may, rarely, pair a word with a
+ * neighbouring probe's reason — a label, never a verdict, and the next
+ * probe's pair repairs it. The HTTP status is set only with reason `status`.
  */
 
 /** Magic number in word 0 of a StatusTable header ("URST"). */
