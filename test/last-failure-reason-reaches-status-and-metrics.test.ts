@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { get, hasBinary, startServe } from './support/admin.js';
+import { get, hasBinary, sampleValue, startServe } from './support/admin.js';
 import { RoleProcess, freePort, requireBuilt } from './support/roles.js';
 
 /**
@@ -150,7 +150,13 @@ describe('last failure reason per check', () => {
     const serve = await startServe('serve', configFile);
     procs.push(serve.proc);
     expect(await reasonsOf(serve.admin)).toEqual(WANT);
-    checkMetrics((await get(`${serve.admin}/metrics`)).body);
+    const body = (await get(`${serve.admin}/metrics`)).body;
+    checkMetrics(body);
+    // The checker threads count failed probes by reason too.
+    for (const r of ['refused', 'timeout', 'status', 'body'])
+      expect(sampleValue(body, `urnd_probe_failures_total{reason="${r}"}`)).toBeGreaterThan(0);
+    for (const r of ['reset', 'tls', 'error'])
+      expect(sampleValue(body, `urnd_probe_failures_total{reason="${r}"}`)).toBe(0);
     const slot = JSON.parse((await get(`${serve.admin}/page/check?slot=2`)).body) as { lastFailureReason: unknown };
     expect(slot.lastFailureReason).toBe('status 500');
 

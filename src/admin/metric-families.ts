@@ -133,6 +133,9 @@ export function writeProbes(w: PrometheusWriter, s: CheckerPoolStats, lateness: 
   w.single('urnd_probes_started_total', 'counter', 'Probes started.', s.probesStarted);
   w.single('urnd_probes_finished_total', 'counter', 'Probes finished (any result).', s.probesDone);
   w.single('urnd_probes_failed_total', 'counter', 'Probes that finished with a failure.', s.probesFailed);
+  w.family('urnd_probe_failures_total', 'counter', 'Probes that finished with a failure, by reason.');
+  for (let r = 0; r < FAILURE_REASONS.length; r++)
+    w.sample('urnd_probe_failures_total', s.probesFailedByReason[r] ?? 0, { reason: FAILURE_REASONS[r] as string });
   w.single('urnd_checker_crashes_total', 'counter', 'Checker worker threads lost and restarted.', s.crashes);
   writeLateness(w, lateness);
 }
