@@ -12,8 +12,13 @@ import type { FrameListenerStats, SubscriberStats } from '../snapshot/push.js';
 import { CLOSE_REASONS } from '../snapshot/frame-listener.js';
 import type { ReceiverCounters, Staleness } from '../snapshot/receiver.js';
 import { REJECT_REASONS } from '../snapshot/snapshot-error.js';
-import { FAILURE_REASONS, REASON_CODE_MASK, STATUS_NAMES } from '../table/layout.js';
-import { reasonHttpStatus, reasonOf } from '../table/failure-reason.js';
+import {
+  FAILURE_REASONS,
+  REASON_CODE_MASK,
+  REASON_HTTP_MAX,
+  REASON_HTTP_SHIFT,
+  STATUS_NAMES,
+} from '../table/layout.js';
 import type { ConfigLoopStats } from '../config/loop.js';
 
 /** Per-check series are written for at most this many checks by default; above it only the counts by status. */
@@ -82,29 +87,23 @@ export function writeChecks(
     'Why the last failed probe of one check failed (none: no failure seen); always 1.',
   );
   for (let i = 0; i < plan.checks.length; i++) {
+    // The same pieces for every line, failed or not: looked up, not formatted.
     const word = lastFailure((plan.checks[i] as CheckSpec).slot);
-    const http = reasonHttpStatus(word);
     w.raw(
-      http === 0
-        ? `urnd_check_last_failure_info${labels[i]}${REASON_TAILS[word & REASON_CODE_MASK]}`
-        : `urnd_check_last_failure_info${labels[i]}",reason="${reasonOf(word) ?? 'none'}",http_status="${http}"} 1`,
+      `urnd_check_last_failure_info${labels[i]}${REASON_LABELS[word & REASON_CODE_MASK]}${HTTP_STATUS_TEXT[(word >>> REASON_HTTP_SHIFT) & REASON_HTTP_MAX]}"} 1`,
     );
   }
 }
 
-/** The end of a last-failure line by reason code, for the lines without an HTTP status. */
-const REASON_TAILS: readonly string[] = [
-  'none',
-  ...FAILURE_REASONS,
-  'none',
-  'none',
-  'none',
-  'none',
-  'none',
-  'none',
-  'none',
-  'none',
-].map((r) => `",reason="${r}",http_status=""} 1`);
+/** `",reason="…",http_status="` by reason code (codes urnd never writes read as none). */
+const REASON_LABELS: readonly string[] = Array.from(
+  { length: REASON_CODE_MASK + 1 },
+  (_, code) => `",reason="${FAILURE_REASONS[code - 1] ?? 'none'}",http_status="`,
+);
+/** An HTTP status as label text; 0 (none) is empty. */
+const HTTP_STATUS_TEXT: readonly string[] = Array.from({ length: REASON_HTTP_MAX + 1 }, (_, h) =>
+  h === 0 ? '' : String(h),
+);
 
 // `{check="…",slot="…` of each check, escaped once per plan (a plan's checks never change), not once per scrape.
 const labelsOf = new WeakMap<readonly CheckSpec[], readonly string[]>();
