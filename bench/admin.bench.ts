@@ -4,7 +4,9 @@ import { DEFAULT_CHECK_SERIES_LIMIT, writeChecks, writeStatusChanges } from '../
 import { PrometheusWriter } from '../src/metrics/prometheus.js';
 import { Status } from '../src/table/layout.js';
 import { StatusTable } from '../src/table/status-table.js';
+import { packReason } from '../src/table/failure-reason.js';
 import { fmt, markdownTable, type Scenario, type ScenarioResult } from './harness.js';
+import { scrapedDnsP99 } from './admin-dns.js';
 
 /**
  * Scrape time of the part of `/metrics` that grows with the cell: the
@@ -12,7 +14,13 @@ import { fmt, markdownTable, type Scenario, type ScenarioResult } from './harnes
  * series per check, built into the exposition text. Every slot holds a
  * check; all healthy vs all unhealthy, interleaved one scrape at a time, so
  * drift on a shared machine hits both alike. The rest of a scrape (config,
- * probes, frames, DNS, process metrics) is a fixed few dozen lines.
+ * probes, frames, DNS, process metrics) is a fixed few dozen lines. Each
+ * per-check series comes with its last failure reason series, as in `urnd
+ * serve` (none when healthy, a 503 when down).
+ *
+ * Then the row the issue asks for: DNS p99 of a real `urnd serve` at a
+ * fixed rate while /metrics is scraped every 100 ms ÷ while it is not, in
+ * one run (admin-dns.ts).
  * Checks are built directly (compileConfig takes ~16 s at a million; see
  * aggregate-fixtures.ts): only `id`, `slot` and `kind` are read.
  */
@@ -43,7 +51,7 @@ function checks(capacity: number): Pick<Plan, 'cell' | 'checks'> {
 export const adminScenario: Scenario = {
   name: 'admin-scrape',
   description: '/metrics build time as the cell grows (16,384 and 1,048,576 checks), all healthy vs all unhealthy',
-  estimateSeconds: (quick) => (quick ? 10 : 60),
+  estimateSeconds: (quick) => (quick ? 30 : 120),
   async run(ctx): Promise<ScenarioResult> {
     const rows: (string | number)[][] = [];
     const summary: Record<string, number> = {};
@@ -61,13 +69,16 @@ export const adminScenario: Scenario = {
         down: hdr.build({ numberOfSignificantValueDigits: 3 }),
       };
       const bytes = { healthy: 0, down: 0 };
+      const reasons = { healthy: new Uint16Array(s.capacity), down: new Uint16Array(s.capacity) };
+      reasons.down.fill(packReason('status', 503));
       for (let k = 0; k < s.scrapes; k++) {
         // Alternate which state goes first.
         const order = k % 2 === 0 ? (['healthy', 'down'] as const) : (['down', 'healthy'] as const);
         for (const state of order) {
           const t0 = performance.now();
           const w = new PrometheusWriter();
-          writeChecks(w, plan, (state === 'healthy' ? healthy : down).statuses, s.limit);
+          const why = reasons[state];
+          writeChecks(w, plan, (state === 'healthy' ? healthy : down).statuses, s.limit, (slot) => why[slot] ?? 0);
           writeStatusChanges(w, 0);
           const text = w.text();
           hist[state].recordValue(Math.round((performance.now() - t0) * 1000));
@@ -94,6 +105,31 @@ export const adminScenario: Scenario = {
         `${s.key}: p50 ${fmt(p(hist.healthy, 50))} ms healthy, ${fmt(p(hist.down, 50))} ms all down, ${bytes.healthy} bytes`,
       );
     }
+    const dns = await scrapedDnsP99({ quick: ctx.quick, log: ctx.log });
+    summary['dns_p99_scraped_vs_quiet'] = dns.p99Ratio;
+    summary['dns_p99_quiet_ms'] = dns.quiet.p99Ms;
+    summary['dns_p99_scraped_ms'] = dns.scraped.p99Ms;
+    const hgrm = {
+      quiet: ctx.writeFile('admin/dns-not-scraped.hgrm', toHgrm(dns.histograms.quiet)),
+      scraped: ctx.writeFile('admin/dns-scraped-every-100ms.hgrm', toHgrm(dns.histograms.scraped)),
+    };
+    details.push({ dnsWhileScraped: { ...dns, histograms: undefined, hgrm } });
+    ctx.log(
+      `dns p99 ${fmt(dns.scraped.p99Ms)} ms scraped vs ${fmt(dns.quiet.p99Ms)} ms not: ${fmt(dns.p99Ratio)} (goal ≤ 1.1)`,
+    );
+    const dnsRows = (['quiet', 'scraped'] as const).map((k) => {
+      const d = dns[k];
+      return [
+        k === 'quiet' ? 'not scraped' : 'scraped every 100 ms',
+        `${d.completed.toLocaleString('en')} / ${d.sent.toLocaleString('en')}`,
+        d.lost,
+        d.wrong,
+        fmt(d.p50Ms),
+        fmt(d.p99Ms),
+        fmt(d.p999Ms),
+        fmt(d.maxMs),
+      ];
+    });
     const markdown = [
       '### Admin: /metrics scrape time',
       '',
@@ -112,7 +148,19 @@ export const adminScenario: Scenario = {
         rows,
       ),
       '',
+      `DNS answers of \`urnd serve\` (${dns.checks.toLocaleString('en')} checks, per-check series on) at ${dns.rate.toLocaleString('en')} q/s, ${dns.rounds} × ${dns.phaseMs / 1000} s phases each, alternating, while /metrics is scraped every 100 ms (${dns.scrapes} scrapes of ${dns.scrapeBytes.toLocaleString('en')} bytes, round trip p50 ${fmt(dns.scrapeMs.p50)} ms, p99 ${fmt(dns.scrapeMs.p99)} ms) and not. **p99 scraped ÷ not scraped: ${fmt(dns.p99Ratio)}** (goal ≤ 1.1). Histograms: \`${hgrm.quiet}\`, \`${hgrm.scraped}\`.`,
+      '',
+      markdownTable(['phase', 'answered / sent', 'lost', 'wrong', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms'], dnsRows),
+      '',
     ].join('\n');
     return { summary, markdown, details };
   },
 };
+
+/** A `.hgrm` text (ms) of a compressed histogram (µs). */
+function toHgrm(b64: string): string {
+  const h = hdr.decodeFromCompressedBase64(b64);
+  const text = h.outputPercentileDistribution(5, 1000);
+  h.destroy();
+  return text;
+}

@@ -8,6 +8,7 @@
  * machine), so the large cell builds the four per-slot arrays the aggregator
  * reads (`AggregatorPlan`) directly; the small one goes through the config.
  */
+import { packReason } from '../src/table/failure-reason.js';
 import { compileConfig } from '../src/config/compile.js';
 import { SlotKind } from '../src/config/plan.js';
 import { Aggregator, type AggregatorPlan } from '../src/aggregate/aggregator.js';
@@ -67,10 +68,13 @@ export function probePlanDirect(capacity: number, threshold = BENCH_THRESHOLD): 
   };
 }
 
+const TIMEOUT_REASON = packReason('timeout', 0);
+
 /**
  * Writes every vantage row: the first round(unhealthyFraction × capacity)
- * slots FAILURE, the rest SUCCESS, each with a run of `run` (≥ the threshold
- * flips every slot on the next tick). No allocation: safe in timed loops.
+ * slots FAILURE (with a `timeout` reason, as a checker writes it), the rest
+ * SUCCESS (reason none), each with a run of `run` (≥ the threshold flips
+ * every slot on the next tick). No allocation: safe in timed loops.
  */
 export function writeObservations(
   observations: ObservationTable,
@@ -84,6 +88,8 @@ export function writeObservations(
     const start = v * observations.capacity;
     observations.words.fill(fail, start, start + down);
     observations.words.fill(ok, start + down, start + observations.capacity);
+    observations.reasons.fill(TIMEOUT_REASON, start, start + down);
+    observations.reasons.fill(0, start + down, start + observations.capacity);
   }
 }
 

@@ -209,6 +209,12 @@ export const HEADLINES: readonly Headline[] = [
     goal: '0.95–1.05',
   },
   {
+    scenario: 'admin-scrape',
+    key: 'dns_p99_scraped_vs_quiet',
+    label: 'DNS p99, /metrics scraped every 100 ms ÷ not',
+    goal: '≤ 1.1',
+  },
+  {
     scenario: 'page',
     key: 'c1m_busy_ratio_unhealthy_vs_healthy',
     label: 'live page, server busy time a second at 1,048,576 slots, all down ÷ all up',

@@ -70,7 +70,11 @@ export {
   MAX_CAPACITY,
   type StatusName,
   type SlotIndex,
+  FAILURE_REASONS,
+  type FailureReason,
 } from './table/layout.js';
+/** Failure reasons: the Uint16 word a checker stores beside each observation and the aggregator keeps per slot (`cell.aggregator.lastFailure(slot)`); `formatReason` reads it as `timeout`, `status 503`, …. */
+export { formatReason, reasonOf, reasonHttpStatus, packReason } from './table/failure-reason.js';
 
 /** Resolver: answers a name from a plan and the status table, with Route 53's routing policies; `createLookup` plugs it into `net`/`http`/undici. */
 export {

@@ -153,7 +153,7 @@ describe('EDNS Client Subnet option (RFC 7871)', () => {
           ],
         },
       ],
-    } as dnsPacket.Packet);
+    } as unknown as dnsPacket.Packet);
     const { offset, length } = optRdata(query);
     const state = new ClientSubnetState();
     expect(readClientSubnet(query, offset, length, state)).toBe(ClientSubnetRead.PRESENT);

@@ -6,20 +6,9 @@ import { AdminServer, json, text } from './admin-server.js';
 import { ProcessMetrics } from './process-metrics.js';
 import type { Plan } from '../config/plan.js';
 
-/** The four processes that run an admin listener. */
-export type AdminRole = 'serve' | 'checker' | 'aggregator' | 'dns';
+import type { AdminRole } from './admin-address.js';
 
-/**
- * Where each role listens when `--admin` gives a host without a port (and
- * what the deploy files use). One port per role, so a checker, an
- * aggregator and a DNS server can share a host.
- */
-export const ADMIN_DEFAULT_PORTS: Readonly<Record<AdminRole, number>> = {
-  serve: 9530,
-  checker: 9531,
-  aggregator: 9532,
-  dns: 9533,
-};
+export { ADMIN_DEFAULT_PORTS, parseAdminListen, adminAddressFor, type AdminRole } from './admin-address.js';
 
 /** Whether the process should get traffic now, and why (or why not) in a few words. */
 export interface Readiness {
@@ -135,24 +124,4 @@ export class Admin {
 
 function onlyType(e: Explanation, type: string): Explanation {
   return type === '' ? e : { ...e, recordSets: e.recordSets.filter((s) => s.type === type) };
-}
-
-/**
- * `--admin` value: `HOST:PORT`, `HOST` (the role's default port), `:PORT`
- * (127.0.0.1), or `off`. IPv6 in brackets. Undefined: off. Throws
- * URND_ERR_ARGUMENT naming the value.
- */
-export function parseAdminListen(raw: string | undefined, role: AdminRole): { host: string; port: number } | null {
-  if (raw === undefined || raw === 'off') return null;
-  const bad = () =>
-    new UrndError(
-      'URND_ERR_ARGUMENT',
-      `--admin: ${JSON.stringify(raw)} is not HOST[:PORT] such as 127.0.0.1:${ADMIN_DEFAULT_PORTS[role]}, [::1]:${ADMIN_DEFAULT_PORTS[role]} or off`,
-    );
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]*))(?::(\d{1,5}))?$/.exec(raw);
-  if (m === null) throw bad();
-  const host = m[1] ?? (m[2] === '' || m[2] === undefined ? '127.0.0.1' : m[2]);
-  const port = m[3] === undefined ? ADMIN_DEFAULT_PORTS[role] : Number(m[3]);
-  if (port > 65535 || (m[1] === undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(host))) throw bad();
-  return { host, port };
 }

@@ -3,7 +3,7 @@
  * object that already counts it. Names follow Prometheus conventions:
  * `urnd_` prefix, `_total` counters, base units (`_seconds`, `_bytes`).
  */
-import type { Plan } from '../config/plan.js';
+import type { CheckSpec, Plan } from '../config/plan.js';
 import type { CheckerPoolStats } from '../check/checker-pool.js';
 import type { DnsServerStats } from '../serving/resolver-messages.js';
 import { sharedHistogramBucketValue, SHARED_HISTOGRAM_BUCKETS } from '../metrics/shared-histogram.js';
@@ -12,7 +12,13 @@ import type { FrameListenerStats, SubscriberStats } from '../snapshot/push.js';
 import { CLOSE_REASONS } from '../snapshot/frame-listener.js';
 import type { ReceiverCounters, Staleness } from '../snapshot/receiver.js';
 import { REJECT_REASONS } from '../snapshot/snapshot-error.js';
-import { STATUS_NAMES } from '../table/layout.js';
+import {
+  FAILURE_REASONS,
+  REASON_CODE_MASK,
+  REASON_HTTP_MAX,
+  REASON_HTTP_SHIFT,
+  STATUS_NAMES,
+} from '../table/layout.js';
 import type { ConfigLoopStats } from '../config/loop.js';
 
 /** Per-check series are written for at most this many checks by default; above it only the counts by status. */
@@ -41,15 +47,21 @@ export function writeConfig(w: PrometheusWriter, role: string, c: ConfigLoopStat
 /**
  * Checks by status (used slots only), and, up to `limit` checks, one
  * `urnd_check_status` series per check: 0 unknown, 1 healthy, 2 unhealthy
- * (the status byte). Above `limit` the per-check family is left out, so a
- * large cell cannot flood the scraper.
+ * (the status byte); where the process keeps failure reasons
+ * (`lastFailure`, a reason word per slot), one
+ * `urnd_check_last_failure_info{check,slot,reason,http_status}` series per
+ * check too (reason `none` before any failure; `http_status` only with
+ * `status`). The reason is a family of its own, not a label of the status
+ * series, so a new reason never starts a new status series under an alert.
+ * Above `limit` the per-check families are left out, so a large cell cannot
+ * flood the scraper.
  */
 export function writeChecks(
   w: PrometheusWriter,
   plan: Pick<Plan, 'cell' | 'checks'>,
   statuses: Uint8Array,
   limit: number,
-  lastReason?: (slot: number) => string,
+  lastFailure?: (slot: number) => number,
 ): void {
   const counts = [0, 0, 0];
   for (const c of plan.checks) counts[statuses[c.slot] ?? 0] = (counts[statuses[c.slot] ?? 0] ?? 0) + 1;
@@ -64,11 +76,44 @@ export function writeChecks(
   );
   w.single('urnd_check_series_limit', 'gauge', 'Checks above which per-check series are left out.', limit);
   if (plan.checks.length > limit) return;
+  const labels = checkLabels(plan.checks);
   w.family('urnd_check_status', 'gauge', 'Status of one check: 0 unknown, 1 healthy, 2 unhealthy.');
-  for (const c of plan.checks) {
-    const reason = lastReason === undefined ? '' : `,last_failure="${escapeLabelValue(lastReason(c.slot))}"`;
-    w.raw(`urnd_check_status{check="${escapeLabelValue(c.id)}",slot="${c.slot}"${reason}} ${statuses[c.slot] ?? 0}`);
+  for (let i = 0; i < plan.checks.length; i++)
+    w.raw(`urnd_check_status${labels[i]}"} ${statuses[(plan.checks[i] as CheckSpec).slot] ?? 0}`);
+  if (lastFailure === undefined) return;
+  w.family(
+    'urnd_check_last_failure_info',
+    'info',
+    'Why the last failed probe of one check failed (none: no failure seen); always 1.',
+  );
+  for (let i = 0; i < plan.checks.length; i++) {
+    // The same pieces for every line, failed or not: looked up, not formatted.
+    const word = lastFailure((plan.checks[i] as CheckSpec).slot);
+    w.raw(
+      `urnd_check_last_failure_info${labels[i]}${REASON_LABELS[word & REASON_CODE_MASK]}${HTTP_STATUS_TEXT[(word >>> REASON_HTTP_SHIFT) & REASON_HTTP_MAX]}"} 1`,
+    );
   }
+}
+
+/** `",reason="…",http_status="` by reason code (codes urnd never writes read as none). */
+const REASON_LABELS: readonly string[] = Array.from(
+  { length: REASON_CODE_MASK + 1 },
+  (_, code) => `",reason="${FAILURE_REASONS[code - 1] ?? 'none'}",http_status="`,
+);
+/** An HTTP status as label text; 0 (none) is empty. */
+const HTTP_STATUS_TEXT: readonly string[] = Array.from({ length: REASON_HTTP_MAX + 1 }, (_, h) =>
+  h === 0 ? '' : String(h),
+);
+
+// `{check="…",slot="…` of each check, escaped once per plan (a plan's checks never change), not once per scrape.
+const labelsOf = new WeakMap<readonly CheckSpec[], readonly string[]>();
+function checkLabels(checks: readonly CheckSpec[]): readonly string[] {
+  let labels = labelsOf.get(checks);
+  if (labels === undefined) {
+    labels = checks.map((c) => `{check="${escapeLabelValue(c.id)}",slot="${c.slot}`);
+    labelsOf.set(checks, labels);
+  }
+  return labels;
 }
 
 /** Status changes seen by the once-a-tick table comparison. */
@@ -87,6 +132,9 @@ export function writeProbes(w: PrometheusWriter, s: CheckerPoolStats, lateness: 
   w.single('urnd_probes_started_total', 'counter', 'Probes started.', s.probesStarted);
   w.single('urnd_probes_finished_total', 'counter', 'Probes finished (any result).', s.probesDone);
   w.single('urnd_probes_failed_total', 'counter', 'Probes that finished with a failure.', s.probesFailed);
+  w.family('urnd_probe_failures_total', 'counter', 'Probes that finished with a failure, by reason.');
+  for (let r = 0; r < FAILURE_REASONS.length; r++)
+    w.sample('urnd_probe_failures_total', s.probesFailedByReason[r] ?? 0, { reason: FAILURE_REASONS[r] as string });
   w.single('urnd_checker_crashes_total', 'counter', 'Checker worker threads lost and restarted.', s.crashes);
   writeLateness(w, lateness);
 }

@@ -103,7 +103,7 @@ export function aggregatorSource(p: {
     writeMetrics(w: PrometheusWriter) {
       const plan = p.plan();
       writeConfig(w, 'aggregator', p.config.stats(), plan.cell.name);
-      writeChecks(w, plan, p.status.statuses, limit);
+      writeChecks(w, plan, p.status.statuses, limit, (s) => p.aggregator.lastFailure(s));
       writeStatusChanges(w, p.changes.total);
       writeTick(w, p.aggregator.stats.ticks, p.aggregator.stats.tickMs);
       w.family(
@@ -131,6 +131,7 @@ export function aggregatorSource(p: {
           statuses: p.status.statuses,
           changedAtMs: p.changes.changedAtMs,
           vantages: { count: p.aggregator.vantages, verdict: (v, s) => p.aggregator.verdict(v, s) },
+          lastFailure: (s) => p.aggregator.lastFailure(s),
         }),
       };
     },

@@ -39,7 +39,7 @@ export function serveSource(parts: {
     writeMetrics(w: PrometheusWriter) {
       const plan = cell.plan;
       writeConfig(w, 'serve', config.stats(), plan.cell.name);
-      writeChecks(w, plan, cell.statusTable.statuses, limit);
+      writeChecks(w, plan, cell.statusTable.statuses, limit, (s) => cell.aggregator.lastFailure(s));
       writeStatusChanges(w, cell.changes.total);
       writeTick(w, cell.aggregator.stats.ticks, cell.aggregator.stats.tickMs);
       writeProbes(w, cell.checkers.stats(), cell.checkers.lateness());
@@ -69,6 +69,7 @@ export function serveSource(parts: {
           statuses: cell.statusTable.statuses,
           changedAtMs: cell.changes.changedAtMs,
           vantages: { count: cell.aggregator.vantages, verdict: (v, s) => cell.aggregator.verdict(v, s) },
+          lastFailure: (s) => cell.aggregator.lastFailure(s),
         }),
       };
     },

@@ -1,6 +1,7 @@
 import { POLICY_NAMES, RECORD_TYPE_NAMES, type Plan } from '../config/plan.js';
 import { answerHealthy } from '../resolve/health.js';
 import { STATUS_NAMES, type StatusName } from '../table/layout.js';
+import { formatReason } from '../table/failure-reason.js';
 
 /** One check as `/status` shows it. */
 export interface CheckStatus {
@@ -10,8 +11,12 @@ export interface CheckStatus {
   readonly status: StatusName;
   /** Each vantage point's own verdict (aggregating processes only), else null. */
   readonly vantages: readonly StatusName[] | null;
-  /** Why its last probe failed (reason name), or null when unknown or none. */
-  readonly lastFailure: string | null;
+  /**
+   * Why its last failed probe failed (`refused`, `timeout`, `reset`, `tls`,
+   * `status 503`, `body`, `error`), or null when none was seen or this
+   * process does not aggregate (dns).
+   */
+  readonly lastFailureReason: string | null;
   /** When this process last saw its status change (ISO time), or null. */
   readonly changedAt: string | null;
 }
@@ -33,7 +38,8 @@ export interface StatusInputs {
   /** Per slot, ms since the epoch of the last change seen; 0 never. */
   readonly changedAtMs?: Float64Array;
   readonly vantages?: { readonly count: number; verdict(vantage: number, slot: number): number };
-  readonly lastFailure?: (slot: number) => string | null;
+  /** Per slot, the reason word of the last failure (table/failure-reason.ts); 0 none. */
+  readonly lastFailure?: (slot: number) => number;
 }
 
 /** Checks and record sets of the plan, read from the table now. */
@@ -53,7 +59,7 @@ export function cellStatus(i: StatusInputs): { checks: CheckStatus[]; recordSets
               { length: i.vantages.count },
               (_, v) => STATUS_NAMES[i.vantages?.verdict(v, c.slot) ?? 0] ?? 'unknown',
             ),
-      lastFailure: i.lastFailure?.(c.slot) ?? null,
+      lastFailureReason: i.lastFailure === undefined ? null : formatReason(i.lastFailure(c.slot)),
       changedAt: at > 0 ? new Date(at).toISOString() : null,
     };
   });

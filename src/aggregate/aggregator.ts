@@ -299,6 +299,13 @@ export class Aggregator {
   private readonly verdicts: Uint8Array;
   /** Per vantage: 1 reporting, 0 silent (see setReporting). */
   private readonly reporting: Uint8Array;
+  /**
+   * Per slot, the reason word (table/layout.ts) of the last failure seen:
+   * each tick takes the reason of the last vantage, in row order, whose
+   * latest observation is a failure with a reason; a slot with none keeps
+   * what it had. Cleared only when the slot changes owner.
+   */
+  private readonly lastFailures: Uint16Array;
   private plan: Compiled;
   private readonly tickStats: TickStats = {
     ticks: 0,
@@ -337,6 +344,7 @@ export class Aggregator {
     this.status = status;
     this.verdicts = new Uint8Array(this.vantages * this.capacity);
     this.reporting = new Uint8Array(this.vantages).fill(1);
+    this.lastFailures = new Uint16Array(this.capacity);
     this.plan = compile(plan, this.capacity);
   }
 
@@ -357,6 +365,7 @@ export class Aggregator {
     for (let s = 0; s < cap; s++) {
       if (prev.slotKind[s] === next.slotKind[s] && prev.idOfSlot.get(s) === next.idOfSlot.get(s)) continue;
       for (let v = 0; v < this.vantages; v++) this.verdicts[v * cap + s] = Status.UNKNOWN;
+      this.lastFailures[s] = 0;
     }
     this.plan = next;
   }
@@ -391,6 +400,11 @@ export class Aggregator {
     return this.verdicts[vantage * this.capacity + slot] as Status;
   }
 
+  /** The reason word (table/failure-reason.ts reads it) of the last failure seen on `slot`; 0 if none. */
+  lastFailure(slot: number): number {
+    return this.lastFailures[slot] ?? 0;
+  }
+
   /** The stats of the last tick: the object `tick()` returns, zeros before the first. */
   get stats(): Readonly<TickStats> {
     return this.tickStats;
@@ -412,6 +426,8 @@ export class Aggregator {
     const slotClass = p.slotClass;
     const healthyPpm = this.healthyPpm;
     const reporting = this.reporting;
+    const reasons = this.observations.reasons;
+    const lastFailures = this.lastFailures;
 
     let healthy = 0;
     let unhealthy = 0;
@@ -428,6 +444,7 @@ export class Aggregator {
       let healthyAll = 0;
       let knownFresh = 0;
       let healthyFresh = 0;
+      let lastFailure = lastFailures[s] as number;
       for (let v = 0, i = s; v < nv; v++, i += cap) {
         // A plain load: aligned Int32Array reads are tear-free by the JS
         // memory model, and the checker's one Atomics.store publishes result,
@@ -453,8 +470,14 @@ export class Aggregator {
         healthyAll += verdict & 1;
         knownFresh += isVerdict & fresh;
         healthyFresh += verdict & fresh & 1;
+        // The failure's reason, when this word is a FAILURE (2: bit 1 set,
+        // bit 0 clear) and carries one; else the slot keeps its last.
+        const reason = reasons[i] as number;
+        const takeReason = (result >>> 1) & ~result & ((0 - reason) >>> 31) & 1;
+        lastFailure = lastFailure ^ ((lastFailure ^ reason) & (0 - takeReason));
         loads++;
       }
+      lastFailures[s] = lastFailure;
       // Fresh verdicts decide when there is one; otherwise every vantage's
       // last verdict stands (missing data is never evidence of health).
       const useFresh = 0 - (((0 - knownFresh) >>> 31) & 1);

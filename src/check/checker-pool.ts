@@ -2,12 +2,14 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { ProbeCheckSpec } from '../config/plan.js';
 import type { ObservationTable } from '../table/observation-table.js';
+import { FAILURE_REASONS } from '../table/layout.js';
 import { compiledWorker } from '../worker-path.js';
 import {
   checkerControlFields,
   kCheckerStopField,
   kProbesDoneOffset,
   kProbesFailedOffset,
+  kProbesByReasonOffset,
   kProbesStartedOffset,
   partitionField,
   type CheckerTask,
@@ -35,6 +37,8 @@ export interface CheckerPoolStats {
   readonly probesStarted: number;
   readonly probesDone: number;
   readonly probesFailed: number;
+  /** Failed probes by reason, in FAILURE_REASONS order (codes 1…7). */
+  readonly probesFailedByReason: readonly number[];
   /** Worker threads lost (crashed or killed) since start. */
   readonly crashes: number;
 }
@@ -123,12 +127,24 @@ export class CheckerPool {
     let probesStarted = 0;
     let probesDone = 0;
     let probesFailed = 0;
+    const probesFailedByReason = FAILURE_REASONS.map(() => 0);
     for (let p = 0; p < this.workers; p++) {
       probesStarted += Atomics.load(this.control, partitionField(p, kProbesStartedOffset)) >>> 0;
       probesDone += Atomics.load(this.control, partitionField(p, kProbesDoneOffset)) >>> 0;
       probesFailed += Atomics.load(this.control, partitionField(p, kProbesFailedOffset)) >>> 0;
+      for (let r = 0; r < probesFailedByReason.length; r++) {
+        const field = partitionField(p, kProbesByReasonOffset + 1 + r);
+        probesFailedByReason[r] = (probesFailedByReason[r] as number) + (Atomics.load(this.control, field) >>> 0);
+      }
     }
-    return { workers: this.workers, probesStarted, probesDone, probesFailed, crashes: this.crashes };
+    return {
+      workers: this.workers,
+      probesStarted,
+      probesDone,
+      probesFailed,
+      probesFailedByReason,
+      crashes: this.crashes,
+    };
   }
 
   /**

@@ -3,6 +3,7 @@ import {
   kCheckerStopField,
   kProbesDoneOffset,
   kProbesFailedOffset,
+  kProbesByReasonOffset,
   kProbesStartedOffset,
   kPartitionRunningOffset,
   partitionField,
@@ -13,7 +14,8 @@ import type { ScheduledCheck } from './schedule.js';
 import { FixedScheduler } from './fixed-scheduler.js';
 import { probeStartFor } from './probe.js';
 import type { ProbeDone, ProbeStart } from './probe-common.js';
-import { Result } from '../table/layout.js';
+import { REASON_CODE_MASK, Result } from '../table/layout.js';
+import { packReason } from '../table/failure-reason.js';
 import { SharedHistogram } from '../metrics/shared-histogram.js';
 
 interface Entry {
@@ -35,6 +37,7 @@ export async function runCheckerTask(task: CheckerTask): Promise<CheckerTaskResu
   const started = partitionField(task.partition, kProbesStartedOffset);
   const done = partitionField(task.partition, kProbesDoneOffset);
   const failed = partitionField(task.partition, kProbesFailedOffset);
+  const byReason = partitionField(task.partition, kProbesByReasonOffset);
   // In shared memory, so the pool reads lateness while the schedule runs.
   const lateness = new SharedHistogram(task.lateness, task.partition);
   let probes = 0;
@@ -43,8 +46,11 @@ export async function runCheckerTask(task: CheckerTask): Promise<CheckerTaskResu
   let drained: (() => void) | null = null;
 
   // One function for every probe's verdict; the entry is the context.
-  const onVerdict: ProbeDone<Entry> = (e, result, latencyUs) => {
-    observations.record(task.vantage, e.check.spec.slot, result, latencyUs);
+  // The reason word is packed for every verdict, success (0) included: the same work either way.
+  const onVerdict: ProbeDone<Entry> = (e, result, latencyUs, reason, httpStatus) => {
+    const why = packReason(reason, httpStatus);
+    observations.record(task.vantage, e.check.spec.slot, result, latencyUs, why);
+    Atomics.add(control, byReason + (why & REASON_CODE_MASK), 1);
     Atomics.add(control, done, 1);
     if (result !== Result.SUCCESS) Atomics.add(control, failed, 1);
     inflight -= 1;

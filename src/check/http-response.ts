@@ -44,6 +44,8 @@ export class ResponseReader {
   private body: Buffer | null = null;
   private filled = 0;
   private readonly match: Buffer | null;
+  /** The final response's status code once its status line is read; 0 before. */
+  status = 0;
 
   constructor(
     private readonly statusMin: number,
@@ -86,6 +88,7 @@ export class ResponseReader {
         off = end + HEAD_END.length;
         // Interim responses (100 Continue, 103 Early Hints): the final one follows.
         if (status >= 100 && status < 200 && status !== 101) continue;
+        this.status = status;
         if (status < this.statusMin || status > this.statusMax) return 'status';
         if (this.match === null) return null;
         if (status === 204 || status === 304) return 'body';

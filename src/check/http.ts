@@ -78,6 +78,10 @@ class HttpRun extends ProbeRun {
     this.socket?.destroy();
     this.socket = null;
   }
+
+  protected override httpStatus(): number {
+    return this.reader.status;
+  }
 }
 
 // Shared listeners: `this` is the socket. Each may run after the verdict

@@ -17,6 +17,13 @@ export const kProbesDoneOffset = 1;
 export const kProbesFailedOffset = 2;
 /** Per partition: the task is running (1) or not (0). */
 export const kPartitionRunningOffset = 3;
+/**
+ * Per partition: probes finished by reason code (table/layout.ts), fields
+ * offset + 0 … offset + 7; + 0 counts the successes (reason "none"). Every
+ * verdict adds 1 to one of them, so success and failure do the same work.
+ */
+export const kProbesByReasonOffset = 4;
+export const kReasonCodes = 8;
 
 export function checkerControlFields(partitions: number): number {
   return kCheckerHeaderFields + partitions * kCheckerPartitionStride;

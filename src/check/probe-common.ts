@@ -50,9 +50,16 @@ function codeOf(err: unknown): string | undefined {
 /**
  * Called once with a probe's verdict, with the context the probe was started
  * with. One function serves every probe of a caller, so a probe in flight
- * holds no closure of its own.
+ * holds no closure of its own. `httpStatus` is the final response's status
+ * code when one was read (HTTP(S) probes), else 0.
  */
-export type ProbeDone<T> = (context: T, result: ProbeResult, latencyUs: number, reason: ProbeFailure | null) => void;
+export type ProbeDone<T> = (
+  context: T,
+  result: ProbeResult,
+  latencyUs: number,
+  reason: ProbeFailure | null,
+  httpStatus: number,
+) => void;
 
 /**
  * Starts one probe of `spec`; `done(context, …)` is called exactly once, by
@@ -104,11 +111,16 @@ export abstract class ProbeRun {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.close();
-    this.done(this.context, reason === null ? Result.SUCCESS : Result.FAILURE, latencyUs, reason);
+    this.done(this.context, reason === null ? Result.SUCCESS : Result.FAILURE, latencyUs, reason, this.httpStatus());
   }
 
   /** Destroys whatever the strategy opened; called once, before `done`. */
   protected abstract close(): void;
+
+  /** The final response's status code, if the strategy read one; else 0. */
+  protected httpStatus(): number {
+    return 0;
+  }
 }
 
 function positive(ms: number): number {

@@ -15,7 +15,7 @@
  *   the target is down.
  */
 import type { ProbeCheckSpec } from '../config/plan.js';
-import { Result } from '../table/layout.js';
+import { FAILURE_REASONS, type FailureReason, Result } from '../table/layout.js';
 import { startTcpProbe, tcpProbe } from './tcp.js';
 import { httpProbe, startHttpProbe } from './http.js';
 import type { ProbeStart } from './probe-common.js';
@@ -36,18 +36,10 @@ import type { ProbeStart } from './probe-common.js';
  * - `error`: anything else (name lookup failure, unreachable network,
  *   unparsable HTTP response, an invalid spec).
  */
-export type ProbeFailure = 'refused' | 'timeout' | 'reset' | 'status' | 'body' | 'tls' | 'error';
+export type ProbeFailure = FailureReason;
 
-/** Every ProbeFailure, in a fixed order (e.g. for metric label sets). */
-export const PROBE_FAILURES = [
-  'refused',
-  'timeout',
-  'reset',
-  'status',
-  'body',
-  'tls',
-  'error',
-] as const satisfies readonly ProbeFailure[];
+/** Every ProbeFailure, in a fixed order (e.g. for metric label sets): the table's reason codes 1…7. */
+export const PROBE_FAILURES: readonly ProbeFailure[] = FAILURE_REASONS;
 
 /** The results a probe can give: never NONE. */
 export type ProbeResult = typeof Result.SUCCESS | typeof Result.FAILURE;
@@ -102,4 +94,4 @@ export function probeStartFor(spec: Pick<ProbeCheckSpec, 'type'>): ProbeStart {
 }
 
 const startUnknownTypeProbe: ProbeStart = (_spec, _deadlineMs, done, context) =>
-  done(context, Result.FAILURE, 0, 'error');
+  done(context, Result.FAILURE, 0, 'error', 0);

@@ -103,8 +103,8 @@ export const OPERATING_OPTIONS = {
   admin: {
     type: 'string',
     value: 'HOST[:PORT]',
-    default: 'off (serve: 127.0.0.1:9530)',
-    help: "admin HTTP listener: the live page at /, and /metrics /healthz /readyz /status /explain /table; HOST alone: the role's port (serve 9530, checker 9531, aggregator 9532, dns 9533); `off` turns it off",
+    default: 'admin.listen, else off (serve: 127.0.0.1:9530)',
+    help: "admin HTTP listener (live page, /metrics /healthz /readyz /status /explain); HOST alone: the role's port (9530–9533: serve, checker, aggregator, dns); `off`: none",
   },
   lameduck: {
     type: 'string',

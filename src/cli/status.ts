@@ -48,7 +48,7 @@ export async function runStatus(
     for (const c of s.checks) {
       if (!opts.all && c.status === 'healthy') continue;
       const votes = c.vantages === null ? '' : ` votes ${c.vantages.join(',')}`;
-      const reason = c.lastFailure === null ? '' : ` last failure ${c.lastFailure}`;
+      const reason = c.lastFailureReason === null ? '' : `  last failure ${c.lastFailureReason}`;
       out(
         `    ${c.id.padEnd(20)} slot ${String(c.slot).padStart(7)}  ${c.status.padEnd(9)}${votes}${reason}${c.changedAt === null ? '' : `  since ${c.changedAt}`}`,
       );

@@ -235,6 +235,7 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
       warmupMs: secondsToMs(d.aggregator.warmup),
     },
     checker: { aggregators: d.checker.aggregators.map(endpoint) },
+    admin: { listen: d.admin.listen ?? null },
     setCount,
     setName,
     setType,

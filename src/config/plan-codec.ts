@@ -502,6 +502,7 @@ export const PLAN_FIELDS: Fields<EncodedPlan> = {
     warmupMs: u32,
   }),
   checker: struct<Plan['checker']>({ aggregators: list(endpoint) }),
+  admin: struct<Plan['admin']>({ listen: optional(str) }),
   setCount: u32,
   setName: list(str, sets),
   setType: u8s(sets),
@@ -538,8 +539,8 @@ const planBody = struct<EncodedPlan>(PLAN_FIELDS);
 
 /** "URNDPLAN": the first 8 bytes of an encoded plan. */
 const MAGIC = [0x55, 0x52, 0x4e, 0x44, 0x50, 0x4c, 0x41, 0x4e] as const;
-/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen; 3: every record type's RDATA, alias answers). */
-const FORMAT = 3;
+/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen; 3: every record type's RDATA, alias answers; 4: admin). */
+const FORMAT = 4;
 
 /**
  * Deterministic bytes of everything in a plan except `version` (which is

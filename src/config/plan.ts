@@ -223,6 +223,16 @@ export interface AggregatorSpec {
   readonly warmupMs: number;
 }
 
+/** Every role's admin HTTP listener (the document's `admin` section). */
+export interface AdminSpec {
+  /**
+   * `admin.listen` as written (`HOST:PORT`, `HOST` for each role's own
+   * port, `:PORT`, or `off`); null if the document does not say. `--admin`
+   * wins over it; read when a process starts.
+   */
+  readonly listen: string | null;
+}
+
 /** The checker role (the document's `checker` section). */
 export interface CheckerRoleSpec {
   /** Aggregators every checker vantage point pushes its vector to (default: `aggregator.listen`). */
@@ -237,6 +247,7 @@ export interface Plan {
   readonly frames: FramesSpec;
   readonly aggregator: AggregatorSpec;
   readonly checker: CheckerRoleSpec;
+  readonly admin: AdminSpec;
   /** Hex SHA-256 of `encodePlan(plan)`: equal for equal documents. */
   readonly version: string;
 

@@ -26,7 +26,17 @@ import {
   RECORD_TYPE_NAMES,
 } from './plan.js';
 import { defaultMessage, show, toConfigIssues } from './issues.js';
-import { findZone, isDnsName, isHost, isOwnerName, isWildcard, normalizeName, parseIPv4, parseIPv6 } from './names.js';
+import { isAdminListen } from '../admin/admin-address.js';
+import {
+  findZone,
+  isDnsName,
+  isHost,
+  isOwnerName,
+  isWildcard,
+  normalizeName,
+  parseIPv4,
+  parseIPv6,
+} from './names.js';
 import { parseRdata } from './rdata.js';
 
 // ── building blocks ─────────────────────────────────────────────────────────
@@ -318,6 +328,16 @@ const aggregatorSection = z.strictObject({
   warmup: duration(0, 300_000).default(5),
 });
 
+// Every role's admin listener; `--admin` wins. The same text as the flag (admin/admin-address.ts).
+const adminSection = z.strictObject({
+  listen: z
+    .string()
+    .refine(isAdminListen, {
+      error: (iss) => `${show(iss.input)} is not HOST[:PORT] (HOST alone: each role's own port), :PORT or off`,
+    })
+    .optional(),
+});
+
 const checkerSection = z.strictObject({
   aggregators: listenList(16).optional(),
 });
@@ -329,6 +349,7 @@ const rawDocument = z.strictObject({
   aggregator: aggregatorSection.prefault({}),
   checker: checkerSection.prefault({}),
   dns: dnsSection.prefault({}),
+  admin: adminSection.prefault({}),
   checks: z.array(check).default([]),
   // Plan.setZone is a Uint16Array.
   zones: z.array(zone).max(65_535).default([]),
@@ -706,6 +727,7 @@ function fillDerived(doc: RawDocument) {
     // Checkers push to the aggregator's listen address unless told otherwise.
     checker: { aggregators: doc.checker.aggregators ?? (aggregatorListen === undefined ? [] : [aggregatorListen]) },
     dns: doc.dns,
+    admin: doc.admin,
     checks: doc.checks.map((c) =>
       c.type === 'calculated' ? c : { ...c, timeout: c.timeout ?? defaultTimeout(c.interval) },
     ),

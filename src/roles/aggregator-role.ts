@@ -13,7 +13,7 @@ import { AggregatorNode } from '../aggregate/aggregator-node.js';
 import { CheckerNode } from '../check/checker-node.js';
 import { planDiff, reloadNodes } from '../node.js';
 import { addPage, aggregatorPageSource } from '../admin/page/index.js';
-import { Admin } from '../admin/admin.js';
+import { Admin, adminAddressFor } from '../admin/admin.js';
 import { aggregatorSource } from '../admin/role-sources.js';
 import { StatusChanges } from '../table/status-changes.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
@@ -39,8 +39,10 @@ export interface AggregatorRoleOptions {
   readonly tickMs?: number;
   readonly statusEverySec: number;
   readonly durationSec: number;
-  /** `--admin`: the admin HTTP listener's address; absent or null: none. */
+  /** `--admin`: the admin HTTP listener's address, null for `off`; absent: the document's `admin.listen`, else `adminDefault`. */
   readonly admin?: { readonly host: string; readonly port: number } | null;
+  /** The admin address when neither `--admin` nor `admin.listen` says (`--admin` text); absent: none. */
+  readonly adminDefault?: string;
   /** `--lameduck`: seconds of /readyz 503 between SIGTERM/SIGINT and the stop (default 0). */
   readonly lameduckSec?: number;
 }
@@ -140,10 +142,11 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
       `urnd aggregator: status frames every ${tickTicker.periodMs} ms to ${subscribers.length === 0 ? 'nobody (aggregator.subscribers is empty)' : subscribers.map(formatEndpoint).join(', ')}`,
     );
 
-    if (opts.admin !== undefined && opts.admin !== null) {
+    const adminAt = adminAddressFor('aggregator', opts.admin, config.plan.admin.listen, opts.adminDefault);
+    if (adminAt !== null) {
       const vectors = listener;
       admin = await Admin.start(
-        opts.admin,
+        adminAt,
         aggregatorSource({
           config,
           plan: () => node.plan,

@@ -13,7 +13,7 @@
 import type { Endpoint } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import { CheckerNode } from '../check/checker-node.js';
-import { Admin } from '../admin/admin.js';
+import { Admin, adminAddressFor } from '../admin/admin.js';
 import { checkerSource } from '../admin/role-sources.js';
 import { LatenessWindow } from '../check/lateness-window.js';
 import { planDiff, reloadNodes } from '../node.js';
@@ -36,8 +36,10 @@ export interface CheckerRoleOptions {
   readonly tickMs?: number;
   readonly statusEverySec: number;
   readonly durationSec: number;
-  /** `--admin`: the admin HTTP listener's address; absent or null: none. */
+  /** `--admin`: the admin HTTP listener's address, null for `off`; absent: the document's `admin.listen`, else `adminDefault`. */
   readonly admin?: { readonly host: string; readonly port: number } | null;
+  /** The admin address when neither `--admin` nor `admin.listen` says (`--admin` text); absent: none. */
+  readonly adminDefault?: string;
   /** `--lameduck`: seconds of /readyz 503 between SIGTERM/SIGINT and the stop (default 0). */
   readonly lameduckSec?: number;
 }
@@ -112,9 +114,10 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
       `urnd checker: vectors to ${targets.map(formatEndpoint).join(', ')} every ${pushTicker.periodMs} ms${config.key === undefined ? ', unkeyed (CRC32C only)' : ', HMAC-SHA256 keyed'}`,
     );
 
-    if (opts.admin !== undefined && opts.admin !== null) {
+    const adminAt = adminAddressFor('checker', opts.admin, config.plan.admin.listen, opts.adminDefault);
+    if (adminAt !== null) {
       admin = await Admin.start(
-        opts.admin,
+        adminAt,
         checkerSource({
           config,
           pool: checkers,

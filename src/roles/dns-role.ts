@@ -25,7 +25,7 @@ import { formatEndpoint } from '../config/plan-change.js';
 import { StatusIntake, formatConnections, formatRejections, formatStaleness } from './receivers.js';
 import { ConfigLoop, short } from '../config/loop.js';
 import { addPage, dnsPageSource } from '../admin/page/index.js';
-import { Admin } from '../admin/admin.js';
+import { Admin, adminAddressFor } from '../admin/admin.js';
 import { dnsSource } from '../admin/role-sources.js';
 import { StatusChanges } from '../table/status-changes.js';
 
@@ -41,8 +41,10 @@ export interface DnsRoleOptions {
   readonly workers?: number;
   readonly statusEverySec: number;
   readonly durationSec: number;
-  /** `--admin`: the admin HTTP listener's address; absent or null: none. */
+  /** `--admin`: the admin HTTP listener's address, null for `off`; absent: the document's `admin.listen`, else `adminDefault`. */
   readonly admin?: { readonly host: string; readonly port: number } | null;
+  /** The admin address when neither `--admin` nor `admin.listen` says (`--admin` text); absent: none. */
+  readonly adminDefault?: string;
   /** `--lameduck`: seconds of /readyz 503 between SIGTERM/SIGINT and the stop (default 0). */
   readonly lameduckSec?: number;
 }
@@ -125,9 +127,10 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     if (set !== null) write(`urnd dns: DNS on ${set.describe()}`);
 
     let admin: Admin | null = null;
-    if (opts.admin !== undefined && opts.admin !== null) {
+    const adminAt = adminAddressFor('dns', opts.admin, config.plan.admin.listen, opts.adminDefault);
+    if (adminAt !== null) {
       const a = await Admin.start(
-        opts.admin,
+        adminAt,
         dnsSource({ config, intake, changes, listener, front: node?.front ?? null, set }),
       );
       addPage(a.server, dnsPageSource({ plan: () => config.plan, intake, changes }));

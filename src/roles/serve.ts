@@ -4,7 +4,7 @@ import { DnsProcessSet } from '../serving/dns-processes.js';
 import { untilStopped } from './lifecycle.js';
 import { ConfigLoop, short } from '../config/loop.js';
 import { DemoTargets, type DemoEndpoint } from './demo-targets.js';
-import { Admin } from '../admin/admin.js';
+import { Admin, adminAddressFor } from '../admin/admin.js';
 import { serveSource } from '../admin/serve-source.js';
 import { addPage, servePageSource } from '../admin/page/index.js';
 
@@ -25,8 +25,10 @@ export interface ServeOptions {
   readonly dnsListen?: { readonly host: string; readonly port: number };
   /** `--config-interval`, ms; default: the document's `configInterval`. */
   readonly configIntervalMs?: number;
-  /** `--admin`: the admin HTTP listener's address; absent or null: none. */
+  /** `--admin`: the admin HTTP listener's address, null for `off`; absent: the document's `admin.listen`, else `adminDefault`. */
   readonly admin?: { readonly host: string; readonly port: number } | null;
+  /** The admin address when neither `--admin` nor `admin.listen` says (`--admin` text); absent: none. */
+  readonly adminDefault?: string;
   /** `--lameduck`: seconds between SIGTERM/SIGINT and the stop, with /readyz 503 and DNS answering (default 0). */
   readonly lameduckSec?: number;
 }
@@ -82,8 +84,9 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
         log: write,
       });
     }
-    if (opts.admin !== undefined && opts.admin !== null) {
-      admin = await Admin.start(opts.admin, serveSource({ cell, config, dnsSet: set, dns: opts.dns }));
+    const adminAt = adminAddressFor('serve', opts.admin, config.plan.admin.listen, opts.adminDefault);
+    if (adminAt !== null) {
+      admin = await Admin.start(adminAt, serveSource({ cell, config, dnsSet: set, dns: opts.dns }));
       addPage(admin.server, servePageSource(cell));
     }
   } catch (err) {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { UrndError } from '../errors.js';
 import type { ObservationTable } from '../table/observation-table.js';
 import type { StatusTable } from '../table/status-table.js';
-import { FRAME_VERSION, encodeSnapshot } from './frame.js';
+import { OBSERVATIONS_BODY_VERSION, STATUS_BODY_VERSION, encodeSnapshot } from './frame.js';
 
 /** A fresh sender epoch: a random uint32. */
 export function newEpoch(): number {
@@ -43,8 +43,8 @@ export class SnapshotEncoder {
   configVersion: string;
   private readonly key: Uint8Array | undefined;
   private nextSequence: number;
-  /** Observation words gathered for one frame, reused (sized on first use). */
-  private scratch: Int32Array | null = null;
+  /** One observation payload (words, then reasons), reused (sized on first use). */
+  private scratch: Uint8Array | null = null;
 
   constructor(options: SnapshotEncoderOptions) {
     this.cell = options.cell;
@@ -68,7 +68,7 @@ export class SnapshotEncoder {
   encodeStatus(table: StatusTable, generatedAtMs: number = Date.now()): Buffer {
     return encodeSnapshot(
       {
-        version: FRAME_VERSION,
+        version: STATUS_BODY_VERSION,
         cell: this.cell,
         kind: 'status',
         epoch: this.epoch,
@@ -84,18 +84,21 @@ export class SnapshotEncoder {
 
   /**
    * An observation frame of local row `row`, stamped with the encoder's
-   * `vantage` (default: `row`). The row is gathered first with
-   * one whole-word load per slot (checkers keep writing it: each word read is
-   * one a checker wrote, never half of one), then encoded little-endian.
+   * `vantage` (default: `row`): the words, then their failure reasons (body
+   * version 2). The row is gathered first with one whole-word load per slot
+   * (checkers keep writing it: each word read is one a checker wrote, never
+   * half of one), reasons after words (a checker stores a reason before its
+   * word, so a failure word shipped comes with its reason or a newer one),
+   * then encoded little-endian.
    */
   encodeObservations(table: ObservationTable, row: number, generatedAtMs: number = Date.now()): Buffer {
     if (!Number.isInteger(row) || row < 0 || row >= table.vantages) {
       throw new UrndError('URND_ERR_ARGUMENT', `row: ${String(row)} is outside 0..${table.vantages - 1}`);
     }
-    const words = this.gather(table.row(row));
+    const payload = this.gather(table.row(row), table.reasonRow(row));
     return encodeSnapshot(
       {
-        version: FRAME_VERSION,
+        version: OBSERVATIONS_BODY_VERSION,
         cell: this.cell,
         kind: 'observations',
         vantage: this.vantage ?? row,
@@ -104,24 +107,28 @@ export class SnapshotEncoder {
         generatedAtMs: Math.trunc(generatedAtMs),
         capacity: table.capacity,
         configVersion: this.configVersion,
-        payload: new Uint8Array(words.buffer, 0, 4 * words.length),
+        payload,
       },
       this.key,
     );
   }
 
-  /** Copies a shared row into the scratch words, little-endian. */
-  private gather(row: Int32Array): Int32Array {
+  /** Copies a shared row and its reasons into the scratch payload, little-endian. */
+  private gather(row: Int32Array, reasonRow: Uint16Array): Uint8Array {
     const n = row.length;
-    if (this.scratch === null || this.scratch.length !== n) this.scratch = new Int32Array(n);
-    const words = this.scratch;
+    if (this.scratch === null || this.scratch.length !== 6 * n) this.scratch = new Uint8Array(6 * n);
+    const out = this.scratch;
     if (LITTLE_ENDIAN) {
-      // Aligned Int32 element reads of a shared buffer never tear (ECMAScript's NoTear).
+      // Aligned element reads of a shared buffer never tear (ECMAScript's NoTear).
+      const words = new Int32Array(out.buffer, 0, n);
       for (let i = 0; i < n; i++) words[i] = row[i] as number;
+      const reasons = new Uint16Array(out.buffer, 4 * n, n);
+      for (let i = 0; i < n; i++) reasons[i] = reasonRow[i] as number;
     } else {
-      const dv = new DataView(words.buffer);
+      const dv = new DataView(out.buffer);
       for (let i = 0; i < n; i++) dv.setInt32(4 * i, row[i] as number, true);
+      for (let i = 0; i < n; i++) dv.setUint16(4 * n + 2 * i, reasonRow[i] as number, true);
     }
-    return words;
+    return out;
   }
 }

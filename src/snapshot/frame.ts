@@ -13,11 +13,12 @@ import { SnapshotError, type RejectedFrameInfo } from './snapshot-error.js';
  *   ┌──────────┬─────┬───────┬─────┬──────┬────────────┬──────────┬─────────────────────────┬─────────────┐
  *   │ magic    │ ver │ flags │ pad │ rsvd │ body length│ P zero   │ msgpack body (L bytes): │ trailer     │
  *   │ "URSF"   │  1  │ bit 0:│  P  │  0   │ L, u32 BE  │ bytes    │ a map, payload last     │ CRC32C: 4   │
- *   │          │     │ HMAC  │ 0…7 │      │            │          │ as bin32 (C or 4C bytes)│ HMAC: 32    │
+ *   │          │     │ HMAC  │ 0…7 │      │            │          │ as bin32 (C or 6C bytes)│ HMAC: 32    │
  *   └──────────┴─────┴───────┴─────┴──────┴────────────┴──────────┴─────────────────────────┴─────────────┘
  *   the trailer covers bytes [0, 12+P+L): header, padding and body
  *
- * The body is a msgpack map (map16, keys in this order): version, cell,
+ * The body is a msgpack map (map16, keys in this order): version (1 for
+ * status, 2 for observations: see OBSERVATIONS_BODY_VERSION), cell,
  * kind, vantage (observation frames only), epoch, sequence, generatedAtMs,
  * capacity, configVersion, payload. Fixed widths, so that a frame's size is
  * a function of (cell, configVersion, capacity, kind, keyed) only — never of
@@ -44,8 +45,18 @@ import { SnapshotError, type RejectedFrameInfo } from './snapshot-error.js';
 
 /** "URSF" (urnd snapshot frame), bytes 0..3 of every frame. */
 export const FRAME_MAGIC = 0x55525346;
-/** The frame layout and body schema this code writes and reads. */
+/** The frame layout (header byte 4) this code writes and reads. */
 export const FRAME_VERSION = 1;
+/**
+ * Body versions. Status frames are 1. Observation frames are 2 since they
+ * carry each word's failure reason after the words (6C payload bytes); a
+ * version 1 observation frame (4C bytes, an older checker) is still read,
+ * its reasons taken as "none". An older aggregator rejects version 2 as
+ * `version`, counted and loud: upgrade aggregators before checkers.
+ */
+export const STATUS_BODY_VERSION = 1;
+export const OBSERVATIONS_BODY_VERSION = 2;
+export type BodyVersion = 1 | 2;
 /** Fixed header bytes, before the 0–7 padding bytes. */
 export const FRAME_HEADER_BYTES = 12;
 export const CRC_TRAILER_BYTES = 4;
@@ -76,7 +87,8 @@ export type FrameKind = 'status' | 'observations';
 
 /** One snapshot, as encoded and decoded. */
 export interface SnapshotFrame {
-  version: 1;
+  /** Body version: 1 for status frames; 2 (or an older sender's 1) for observation frames. */
+  version: BodyVersion;
   /** The cell's name; a receiver rejects frames of another cell. */
   cell: string;
   /** A status table, or one vantage point's observation vector. */
@@ -99,8 +111,10 @@ export interface SnapshotFrame {
   configVersion: string;
   /**
    * status: `capacity` status bytes; observations: `4 × capacity` bytes, the
-   * Int32 observation words little-endian. Decoded frames: a view into the
-   * decoded bytes (not a copy), valid as long as those bytes are.
+   * Int32 observation words little-endian, then (version 2) `2 × capacity`
+   * bytes, each word's Uint16 failure reason little-endian. Decoded frames:
+   * a view into the decoded bytes (not a copy), valid as long as those
+   * bytes are.
    */
   payload: Uint8Array;
 }
@@ -115,14 +129,24 @@ export interface DecodeExpectations {
   maxBytes?: number;
 }
 
-/** Payload bytes of a frame of `kind` at `capacity`. */
-export function payloadBytes(kind: FrameKind, capacity: number): number {
-  return kind === 'status' ? capacity : 4 * capacity;
+/** Payload bytes of a frame of `kind` and body `version` (default: the one this code writes) at `capacity`. */
+export function payloadBytes(kind: FrameKind, capacity: number, version: BodyVersion = bodyVersionOf(kind)): number {
+  return kind === 'status' ? capacity : version === 1 ? 4 * capacity : 6 * capacity;
+}
+
+/** The body version this code writes for `kind`. */
+export function bodyVersionOf(kind: FrameKind): BodyVersion {
+  return kind === 'status' ? STATUS_BODY_VERSION : OBSERVATIONS_BODY_VERSION;
 }
 
 /** The default `maxBytes` for frames of `kind` at `capacity`. */
 export function defaultMaxFrameBytes(capacity: number, kind: FrameKind = 'observations'): number {
   return payloadBytes(kind, capacity) + DEFAULT_FRAME_OVERHEAD_BYTES;
+}
+
+/** True for a body version a frame of `kind` may carry. */
+function versionFits(kind: FrameKind, version: unknown): version is BodyVersion {
+  return kind === 'status' ? version === STATUS_BODY_VERSION : version === 1 || version === OBSERVATIONS_BODY_VERSION;
 }
 
 // One packer and one unpacker for the process. The Packr's scratch buffer is
@@ -300,14 +324,23 @@ function checkBody(body: unknown): SnapshotFrame {
   }
   const b = body as Record<string, unknown>;
   if (typeof b['version'] !== 'number') throw new SnapshotError('malformed', 'body has no version');
-  if (b['version'] !== FRAME_VERSION)
-    throw new SnapshotError('version', `body version ${b['version']}, expected ${FRAME_VERSION}`);
+  const version = b['version'];
+  if (version !== 1 && version !== 2)
+    throw new SnapshotError(
+      'version',
+      `body version ${version}, expected ${STATUS_BODY_VERSION} or ${OBSERVATIONS_BODY_VERSION}`,
+    );
   const { cell, kind, vantage, epoch, sequence, generatedAtMs, capacity, configVersion, payload } = b;
   const bad = (what: string): never => {
     throw new SnapshotError('malformed', `body: ${what}`);
   };
   if (typeof cell !== 'string') bad('cell is not a string');
   if (kind !== 'status' && kind !== 'observations') bad('kind is neither status nor observations');
+  if (!versionFits(kind as FrameKind, version))
+    throw new SnapshotError(
+      'version',
+      `body version ${version} of a ${kind as string} frame, expected ${bodyVersionOf(kind as FrameKind)}`,
+    );
   const fieldCount = Object.keys(b).length;
   if (fieldCount !== (kind === 'status' ? BODY_KEYS_STATUS : BODY_KEYS_OBSERVATIONS))
     bad(`${fieldCount} fields, expected exactly the ${kind as string} frame fields`);
@@ -320,11 +353,11 @@ function checkBody(body: unknown): SnapshotFrame {
   if (!(payload instanceof Uint8Array)) bad('payload is not binary');
   const p = payload as Uint8Array;
   const k = kind as FrameKind;
-  const want = payloadBytes(k, capacity as number);
+  const want = payloadBytes(k, capacity as number, version);
   if (p.length !== want)
-    bad(`payload is ${p.length} bytes, a ${k} frame of capacity ${capacity as number} has ${want}`);
+    bad(`payload is ${p.length} bytes, a version ${version} ${k} frame of capacity ${capacity as number} has ${want}`);
   const frame: SnapshotFrame = {
-    version: FRAME_VERSION,
+    version,
     cell: cell as string,
     kind: k,
     epoch: epoch as number,
@@ -343,10 +376,10 @@ function checkFrame(f: SnapshotFrame): void {
   const bad = (what: string): never => {
     throw new UrndError('URND_ERR_ARGUMENT', `snapshot frame: ${what}`);
   };
-  if (f.version !== FRAME_VERSION) bad(`version ${String(f.version)} is not ${FRAME_VERSION}`);
   if (typeof f.cell !== 'string') bad('cell is not a string');
   if (f.kind !== 'status' && f.kind !== 'observations')
     bad(`kind ${String(f.kind)} is neither status nor observations`);
+  if (!versionFits(f.kind, f.version)) bad(`version ${String(f.version)} is not one a ${f.kind} frame has`);
   if (f.kind === 'observations' ? !isIntIn(f.vantage, 0, MAX_VANTAGES - 1) : f.vantage !== undefined) {
     bad(
       f.kind === 'observations'
@@ -363,9 +396,11 @@ function checkFrame(f: SnapshotFrame): void {
     bad(`capacity ${String(f.capacity)} is not ${MIN_CAPACITY} … ${MAX_CAPACITY}`);
   if (typeof f.configVersion !== 'string') bad('configVersion is not a string');
   if (!(f.payload instanceof Uint8Array)) bad('payload is not a Uint8Array');
-  const want = payloadBytes(f.kind, f.capacity);
+  const want = payloadBytes(f.kind, f.capacity, f.version);
   if (f.payload.length !== want)
-    bad(`payload is ${f.payload.length} bytes, a ${f.kind} frame of capacity ${f.capacity} has ${want}`);
+    bad(
+      `payload is ${f.payload.length} bytes, a version ${f.version} ${f.kind} frame of capacity ${f.capacity} has ${want}`,
+    );
 }
 
 function checkKey(key: Uint8Array | undefined): void {

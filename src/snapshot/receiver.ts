@@ -320,9 +320,18 @@ export class ObservationReceiver extends FrameReceiver {
   }
 
   protected apply(frame: SnapshotFrame): void {
-    const row = this.table.row(frame.vantage as number);
+    const vantage = frame.vantage as number;
+    const row = this.table.row(vantage);
+    const reasonRow = this.table.reasonRow(vantage);
     const p = frame.payload;
     const n = row.length;
+    // Reasons first, as a checker stores them: a tick reading meanwhile sees
+    // a failure word with its reason or a newer one. A version 1 frame (an
+    // older checker) has none: every reason "none", the same fill every frame.
+    if (frame.version === 1) reasonRow.fill(0);
+    else if (LITTLE_ENDIAN && ((p.byteOffset + 4 * n) & 1) === 0)
+      reasonRow.set(new Uint16Array(p.buffer, p.byteOffset + 4 * n, n));
+    else for (let i = 0, j = 4 * n; i < n; i++, j += 2) reasonRow[i] = (p[j] as number) | ((p[j + 1] as number) << 8);
     if (LITTLE_ENDIAN && (p.byteOffset & 3) === 0) {
       const words = new Int32Array(p.buffer, p.byteOffset, n);
       for (let i = 0; i < n; i++) row[i] = words[i] as number;

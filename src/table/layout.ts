@@ -15,10 +15,10 @@
  *
  * ObservationTable (one SharedArrayBuffer):
  *
- *   byte 0            64                 64 + 4C            64 + 4CV
- *   ┌────────────────┬──────────────────┬─────┬──────────────────┐
- *   │ header (Int32) │ vantage 0: C words│ ... │ vantage V-1      │
- *   └────────────────┴──────────────────┴─────┴──────────────────┘
+ *   byte 0            64                 64 + 4C            64 + 4CV             64 + 6CV
+ *   ┌────────────────┬──────────────────┬─────┬──────────────────┬──────────────────┐
+ *   │ header (Int32) │ vantage 0: C words│ ... │ vantage V-1      │ reasons: V × C u16│
+ *   └────────────────┴──────────────────┴─────┴──────────────────┴──────────────────┘
  *
  * An observation word (Int32, read and written with Atomics):
  *
@@ -31,6 +31,21 @@
  * somebody could have written. The run count is how many consecutive probes
  * gave this same result (saturating at 15); the threshold logic needs nothing
  * else, and one Atomics.store publishes result, count and latency together.
+ *
+ * A failure reason (Uint16, parallel to the words: vantage v, slot s at
+ * v × C + s in the reasons region), the why of the same probe:
+ *
+ *    15  14 13                       4 3        0
+ *   ┌──────┬────────────────────────────┬──────────┐
+ *   │  0   │ HTTP status (10 bits) or 0 │ reason   │
+ *   └──────┴────────────────────────────┴──────────┘
+ *
+ * reason 0 means "none" (the probe succeeded, or nobody wrote one); 1…7 are
+ * FAILURE_REASONS. The checker stores it (Atomics) just before the word, so
+ * an Atomics reader that sees a failure word sees its reason or a newer
+ * probe's; the aggregator's plain loads may, rarely, pair a word with a
+ * neighbouring probe's reason — a label, never a verdict, and the next
+ * probe's pair repairs it. The HTTP status is set only with reason `status`.
  */
 
 /** Magic number in word 0 of a StatusTable header ("URST"). */
@@ -94,6 +109,17 @@ export const LATENCY_SHIFT = 8;
 /** Latency is capped at 2^24 - 1 µs (about 16.8 s). */
 export const LATENCY_MAX_US = 0xffffff;
 
+/**
+ * The failure reasons a reason word's low 4 bits name, code = index + 1
+ * (0 is "none"). The same names and order as check/probe.ts's ProbeFailure.
+ */
+export const FAILURE_REASONS = ['refused', 'timeout', 'reset', 'status', 'body', 'tls', 'error'] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+export const REASON_CODE_MASK = 0b1111;
+export const REASON_HTTP_SHIFT = 4;
+/** HTTP status codes are 100…999; 10 bits hold them. */
+export const REASON_HTTP_MAX = 0x3ff;
+
 /** A slot number, 0 ≤ slot < capacity. */
 export type SlotIndex = number & { readonly __slot: unique symbol };
 
@@ -102,7 +128,12 @@ export function statusTableBytes(capacity: number): number {
   return HEADER_BYTES + capacity;
 }
 
-/** Bytes of an ObservationTable buffer for `vantages` rows of `capacity` words. */
+/** Bytes of an ObservationTable buffer for `vantages` rows of `capacity` words and as many reason words. */
 export function observationTableBytes(vantages: number, capacity: number): number {
+  return HEADER_BYTES + 6 * vantages * capacity;
+}
+
+/** Byte offset of the reasons region in an ObservationTable buffer (2-aligned: the words before it are 4 bytes). */
+export function observationReasonsOffset(vantages: number, capacity: number): number {
   return HEADER_BYTES + 4 * vantages * capacity;
 }

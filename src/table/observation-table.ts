@@ -7,6 +7,7 @@ import {
   kObsCapacityWord,
   kObsMagicWord,
   kObsVantageWord,
+  observationReasonsOffset,
   observationTableBytes,
   type Result,
 } from './layout.js';
@@ -25,12 +26,18 @@ export class ObservationTable {
   readonly vantages: number;
   /** All rows back to back: vantage v, slot s is `words[v * capacity + s]`. */
   readonly words: Int32Array;
+  /**
+   * Each word's failure reason (layout.ts draws one), laid out like `words`:
+   * why that vantage's latest probe of the slot failed, 0 when it did not.
+   */
+  readonly reasons: Uint16Array;
 
   private constructor(buffer: SharedArrayBuffer, vantages: number, capacity: number) {
     this.buffer = buffer;
     this.vantages = vantages;
     this.capacity = capacity;
     this.words = new Int32Array(buffer, HEADER_BYTES, vantages * capacity);
+    this.reasons = new Uint16Array(buffer, observationReasonsOffset(vantages, capacity), vantages * capacity);
   }
 
   /** A new table, every word 0 ("never observed"). */
@@ -91,15 +98,27 @@ export class ObservationTable {
    * Records a probe result for (vantage, slot), continuing or restarting the
    * run count. Only the slot's owner writes it, so load-then-store is safe.
    */
-  record(vantage: number, slot: number, result: Result, latencyUs: number): number {
+  record(vantage: number, slot: number, result: Result, latencyUs: number, reason = 0): number {
     const i = this.index(vantage, slot);
     const word = nextObservation(Atomics.load(this.words, i), result, latencyUs);
+    // The reason first: a reader that sees this word sees this reason (or a newer one).
+    Atomics.store(this.reasons, i, reason);
     Atomics.store(this.words, i, word);
     return word;
+  }
+
+  /** Loads one failure reason word (0: none). */
+  reason(vantage: number, slot: number): number {
+    return Atomics.load(this.reasons, this.index(vantage, slot));
   }
 
   /** A view of one vantage point's row (capacity words), sharing memory. */
   row(vantage: number): Int32Array {
     return this.words.subarray(vantage * this.capacity, (vantage + 1) * this.capacity);
+  }
+
+  /** A view of one vantage point's failure reasons (capacity reason words), sharing memory. */
+  reasonRow(vantage: number): Uint16Array {
+    return this.reasons.subarray(vantage * this.capacity, (vantage + 1) * this.capacity);
   }
 }

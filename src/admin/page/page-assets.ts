@@ -251,7 +251,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
       if (d.used) {
         rows.push(['target', esc(d.target)]);
         rows.push(['vantages', d.vantages === null ? '—' : d.vantages.map(function (v, i) { return i + ': <span class="' + v + '">' + v + '</span>'; }).join(', ')]);
-        rows.push(['last failure', d.lastFailure === null ? '—' : esc(d.lastFailure)]);
+        rows.push(['last failure', d.lastFailureReason === null ? '—' : esc(d.lastFailureReason)]);
         rows.push(['last change', d.changedAt === null ? 'none seen' : d.changedAt.replace('T', ' ').replace('Z', ' UTC')]);
         rows.push(['record sets', d.recordSets.length ? esc(d.recordSets.join(', ')) : 'none']);
       }

@@ -2,6 +2,7 @@ import { UrndError } from '../../errors.js';
 import { POLICY_NAMES, RECORD_TYPE_NAMES, type CheckSpec, type Plan } from '../../config/plan.js';
 import { explain } from '../../resolve/explain.js';
 import { STATUS_NAMES } from '../../table/layout.js';
+import { formatReason } from '../../table/failure-reason.js';
 import { json, type AdminResponse, type AdminServer } from '../admin-server.js';
 import { PAGE_HTML, PAGE_SCRIPT } from './page-assets.js';
 import type { PageSource } from './page-source.js';
@@ -140,7 +141,7 @@ function slotDetail(source: PageSource, slot: number): object {
       v === null || c === null
         ? null
         : Array.from({ length: v.count }, (_, i) => STATUS_NAMES[v.verdict(i, slot)] ?? 'unknown'),
-    lastFailure: source.lastFailure?.(slot) ?? null,
+    lastFailureReason: source.lastFailure === undefined ? null : formatReason(source.lastFailure(slot)),
     changedAt: at > 0 ? new Date(at).toISOString() : null,
     recordSets: setsBySlot(plan).get(slot) ?? [],
   };

@@ -24,8 +24,8 @@ export interface PageSource {
   changedAtMs(): Float64Array | null;
   /** Each vantage point's verdict of a slot, where this process votes. */
   vantages(): { readonly count: number; verdict(vantage: number, slot: number): number } | null;
-  /** Why a slot's last probe failed, where the process knows. */
-  lastFailure?(slot: number): string | null;
+  /** The reason word (table/failure-reason.ts) of a slot's last failure, where the process aggregates; 0 none. */
+  lastFailure?(slot: number): number;
 }
 
 /** The page source of `urnd serve`: the cell's own table, ticks and probes. */
@@ -59,6 +59,7 @@ export function servePageSource(cell: Cell): PageSource {
     },
     changedAtMs: () => cell.changes.changedAtMs,
     vantages: () => ({ count: cell.aggregator.vantages, verdict: (v, s) => cell.aggregator.verdict(v, s) }),
+    lastFailure: (slot) => cell.aggregator.lastFailure(slot),
   };
 }
 
@@ -101,6 +102,7 @@ export function aggregatorPageSource(p: {
     },
     changedAtMs: () => p.changes.changedAtMs,
     vantages: () => ({ count: p.aggregator.vantages, verdict: (v, s) => p.aggregator.verdict(v, s) }),
+    lastFailure: (slot) => p.aggregator.lastFailure(slot),
   };
 }
 

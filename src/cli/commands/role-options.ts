@@ -18,14 +18,16 @@ export function roleCommon(v: OptionValues<typeof ROLE_OPTIONS>): {
   };
 }
 
-/** `--admin` and `--lameduck` as serve and the roles pass them on. */
+/** `--admin` (when given) and `--lameduck` as serve and the roles pass them on; `defaultAdmin` applies when neither `--admin` nor the document's `admin.listen` says. */
 export function operating(
   v: OptionValues<typeof OPERATING_OPTIONS>,
   role: AdminRole,
   defaultAdmin?: string,
-): { admin: { host: string; port: number } | null; lameduckSec: number } {
+): { admin?: { host: string; port: number } | null; adminDefault?: string; lameduckSec: number } {
+  // No --admin: the role takes the document's admin.listen, else defaultAdmin.
   return {
-    admin: parseAdminListen(v.admin ?? defaultAdmin, role),
+    ...(v.admin === undefined ? {} : { admin: parseAdminListen(v.admin, role) }),
+    ...(defaultAdmin === undefined ? {} : { adminDefault: defaultAdmin }),
     lameduckSec: optionalNumber('lameduck', v.lameduck, 0, 3600) ?? 0,
   };
 }
