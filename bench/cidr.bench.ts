@@ -1,7 +1,7 @@
 import { Bench } from 'tinybench';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { AddressFamily, CIDR_MATCH_LENGTH, NODE_WORDS } from '../src/resolve/cidr-table.js';
+import { AddressFamily, CIDR_MATCH_LENGTH } from '../src/resolve/cidr-table.js';
 import { seededRandom } from '../src/resolve/random.js';
 import type { CidrAllocationRow } from './cidr-alloc.js';
 import { type CidrCase, cidrCase, POOL } from './cidr-fixtures.js';
@@ -112,7 +112,7 @@ export const cidrScenario: Scenario = {
         rmePercent: median(e.rme),
         samples: e.samples,
         nodes: c.table.nodes,
-        tableMiB: (c.table.nodes * NODE_WORDS * 4) / 2 ** 20,
+        tableMiB: c.table.bytes / 2 ** 20,
         compileMs: c.compileMs,
       });
     }
