@@ -255,15 +255,15 @@ const MIXED = -3;
 interface BuildNode {
   /** Blocks ending in this level: (top slot, k, packed) triples. */
   readonly ends: number[];
-  readonly children: Map<number, BuildNode>;
-  /** Byte values with a child, ascending; set before the passes. */
+  /** Byte values with a child and their children, in the same order (ascending from the first pass on). */
   childBytes: number[];
+  childNodes: BuildNode[];
   /** The node's uniform answer (its slot 1), from the first pass. */
   answer: number;
 }
 
 function newNode(): BuildNode {
-  return { ends: [], children: new Map(), childBytes: [], answer: NOT_UNIFORM };
+  return { ends: [], childBytes: [], childNodes: [], answer: NOT_UNIFORM };
 }
 
 /** Per level: best and uniform per slot, scope per byte. */
@@ -271,6 +271,8 @@ interface Scratch {
   readonly best: Int32Array;
   readonly uniform: Int32Array;
   readonly scope: Int32Array;
+  /** Per slot: the depth of its topmost ancestor whose subtree is uniform, or -1. */
+  readonly top: Int32Array;
 }
 
 /**
@@ -342,6 +344,7 @@ export function compileCidrTable(
     best: new Int32Array(SLOTS),
     uniform: new Int32Array(SLOTS),
     scope: new Int32Array(FANOUT),
+    top: new Int32Array(SLOTS),
   }));
   const emitter = new Emitter();
   emitter.nullNode();
@@ -356,12 +359,22 @@ export function compileCidrTable(
 }
 
 function childOf(node: BuildNode, b: number): BuildNode {
-  let child = node.children.get(b);
-  if (child === undefined) {
-    child = newNode();
-    node.children.set(b, child);
-  }
+  // A linear search: nodes hold few children (a root at most FANOUT), and a Map per node cost more in GC.
+  const i = node.childBytes.indexOf(b);
+  if (i >= 0) return node.childNodes[i] as BuildNode;
+  const child = newNode();
+  node.childBytes.push(b);
+  node.childNodes.push(child);
   return child;
+}
+
+function sortChildren(node: BuildNode): void {
+  const bytes = node.childBytes;
+  if (bytes.length < 2) return;
+  const order = bytes.map((_, i) => i).sort((x, y) => (bytes[x] as number) - (bytes[y] as number));
+  const nodes = node.childNodes;
+  node.childBytes = order.map((i) => bytes[i] as number);
+  node.childNodes = order.map((i) => nodes[i] as BuildNode);
 }
 
 /** The level's STRIDE bits of a key's bytes. */
@@ -416,6 +429,23 @@ function fillBest(node: BuildNode, best: Int32Array): void {
  * is on the IPv6 path to ::/48.
  */
 function fillUniform(p: Pass, node: BuildNode, level: number, inherited: number, zeroPath: boolean, s: Scratch): void {
+  fillLeafAnswers(p, node, level, inherited, zeroPath, s);
+  const u = s.uniform;
+  for (let pos = FANOUT - 1; pos >= 1; pos--) {
+    const l = u[2 * pos] as number;
+    u[pos] = l === u[2 * pos + 1] && l !== NOT_UNIFORM && l !== MIXED ? l : NOT_UNIFORM;
+  }
+}
+
+/** `s.uniform` for the whole-byte slots only. */
+function fillLeafAnswers(
+  p: Pass,
+  node: BuildNode,
+  level: number,
+  inherited: number,
+  zeroPath: boolean,
+  s: Scratch,
+): void {
   const u = s.uniform;
   const children = node.childBytes;
   let next = 0;
@@ -424,7 +454,7 @@ function fillUniform(p: Pass, node: BuildNode, level: number, inherited: number,
     const best = here === -1 ? inherited : here;
     let answer = best === -1 ? -1 : best >> LENGTH_BITS;
     if (children[next] === b) {
-      answer = (node.children.get(b) as BuildNode).answer;
+      answer = (node.childNodes[next] as BuildNode).answer;
       next++;
     }
     // ::/48: its mapped addresses are answered from the IPv4 blocks, the
@@ -432,25 +462,26 @@ function fillUniform(p: Pass, node: BuildNode, level: number, inherited: number,
     if (zeroPath && level === p.levels - 1 && b === 0) answer = MIXED;
     u[FANOUT + b] = answer;
   }
-  for (let pos = FANOUT - 1; pos >= 1; pos--) {
-    const l = u[2 * pos] as number;
-    u[pos] = l === u[2 * pos + 1] && l !== NOT_UNIFORM && l !== MIXED ? l : NOT_UNIFORM;
-  }
 }
 
 /** First pass, bottom up: every node's uniform answer, which its parent's scopes need. */
 function answerOf(p: Pass, node: BuildNode, level: number, inherited: number, zeroPath: boolean): number {
   const s = p.scratch[level] as Scratch;
-  node.childBytes = [...node.children.keys()].sort((a, b) => a - b);
+  sortChildren(node);
   fillBest(node, s.best);
-  for (const b of node.childBytes) {
+  node.childBytes.forEach((b, i) => {
     const here = s.best[FANOUT + b] as number;
-    const child = node.children.get(b) as BuildNode;
+    const child = node.childNodes[i] as BuildNode;
     child.answer = answerOf(p, child, level + 1, here === -1 ? inherited : here, zeroPath && b === 0);
-  }
+  });
   // The children used the next level's scratch; this level's best is intact.
-  fillUniform(p, node, level, inherited, zeroPath, s);
-  return s.uniform[1] as number;
+  // Only slot 1 is needed here: uniform iff every whole byte has one answer.
+  fillLeafAnswers(p, node, level, inherited, zeroPath, s);
+  const u = s.uniform;
+  const answer = u[FANOUT] as number;
+  if (answer === NOT_UNIFORM || answer === MIXED) return NOT_UNIFORM;
+  for (let b = 1; b < FANOUT; b++) if (u[FANOUT + b] !== answer) return NOT_UNIFORM;
+  return answer;
 }
 
 /**
@@ -464,30 +495,36 @@ function emit(p: Pass, node: BuildNode, level: number, inherited: number, zeroPa
   fillBest(node, s.best);
   fillUniform(p, node, level, inherited, zeroPath, s);
   const u = s.uniform;
+  // A uniform slot's subtree is all one answer, so the uniform ancestors of
+  // a slot are an unbroken chain up from it: the topmost one's depth is the
+  // scope (within this level), found top down in one sweep.
+  const top = s.top;
+  top[0] = -1;
+  for (let pos = 1; pos < SLOTS; pos++) {
+    const up = pos === 1 ? -1 : (top[pos >> 1] as number);
+    const x = u[pos] as number;
+    top[pos] = up >= 0 ? up : x !== NOT_UNIFORM && x !== MIXED ? 31 - Math.clz32(pos) : -1;
+  }
   for (let b = 0; b < FANOUT; b++) {
     const answer = u[FANOUT + b] as number;
     let scope = 0;
     if (answer === MIXED) {
       scope = MAPPED_PREFIX; // a non-mapped address in ::/48: the /96 leaves the mapped space out
     } else if (answer !== NOT_UNIFORM) {
-      let pos = FANOUT + b;
-      let k = STRIDE;
-      while (k > 0 && u[pos >> 1] === answer) {
-        pos >>= 1;
-        k--;
-      }
+      const k = top[FANOUT + b] as number;
       scope = k === 0 ? above : STRIDE * level + k;
     }
     s.scope[b] = scope;
   }
   p.nodes.count++;
   const at = p.emitter.node(s.best, s.scope, node.childBytes);
-  for (const b of node.childBytes) {
+  for (let i = 0; i < node.childBytes.length; i++) {
+    const b = node.childBytes[i] as number;
     const here = s.best[FANOUT + b] as number;
     const scope = s.scope[b] as number;
     const child = emit(
       p,
-      node.children.get(b) as BuildNode,
+      node.childNodes[i] as BuildNode,
       level + 1,
       here === -1 ? inherited : here,
       zeroPath && b === 0,
@@ -502,6 +539,9 @@ function emit(p: Pass, node: BuildNode, level: number, inherited: number, zeroPa
 class Emitter {
   private cells = new Int32Array(1 << 16);
   private length = 0;
+  /** One node's rank words and entries, before it is copied in. */
+  private readonly head = new Int32Array(RANK_WORDS);
+  private readonly entries = new Int32Array(ENTRY_WORDS * SLOTS);
 
   private reserve(words: number): number {
     const at = this.length;
@@ -528,51 +568,41 @@ class Emitter {
 
   /** A node from its slots; a byte with a child always starts its own run (its down word is patched in later). */
   node(best: Int32Array, scope: Int32Array, childBytes: readonly number[]): number {
-    let runs = 0;
+    const head = this.head;
+    const entries = this.entries;
+    let run = -1;
     let next = 0;
     let prevBest = 0;
     let prevDown = 0;
     let prevChild = false;
-    // Count first, so the node is reserved in one piece.
     for (let pos = 0; pos < SLOTS; pos++) {
       const hasChild = pos >= FANOUT && childBytes[next] === pos - FANOUT;
       if (hasChild) next++;
       const down = pos >= FANOUT ? (scope[pos - FANOUT] as number) : 0;
       const bestHere = best[pos] as number;
-      if (pos === 0 || hasChild || prevChild || bestHere !== prevBest || down !== prevDown) runs++;
-      prevBest = bestHere;
-      prevDown = down;
-      prevChild = hasChild;
-    }
-    const at = this.reserve(RANK_WORDS + ENTRY_WORDS * runs);
-    const cells = this.cells;
-    let run = -1;
-    next = 0;
-    for (let pos = 0; pos < SLOTS; pos++) {
-      const hasChild = pos >= FANOUT && childBytes[next] === pos - FANOUT;
-      if (hasChild) next++;
-      const down = pos >= FANOUT ? (scope[pos - FANOUT] as number) : 0;
-      const bestHere = best[pos] as number;
-      const w = at + Math.floor(pos / SLOTS_PER_RANK_WORD);
-      if (pos % SLOTS_PER_RANK_WORD === 0) cells[w] = (run + 1) << 16;
+      const w = pos >> 4;
+      if ((pos & 15) === 0) head[w] = (run + 1) << 16;
       if (pos === 0 || hasChild || prevChild || bestHere !== prevBest || down !== prevDown) {
         run++;
-        cells[w] = (cells[w] as number) | (1 << (pos % SLOTS_PER_RANK_WORD));
-        cells[at + RANK_WORDS + ENTRY_WORDS * run] = bestHere;
-        cells[at + RANK_WORDS + ENTRY_WORDS * run + 1] = down;
+        head[w] = (head[w] as number) | (1 << (pos & 15));
+        entries[ENTRY_WORDS * run] = bestHere;
+        entries[ENTRY_WORDS * run + 1] = down;
       }
       prevBest = bestHere;
       prevDown = down;
       prevChild = hasChild;
     }
+    const at = this.reserve(RANK_WORDS + ENTRY_WORDS * (run + 1));
+    this.cells.set(head, at);
+    this.cells.set(entries.subarray(0, ENTRY_WORDS * (run + 1)), at + RANK_WORDS);
     return at;
   }
 
   /** Points the run of `slot` (a byte with a child, so a run of its own) at the child. */
   setChild(at: number, slot: number, child: number, scope: number): void {
     const cells = this.cells;
-    const w = cells[at + Math.floor(slot / SLOTS_PER_RANK_WORD)] as number;
-    const rank = (w >>> 16) + popcount16(w & ((2 << (slot % SLOTS_PER_RANK_WORD)) - 1));
+    const w = cells[at + (slot >> 4)] as number;
+    const rank = (w >>> 16) + popcount16(w & ((2 << (slot & 15)) - 1));
     cells[at + RANK_WORDS + ENTRY_WORDS * (rank - 1) + 1] = child * (1 << SCOPE_BITS) + scope;
   }
 
