@@ -296,7 +296,7 @@ export function reuseOrCompileCidrTable(
 ): CidrTable {
   const key = cidrTableKey(collections);
   if (previous != null && previous.key === key) return previous;
-  return compileCidrTable(collections, key);
+  return compileKeyed(collections, key);
 }
 
 /**
@@ -304,10 +304,11 @@ export function reuseOrCompileCidrTable(
  * `match` then returns indices into `collections`. Throws a CidrTableError
  * naming the first bad value.
  */
-export function compileCidrTable(
-  collections: readonly CidrCollection[],
-  key: string = cidrTableKey(collections),
-): CidrTable {
+export function compileCidrTable(collections: readonly CidrCollection[]): CidrTable {
+  return compileKeyed(collections, cidrTableKey(collections));
+}
+
+function compileKeyed(collections: readonly CidrCollection[], key: string): CidrTable {
   if (collections.length >= MAX_COLLECTIONS) {
     throw new CidrTableError(
       '',
