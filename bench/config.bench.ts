@@ -14,11 +14,13 @@ import { fmt, markdownTable, type Scenario, type ScenarioResult } from './harnes
  * The config loop at size: one pass (read, parse, validate, compile, encode)
  * of a document with 1,000 / 16,000 / 100,000 tcp checks (one multivalue
  * name per 4 checks), and of a bad document of 64,000 unknown top-level
- * keys, each in a fresh process (time and peak RSS its own). Then the
+ * keys, and of 10 MB documents of hostile shapes (hostileDocs), each in a
+ * fresh process (time and peak RSS its own). Then the
  * ticking thread's timer lateness (a 100 ms paced tick, HDR) while a
  * ConfigLoop re-reads the 16,000-check document every second, side by side
  * with the same run without it, interleaved in rounds. Goals: 100,000
- * checks ≤ 3 s and < 500 MB; the bad document ≤ 2 s; lateness p99 with ÷
+ * checks ≤ 3 s and < 500 MB; the bad document ≤ 2 s; every hostile shape
+ * rejected with one short problem; lateness p99 with ÷
  * without ≤ 1.1.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,6 +46,31 @@ function badDoc(keys: number): string {
   return `cell: { name: bench }\n${Array.from({ length: keys }, (_, i) => `key${i}: value`).join('\n')}\n`;
 }
 
+/**
+ * Documents of hostile shapes, each about `bytes` long: nesting millions of
+ * levels deep (flow and indentation), one huge string, 500,000 tiny keys,
+ * and a list of millions of items. Each must be rejected in bounded time and
+ * memory with one short problem, never a stack overflow.
+ */
+export function hostileDocs(bytes: number): [string, string][] {
+  const head = 'cell: { name: bench }\n';
+  const half = Math.floor((bytes - 32) / 2);
+  const indented: string[] = [];
+  for (let d = 0, size = 0; size < bytes; d++) {
+    const line = `${' '.repeat(d)}k:`;
+    indented.push(line);
+    size += line.length + 1;
+  }
+  const keys = Array.from({ length: 500_000 }, (_, i) => `k${i}: 0`).join('\n');
+  return [
+    [`nesting ${half.toLocaleString('en-US')} lists deep`, `${head}checks: ${'['.repeat(half)}${']'.repeat(half)}\n`],
+    [`nesting ${indented.length.toLocaleString('en-US')} mappings deep`, `${head}${indented.join('\n')} 0\n`],
+    ['one huge string', `${head}zones: [{ origin: "${'x'.repeat(bytes - 40)}" }]\n`],
+    ['500,000 tiny keys', `${head}${keys}\n`],
+    [`a list of ${half.toLocaleString('en-US')} items`, `${head}checks: [${'0,'.repeat(half - 1)}0]\n`],
+  ];
+}
+
 interface PassFigure {
   readonly doc: string;
   readonly bytes: number;
@@ -51,15 +78,18 @@ interface PassFigure {
   readonly problems: number;
   readonly ms: number;
   readonly maxRssMb: number;
+  /** The first problem as logged, `path: message` (empty when valid). */
+  readonly first: string;
 }
 
 function passInChild(file: string, doc: string, bytes: number): PassFigure {
   const out = execFileSync(process.execPath, [path.join(here, 'config-pass-child.js'), file], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
+    timeout: 120_000, // a pass that never ends fails the scenario rather than hanging it
   });
-  const r = JSON.parse(out) as { ok: boolean; ms: number; maxRssMb: number; problems: number };
-  return { doc, bytes, ...r };
+  const r = JSON.parse(out) as { ok: boolean; ms: number; maxRssMb: number; problems: number; first: string };
+  return { doc, bytes, ...r, first: r.first.replaceAll(`${path.dirname(file)}${path.sep}`, '') };
 }
 
 /**
@@ -81,17 +111,19 @@ async function tickLateness(node: AggregatorNode, ms: number, into: hdr.Histogra
 export const configScenario: Scenario = {
   name: 'config',
   description:
-    'config pass time and peak memory at 1,000 / 16,000 / 100,000 checks and a 64,000-key bad document; tick lateness with a config pass every second vs without',
-  estimateSeconds: (quick) => (quick ? 12 : 60),
+    'config pass time and peak memory at 1,000 / 16,000 / 100,000 checks, a 64,000-key bad document and 10 MB documents of hostile shapes; aggregator tick lateness with a config pass every second vs without',
+  estimateSeconds: (quick) => (quick ? 20 : 90),
   async run(ctx): Promise<ScenarioResult> {
     const dir = mkdtempSync(path.join(tmpdir(), 'urnd-bench-config-'));
     try {
       const passes: PassFigure[] = [];
+      const hostile = hostileDocs(ctx.quick ? 1 << 20 : 10 << 20);
       const docs: [string, string][] = [
         ['1,000 checks', goodDoc(1000)],
         ['16,000 checks', goodDoc(16_000)],
         ...(ctx.quick ? [] : ([['100,000 checks', goodDoc(100_000)]] as [string, string][])),
         ['64,000-key bad document', badDoc(64_000)],
+        ...hostile,
       ];
       for (const [name, text] of docs) {
         const file = path.join(dir, `${passes.length}.yaml`);
@@ -162,7 +194,11 @@ export const configScenario: Scenario = {
           passes.map((p) => [
             p.doc,
             fmt(p.bytes / 1e6, 1),
-            p.ok ? 'valid' : `rejected (${p.problems} problems)`,
+            p.ok
+              ? 'valid'
+              : p.problems === 1
+                ? `rejected: ${p.first.replace(/\|/g, '\\|')}`
+                : `rejected (${p.problems} problems)`,
             fmt(p.ms, 0),
             fmt(p.maxRssMb, 0),
           ]),
@@ -178,6 +214,12 @@ export const configScenario: Scenario = {
         `p99 with ÷ without: ${fmt(p99Ratio, 2)} (goal ≤ 1.1).`,
       ].join('\n');
       const summary: Record<string, number | boolean> = { lateness_p99_ratio: p99Ratio };
+      // The hostile shapes as one figure each for time and memory: the worst of them, and whether every one was
+      // rejected with one problem.
+      const shapes = passes.filter((p) => hostile.some(([name]) => name === p.doc));
+      summary.hostile_worst_ms = Math.round(Math.max(...shapes.map((p) => p.ms)));
+      summary.hostile_worst_rss_mb = Math.round(Math.max(...shapes.map((p) => p.maxRssMb)));
+      summary.hostile_all_one_problem = shapes.every((p) => !p.ok && p.problems === 1);
       for (const p of passes) {
         const key = p.doc
           .replace(/[^a-z0-9]+/gi, '_')

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { CORE_SCHEMA, YAMLException, load } from 'js-yaml';
 import { ConfigError } from '../errors.js';
 import { validateConfig, type ConfigDocument } from './schema.js';
+import { DEFAULT_CAPACITY, MAX_CAPACITY, MIN_CAPACITY } from '../table/layout.js';
 
 /**
  * Most nodes aliases may add to a document (each alias counted as the size
@@ -24,7 +25,7 @@ const MAX_ALIAS_NODES = 100_000;
  * on the config worker). Below the limits every problem is still counted.
  */
 export const MAX_MAPPING_FIELDS = 100_000;
-export const MAX_LIST_ITEMS = 1_048_576;
+export const MAX_LIST_ITEMS = MAX_CAPACITY;
 
 /** Where a too-large mapping or list sits (`checks[3]`), for its one-line problem. */
 function at(path: readonly (string | number)[]): string {
@@ -122,7 +123,30 @@ export function parseConfigText(text: string, source?: string): ConfigDocument {
       { path: '', message: `${label}aliases expand to more than ${MAX_ALIAS_NODES} nodes` },
     ]);
   }
+  checksFitCapacity(data);
   return validateConfig(data);
+}
+
+/**
+ * The schema's rule "no more checks than the capacity", checked before
+ * validation: a list of half a million bad checks would otherwise be
+ * validated item by item (10 s and 600 MB) only to be refused for its length.
+ */
+function checksFitCapacity(data: unknown): void {
+  if (typeof data !== 'object' || data === null) return;
+  const { cell, checks } = data as { cell?: unknown; checks?: unknown };
+  if (!Array.isArray(checks) || checks.length <= MIN_CAPACITY) return;
+  const given = typeof cell === 'object' && cell !== null ? (cell as { capacity?: unknown }).capacity : undefined;
+  const capacity =
+    given === undefined
+      ? DEFAULT_CAPACITY
+      : typeof given === 'number' && Number.isInteger(given) && given >= MIN_CAPACITY && given <= MAX_CAPACITY
+        ? given
+        : MAX_CAPACITY;
+  if (checks.length > capacity)
+    throw new ConfigError('URND_ERR_CONFIG_INVALID', [
+      { path: 'checks', message: `${checks.length} checks do not fit the cell capacity ${capacity}` },
+    ]);
 }
 
 /**
