@@ -192,6 +192,12 @@ export const HEADLINES: readonly Headline[] = [
   },
   {
     scenario: 'config',
+    key: 'hostile_worst_ms',
+    label: 'a 10 MB hostile document rejected, slowest shape, ms',
+    goal: 'bounded',
+  },
+  {
+    scenario: 'config',
     key: 'lateness_p99_ratio',
     label: 'aggregator tick lateness p99, a config pass every second ÷ none',
     goal: '≤ 1.1',

@@ -2,25 +2,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RoleProcess, freePort, requireBuilt, writeAtomically } from './support/roles.js';
+import { AggregatorNode } from '../src/aggregate/aggregator-node.js';
+import { compileConfig, ConfigLoop, decodePlan, encodePlan, parseConfigText, type Plan } from '../src/config/index.js';
+import { planDiff, reloadNodes } from '../src/node.js';
+import { ObservationTable } from '../src/table/observation-table.js';
+import { requireBuilt } from './support/roles.js';
 
 /**
  * A config pass (fetch, parse, validate, compile) runs on the config worker,
- * not on the thread that ticks: an aggregator following a large document
- * with a pass every 200 ms keeps its once-a-second status line on time (a
- * pass on the main thread would stall it for a whole pass), and a huge bad
- * document is rejected and logged once, with its first problems and count,
- * however many passes see it.
+ * not on the thread that ticks: while passes of a document that takes this
+ * machine a few hundred ms to compile run back to back, a 10 ms timer on
+ * this thread is never held back by anything near a pass; an unchanged pass
+ * hands the nodes the very plan in force, so the aggregator's reload is a
+ * comparison by identity; and a bad document is rejected and logged once,
+ * with its first 20 problems and the count, however many passes see it.
+ * The figures (lateness p99 with ÷ without, pass time at 100,000 checks)
+ * are the config benchmark's.
  */
-/** Checks in the first sizing document; the test document is sized so one pass takes about PASS_TARGET_MS here. */
-const PROBE_CHECKS = 4_000;
-const PASS_TARGET_MS = 2500;
+const CHECKS = 3000;
 let dir: string;
 let file: string;
-let proc: RoleProcess | null = null;
 
-function bigDoc(listen: number, checks: number): string {
-  const lines = ['cell: { name: big, capacity: 131072 }', `aggregator: { listen: 127.0.0.1:${listen} }`, 'checks:'];
+function doc(checks: number): string {
+  const lines = ['cell: { name: big, capacity: 4096 }', 'checks:'];
   for (let i = 0; i < checks; i++)
     lines.push(
       `  - { id: c${i}, slot: ${i}, type: tcp, host: 127.0.${(i >> 8) & 255}.${i & 255}, port: 9, interval: 10s }`,
@@ -30,7 +34,7 @@ function bigDoc(listen: number, checks: number): string {
     lines.push(
       `  - { name: n${i}.big.test, type: A, policy: multivalue, answers: [{ value: 10.0.${(i >> 8) & 255}.${i & 255}, check: c${i} }] }`,
     );
-  return lines.join('\n');
+  return `${lines.join('\n')}\n`;
 }
 
 beforeAll(() => {
@@ -38,71 +42,110 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'urnd-bigcfg-'));
   file = path.join(dir, 'cell.yaml');
 });
-afterAll(async () => {
-  await proc?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('config passes off the tick thread', () => {
-  it('a large document re-read every 200 ms never stalls the status line; a huge bad one is logged once', async () => {
-    const listen = await freePort();
-    // How long one pass takes on this machine, right now (the built code, as the process runs it; the best of
-    // two, so JIT warm-up does not count): what a pass on the ticking thread would stall it by. The document is
-    // sized so that is well above the status line's 1 s period, whatever the machine.
-    const { validateConfigFile } = await import('../dist/src/config/validate-file.js');
-    const timePass = async (): Promise<number> => {
-      let best = Infinity;
-      for (let i = 0; i < 2; i++) {
-        const t0 = performance.now();
-        await validateConfigFile(file);
-        best = Math.min(best, performance.now() - t0);
-      }
-      return best;
-    };
-    let checks = PROBE_CHECKS;
-    let good = bigDoc(listen, checks);
-    writeFileSync(file, good);
-    let passMs = await timePass();
-    for (let round = 0; round < 4 && passMs < PASS_TARGET_MS * 0.8 && checks < 120_000; round++) {
-      checks = Math.min(120_000, Math.round((checks * PASS_TARGET_MS) / passMs));
-      good = bigDoc(listen, checks);
-      writeFileSync(file, good);
-      passMs = await timePass();
+  it('passes back to back never hold the ticking thread for anything near a pass; unchanged passes reload by identity', async () => {
+    const text = doc(CHECKS);
+    writeFileSync(file, text);
+    // What one pass costs when it runs on this thread (the best of two: JIT warm-up does not count): the stall a
+    // pass here would cause.
+    let passMs = Infinity;
+    for (let i = 0; i < 2; i++) {
+      const t0 = performance.now();
+      compileConfig(parseConfigText(text));
+      passMs = Math.min(passMs, performance.now() - t0);
     }
 
-    const p = new RoleProcess('aggregator', ['aggregator', '-c', file, '--config-interval', '0.2']);
-    proc = p;
-    const arrivals: number[] = [];
-    p.child.stdout?.on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) if (/^\[\s*\d+s\]/.test(line)) arrivals.push(performance.now());
-    });
-    await p.waitForLine(/^\[\s*\d+s\]/, 60_000);
-    const from = arrivals.length;
-    // At least three whole passes while the status line is watched.
-    await p.waitForLine(/^\[\s*\d+s\]/, 60_000, p.lines.length);
-    const watchUntil = performance.now() + Math.max(3 * passMs, 3000);
-    while (performance.now() < watchUntil) await p.waitForLine(/^\[\s*\d+s\]/, 60_000, p.lines.length);
-    const gaps = arrivals.slice(from).map((t, i, a) => (i === 0 ? 0 : t - (a[i - 1] as number)));
-    const worst = Math.max(...gaps);
-    console.log(
-      `${checks} checks, one pass ${passMs.toFixed(0)} ms; status line gaps ${gaps.map((g) => g.toFixed(0)).join(' ')} ms`,
-    );
-    // Status lines are 1 s apart; a pass on the ticking thread would hold one back for a whole pass.
-    expect(passMs).toBeGreaterThan(1500);
-    expect(worst, `pass ${passMs.toFixed(0)} ms, status gaps ${gaps.map((g) => g.toFixed(0)).join(' ')}`).toBeLessThan(
-      1000 + passMs / 2,
-    );
+    const loop = await ConfigLoop.start({ role: 'test', source: file, intervalMs: 3_600_000, log: () => {} });
+    try {
+      const node = new AggregatorNode(loop.plan, ObservationTable.create(loop.plan.cell.capacity, 1), {
+        remote: [],
+        tickMs: 10,
+      });
+      const seen: { same: boolean; changed: boolean; changedSlots: number }[] = [];
+      let reloadMs = 0;
+      loop.onApply(async (next, prev, changed) => {
+        const t = performance.now();
+        const diff = planDiff(prev.plan, next.plan, next.key);
+        await reloadNodes(diff, null, [node]);
+        reloadMs = Math.max(reloadMs, performance.now() - t);
+        seen.push({ same: next.plan === prev.plan, changed, changedSlots: diff.changedSlots.length });
+      });
+      // What the same reload costs this thread when the plan arrives as a new object with the same content (what a
+      // pass cost before an unchanged one handed back the plan in force): the best of two, on a node of its own.
+      const other = new AggregatorNode(loop.plan, ObservationTable.create(loop.plan.cell.capacity, 1), {
+        remote: [],
+        tickMs: 10,
+      });
+      let walkMs = Infinity;
+      for (const copy of [decodePlan(encodePlan(loop.plan)), decodePlan(encodePlan(loop.plan))]) {
+        const t = performance.now();
+        await reloadNodes(planDiff(other.plan, copy, undefined), null, [other]);
+        walkMs = Math.min(walkMs, performance.now() - t);
+      }
 
-    // A bad document of 64,000 unknown keys: rejected, logged once with its first 20 problems, however many passes see it.
-    const bad = `${good}\n${Array.from({ length: 64_000 }, (_, i) => `key${i}: value`).join('\n')}`;
-    const before = p.lines.length;
-    writeAtomically(file, bad);
-    await p.waitForLine(/config rejected, keeping/, 60_000, before);
-    const logged = p.lines.length;
-    await p.waitForLine(/\(rejected ([3-9]|\d\d+)\)/, 60_000, logged);
-    const rejections = p.lines.slice(before).filter((l) => l.includes('config rejected'));
-    expect(rejections).toHaveLength(1);
-    expect(rejections[0]).toContain('64000 problems, the first 20');
-    expect(p.lines.slice(before).filter((l) => l.startsWith('  key')).length).toBe(20);
-  }, 120_000);
+      // A 10 ms tick on this thread; its worst gap while at least three passes run one after another.
+      let last = performance.now();
+      let worstGap = 0;
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        worstGap = Math.max(worstGap, now - last);
+        last = now;
+        node.tick(Date.now());
+      }, 10);
+      const t0 = performance.now();
+      for (let i = 0; i < 3; i++) await loop.pass();
+      const workerMs = (performance.now() - t0) / 3;
+      clearInterval(ticker);
+
+      // The comparison means something only if a pass here would have stalled the tick by much more than a tick.
+      expect(passMs).toBeGreaterThan(40);
+      expect(worstGap, `one pass ${passMs.toFixed(0)} ms here, ${workerMs.toFixed(0)} ms on the worker`).toBeLessThan(
+        10 + passMs / 2,
+      );
+      // Unchanged: the same plan object, no changed slots, applied every pass all the same.
+      expect(seen).toEqual(Array(3).fill({ same: true, changed: false, changedSlots: 0 }));
+      // ... and its reload is a comparison, not a walk of every check and slot.
+      expect(reloadMs, `unchanged reload ${reloadMs.toFixed(3)} ms, a walk ${walkMs.toFixed(3)} ms`).toBeLessThan(
+        walkMs / 5,
+      );
+      expect(node.plan).toBe(loop.plan);
+
+      // A change still arrives whole: a new plan, decoded here, its version hashed here.
+      writeFileSync(file, doc(CHECKS + 1));
+      const before: Plan = loop.plan;
+      await loop.pass();
+      expect(loop.plan).not.toBe(before);
+      expect(loop.plan.checks).toHaveLength(CHECKS + 1);
+      expect(seen.at(-1)).toEqual({ same: false, changed: true, changedSlots: 1 });
+      expect(node.plan).toBe(loop.plan);
+    } finally {
+      await loop.stop();
+    }
+  }, 30_000);
+
+  it('a bad document of 2,000 unknown keys is rejected, logged once with its first 20 problems and the count', async () => {
+    writeFileSync(file, doc(10));
+    const logged: string[] = [];
+    const loop = await ConfigLoop.start({
+      role: 'test',
+      source: file,
+      intervalMs: 3_600_000,
+      log: (l) => logged.push(l),
+    });
+    try {
+      const good = loop.plan.version;
+      writeFileSync(file, `${doc(10)}${Array.from({ length: 2000 }, (_, i) => `key${i}: value`).join('\n')}\n`);
+      for (let i = 0; i < 3; i++) await loop.pass();
+      expect(loop.stats().rejected).toBe(3);
+      expect(loop.plan.version).toBe(good);
+      const rejections = logged.filter((l) => l.includes('config rejected'));
+      expect(rejections).toHaveLength(1);
+      expect(rejections[0]).toContain('2000 problems, the first 20');
+      expect((rejections[0] as string).split('\n').filter((l) => l.startsWith('  key'))).toHaveLength(20);
+    } finally {
+      await loop.stop();
+    }
+  }, 30_000);
 });

@@ -152,7 +152,9 @@ export class AggregatorNode {
   /** A reload, synchronous: a tick on this thread sees all of it or none. */
   applyPlan(diff: PlanDiff): void {
     for (let v = 0; v < this.observations.vantages; v++) clearObservations(this.observations, v, diff.changedSlots);
-    this.aggregator.setPlan(diff.next);
+    // The plan in force again (the usual, unchanged pass): the aggregator's per-slot arrays were compiled from this
+    // very object, so compiling them again (O(capacity), ms at 16k slots, on the ticking thread) would change nothing.
+    if (diff.next !== this.planRef) this.aggregator.setPlan(diff.next);
     if (diff.changedSlots.length > 0) this.reloadedSlots = diff.changedSlots;
     this.intake.apply(diff.next, diff.key);
     this.encoder = followEncoder(this.encoder, this.key, diff);

@@ -10,6 +10,7 @@ import { CORE_SCHEMA, YAMLException, load } from 'js-yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { validateConfig, type ConfigDocument } from './schema.js';
 import { issuesInFiles, mergeZoneFiles, parseZoneFile, usableOrigin, type ReadZoneFile } from './zone-file.js';
+import { DEFAULT_CAPACITY, MAX_CAPACITY, MIN_CAPACITY } from '../table/layout.js';
 
 /**
  * Most nodes aliases may add to a document (each alias counted as the size
@@ -19,13 +20,32 @@ import { issuesInFiles, mergeZoneFiles, parseZoneFile, usableOrigin, type ReadZo
 const MAX_ALIAS_NODES = 100_000;
 
 /**
+ * Most fields of one mapping and most items of one list. No object of the
+ * schema has more than 20 fields, and no list of a valid document more items
+ * than the largest capacity; a document beyond either (a million unknown
+ * keys, a list of millions) is rejected here with one problem, before
+ * validation would report every item of it (963,000 keys: 24 s and 640 MB
+ * on the config worker). Below the limits every problem is still counted.
+ */
+export const MAX_MAPPING_FIELDS = 100_000;
+export const MAX_LIST_ITEMS = MAX_CAPACITY;
+
+/** Where a too-large mapping or list sits (`checks[3]`), for its one-line problem. */
+function at(path: readonly (string | number)[]): string {
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+}
+
+/**
  * Nodes the document's tree would have with every alias written out, counted
  * without writing them out: js-yaml makes an alias a second reference to the
  * same object, so each distinct object is sized once (linear in the text).
- * Stops counting once above `limit`.
+ * Stops counting once above `limit`. Throws a ConfigError for a mapping or a
+ * list above MAX_MAPPING_FIELDS / MAX_LIST_ITEMS. Depth needs no guard here:
+ * js-yaml stops at 100 levels (its `maxDepth`) with a parse error.
  */
 function aliasNodes(root: unknown, limit: number): number {
   const size = new Map<object, number>();
+  const path: (string | number)[] = [];
   let aliased = 0;
   const visit = (value: unknown): number => {
     if (typeof value !== 'object' || value === null) return 1;
@@ -36,15 +56,38 @@ function aliasNodes(root: unknown, limit: number): number {
     }
     size.set(value, 1); // a cycle (an alias inside its own anchor) counts its back edge once
     let n = 1;
-    for (const child of Array.isArray(value) ? value : Object.values(value)) {
-      n += visit(child);
-      if (aliased > limit) break;
+    if (Array.isArray(value)) {
+      if (value.length > MAX_LIST_ITEMS) tooLarge(path, `a list of ${value.length} items`, MAX_LIST_ITEMS);
+      for (let i = 0; i < value.length && aliased <= limit; i++) {
+        path.push(i);
+        n += visit(value[i]);
+        path.pop();
+      }
+    } else {
+      const keys = Object.keys(value);
+      if (keys.length > MAX_MAPPING_FIELDS) tooLarge(path, `a mapping of ${keys.length} fields`, MAX_MAPPING_FIELDS);
+      for (const key of keys) {
+        if (aliased > limit) break;
+        path.push(key);
+        n += visit((value as Record<string, unknown>)[key]);
+        path.pop();
+      }
     }
     size.set(value, n);
     return n;
   };
   visit(root);
   return aliased;
+}
+
+function tooLarge(path: readonly (string | number)[], what: string, max: number): never {
+  const where = path.length === 0 ? ' at the top level' : '';
+  throw new ConfigError('URND_ERR_CONFIG_INVALID', [
+    {
+      path: at(path),
+      message: `${what}${where}; no ${what.split(' ')[1]} of a config document holds more than ${max}`,
+    },
+  ]);
 }
 
 /**
@@ -90,7 +133,30 @@ function parseDocumentData(text: string, source?: string): unknown {
       { path: '', message: `${label}aliases expand to more than ${MAX_ALIAS_NODES} nodes` },
     ]);
   }
+  checksFitCapacity(data);
   return data;
+}
+
+/**
+ * The schema's rule "no more checks than the capacity", checked before
+ * validation: a list of half a million bad checks would otherwise be
+ * validated item by item (10 s and 600 MB) only to be refused for its length.
+ */
+function checksFitCapacity(data: unknown): void {
+  if (typeof data !== 'object' || data === null) return;
+  const { cell, checks } = data as { cell?: unknown; checks?: unknown };
+  if (!Array.isArray(checks) || checks.length <= MIN_CAPACITY) return;
+  const given = typeof cell === 'object' && cell !== null ? (cell as { capacity?: unknown }).capacity : undefined;
+  const capacity =
+    given === undefined
+      ? DEFAULT_CAPACITY
+      : typeof given === 'number' && Number.isInteger(given) && given >= MIN_CAPACITY && given <= MAX_CAPACITY
+        ? given
+        : MAX_CAPACITY;
+  if (checks.length > capacity)
+    throw new ConfigError('URND_ERR_CONFIG_INVALID', [
+      { path: 'checks', message: `${checks.length} checks do not fit the cell capacity ${capacity}` },
+    ]);
 }
 
 /** Per-fetch time limit of a URL read by {@link loadConfigFile} (a zone file given as a URL). */

@@ -54,7 +54,10 @@ export interface ConfigLoopStats {
  * Fetching, parsing, validating and compiling run on a worker thread of
  * their own, so a large document never delays a tick, a probe or a DNS
  * answer on this thread; the plan comes back as `encodePlan` bytes and is
- * decoded here only when its version changed.
+ * decoded here only when its version is not the one this loop holds (the
+ * worker compares: an unchanged pass sends the version alone). The same
+ * plan object is then handed to `onApply` again, so a node's reload of an
+ * unchanged plan is a comparison by identity, not a walk of every check.
  *
  * A rejection is logged once while it stays the same —
  * `urnd <role>: config rejected, keeping <version>: <why>` with the first
@@ -94,6 +97,7 @@ export class ConfigLoop {
     worker.on('message', (reply: PassReply) => {
       const done = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) worker.unref();
       done?.(reply);
     });
     // A worker that dies (out of memory on a monstrous document) fails the pass under way; the next pass starts a new one.
@@ -125,9 +129,10 @@ export class ConfigLoop {
     const worker = new Worker(compiledWorker('config'));
     try {
       const fetchTimeoutMs = options.fetchTimeoutMs ?? options.intervalMs ?? 10_000;
-      const reply = await ask(worker, { id: 0, source: options.source, fetchTimeoutMs });
+      const reply = await ask(worker, { id: 0, source: options.source, fetchTimeoutMs, appliedVersion: '' });
       if (!reply.ok) throw rejection(reply);
-      const plan = decodePlan(reply.bytes, reply.version);
+      if (reply.bytes === null) throw new UrndError('URND_ERR_CONFIG_READ', 'the config worker sent no plan');
+      const plan = received(reply.bytes, reply.version);
       const key = await resolveFrameKey(plan.frames, process.env, options.source);
       const loop = new ConfigLoop(options, worker, { plan, key });
       loop.counters.passes = 1;
@@ -176,8 +181,9 @@ export class ConfigLoop {
     try {
       const reply = await this.ask();
       if (!reply.ok) throw rejection(reply);
-      // An unchanged document (the usual pass) costs this thread one string comparison.
-      const plan = reply.version === prev.plan.version ? prev.plan : decodePlan(reply.bytes, reply.version);
+      // An unchanged document (the usual pass) comes back as its version alone: no bytes, no decode, and the same
+      // plan object, which every node compares by identity (planDiff) in O(1).
+      const plan = reply.bytes === null ? prev.plan : received(reply.bytes, reply.version);
       if (plan.cell.capacity !== prev.plan.cell.capacity) {
         throw new ConfigError('URND_ERR_CONFIG_INVALID', [
           {
@@ -243,7 +249,14 @@ export class ConfigLoop {
     const id = this.nextId++;
     return new Promise<PassReply>((resolve) => {
       this.waiting.set(id, resolve);
-      this.worker.postMessage({ id, source: this.source, fetchTimeoutMs: this.fetchTimeoutMs } satisfies PassRequest);
+      // A pass under way keeps the process alive (an awaited pass() would otherwise end it); an idle worker does not.
+      this.worker.ref();
+      this.worker.postMessage({
+        id,
+        source: this.source,
+        fetchTimeoutMs: this.fetchTimeoutMs,
+        appliedVersion: this.current?.plan.version ?? '',
+      } satisfies PassRequest);
     });
   }
 
@@ -273,6 +286,19 @@ function ask(worker: Worker, req: PassRequest): Promise<PassReply> {
     });
     worker.postMessage(req);
   });
+}
+
+/**
+ * The plan from a pass's bytes, its version hashed here from the bytes this
+ * thread decodes, not taken from the worker: a copy damaged on the way is
+ * rejected, and the next pass (asking with the version held) sends it again.
+ * Runs only when the plan changed.
+ */
+function received(bytes: Uint8Array, version: string): Plan {
+  const plan = decodePlan(bytes);
+  if (plan.version !== version)
+    throw new UrndError('URND_ERR_CONFIG_READ', `the plan ${short(version)} arrived damaged from the config worker`);
+  return plan;
 }
 
 function rejection(reply: Extract<PassReply, { ok: false }>): ConfigError {

@@ -1,8 +1,8 @@
 /**
  * The contract between a ConfigLoop and its config worker thread: the loop
  * asks for one pass, the worker answers with the compiled plan's bytes (a
- * transferred buffer, `encodePlan` form) or with why the document was
- * rejected. Neither side imports the other.
+ * transferred buffer, `encodePlan` form) — or only its version when that is
+ * the plan the loop already holds — or with why the document was rejected. Neither side imports the other.
  */
 import type { ConfigIssue } from '../errors.js';
 
@@ -14,14 +14,22 @@ export interface PassRequest {
   /** File path or http(s) URL of the document. */
   readonly source: string;
   readonly fetchTimeoutMs: number;
+  /**
+   * Version of the plan the loop holds now, as the loop itself hashed it from
+   * the bytes it decoded: a pass that compiles to it again is answered
+   * `bytes: null`, so the usual pass (the same document) costs the ticking
+   * thread nothing but one message; a loop whose copy came out different is
+   * sent the whole plan again.
+   */
+  readonly appliedVersion: string;
 }
 
 export type PassReply =
   | {
       readonly id: number;
       readonly ok: true;
-      /** `encodePlan` bytes of the compiled plan. */
-      readonly bytes: Uint8Array;
+      /** `encodePlan` bytes of the compiled plan; null when `version` is the request's `appliedVersion`. */
+      readonly bytes: Uint8Array | null;
       /** Hex SHA-256 of `bytes` (the plan's version). */
       readonly version: string;
     }
