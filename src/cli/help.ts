@@ -1,4 +1,4 @@
-import { STANDARD_OPTIONS, type Command, type OptionSpec, type OptionSpecs } from './command.js';
+import { OPERATING_OPTIONS, STANDARD_OPTIONS, type Command, type OptionSpec, type OptionSpecs } from './command.js';
 
 /** Help text and README option tables, derived from the command definitions. */
 
@@ -85,13 +85,32 @@ export function mainHelp(commands: readonly Command[]): string {
   ].join('\n');
 }
 
-/** The README's option table of one command (markdown); -h/-v are said once, not per table. */
+/**
+ * The README's option table of one command (markdown); -h/-v are said once,
+ * not per table, and so are the operating options (--admin, --lameduck,
+ * --log-format): one row points at their own table.
+ */
 export function optionsTable(command: Command): string {
-  const cell = (s: string) => s.replaceAll('|', '\\|');
-  const rows = Object.entries(command.options).map(
-    ([name, spec]) => `| \`${cell(flags(name, spec).trim())}\` | ${cell(spec.default)} | ${cell(spec.help)} |`,
-  );
+  const own = Object.entries(command.options).filter(([name]) => !(name in OPERATING_OPTIONS));
+  const rows = own.map(([name, spec]) => optionRow(name, spec));
+  if (own.length < Object.keys(command.options).length)
+    rows.push(`| ${OPERATING_FLAGS} | | the [operating options](#operating-a-cell) |`);
   return ['| option | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The README's one table of the operating options every long-running command takes. */
+export function operatingOptionsTable(): string {
+  const rows = Object.entries<OptionSpec>(OPERATING_OPTIONS).map(([name, spec]) => optionRow(name, spec));
+  return ['| option | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+const OPERATING_FLAGS = Object.keys(OPERATING_OPTIONS)
+  .map((name) => `\`--${name}\``)
+  .join(', ');
+
+function optionRow(name: string, spec: OptionSpec): string {
+  const cell = (s: string) => s.replaceAll('|', '\\|');
+  return `| \`${cell(flags(name, spec).trim())}\` | ${cell(spec.default)} | ${cell(spec.help)} |`;
 }
 
 const marker = (name: string, end: 'start' | 'end') => `<!-- options:${name}:${end} -->`;
@@ -103,13 +122,14 @@ const marker = (name: string, end: 'start' | 'end') => `<!-- options:${name}:${e
  */
 export function withOptionTables(readme: string, commands: readonly Command[]): string {
   let text = readme;
-  for (const command of commands) {
+  for (const command of [...commands, { name: 'operating', table: operatingOptionsTable() }]) {
     const start = marker(command.name, 'start');
     const end = marker(command.name, 'end');
     const a = text.indexOf(start);
     const b = text.indexOf(end);
     if (a < 0 || b < a) throw new Error(`README has no ${start} … ${end} section for \`urnd ${command.name}\``);
-    text = `${text.slice(0, a)}${start}\n${optionsTable(command)}\n${text.slice(b)}`;
+    const table = 'table' in command ? command.table : optionsTable(command);
+    text = `${text.slice(0, a)}${start}\n${table}\n${text.slice(b)}`;
   }
   return text;
 }

@@ -27,16 +27,7 @@ import {
 } from './plan.js';
 import { defaultMessage, show, toConfigIssues } from './issues.js';
 import { isAdminListen } from '../admin/admin-address.js';
-import {
-  findZone,
-  isDnsName,
-  isHost,
-  isOwnerName,
-  isWildcard,
-  normalizeName,
-  parseIPv4,
-  parseIPv6,
-} from './names.js';
+import { findZone, isDnsName, isHost, isOwnerName, isWildcard, normalizeName, parseIPv4, parseIPv6 } from './names.js';
 import { parseRdata } from './rdata.js';
 
 // ── building blocks ─────────────────────────────────────────────────────────
