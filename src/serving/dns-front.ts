@@ -171,6 +171,10 @@ export class DnsFront {
    */
   setPlan(plan: Plan): void {
     checkCapacity(plan, this.statusTable);
+    // An unchanged config pass hands back the plan object in force: copying
+    // it to the thread again would cost a structured clone of the whole plan
+    // every pass for nothing (a restarted thread starts from planRef).
+    if (plan === this.planRef) return;
     this.planRef = plan;
     this.post({ type: 'plan', plan });
   }
