@@ -142,9 +142,7 @@ class Link {
         if (this.acks && this.waitingSince >= 0 && nowMs - this.waitingSince > this.ackTimeoutMs) {
           // Writes still "succeed" into the kernel's buffer, but nothing comes back: a dead path.
           this.unacknowledged++;
-          this.abandon(
-            `no acknowledgement for ${nowMs - this.waitingSince} ms (${this.unackedFrames} frames waiting)`,
-          );
+          this.abandon(`no acknowledgement for ${nowMs - this.waitingSince} ms (${this.unackedFrames} frames waiting)`);
           this.hold(frame);
           this.connect();
           return;
