@@ -66,7 +66,8 @@ function known(truth: Truth, s: number, t: number, boundMs: number, blind?: Blin
 /**
  * Whether a multivalue answer is right: it holds every member known up and
  * none known down — unless every member is down, when any non-empty answer
- * is right (fail open: Route 53 answers the unhealthy ones then).
+ * is right (fail open: Route 53 answers the unhealthy ones then), or none
+ * is known up, when the whole set is (every member may look down already).
  */
 export function answerCorrect(r: QueryRecord, truth: Truth, boundMs: number, blind?: Blind): boolean {
   if (r.a === null) return true; // lost, counted elsewhere
@@ -74,6 +75,8 @@ export function answerCorrect(r: QueryRecord, truth: Truth, boundMs: number, bli
   const k = known(truth, r.s, r.t, boundMs, blind);
   if (k.every((x) => x === 'down')) return r.a.length > 0;
   const ms = members(r.s);
+  // None known up (the rest may have gone down just now): the whole set is the fail-open answer.
+  if (!k.includes('up') && r.a.length === ms.length && r.a.every((i) => ms.includes(i))) return true;
   for (let j = 0; j < ms.length; j++) {
     const inAnswer = r.a.includes(ms[j] as number);
     if (k[j] === 'up' && !inAnswer) return false;

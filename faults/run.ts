@@ -174,9 +174,16 @@ async function runScenario(
   const records = cell.recordsSince(t0).filter((r) => r.t <= tStop);
   const perfOut = await perf;
 
+  // A DNS process restarted by the scenario knows nothing until its first frame: whatever changed
+  // before it started serving counts as changed then, so it must converge within the bound of that.
+  const servingSince = (h: number): number => {
+    const p = cell.procs.get(cell.topo.dns[h]?.name ?? '');
+    return p?.lines.find((l) => l.t >= t0 && /^urnd dns: DNS on/.test(l.line))?.t ?? tEnd;
+  };
   const verdicts = cell.topo.dns.map((_, h) =>
     judgeHost(records, h, cell.truth, bound, tEnd, t0, {
       ...((s.isolatedDns ?? []).includes(h) ? { blind: { from: t0, until: tEnd } } : {}),
+      ...((s.restartedDns ?? []).includes(h) ? { blind: { from: 0, until: servingSince(h) } } : {}),
       ...(s.probesLosePackets === true ? { lenientUntil: tEnd + bound } : {}),
     }),
   );

@@ -28,6 +28,8 @@ export interface Scenario {
   needs?: 'nft';
   /** DNS host indices clients cannot reach during the fault by design (their lost queries are expected). */
   unreachableDns?: number[];
+  /** DNS host indices whose process the scenario restarts: judged on what changed before from when the new one serves. */
+  restartedDns?: number[];
   /** DNS host indices cut off from every cell host: changes made meanwhile count from the fault's end (they cannot know). */
   isolatedDns?: number[];
   /** The probes' own packets are lost: until the fault's end plus the bound only the safe direction is judged (answerSafe). */
@@ -217,6 +219,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'dns-role-restarted',
     what: 'kill -9 all three DNS processes at once, restarted at once',
     unreachableDns: [0, 1, 2],
+    restartedDns: [0, 1, 2],
     inject: async ({ cell }) => {
       await killAll(cell, cell.topo.dns);
       restart(cell, cell.topo.dns);

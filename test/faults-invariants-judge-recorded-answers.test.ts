@@ -59,6 +59,13 @@ describe('fault invariants', () => {
     truth.set(3000, set0, false);
     expect(answerCorrect(rec(4500, 0, [5]), truth, BOUND)).toBe(true); // all down: any answer
     expect(answerCorrect(rec(4500, 0, []), truth, BOUND)).toBe(false);
+    // Some members down for long, the rest just gone down: none known up, so the whole set (fail open) is right.
+    const t2 = new Truth();
+    t2.set(1000, [1, 2], false);
+    t2.set(5000, set0, false);
+    expect(answerCorrect(rec(5500, 0, set0), t2, BOUND)).toBe(true);
+    expect(answerCorrect(rec(5500, 0, [0, 1, 3]), t2, BOUND)).toBe(false); // a known-down one, not failing open
+    expect(answerCorrect(rec(4500, 0, set0), t2, BOUND)).toBe(false); // before: the others were known up
   });
 
   it('counts losses, wrong answers, flips and the time to converge of one host', () => {
