@@ -281,8 +281,14 @@ export class Cell {
         }
       }
       if (ok && now - t0 >= holdMs) return now - t0;
-      if (now - t0 > timeoutMs)
-        throw new Error(`DNS hosts did not agree with the targets' health within ${timeoutMs} ms: ${why}`);
+      if (now - t0 > timeoutMs) {
+        // The host's own last status line (its table's counts, frames applied and rejected) says why.
+        const host = /^dns(\d+)/.exec(why)?.[1];
+        const last = host === undefined ? undefined : this.procs.get(`dns${host}`)?.lines.at(-1)?.line;
+        throw new Error(
+          `DNS hosts did not agree with the targets' health within ${timeoutMs} ms: ${why}${last === undefined ? '' : `; its last status: ${last}`}`,
+        );
+      }
       await pause(200);
     }
   }
