@@ -113,6 +113,14 @@ export class NsProcess {
   }
 }
 
+function openDescriptors(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** Peer addresses of established TCP connections to `port` inside namespace `ns`. */
 function establishedPeers(ns: string, port: number): Set<string> {
   const r = spawnSync('ip', ['netns', 'exec', ns, 'ss', '-Htn', 'state', 'established', `( sport = :${port} )`], {
@@ -302,6 +310,13 @@ export class Cell {
    */
   problems(): string[] {
     const out: string[] = [];
+    const targets = this.procs.get('targets');
+    if (targets === undefined || !targets.alive) out.push('targets server not running');
+    else {
+      // Each probe is one connection, closed at once: more than a few hundred descriptors is a leak.
+      const fds = openDescriptors(targets.pid);
+      if (fds > 1000) out.push(`targets server holds ${fds} descriptors`);
+    }
     for (const h of [...this.topo.checkers, ...this.topo.aggregators, ...this.topo.dns]) {
       const p = this.procs.get(h.name);
       if (p === undefined || !p.alive) out.push(`${h.name} not running`);
