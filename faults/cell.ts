@@ -4,7 +4,7 @@
  * started with `ip netns exec`. Knows how to kill, stop, restart and
  * measure them, and when the DNS hosts agree with the truth.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,15 @@ export class NsProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** Stopped by SIGSTOP (state T in /proc). */
+  get stopped(): boolean {
+    try {
+      return /^\d+ \(.*\) T/.test(readFileSync(`/proc/${this.pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  }
+
   async waitForLine(re: RegExp, timeoutMs: number): Promise<void> {
     const t0 = Date.now();
     while (!this.lines.some((l) => re.test(l.line))) {
@@ -102,6 +111,27 @@ export class NsProcess {
       return undefined;
     }
   }
+}
+
+function openDescriptors(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Peer addresses of established TCP connections to `port` inside namespace `ns`. */
+function establishedPeers(ns: string, port: number): Set<string> {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'ss', '-Htn', 'state', 'established', `( sport = :${port} )`], {
+    encoding: 'utf8',
+  });
+  const peers = new Set<string>();
+  for (const line of (r.stdout ?? '').split('\n')) {
+    const peer = line.trim().split(/\s+/)[3];
+    if (peer !== undefined) peers.add(peer.slice(0, peer.lastIndexOf(':')));
+  }
+  return peers;
 }
 
 export function pause(ms: number): Promise<void> {
@@ -259,9 +289,58 @@ export class Cell {
         }
       }
       if (ok && now - t0 >= holdMs) return now - t0;
-      if (now - t0 > timeoutMs)
-        throw new Error(`DNS hosts did not agree with the targets' health within ${timeoutMs} ms: ${why}`);
+      if (now - t0 > timeoutMs) {
+        // The host's own last status line (its table's counts, frames applied and rejected) says why.
+        const host = /^dns(\d+)/.exec(why)?.[1];
+        const last = host === undefined ? undefined : this.procs.get(`dns${host}`)?.lines.at(-1)?.line;
+        throw new Error(
+          `DNS hosts did not agree with the targets' health within ${timeoutMs} ms: ${why}${last === undefined ? '' : `; its last status: ${last}`}`,
+        );
+      }
       await pause(200);
+    }
+  }
+
+  /**
+   * What keeps the cell from being the healthy cell every scenario starts
+   * from: a role process dead or stopped, or a push link not established
+   * (every checker → every aggregator's vectors port, every aggregator →
+   * every DNS host's frames port, seen with `ss` at the receiving host).
+   * Empty when whole.
+   */
+  problems(): string[] {
+    const out: string[] = [];
+    const targets = this.procs.get('targets');
+    if (targets === undefined || !targets.alive) out.push('targets server not running');
+    else {
+      // Each probe is one connection, closed at once: more than a few hundred descriptors is a leak.
+      const fds = openDescriptors(targets.pid);
+      if (fds > 1000) out.push(`targets server holds ${fds} descriptors`);
+    }
+    for (const h of [...this.topo.checkers, ...this.topo.aggregators, ...this.topo.dns]) {
+      const p = this.procs.get(h.name);
+      if (p === undefined || !p.alive) out.push(`${h.name} not running`);
+      else if (p.stopped) out.push(`${h.name} stopped`);
+    }
+    const links: [Host, number, readonly Host[]][] = [
+      ...this.topo.aggregators.map((a): [Host, number, readonly Host[]] => [a, PORTS.vectors, this.topo.checkers]),
+      ...this.topo.dns.map((d): [Host, number, readonly Host[]] => [d, PORTS.frames, this.topo.aggregators]),
+    ];
+    for (const [to, port, from] of links) {
+      const peers = establishedPeers(to.ns, port);
+      for (const f of from) if (!peers.has(f.addr)) out.push(`${f.name} → ${to.name}:${port} not connected`);
+    }
+    return out;
+  }
+
+  /** Waits until `problems()` is empty; rejects with them after `timeoutMs`. */
+  async waitWhole(timeoutMs: number): Promise<void> {
+    const t0 = Date.now();
+    for (;;) {
+      const p = this.problems();
+      if (p.length === 0) return;
+      if (Date.now() - t0 > timeoutMs) throw new Error(`the cell is not whole after ${timeoutMs} ms: ${p.join(', ')}`);
+      await pause(250);
     }
   }
 

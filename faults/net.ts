@@ -174,3 +174,34 @@ export function blackholeTargets(topo: Topology, which: readonly number[], on: b
     stdio: ['pipe', 'ignore', 'ignore'],
   });
 }
+
+/** Every fault the network can hold, lifted: partitions, loss, delay, links down, black-holed targets. */
+export function liftNetworkFaults(topo: Topology): void {
+  healPartitions(topo);
+  clearNft(topo);
+  clearQdiscs(topo);
+  for (const h of topo.hosts) setLink(topo, h, true);
+  blackholeTargets(
+    topo,
+    topo.targetAddrs.map((_, i) => i),
+    false,
+  );
+}
+
+/** What is left of a fault in the network (empty when nothing): the check that `liftNetworkFaults` worked. */
+export function networkProblems(topo: Topology): string[] {
+  const out: string[] = [];
+  const run = (args: string[]) => spawnSync(args[0] as string, args.slice(1), { encoding: 'utf8' }).stdout ?? '';
+  for (const h of topo.hosts) {
+    if (run(['ip', 'netns', 'exec', h.ns, 'nft', 'list', 'tables']).includes('urndf')) out.push(`${h.name}: nft rules`);
+    if (run(['ip', '-n', h.ns, 'neigh', 'show', 'nud', 'permanent']).trim() !== '')
+      out.push(`${h.name}: permanent neighbour entries`);
+    if (run(['tc', '-n', h.ns, 'qdisc', 'show', 'dev', 'eth0']).includes('netem')) out.push(`${h.name}: netem`);
+    if (!run(['ip', '-n', topo.bridgeNs, 'link', 'show', h.veth]).includes('state UP'))
+      out.push(`${h.name}: link down`);
+  }
+  const addrs = run(['ip', '-n', topo.targets.ns, '-4', 'addr', 'show', 'dev', 'eth0']);
+  const missing = topo.targetAddrs.filter((a) => !addrs.includes(`inet ${a}/32`)).length;
+  if (missing > 0) out.push(`targets: ${missing} addresses black-holed`);
+  return out;
+}

@@ -28,8 +28,14 @@ export interface Scenario {
   needs?: 'nft';
   /** DNS host indices clients cannot reach during the fault by design (their lost queries are expected). */
   unreachableDns?: number[];
+  /** DNS host indices whose process the scenario restarts: judged on what changed before from when the new one serves. */
+  restartedDns?: number[];
+  /** DNS host indices cut off from every cell host: changes made meanwhile count from the fault's end (they cannot know). */
+  isolatedDns?: number[];
+  /** The probes' own packets are lost: until the fault's end plus the bound only the safe direction is judged (answerSafe). */
+  probesLosePackets?: boolean;
   inject(ctx: ScenarioContext): Promise<void> | void;
-  /** Undoes the fault; the runner then also revives every process and clears every rule. */
+  /** Undoes the fault; the runner then also lifts every network fault (net.ts liftNetworkFaults) and revives every process. */
   heal(ctx: ScenarioContext): Promise<void> | void;
 }
 
@@ -113,6 +119,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'dns-isolated',
     what: 'DNS host 0 cut off from every cell host, its clients still reach it',
     quick: true,
+    isolatedDns: [0],
     inject: ({ cell }) => {
       const d = cell.topo.dns[0] as Host;
       for (const h of cell.topo.hosts) if (h !== d && h.role !== 'client') partition(d, h);
@@ -123,6 +130,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'loss-and-delay',
     what: '30% random loss (nft numgen) on every cell link, both directions, client traffic spared; 200 ms delay (netem) where the kernel has it',
     needs: 'nft',
+    probesLosePackets: true,
     inject: ({ cell, has, note }) => {
       for (const h of cell.topo.hosts) if (h.role !== 'client') lossExceptClient(cell.topo, h, 30);
       if (has.netem) {
@@ -211,6 +219,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'dns-role-restarted',
     what: 'kill -9 all three DNS processes at once, restarted at once',
     unreachableDns: [0, 1, 2],
+    restartedDns: [0, 1, 2],
     inject: async ({ cell }) => {
       await killAll(cell, cell.topo.dns);
       restart(cell, cell.topo.dns);

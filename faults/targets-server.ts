@@ -16,8 +16,17 @@ const down = new Uint8Array(TARGETS);
 
 // The response goes out on accept, without reading the request: a probe
 // reads its status line either way, and the server does the least work.
+//
+// The request is read and dropped: a socket nobody reads never sees the
+// peer's FIN, so Node never destroys it and its descriptor stays open. That
+// leaked one descriptor per probe (~100 a second) until the process hit its
+// open-files limit after ~200 s, when every probe failed and every target
+// read as down (issue #17: "dns0 never agreed again"). A peer that never
+// closes (its path black-holed meanwhile) is dropped after 5 s.
 const server = net.createServer({ allowHalfOpen: false }, (sock) => {
   sock.on('error', () => undefined);
+  sock.resume();
+  sock.setTimeout(5000, () => sock.destroy());
   const i = targetOfAddr(sock.localAddress?.replace(/^::ffff:/, '') ?? '');
   sock.end(i >= 0 && down[i] === 0 ? OK : DOWN);
 });

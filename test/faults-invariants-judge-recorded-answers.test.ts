@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  RSS_ABSOLUTE_TOLERANCE_KB,
   Truth,
   answerCorrect,
+  answerSafe,
+  envelope,
   judgeHost,
   maxStaleness,
   parseDnsperf,
@@ -56,6 +59,13 @@ describe('fault invariants', () => {
     truth.set(3000, set0, false);
     expect(answerCorrect(rec(4500, 0, [5]), truth, BOUND)).toBe(true); // all down: any answer
     expect(answerCorrect(rec(4500, 0, []), truth, BOUND)).toBe(false);
+    // Some members down for long, the rest just gone down: none known up, so the whole set (fail open) is right.
+    const t2 = new Truth();
+    t2.set(1000, [1, 2], false);
+    t2.set(5000, set0, false);
+    expect(answerCorrect(rec(5500, 0, set0), t2, BOUND)).toBe(true);
+    expect(answerCorrect(rec(5500, 0, [0, 1, 3]), t2, BOUND)).toBe(false); // a known-down one, not failing open
+    expect(answerCorrect(rec(4500, 0, set0), t2, BOUND)).toBe(false); // before: the others were known up
   });
 
   it('counts losses, wrong answers, flips and the time to converge of one host', () => {
@@ -79,6 +89,50 @@ describe('fault invariants', () => {
     const v2 = judgeHost([...records, rec(9000, 0, without1)], 0, truth, BOUND, 6000);
     expect(v2.convergeMs).toBeNull();
     expect(v2.wrong).toBe(2);
+  });
+
+  it('exempts an isolated host from changes made while it was cut off, until the bound after the fault', () => {
+    const truth = new Truth();
+    truth.set(2000, [1], false); // made while the host was cut off (1000–6000)
+    const blind = { from: 1000, until: 6000 };
+    const stale = rec(5000, 0, set0); // still answers its last good table
+    expect(answerCorrect(stale, truth, BOUND)).toBe(false);
+    expect(answerCorrect(stale, truth, BOUND, blind)).toBe(true);
+    expect(answerCorrect(rec(6500, 0, set0), truth, BOUND, blind)).toBe(true); // within the bound after the end
+    expect(answerCorrect(rec(7500, 0, set0), truth, BOUND, blind)).toBe(false); // past it: must have converged
+    const v = judgeHost([stale, rec(7500, 0, [0, 2, 3, 4, 5, 6, 7])], 0, truth, BOUND, 6000, 0, { blind });
+    expect(v).toMatchObject({ wrong: 0, convergeMs: 1500 });
+  });
+
+  it('while probes lose packets, allows up targets left out and fail-open, never a down target alone', () => {
+    const truth = new Truth();
+    truth.set(1000, [1], false);
+    expect(answerSafe(rec(3000, 0, [0, 3]), truth, BOUND)).toBe(true); // up targets left out: the probes failed
+    expect(answerSafe(rec(3000, 0, set0), truth, BOUND)).toBe(true); // the whole set: fail open
+    expect(answerSafe(rec(3000, 0, [0, 1]), truth, BOUND)).toBe(false); // a down target, not failing open
+    expect(answerSafe(rec(3000, 0, []), truth, BOUND)).toBe(false);
+    const records = [rec(2500, 0, [0, 2]), rec(3000, 0, set0), rec(4000, 0, [0, 2]), rec(4500, 0, [0, 1])];
+    const v = judgeHost(records, 0, truth, BOUND, 5000, 0, { lenientUntil: 6000 });
+    // Fail-open is no flip; target 1 answered without the whole set is wrong, and back in while down: a flip.
+    expect(v).toMatchObject({ wrong: 1, flips: 1 });
+  });
+
+  it('judges resources by growth: shrinking and closed connections hold; RSS may grow by max(5%, 32 MiB)', () => {
+    const b = { threads: 13, sockets: 10, rssKb: 100_000 };
+    expect(resourceDelta(b, { threads: 13, sockets: 9, rssKb: 80_000 }).held).toBe(true);
+    expect(resourceDelta(b, { threads: 13, sockets: 10, rssKb: 100_000 + RSS_ABSOLUTE_TOLERANCE_KB }).held).toBe(true);
+    expect(resourceDelta(b, { threads: 13, sockets: 10, rssKb: 100_001 + RSS_ABSOLUTE_TOLERANCE_KB }).held).toBe(false);
+    expect(resourceDelta(b, { threads: 13, sockets: 11, rssKb: 100_000 }).held).toBe(false);
+    const big = { threads: 13, sockets: 10, rssKb: 1_000_000 };
+    expect(resourceDelta(big, { ...big, rssKb: 1_050_000 }).held).toBe(true); // 5% of a large process
+    expect(resourceDelta(big, { ...big, rssKb: 1_050_001 }).held).toBe(false);
+    const rs = [
+      { threads: 13, sockets: 12, rssKb: 90 },
+      { threads: 12, sockets: 10, rssKb: 95 },
+    ];
+    expect(envelope(rs, 'max')).toEqual({ threads: 13, sockets: 12, rssKb: 95 });
+    expect(envelope(rs, 'min')).toEqual({ threads: 12, sockets: 10, rssKb: 90 });
+    expect(envelope([], 'min')).toBeUndefined();
   });
 
   it('reads resources, staleness and dnsperf figures', () => {

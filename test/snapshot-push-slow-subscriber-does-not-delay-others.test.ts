@@ -176,6 +176,9 @@ describe('FramePublisher: a slow or dead subscriber never delays the others', ()
     cleanups.push(() => listener.close());
     const sock = net.connect(listener.address.port, '127.0.0.1');
     sock.on('error', () => {});
+    // The listener acknowledges each genuine frame with one byte: read them (a paused socket would not see the close).
+    const acks: number[] = [];
+    sock.on('data', (b: Buffer) => acks.push(...b));
     await new Promise<void>((r) => sock.once('connect', () => r()));
     const ok = Buffer.from([0, 0, 0, 3, 1, 2, 3]);
     // one good frame split across writes, then a 101-byte prefix
@@ -186,6 +189,7 @@ describe('FramePublisher: a slow or dead subscriber never delays the others', ()
     sock.write(Buffer.concat([ok.subarray(5), Buffer.from([0, 0, 0, 101])]));
     await new Promise<void>((r) => sock.once('close', () => r()));
     expect(frames.map((f) => [...f])).toEqual([[1, 2, 3]]);
+    expect(acks).toEqual([0x06]); // one acknowledgement, for the one genuine frame
     expect(listener.stats()).toMatchObject({
       frames: 1,
       closed: { oversized: 1 },

@@ -18,6 +18,12 @@ import { UrndError } from '../errors.js';
  *                                                    closed: evicted; if every one is proven, the
  *                                                    newcomer is closed: refused
  *
+ * Every genuine frame is acknowledged with one byte back (ACK), so the
+ * sender can tell a live path from a black-holed one, where its writes keep
+ * succeeding into the kernel's buffer (push.ts). An acknowledgement is
+ * written only when the previous ones have left this process: a peer that
+ * never reads them costs one byte of our memory, not one per frame.
+ *
  * A connection is *proven* once it delivered a frame the handler accepted
  * as genuine (a checksum or HMAC that holds); a proven one is never evicted,
  * only closed by its own deadline or a bad frame. So a genuine sender,
@@ -93,6 +99,8 @@ export interface FramePeer {
 export type FrameHandler = (bytes: Buffer, peer: FramePeer) => boolean | void;
 
 const LENGTH_PREFIX_BYTES = 4;
+/** The one byte that acknowledges a genuine frame; shared, never modified. */
+const ACK = Buffer.from([0x06]);
 
 /** One accepted connection and the frame it is part-way through. */
 class Connection {
@@ -380,7 +388,11 @@ export class FrameListener {
       this.options.log?.(`snapshot listener: frame handler threw: ${(err as Error)?.message ?? String(err)}`);
       return;
     }
-    if (genuine === false) this.cut(c, 'invalid', `sent a frame that is not genuine`);
-    else c.proven = true;
+    if (genuine === false) {
+      this.cut(c, 'invalid', `sent a frame that is not genuine`);
+      return;
+    }
+    c.proven = true;
+    if (c.closedBy === null && c.sock.writable && c.sock.writableLength === 0) c.sock.write(ACK);
   }
 }

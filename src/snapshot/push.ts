@@ -23,6 +23,18 @@ import { UrndError } from '../errors.js';
  * during an outage. A subscriber whose frame has been in flight longer than
  * `stallTimeoutMs` (a peer that stopped reading) is disconnected, and the
  * next publish connects again.
+ *
+ * Peer liveness. The listener answers every genuine frame with one byte
+ * (frame-listener.ts). A small frame "leaves" the moment the kernel copies
+ * it into the send buffer, so on a black-holed path (a partition, a host
+ * gone without a reset) writes keep succeeding while TCP retransmits with
+ * exponential backoff: the connection heals only at the next retransmission,
+ * 10–20 s after a 10 s outage (measured in the fault matrix). So once a
+ * subscriber has acknowledged frames, a connection that has frames written
+ * and has heard nothing for `ackTimeoutMs` is dropped at that publish and a
+ * new connection attempt starts at once; a fresh SYN goes through as soon as
+ * the path does. A subscriber that never acknowledges (a listener from
+ * before acknowledgements) is never judged by this.
  */
 
 export interface Subscriber {
@@ -37,6 +49,12 @@ export interface FramePublisherOptions {
   connectTimeoutMs?: number;
   /** A frame in flight this long means the subscriber stopped reading: disconnect it. Default 10,000 ms. */
   stallTimeoutMs?: number;
+  /**
+   * Frames written and not a byte heard back for this long, from a subscriber
+   * that acknowledges frames: the path is dead (black-holed); drop the
+   * connection and connect again at once. Default 3000 ms (three 1 s ticks).
+   */
+  ackTimeoutMs?: number;
   /** Connection state changes: connected, disconnected, and the first failed attempt of a run (not every one). */
   log?: (message: string) => void;
 }
@@ -62,6 +80,10 @@ export interface SubscriberStats {
   disconnects: number;
   /** Disconnects for a frame in flight longer than stallTimeoutMs. */
   stalls: number;
+  /** Frames the subscriber acknowledged (one byte each). */
+  acknowledged: number;
+  /** Disconnects for frames unacknowledged longer than ackTimeoutMs (a black-holed path). */
+  unacknowledged: number;
   /** 0 or 1: the frame held for when the socket is free. */
   pendingFrames: number;
   /** Bytes written to the socket that the kernel has not taken yet. */
@@ -87,13 +109,22 @@ class Link {
   connects = 0;
   disconnects = 0;
   stalls = 0;
+  acknowledged = 0;
+  unacknowledged = 0;
   lastError: string | null = null;
   private failingQuietly = false;
+  /** The subscriber has acknowledged a frame (on any connection): from then on, silence means a dead path. */
+  private acks = false;
+  /** Frames written on this connection and not acknowledged yet. */
+  private unackedFrames = 0;
+  /** Since when frames have been waiting for an acknowledgement with none heard (-1: none waiting). */
+  private waitingSince = -1;
 
   constructor(
     sub: Subscriber,
     private readonly connectTimeoutMs: number,
     private readonly stallTimeoutMs: number,
+    private readonly ackTimeoutMs: number,
     private readonly log: ((m: string) => void) | undefined,
   ) {
     this.host = sub.host;
@@ -106,6 +137,14 @@ class Link {
         if (this.socket === null || this.socket.destroyed) {
           // Closing; its 'close' drops this and the next publish reconnects.
           this.hold(frame);
+          return;
+        }
+        if (this.acks && this.waitingSince >= 0 && nowMs - this.waitingSince > this.ackTimeoutMs) {
+          // Writes still "succeed" into the kernel's buffer, but nothing comes back: a dead path.
+          this.unacknowledged++;
+          this.abandon(`no acknowledgement for ${nowMs - this.waitingSince} ms (${this.unackedFrames} frames waiting)`);
+          this.hold(frame);
+          this.connect();
           return;
         }
         if (this.inFlightSince < 0) {
@@ -150,6 +189,8 @@ class Link {
       connects: this.connects,
       disconnects: this.disconnects,
       stalls: this.stalls,
+      acknowledged: this.acknowledged,
+      unacknowledged: this.unacknowledged,
       pendingFrames: this.pending === null ? 0 : 1,
       bufferedBytes: this.socket?.writableLength ?? 0,
       lastError: this.lastError,
@@ -166,6 +207,8 @@ class Link {
     const prefix = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES);
     prefix.writeUInt32BE(frame.length, 0);
     this.inFlightSince = Date.now();
+    this.unackedFrames++;
+    if (this.waitingSince < 0) this.waitingSince = this.inFlightSince;
     // Corked: prefix and frame leave in one writev, and the frame is not copied.
     sock.cork();
     sock.write(prefix);
@@ -198,10 +241,18 @@ class Link {
       this.state = 'connected';
       this.connects++;
       this.inFlightSince = -1;
+      this.unackedFrames = 0;
+      this.waitingSince = -1;
       if (this.failingQuietly || this.connects === 1) this.say(`${this.name()}: connected`);
       this.failingQuietly = false;
-      // Read (and discard) so that a peer's close is seen at once, not at the next failed write.
-      sock.resume();
+      // Read the acknowledgements (one byte a frame); reading also shows a peer's close at once.
+      sock.on('data', (chunk: Buffer) => {
+        if (this.socket !== sock) return;
+        this.acks = true;
+        this.acknowledged += chunk.length;
+        this.unackedFrames = Math.max(0, this.unackedFrames - chunk.length);
+        this.waitingSince = this.unackedFrames > 0 ? Date.now() : -1;
+      });
       const next = this.pending;
       if (next !== null) {
         this.pending = null;
@@ -232,6 +283,20 @@ class Link {
     });
   }
 
+  /** Gives up the current connection now (its 'close' is then ignored): the caller connects again at once. */
+  private abandon(why: string): void {
+    const sock = this.socket;
+    this.disconnects++;
+    this.lastError = why;
+    this.say(`${this.name()}: ${why}; reconnecting now`);
+    this.socket = null;
+    this.state = 'disconnected';
+    this.inFlightSince = -1;
+    this.unackedFrames = 0;
+    this.waitingSince = -1;
+    sock?.destroy();
+  }
+
   private name(): string {
     return `snapshot subscriber ${this.host}:${this.port}`;
   }
@@ -260,9 +325,11 @@ export class FramePublisher {
     }
     const connectTimeoutMs = options.connectTimeoutMs ?? 1000;
     const stallTimeoutMs = options.stallTimeoutMs ?? 10_000;
+    const ackTimeoutMs = options.ackTimeoutMs ?? 3000;
     for (const [name, v] of [
       ['connectTimeoutMs', connectTimeoutMs],
       ['stallTimeoutMs', stallTimeoutMs],
+      ['ackTimeoutMs', ackTimeoutMs],
     ] as const) {
       if (!(Number.isFinite(v) && v > 0))
         throw new UrndError('URND_ERR_ARGUMENT', `${name}: ${String(v)} is not a positive number of ms`);
@@ -271,7 +338,7 @@ export class FramePublisher {
       if (typeof s?.host !== 'string' || s.host === '' || !Number.isInteger(s.port) || s.port < 1 || s.port > 65535) {
         throw new UrndError('URND_ERR_ARGUMENT', `subscribers[${i}]: needs a host and a port from 1 to 65535`);
       }
-      return new Link(s, connectTimeoutMs, stallTimeoutMs, options.log);
+      return new Link(s, connectTimeoutMs, stallTimeoutMs, ackTimeoutMs, options.log);
     });
   }
 
