@@ -309,6 +309,7 @@ export function writeDns(w: PrometheusWriter, d: DnsServerStats | null, restarts
     ['noerror', r?.noerror ?? 0],
     ['nodata', r?.nodata ?? 0],
     ['nxdomain', r?.nxdomain ?? 0],
+    ['servfail', r?.servfail ?? 0],
     ['refused', r?.refused ?? 0],
     ['formerr', r?.formerr ?? 0],
     ['notimp', r?.notimp ?? 0],

@@ -9,7 +9,16 @@
  * encoder writes every name in full, never a pointer: its answers would be
  * bigger than ours and truncate at other sizes.)
  */
-import { FlagsHigh, FlagsLow, HEADER_LENGTH, OPT_RR_LENGTH, QType, RR_FIXED_LENGTH, type QueryState } from './wire.js';
+import {
+  FlagsHigh,
+  FlagsLow,
+  HEADER_LENGTH,
+  OPT_RR_LENGTH,
+  QType,
+  RR_FIXED_LENGTH,
+  Rcode,
+  type QueryState,
+} from './wire.js';
 
 /** How a reply is counted; one per reply (`ResponderCounters` has a field for each). */
 export const Outcome = {
@@ -22,6 +31,8 @@ export const Outcome = {
   FORMERR: 4,
   NOTIMP: 5,
   BADVERS: 6,
+  /** No status table yet (a fresh `urnd dns` before its first frame). */
+  SERVFAIL: 7,
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -36,6 +47,16 @@ export function headerOnlyReply(query: Uint8Array, rcode: number): Buffer {
   out[2] = FlagsHigh.QR | ((query[2] as number) & (FlagsHigh.OPCODE | FlagsHigh.RD));
   out[3] = ((query[3] as number) & FlagsLow.CD) | (rcode & FlagsLow.RCODE);
   return out;
+}
+
+/**
+ * SERVFAIL: header, question (and OPT), no AA — what an authoritative server
+ * answers for a zone it has not loaded yet, so resolvers ask another of the
+ * zone's servers. Sent while a Responder holds for its first status table.
+ */
+export function serverFailure(s: QueryState, query: Uint8Array): Buffer {
+  s.outcome = Outcome.SERVFAIL;
+  return beginReply(s, query, Rcode.SERVFAIL, false, 0, 0, 0);
 }
 
 /**

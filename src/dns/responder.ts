@@ -8,7 +8,7 @@ import type { Plan } from '../config/plan.js';
 import type { Resolver } from '../resolve/resolver.js';
 import { answerQuery, badVersion, refused } from './answer.js';
 import { readFast } from './fast-path.js';
-import { Outcome, headerOnlyReply } from './reply.js';
+import { Outcome, headerOnlyReply, serverFailure } from './reply.js';
 import { Verdict, readSlow } from './slow-path.js';
 import { HEADER_LENGTH, MAX_MESSAGE_SIZE, MIN_UDP_SIZE, QueryState, Rcode } from './wire.js';
 import { planRecords, type PlanRecords } from './zone-records.js';
@@ -22,13 +22,21 @@ export interface ResponderOptions {
    * plan's `dns.maxUdpSize` (so a config reload changes it).
    */
   maxUdpSize?: number;
+  /**
+   * Answer SERVFAIL to every query with a readable question until the status
+   * table has had its first update published (`sequence` ≠ 0). For a DNS
+   * process fed by frames (`urnd dns`), whose fresh table knows nothing: an
+   * all-unknown table would answer every target, the dead ones too. Default
+   * false: `urnd serve` answers from its own aggregator's table from the start.
+   */
+  holdUntilTable?: boolean;
 }
 
 /**
  * What a Responder has done, as plain numbers that only grow. Every call of
  * `respond` counts once in `queries` and once in exactly one of `fastPath`,
  * `slowPath` or `ignored`; every reply counts once in exactly one of
- * `noerror`, `nodata`, `nxdomain`, `refused`, `formerr`, `notimp`, `badvers`.
+ * `noerror`, `nodata`, `nxdomain`, `servfail`, `refused`, `formerr`, `notimp`, `badvers`.
  */
 export interface ResponderCounters {
   /** Calls of `respond`. */
@@ -42,6 +50,8 @@ export interface ResponderCounters {
   /** NOERROR replies with no answer: another type, or a fail-closed set that gave nothing. */
   nodata: number;
   nxdomain: number;
+  /** Queries held (`holdUntilTable`) because the status table had no update yet. */
+  servfail: number;
   /** Names outside our zones, classes other than IN, zone transfers. */
   refused: number;
   /** Malformed queries, and internal errors (see `errors`). */
@@ -66,6 +76,7 @@ function newCounters(): ResponderCounters {
     noerror: 0,
     nodata: 0,
     nxdomain: 0,
+    servfail: 0,
     refused: 0,
     formerr: 0,
     notimp: 0,
@@ -92,6 +103,8 @@ export class Responder {
   private readonly state = new QueryState();
   private plan: Plan | null = null;
   private records: PlanRecords | null = null;
+  /** True once the table has been seen published (or when not holding): from then on one field load a query. */
+  private tableSeen: boolean;
 
   constructor(resolver: Resolver, options: ResponderOptions = {}) {
     const max = options.maxUdpSize;
@@ -103,6 +116,7 @@ export class Responder {
     }
     this.resolver = resolver;
     this.maxUdpSize = max ?? 0;
+    this.tableSeen = options.holdUntilTable !== true;
   }
 
   /**
@@ -180,9 +194,23 @@ export class Responder {
       this.plan = plan;
     }
     this.setLimits(plan, transport);
-    const out = answerQuery(this.state, this.resolver, this.records, query);
+    const out =
+      this.tableSeen || this.firstTableSeen()
+        ? answerQuery(this.state, this.resolver, this.records, query)
+        : serverFailure(this.state, query);
     this.count();
     return out;
+  }
+
+  /**
+   * Whether the table has been published since start: one atomic load of its
+   * sequence word, made only until it has (the sequence never goes back to 0
+   * within a wrap of 2^32 frames, and a latched `tableSeen` needs no load).
+   */
+  private firstTableSeen(): boolean {
+    if (this.resolver.statusTable.sequence === 0) return false;
+    this.tableSeen = true;
+    return true;
   }
 
   /**
@@ -216,6 +244,9 @@ export class Responder {
         break;
       case Outcome.NXDOMAIN:
         c.nxdomain++;
+        break;
+      case Outcome.SERVFAIL:
+        c.servfail++;
         break;
       case Outcome.REFUSED:
         c.refused++;

@@ -33,6 +33,7 @@ export const FlagsLow = { RA: 0x80, Z: 0x40, AD: 0x20, CD: 0x10, RCODE: 0x0f } a
 export const Rcode = {
   NOERROR: 0,
   FORMERR: 1,
+  SERVFAIL: 2,
   NXDOMAIN: 3,
   NOTIMP: 4,
   REFUSED: 5,

@@ -9,6 +9,12 @@
  * the last good table and says how stale it is on its status line; the next
  * good frame heals it. There is no other mode.
  *
+ * Before its first good frame it has no table at all (every slot unknown,
+ * which would answer every target, the dead ones too), so every DNS process
+ * it runs answers SERVFAIL until that frame (`holdUntilTable`), as an
+ * authoritative server does for a zone it has not loaded: resolvers ask
+ * another of the zone's servers. Once a frame has landed that never recurs.
+ *
  * `--workers N` (or `dns.workers: N`): N DNS processes sharing dns.listen,
  * fed by this process (see ../serving/dns-processes.ts).
  */
@@ -50,6 +56,7 @@ export interface DnsRoleOptions {
 }
 
 export async function runDns(opts: DnsRoleOptions, write: (line: string) => void): Promise<void> {
+  const startedAt = Date.now();
   const config = await ConfigLoop.start({
     role: 'dns',
     source: opts.configSource,
@@ -77,7 +84,7 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     let set: DnsProcessSet | null = null;
     let intake: StatusIntake;
     if (workers === 1) {
-      node = await DnsNode.start(config.applied, { listen: dnsListen, log: write });
+      node = await DnsNode.start(config.applied, { listen: dnsListen, log: write, holdUntilTable: true });
       const n = node;
       stops.push(() => n.stop());
       intake = node.intake;
@@ -89,12 +96,14 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
         configIntervalMs: config.intervalMs,
         listen: dnsListen,
         log: write,
+        holdUntilTable: true,
       });
       const s = set;
       stops.push(() => s.stop());
     }
     const relay = set;
     const changes = new StatusChanges(plan.cell.capacity);
+    let firstFrameAt: number | null = null;
     const listener = await FrameListener.listen(
       {
         host: framesListen.host,
@@ -106,6 +115,12 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
       (bytes) => {
         const out = intake.receive(bytes);
         if (out.applied) changes.update(intake.table.statuses, Date.now());
+        if (out.applied && firstFrameAt === null) {
+          firstFrameAt = Date.now();
+          write(
+            `urnd dns: first status frame applied (seq ${intake.staleness().lastSequence}, ${((firstFrameAt - startedAt) / 1000).toFixed(1)} s after start): answering from the table`,
+          );
+        }
         if (out.applied && relay !== null) relay.relay(intake.lastFrame as Buffer);
         return isGenuine(out);
       },
@@ -125,6 +140,7 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     );
     if (node !== null) write(`urnd dns: DNS on ${node.front.address} (udp+tcp)`);
     if (set !== null) write(`urnd dns: DNS on ${set.describe()}`);
+    if (firstFrameAt === null) write('urnd dns: answering SERVFAIL until the first status frame');
 
     let admin: Admin | null = null;
     const adminAt = adminAddressFor('dns', opts.admin, config.plan.admin.listen, opts.adminDefault);
@@ -158,6 +174,7 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
 
 /**
  * `[  12s] frames: last good 0.4 s ago, seq 42, lag 0, rejected 1 (checksum 1) | healthy 3  unhealthy 1  unknown 0 | dns 120 q/s | config 1a2b3c4d5e6f (rejected 0)`
+ * (`dns 120 q/s (servfail 7)` once queries were held before the first frame)
  * (`, cut mid-frame N, connections closed N (idle N, slow N, …)` after the rejections once a sender hung up part-way through a frame or the listener closed a connection).
  */
 function statusLine(
@@ -179,10 +196,13 @@ function statusLine(
     if (d !== null && d.kernelDropsPerSec !== null && d.kernelDropsPerSec > 0)
       lost.push(`kernel drops ${d.kernelDropsPerSec.toFixed(0)}/s`);
     if (node.front.crashes > 0) lost.push(`resolver restarts ${node.front.crashes}`);
+    // Held before the first frame (holdUntilTable): only ever grows until then.
+    const held = d?.stats.responder.servfail ?? 0;
+    if (held > 0) lost.push(`servfail ${held}`);
     dns = `dns ${(d?.queriesPerSec ?? 0).toFixed(0)} q/s${lost.length > 0 ? ` (${lost.join(', ')})` : ''}`;
   } else {
     const s = (set as DnsProcessSet).sample();
-    dns = `dns ${s.queriesPerSec.toFixed(0)} q/s, ${s.up}/${s.count} processes up${s.restarts > 0 ? `, restarts ${s.restarts}` : ''}, answered ${s.answered.join('+')}`;
+    dns = `dns ${s.queriesPerSec.toFixed(0)} q/s, ${s.up}/${s.count} processes up${s.restarts > 0 ? `, restarts ${s.restarts}` : ''}, answered ${s.answered.join('+')}${s.servfail > 0 ? `, servfail ${s.servfail}` : ''}`;
   }
   const c = config.stats();
   return `${uptime(started)} ${frames} | ${formatCounts(countChecks(plan, intake.table))} | ${dns} | config ${short(c.version)} (rejected ${c.rejected})`;

@@ -51,6 +51,12 @@ export interface DnsFrontOptions {
   inherited?: InheritedSockets;
   /** Bind `listen` with SO_REUSEPORT, beside other DNS processes on the same address (Node ≥ 22.12; reuse-port.ts). */
   reusePort?: boolean;
+  /**
+   * SERVFAIL every query until the StatusTable's first update (`urnd dns`:
+   * a fresh table fed by frames knows nothing). A restarted thread on a
+   * table already updated answers at once. Default false (`urnd serve`).
+   */
+  holdUntilTable?: boolean;
   onThreadLost?: (code: number) => void;
   /** Where worker crashes and rejected plans are reported; default stderr. */
   log?: (message: string) => void;
@@ -388,6 +394,7 @@ function spawn(
     ...(options.tuning === undefined ? {} : { tuning: options.tuning }),
     ...(options.inherited === undefined ? {} : { inherited: options.inherited }),
     ...(options.reusePort === true ? { reusePort: true } : {}),
+    ...(options.holdUntilTable === true ? { holdUntilTable: true } : {}),
   };
   worker.postMessage(start);
   return { worker, ready, exited };

@@ -16,9 +16,11 @@ export function singleResolverThread(plan: Plan): Plan {
 /**
  * The serving part of one DNS process: a StatusTable fed only by status
  * frames (StatusIntake) and a DnsFront answering from it. It never computes
- * a status: before its first frame every slot is unknown (an answer with a
- * check counts healthy, as Route 53 treats a check with no data yet); after
- * its last, it keeps answering from the last good table.
+ * a status: before its first frame every slot is unknown, so with
+ * `holdUntilTable` (as `urnd dns` starts it) it answers SERVFAIL until that
+ * frame, never a target the cell knows is down; without it an answer with a
+ * check counts healthy (as Route 53 treats a check with no data yet). After
+ * its last frame it keeps answering from the last good table.
  */
 export class DnsNode {
   readonly intake: StatusIntake;
@@ -47,6 +49,7 @@ export class DnsNode {
       intake?: StatusIntake;
       inherited?: InheritedSockets;
       reusePort?: boolean;
+      holdUntilTable?: boolean;
       onThreadLost?: (code: number) => void;
     },
   ): Promise<DnsNode> {
@@ -56,6 +59,7 @@ export class DnsNode {
       ...(options.listen === undefined ? {} : { listen: options.listen }),
       ...(options.inherited === undefined ? {} : { inherited: options.inherited }),
       ...(options.reusePort === true ? { reusePort: true } : {}),
+      ...(options.holdUntilTable === true ? { holdUntilTable: true } : {}),
       ...(options.onThreadLost === undefined ? {} : { onThreadLost: options.onThreadLost }),
     });
     return new DnsNode(intake, front);

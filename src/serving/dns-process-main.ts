@@ -28,6 +28,8 @@ async function main(): Promise<void> {
       'inherited-sockets': { type: 'boolean' },
       // Bind --dns-listen with SO_REUSEPORT, beside the other DNS processes.
       'reuse-port': { type: 'boolean' },
+      // SERVFAIL until this process's table has its first frame (`urnd dns`, not `urnd serve`).
+      'hold-until-table': { type: 'boolean' },
     },
     strict: true,
   });
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
       log,
       intake,
       ...(values['reuse-port'] === true ? { reusePort: true } : {}),
+      ...(values['hold-until-table'] === true ? { holdUntilTable: true } : {}),
       ...(values['inherited-sockets'] === true
         ? {
             inherited: { udpFd: INHERITED_UDP_FD, tcpFd: INHERITED_TCP_FD },
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
       type: 'status',
       queriesPerSec: serving.front.sample?.queriesPerSec ?? 0,
       answered: (serving.front.sample?.stats.udpAnswered ?? 0) + (serving.front.sample?.stats.tcpAnswered ?? 0),
+      servfail: serving.front.sample?.stats.responder.servfail ?? 0,
       applied: intake.counters.applied,
       secondsSinceLastGood: intake.staleness().secondsSinceLastGood,
       configVersion: config.plan.version,

@@ -52,6 +52,8 @@ export interface ProcessStatusMessage {
   readonly queriesPerSec: number;
   /** Queries answered since this process started (UDP and TCP). */
   readonly answered: number;
+  /** Of those, SERVFAIL replies: held before this process's first frame (`urnd dns`). */
+  readonly servfail: number;
   /** Frames applied to this process's table so far. */
   readonly applied: number;
   /** Seconds since this process last applied a frame; null before the first. */

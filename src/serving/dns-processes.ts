@@ -65,6 +65,12 @@ export interface DnsProcessSetOptions {
   readonly restartDelayMs?: number;
   /** How long a process may take to answer on its port, ms. Default 15,000. */
   readonly startTimeoutMs?: number;
+  /**
+   * Each process answers SERVFAIL until its own table has had a frame
+   * (`urnd dns`: frames are the only truth it has). Default false: `urnd
+   * serve`'s processes answer from the start, as its own resolver does.
+   */
+  readonly holdUntilTable?: boolean;
 }
 
 interface Member {
@@ -78,6 +84,8 @@ interface Member {
   queriesPerSec: number;
   /** Queries answered by the process now running (its last report). */
   answered: number;
+  /** Of those, SERVFAIL replies (held before the process's first frame). */
+  servfail: number;
   restarts: number;
   replaced: number;
 }
@@ -93,6 +101,8 @@ export interface DnsProcessSetSample {
   readonly replaced: number;
   /** Per process, in order: queries answered by the one now running (shows how the kernel spreads a shared port). */
   readonly answered: readonly number[];
+  /** SERVFAIL replies of the processes now running, summed (held before each one's first frame). */
+  readonly servfail: number;
 }
 
 export class DnsProcessSet {
@@ -124,6 +134,7 @@ export class DnsProcessSet {
       pending: null,
       queriesPerSec: 0,
       answered: 0,
+      servfail: 0,
       restarts: 0,
       replaced: 0,
     }));
@@ -228,6 +239,7 @@ export class DnsProcessSet {
       restarts,
       replaced,
       answered: this.members.map((m) => m.answered),
+      servfail: this.members.reduce((n, m) => n + m.servfail, 0),
     };
   }
 
@@ -273,6 +285,7 @@ export class DnsProcessSet {
     const shared = this.shared;
     if (shared !== null) args.push('--inherited-sockets');
     if (this.reusePort) args.push('--reuse-port');
+    if (this.options.holdUntilTable === true) args.push('--hold-until-table');
     // Entry i of stdio is the child's fd i: the shared sockets land where the child looks for them.
     const stdio: (string | number)[] = ['ignore', 'inherit', 'inherit', 'ipc'];
     if (shared !== null) {
@@ -317,6 +330,7 @@ export class DnsProcessSet {
         } else if (msg.type === 'status') {
           m.queriesPerSec = msg.queriesPerSec;
           m.answered = msg.answered;
+          m.servfail = msg.servfail;
         }
       });
       proc.on('error', (err) =>
@@ -334,6 +348,7 @@ export class DnsProcessSet {
         m.ready = false;
         m.queriesPerSec = 0;
         m.answered = 0;
+        m.servfail = 0;
         if (this.stopping) return;
         m.restarts += 1;
         this.restartLater(m, `exited (${signal ?? `code ${String(code)}`})`);

@@ -127,6 +127,8 @@ export interface ResolverStartMessage {
   readonly inherited?: InheritedSockets;
   /** Bind `listen` with SO_REUSEPORT (other DNS processes bind it too). */
   readonly reusePort?: boolean;
+  /** SERVFAIL every query until the table's first update (ResponderOptions.holdUntilTable; `urnd dns`). */
+  readonly holdUntilTable?: boolean;
 }
 
 /** main → worker: a config reload (dns.maxUdpSize and the TCP limits included); dns.listen and dns.workers take effect at the next start. */

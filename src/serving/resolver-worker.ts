@@ -85,7 +85,7 @@ async function start(msg: ResolverStartMessage): Promise<DnsServer> {
   const table = StatusTable.attach(msg.statusTable);
   const resolver = new Resolver(msg.plan, table, msg.seed === undefined ? {} : { seed: msg.seed });
   // No maxUdpSize option: the Responder follows the live plan's dns.maxUdpSize, reloads included.
-  const responder = new Responder(resolver);
+  const responder = new Responder(resolver, msg.holdUntilTable === true ? { holdUntilTable: true } : {});
   const server = new DnsServer(resolver, responder, {
     host: msg.listen.host,
     port: msg.listen.port,
