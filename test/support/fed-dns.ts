@@ -32,8 +32,14 @@ export class FedDns {
     this.encoder = new SnapshotEncoder({ cell, configVersion: 'test' });
   }
 
-  /** `checks` and `records` are the document's YAML list lines; tick 200 ms. */
-  static async start(cell: string, capacity: number, checks: string[], records: string[]): Promise<FedDns> {
+  /** `checks` and `records` are the document's YAML list lines; tick 200 ms. `args`: more `urnd dns` options (`--workers 2`). */
+  static async start(
+    cell: string,
+    capacity: number,
+    checks: string[],
+    records: string[],
+    args: string[] = [],
+  ): Promise<FedDns> {
     const dir = mkdtempSync(path.join(tmpdir(), `urnd-${cell}-`));
     const framesPort = await freePort();
     const config = path.join(dir, 'cell.yaml');
@@ -58,6 +64,7 @@ export class FedDns {
       '127.0.0.1:0',
       '--admin',
       '127.0.0.1:0',
+      ...args,
     ]);
     const dnsPort = Number((await dns.waitForLine(/^urnd dns: DNS on 127\.0\.0\.1:(\d+)/, 15_000))[1]);
     const admin = (await dns.waitForLine(/admin on (http:\/\/[\d.:]+)/, 15_000))[1] as string;
