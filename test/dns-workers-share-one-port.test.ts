@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { addresses, frames, query, queryUdp, rcode, TcpClient } from './support/dns-client.js';
 import { RoleProcess, freePort, requireBuilt } from './support/roles.js';
+import { SnapshotEncoder } from '../src/snapshot/encoder.js';
+import { FramePublisher } from '../src/snapshot/push.js';
+import { StatusTable } from '../src/table/status-table.js';
 
 /**
  * `urnd dns --workers 3` runs three DNS processes on one address: each
@@ -37,7 +40,7 @@ beforeAll(async () => {
       `  - { id: a, slot: 0, type: tcp, host: ${A}, port: 9 }`,
       'zones: [{ origin: shared.test }]',
       'records:',
-      // No frames arrive: check a is unknown, which answers as healthy.
+      // One frame of an untouched table arrives: check a is unknown, which answers as healthy.
       `  - { name: www.shared.test, type: A, policy: multivalue, answers: [{ value: ${A}, check: a }, { value: ${B} }] }`,
     ].join('\n'),
   );
@@ -58,6 +61,24 @@ beforeAll(async () => {
     ),
     15_000,
   );
+  // urnd dns answers SERVFAIL until its first status frame: send it one (pushed until applied; bounded).
+  const framesAt = Number((await dns.waitForLine(/status frames on 127\.0\.0\.1:(\d+)/, 1000))[1]);
+  const publisher = new FramePublisher([{ host: '127.0.0.1', port: framesAt }]);
+  const frame = new SnapshotEncoder({ cell: 'shared', configVersion: 'test' }).encodeStatus(StatusTable.create(64));
+  const push = setInterval(() => publisher.publish(frame), 200);
+  publisher.publish(frame);
+  try {
+    await dns.waitForLine(/first status frame applied/, 10_000);
+  } finally {
+    clearInterval(push);
+    publisher.close();
+  }
+  // The supervisor relays it to each process over IPC: wait (bounded) until a burst finds every one answering.
+  for (let k = 0; k < 50; k++) {
+    const replies = await Promise.all(Array.from({ length: BURST }, () => queryUdp(port, 'www.shared.test')));
+    if (replies.every((r) => rcode(r) === 'NOERROR')) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 });
 
 afterAll(async () => {
