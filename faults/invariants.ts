@@ -108,6 +108,13 @@ export interface JudgeOptions {
   blind?: Blind;
   /** Until then (the fault's end plus the bound), only `answerSafe` is asked of answers (probes lose packets). */
   lenientUntil?: number;
+  /**
+   * Until then a SERVFAIL is no answer rather than a wrong one (a restarted
+   * `urnd dns` holds every query until its first status frame: it names no
+   * target, and the client asks another server). Counted in `servfail`;
+   * after it, or without it, a SERVFAIL is wrong.
+   */
+  servfailUntil?: number;
 }
 
 export interface HostVerdict {
@@ -115,6 +122,8 @@ export interface HostVerdict {
   sent: number;
   answered: number;
   lost: number;
+  /** SERVFAIL replies allowed by `servfailUntil` (a DNS process with no table yet). */
+  servfail: number;
   wrong: number;
   firstWrong?: string;
   flips: number;
@@ -141,7 +150,7 @@ export function judgeHost(
   origin = 0,
   opts: JudgeOptions = {},
 ): HostVerdict {
-  const v: HostVerdict = { host, sent: 0, answered: 0, lost: 0, wrong: 0, flips: 0, convergeMs: null };
+  const v: HostVerdict = { host, sent: 0, answered: 0, lost: 0, servfail: 0, wrong: 0, flips: 0, convergeMs: null };
   // Per target, whether this host has been seen leaving it out while it was down.
   const excluded = new Uint8Array(TARGETS);
   // The first answer after the fault's end from which on every answer matched the truth exactly.
@@ -159,6 +168,14 @@ export function judgeHost(
       continue;
     }
     v.answered++;
+    if (r.rc === 'SERVFAIL' && opts.servfailUntil !== undefined && r.t < opts.servfailUntil) {
+      v.servfail++;
+      if (r.t >= faultEnd) {
+        anyAfterEnd = true;
+        convergedAt = null;
+      }
+      continue;
+    }
     const rel = { ...r, t: r.t - origin };
     const lenient = opts.lenientUntil !== undefined && r.t < opts.lenientUntil;
     const right = lenient ? answerSafe(r, truth, boundMs) : answerCorrect(r, truth, boundMs, opts.blind);

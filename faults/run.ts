@@ -180,10 +180,17 @@ async function runScenario(
     const p = cell.procs.get(cell.topo.dns[h]?.name ?? '');
     return p?.lines.find((l) => l.t >= t0 && /^urnd dns: DNS on/.test(l.line))?.t ?? tEnd;
   };
+  // It answers SERVFAIL (names no target) from then until its first frame lands.
+  const firstFrameAt = (h: number): number => {
+    const p = cell.procs.get(cell.topo.dns[h]?.name ?? '');
+    return p?.lines.find((l) => l.t >= t0 && /^urnd dns: first status frame applied/.test(l.line))?.t ?? tEnd;
+  };
   const verdicts = cell.topo.dns.map((_, h) =>
     judgeHost(records, h, cell.truth, bound, tEnd, t0, {
       ...((s.isolatedDns ?? []).includes(h) ? { blind: { from: t0, until: tEnd } } : {}),
-      ...((s.restartedDns ?? []).includes(h) ? { blind: { from: 0, until: servingSince(h) } } : {}),
+      ...((s.restartedDns ?? []).includes(h)
+        ? { blind: { from: 0, until: servingSince(h) }, servfailUntil: firstFrameAt(h) }
+        : {}),
       ...(s.probesLosePackets === true ? { lenientUntil: tEnd + bound } : {}),
     }),
   );

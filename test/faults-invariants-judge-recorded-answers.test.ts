@@ -104,6 +104,17 @@ describe('fault invariants', () => {
     expect(v).toMatchObject({ wrong: 0, convergeMs: 1500 });
   });
 
+  it('takes a SERVFAIL as no answer only before servfailUntil (a restarted DNS process before its first frame)', () => {
+    const truth = new Truth();
+    truth.set(0, [1], false);
+    const servfail = (t: number): QueryRecord => ({ t, h: 0, s: 0, a: [], rc: 'SERVFAIL' });
+    const right = rec(3000, 0, [0, 2, 3, 4, 5, 6, 7]);
+    expect(judgeHost([servfail(2000), right], 0, truth, BOUND, 1000)).toMatchObject({ wrong: 1, servfail: 0 });
+    const held = judgeHost([servfail(2000), right], 0, truth, BOUND, 1000, 0, { servfailUntil: 2500 });
+    expect(held).toMatchObject({ wrong: 0, servfail: 1, flips: 0, convergeMs: 2000 });
+    expect(judgeHost([servfail(2600), right], 0, truth, BOUND, 1000, 0, { servfailUntil: 2500 }).wrong).toBe(1);
+  });
+
   it('while probes lose packets, allows up targets left out and fail-open, never a down target alone', () => {
     const truth = new Truth();
     truth.set(1000, [1], false);
