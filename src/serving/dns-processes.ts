@@ -24,7 +24,8 @@
  * one frame is in flight and one pending (the newest replaces an unsent
  * older one), as with the TCP push. A process started later (or restarted)
  * gets the last good frame at once, so it never answers from an empty table
- * while others have data. A process that dies is started again on the same
+ * while others have data; with `holdUntilTable` (`urnd dns`) a process with
+ * no frame at all answers SERVFAIL until its first. A process that dies is started again on the same
  * sockets after a fixed delay, no backoff; the others keep answering.
  */
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process';
