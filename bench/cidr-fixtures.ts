@@ -9,6 +9,7 @@ import {
   compileCidrTable,
   formatAddress,
   parseAddressInto,
+  reuseOrCompileCidrTable,
 } from '../src/resolve/cidr-table.js';
 import { seededRandom } from '../src/resolve/random.js';
 
@@ -19,6 +20,8 @@ export interface CidrCase {
   readonly table: CidrTable;
   readonly collections: number;
   readonly compileMs: number;
+  /** `reuseOrCompileCidrTable` on a fresh copy of the same collections: what an unchanged config pass costs. */
+  readonly reuseMs: number;
   /** POOL addresses of one family, 16 bytes apart. */
   readonly addresses: Uint8Array;
   readonly family: AddressFamily;
@@ -64,6 +67,11 @@ export function cidrCase(count: number, family: AddressFamily, seed = 0xc1d7): C
   const started = performance.now();
   const table = compileCidrTable(collections);
   const compileMs = performance.now() - started;
+  const copy = structuredClone(collections);
+  const reuseStarted = performance.now();
+  if (reuseOrCompileCidrTable(copy, table) !== table)
+    throw new Error('cidr fixtures: an unchanged table was compiled again');
+  const reuseMs = performance.now() - reuseStarted;
   const random = seededRandom(seed ^ 0x5eed);
   const addresses = new Uint8Array(POOL * 16);
   const sources = new Int32Array(POOL);
@@ -91,5 +99,5 @@ export function cidrCase(count: number, family: AddressFamily, seed = 0xc1d7): C
       addresses[at + (bit >> 3)] = (addresses[at + (bit >> 3)] as number) & ~(0x80 >> (bit & 7));
     sources[i] = source;
   }
-  return { table, collections: count, compileMs, addresses, family, sources };
+  return { table, collections: count, compileMs, reuseMs, addresses, family, sources };
 }
