@@ -92,6 +92,8 @@ export class Responder {
   private readonly state = new QueryState();
   private plan: Plan | null = null;
   private records: PlanRecords | null = null;
+  /** The query's source address, from the server (undefined in-process): IP-based routing without ECS. */
+  private source: string | undefined = undefined;
 
   constructor(resolver: Resolver, options: ResponderOptions = {}) {
     const max = options.maxUdpSize;
@@ -103,6 +105,7 @@ export class Responder {
     }
     this.resolver = resolver;
     this.maxUdpSize = max ?? 0;
+    this.state.client = resolver.client;
   }
 
   /**
@@ -110,8 +113,11 @@ export class Responder {
    * 'udp' the reply fits 512 bytes (no EDNS) or the EDNS size agreed,
    * truncated (TC) otherwise; over 'tcp' it is never truncated.
    */
-  respond(query: Uint8Array, transport: Transport): Buffer | null {
+  respond(query: Uint8Array, transport: Transport, source?: string): Buffer | null {
     this.counters.queries++;
+    this.source = source;
+    // Scope 0 unless an IP-based set answers this query (REFUSED, BADVERS: none does).
+    this.resolver.client.scope = 0;
     try {
       if (readFast(this.state, query, query.length)) {
         const out = this.answer(query, transport);
@@ -128,8 +134,11 @@ export class Responder {
    * `respond`, but through the slow path whatever the message's shape: for
    * tests that hold the two paths to the same answers.
    */
-  respondSlow(query: Uint8Array, transport: Transport): Buffer | null {
+  respondSlow(query: Uint8Array, transport: Transport, source?: string): Buffer | null {
     this.counters.queries++;
+    this.source = source;
+    // Scope 0 unless an IP-based set answers this query (REFUSED, BADVERS: none does).
+    this.resolver.client.scope = 0;
     try {
       return this.slow(query, transport);
     } catch {
@@ -180,7 +189,14 @@ export class Responder {
       this.plan = plan;
     }
     this.setLimits(plan, transport);
-    const out = answerQuery(this.state, this.resolver, this.records, query);
+    // The client IP-based sets route by: the ECS option's subnet, else the source address (RFC 7871 §7.1.1).
+    const s = this.state;
+    const client = this.resolver.client;
+    const ecs = s.clientSubnet;
+    if (ecs.present) client.setBytes(ecs.family, ecs.address, ecs.sourcePrefix);
+    else if (this.source !== undefined) client.setText(this.source);
+    else client.clear();
+    const out = answerQuery(s, this.resolver, this.records, query);
     this.count();
     return out;
   }
