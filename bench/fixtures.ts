@@ -122,7 +122,13 @@ function benchIpCell(answers: number, unhealthyFraction: number, random?: Random
   const locations = answers - 1;
   const plan = compileConfig({
     cell: { name: 'bench', capacity: 16_384 },
-    checks: Array.from({ length: answers }, (_, i) => ({ id: `c${i}`, slot: i, type: 'tcp', host: '127.0.0.1', port: 9 })),
+    checks: Array.from({ length: answers }, (_, i) => ({
+      id: `c${i}`,
+      slot: i,
+      type: 'tcp',
+      host: '127.0.0.1',
+      port: 9,
+    })),
     zones: [{ origin: 't.test' }],
     cidrCollections: [
       {

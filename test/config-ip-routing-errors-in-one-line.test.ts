@@ -68,7 +68,14 @@ describe('a valid ip set compiles', () => {
   });
 
   it('a location the set does not use answers the default', () => {
-    const plan = compileConfig(doc([ipSet([{ value: '10.0.0.1', location: 'eu' }, { value: '10.0.0.9', location: '*' }])]));
+    const plan = compileConfig(
+      doc([
+        ipSet([
+          { value: '10.0.0.1', location: 'eu' },
+          { value: '10.0.0.9', location: '*' },
+        ]),
+      ]),
+    );
     expect(Array.from(plan.ipLocationAnswer)).toEqual([1, 0, 1]);
   });
 
@@ -84,25 +91,57 @@ describe('every mistake in one line, naming the path and the value', () => {
     [
       'a bad CIDR',
       [good],
-      [{ name: 'offices', locations: [{ name: 'eu', cidrs: ['192.0.2.0/33'] }, { name: 'us', cidrs: ['198.51.100.0/24'] }] }],
+      [
+        {
+          name: 'offices',
+          locations: [
+            { name: 'eu', cidrs: ['192.0.2.0/33'] },
+            { name: 'us', cidrs: ['198.51.100.0/24'] },
+          ],
+        },
+      ],
       /^cidrCollections\[0\]\.locations\[0\]\.cidrs\[0\]: .*192\.0\.2\.0\/33/,
     ],
     [
       'host bits set',
       [good],
-      [{ name: 'offices', locations: [{ name: 'eu', cidrs: ['192.0.2.1/24'] }, { name: 'us', cidrs: ['198.51.100.0/24'] }] }],
+      [
+        {
+          name: 'offices',
+          locations: [
+            { name: 'eu', cidrs: ['192.0.2.1/24'] },
+            { name: 'us', cidrs: ['198.51.100.0/24'] },
+          ],
+        },
+      ],
       /^cidrCollections\[0\]\.locations\[0\]\.cidrs\[0\]: .*192\.0\.2\.0\/24/,
     ],
     [
       'a block in two locations',
       [good],
-      [{ name: 'offices', locations: [{ name: 'eu', cidrs: ['192.0.2.0/24'] }, { name: 'us', cidrs: ['192.0.2.0/24'] }] }],
+      [
+        {
+          name: 'offices',
+          locations: [
+            { name: 'eu', cidrs: ['192.0.2.0/24'] },
+            { name: 'us', cidrs: ['192.0.2.0/24'] },
+          ],
+        },
+      ],
       /^cidrCollections\[0\]\.locations\[1\]\.cidrs\[0\]: /,
     ],
     [
       'a location name used twice',
       [good],
-      [{ name: 'offices', locations: [{ name: 'eu', cidrs: ['192.0.2.0/24'] }, { name: 'eu', cidrs: ['198.51.100.0/24'] }] }],
+      [
+        {
+          name: 'offices',
+          locations: [
+            { name: 'eu', cidrs: ['192.0.2.0/24'] },
+            { name: 'eu', cidrs: ['198.51.100.0/24'] },
+          ],
+        },
+      ],
       /^cidrCollections\[0\]\.locations\[1\]\.name: "eu" is already used by locations\[0\]$/,
     ],
     [
@@ -119,13 +158,24 @@ describe('every mistake in one line, naming the path and the value', () => {
     ],
     [
       'a location used twice in a set',
-      [ipSet([{ value: '10.0.0.1', location: 'eu' }, { value: '10.0.0.2', location: 'eu' }, { value: '10.0.0.9', location: '*' }])],
+      [
+        ipSet([
+          { value: '10.0.0.1', location: 'eu' },
+          { value: '10.0.0.2', location: 'eu' },
+          { value: '10.0.0.9', location: '*' },
+        ]),
+      ],
       undefined,
       /^records\[0\]\.answers\[1\]\.location: "eu" is already used by answers\[0\]$/,
     ],
     [
       'a location not in the collection',
-      [ipSet([{ value: '10.0.0.1', location: 'asia' }, { value: '10.0.0.9', location: '*' }])],
+      [
+        ipSet([
+          { value: '10.0.0.1', location: 'asia' },
+          { value: '10.0.0.9', location: '*' },
+        ]),
+      ],
       undefined,
       /^records\[0\]\.answers\[0\]\.location: "asia" is not a location of CIDR collection "offices"$/,
     ],
@@ -156,7 +206,10 @@ describe('every mistake in one line, naming the path and the value', () => {
     [
       'an alias in an ip set',
       [
-        ipSet([{ alias: 'x.shop.example', evaluateTargetHealth: true, location: 'eu' }, { value: '10.0.0.9', location: '*' }]),
+        ipSet([
+          { alias: 'x.shop.example', evaluateTargetHealth: true, location: 'eu' },
+          { value: '10.0.0.9', location: '*' },
+        ]),
         { name: 'x.shop.example', type: 'A', answers: [{ value: '10.0.0.3' }] },
       ],
       undefined,
@@ -164,13 +217,19 @@ describe('every mistake in one line, naming the path and the value', () => {
     ],
     [
       'an alias to an ip set',
-      [good, { name: 'a.shop.example', type: 'A', answers: [{ alias: 'www.shop.example', evaluateTargetHealth: false }] }],
+      [
+        good,
+        { name: 'a.shop.example', type: 'A', answers: [{ alias: 'www.shop.example', evaluateTargetHealth: false }] },
+      ],
       undefined,
       /^records\[1\]\.answers\[0\]\.alias: "www\.shop\.example" is an ip record set: ip sets are not alias targets$/,
     ],
   ])('%s', (_what, records, cidrCollections, line) => {
     const found = problems(records, cidrCollections);
-    expect(found.some((p) => line.test(p)), found.join('\n')).toBe(true);
+    expect(
+      found.some((p) => line.test(p)),
+      found.join('\n'),
+    ).toBe(true);
     for (const p of found) expect(p).not.toMatch(/\n/);
   });
 });

@@ -81,7 +81,10 @@ export function completePlan(
  * A table of the previous plan with the same blocks is kept (compiling a
  * large collection takes time; a config pass usually changes nothing).
  */
-function compileTables(collections: readonly CidrCollectionSpec[], previous: readonly CidrTable[] | undefined): CidrTable[] {
+function compileTables(
+  collections: readonly CidrCollectionSpec[],
+  previous: readonly CidrTable[] | undefined,
+): CidrTable[] {
   return collections.map((c, i) => reuseOrCompileCidrTable(c.locations, previous?.[i]));
 }
 

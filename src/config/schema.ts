@@ -554,7 +554,8 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
     const collectionRef = r['cidrCollection'];
     let locations: ReadonlyMap<string, number> | undefined;
     if (ipSet) {
-      if (typeof name === 'string' && isOwnerName(name) && type !== undefined) ipSets.add(`${normalizeName(name)} ${type}`);
+      if (typeof name === 'string' && isOwnerName(name) && type !== undefined)
+        ipSets.add(`${normalizeName(name)} ${type}`);
       if (collectionRef === undefined)
         add(['records', i, 'cidrCollection'], 'required for an ip record set (the name of one of cidrCollections)');
       else if (typeof collectionRef === 'string') {
@@ -644,7 +645,10 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
         if (alias !== undefined)
           add(at('alias'), 'not allowed in an ip record set (ip sets answer values; they are not part of alias trees)');
         if (location === undefined)
-          add(at('location'), 'required for an ip record set (a location of its CIDR collection, or * for the default)');
+          add(
+            at('location'),
+            'required for an ip record set (a location of its CIDR collection, or * for the default)',
+          );
         else if (typeof location === 'string') {
           if (location !== DEFAULT_LOCATION && locations !== undefined && !locations.has(location))
             add(at('location'), `${show(location)} is not a location of CIDR collection ${show(collectionRef)}`);
@@ -725,7 +729,8 @@ function checkCidrCollections(
     }
     if (typeof name !== 'string') return;
     const prev = firstByName.get(name);
-    if (prev !== undefined) add(['cidrCollections', i, 'name'], `${show(name)} is already used by cidrCollections[${prev}]`);
+    if (prev !== undefined)
+      add(['cidrCollections', i, 'name'], `${show(name)} is already used by cidrCollections[${prev}]`);
     else {
       firstByName.set(name, i);
       out.set(name, locations);

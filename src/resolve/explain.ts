@@ -20,6 +20,7 @@ import { answerHealthy } from './health.js';
 import { normalizeName, zoneOf } from './names.js';
 import { ClientAddress } from './client-address.js';
 import { formatAddress } from './cidr-table.js';
+import { liveCidrTables } from './ip.js';
 
 /** One candidate answer and why it is, or isn't, eligible right now. */
 export interface CandidateExplanation {
@@ -277,7 +278,10 @@ function explainSet(
     const ha = healthy[a] as boolean;
     const hd = healthy[d] as boolean;
     const chosen = ha ? a : hd ? d : failClosed ? -1 : a;
-    const matched = ip.explained.location === DEFAULT_LOCATION ? 'no block matches the client' : `the client is in location ${ip.explained.location}`;
+    const matched =
+      ip.explained.location === DEFAULT_LOCATION
+        ? 'no block matches the client'
+        : `the client is in location ${ip.explained.location}`;
     for (let k = 0; k < len; k++) {
       eligible.push(k === chosen);
       if (chosen === -1)
@@ -371,7 +375,7 @@ function ipMatch(
 ): { answer: number; fallback: number; explained: IpMatchExplanation } {
   const c = (plan.setCidrCollection[set] as number) - 1;
   const collection = plan.cidrCollections[c];
-  const table = plan.cidrTables[c];
+  const table = liveCidrTables(plan)[c];
   const out = new Int32Array(2);
   const location = table === undefined ? -1 : table.match(client.family, client.bytes, 0, client.prefix, out);
   const base = plan.setIpFirst[set] as number;
@@ -383,7 +387,7 @@ function ipMatch(
       collection: collection?.name ?? '?',
       location: location < 0 ? DEFAULT_LOCATION : (collection?.locations[location]?.name ?? '?'),
       blockLength: out[0] as number,
-      scope: out[1] as number,
+      scope: client.prefix === 0 ? 0 : (out[1] as number),
     },
   };
 }

@@ -6,7 +6,8 @@ import { selectSimple } from './simple.js';
 import { selectWeighted } from './weighted.js';
 import { selectFailover } from './failover.js';
 import { selectMultivalue } from './multivalue.js';
-import { selectIp } from './ip.js';
+import { liveCidrTables, selectIp } from './ip.js';
+import type { CidrTable } from './cidr-table.js';
 import { ClientAddress, setClientText } from './client-address.js';
 import { TreeScratch, evaluateTree } from './tree.js';
 import { normalizeName, zoneOf } from './names.js';
@@ -84,6 +85,8 @@ export class Resolver {
    * one, ip sets answer their default.
    */
   readonly client = new ClientAddress();
+  /** The plan's CIDR tables, as objects (see `liveCidrTables`); swapped with the plan. */
+  private cidrTables: readonly CidrTable[];
   /** Alias-tree scratch of the current plan, made on its first tree query. */
   private treeScratch: TreeScratch | null = null;
 
@@ -92,6 +95,7 @@ export class Resolver {
     requireStatusTable(table);
     checkFits(plan, table);
     this.planRef = plan;
+    this.cidrTables = liveCidrTables(plan);
     this.table = table;
     this.statuses = table.statuses;
     this.rng = new RandomState(options.seed, options.random ?? null);
@@ -114,6 +118,7 @@ export class Resolver {
   setPlan(plan: Plan): void {
     requirePlan(plan);
     checkFits(plan, this.table);
+    this.cidrTables = liveCidrTables(plan);
     this.planRef = plan;
   }
 
@@ -149,7 +154,7 @@ export class Resolver {
       case POLICY_MULTIVALUE:
         return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
       case POLICY_IP:
-        return selectIp(plan, statuses, set, failMode, this.client, out);
+        return selectIp(plan, this.cidrTables, statuses, set, failMode, this.client, out);
       case POLICY_TREE:
         return this.resolveTree(set, out);
       default:
@@ -189,7 +194,7 @@ export class Resolver {
       case POLICY_MULTIVALUE:
         return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
       case POLICY_IP:
-        return selectIp(plan, statuses, set, failMode, this.client, out);
+        return selectIp(plan, this.cidrTables, statuses, set, failMode, this.client, out);
       case POLICY_TREE:
         return this.resolveTree(set, out);
       default:
