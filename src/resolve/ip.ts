@@ -55,7 +55,7 @@ export function selectIp(
   // SOURCE 0 (the client asked that its address not be used, RFC 7871 §7.1.2; or no client): the
   // default answer, and scope 0 with it, not the width of the address-space region around 0.0.0.0.
   const scope = (m[SCOPE] as number) & ((0 - client.prefix) >> 31);
-  client.scope = scope > client.scope ? scope : client.scope;
+  client.scope = Math.max(client.scope, scope);
   return 1 - (failMode & (1 - ha) & (1 - hd));
 }
 
