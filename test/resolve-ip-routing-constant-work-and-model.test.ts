@@ -115,3 +115,31 @@ describe('constant work', () => {
     expect(draws).toBe(0);
   });
 });
+
+describe('in-process callers pass the client', () => {
+  it('resolve(name, type, client), createLookup({ client }), explain(name, { client }); none → the default', async () => {
+    const { createLookup } = await import('../src/resolve/lookup.js');
+    const cell = buildCellWith(LOCATIONS, [0, 1, 2], false);
+    for (let s = 0; s < 5; s++) cell.table.set(s, Status.HEALTHY);
+    cell.table.publish();
+    expect(cell.resolver.resolve('ip.t.test', 'A', '10.1.2.3').addresses).toEqual(['127.0.0.3']);
+    expect(cell.resolver.resolve('ip.t.test', 'A').addresses).toEqual(['127.0.0.4']);
+    const lookup = createLookup(cell.resolver, { client: '10.1.9.9', passthrough: false });
+    const address = await new Promise<string>((resolve, reject) =>
+      lookup('ip.t.test', { family: 4 }, (err, a) => (err ? reject(err) : resolve(a as string))),
+    );
+    expect(address).toBe('127.0.0.2');
+    const e = cell.resolver.explain('ip.t.test', { client: '10.1.2.3' }).recordSets[0];
+    expect(e?.ip).toEqual({ client: '10.1.2.3', collection: 'net', location: 'narrow', blockLength: 24, scope: 24 });
+    expect(e?.candidates.map((c) => c.location)).toEqual(['wide', 'mid', 'narrow', '*']);
+    expect(e?.outcome).toBe('the answer of location narrow');
+    cell.table.set(2, Status.UNHEALTHY);
+    cell.table.publish();
+    const down = cell.resolver.explain('ip.t.test', { client: '10.1.2.3' }).recordSets[0];
+    expect(down?.outcome).toBe('the default (*) answer');
+    expect(down?.candidates[3]?.reason).toMatch(/falling back to the default/);
+    expect(() => cell.resolver.resolve('ip.t.test', 'A', 'not-an-ip')).toThrow(
+      /client: "not-an-ip" is not an IPv4 or IPv6 address/,
+    );
+  });
+});
