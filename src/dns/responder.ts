@@ -189,7 +189,7 @@ export class Responder {
       this.plan = plan;
     }
     this.setLimits(plan, transport);
-    // The client IP-based sets route by: the ECS option's subnet, else the source address (RFC 7871 §7.1.1).
+    // The client IP-based sets route by: the ECS option's subnet, else the source address (RFC 7871 §7.2.1).
     const s = this.state;
     const client = this.resolver.client;
     const ecs = s.clientSubnet;
