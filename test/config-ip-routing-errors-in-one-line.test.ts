@@ -84,6 +84,24 @@ describe('a valid ip set compiles', () => {
     const again = decodePlan(encodePlan(plan), undefined, plan);
     expect(again.cidrTables[0]).toBe(plan.cidrTables[0]);
   });
+
+  it('validation and compile build each table once: a second compile of the same blocks reuses it; other blocks do not', () => {
+    const a = compileConfig(doc([good]));
+    expect(compileConfig(doc([good])).cidrTables[0]).toBe(a.cidrTables[0]);
+    const moved = [
+      {
+        ...collections[0],
+        locations: [
+          { name: 'eu', cidrs: ['192.0.3.0/24'] },
+          { name: 'us', cidrs: ['198.51.100.0/24'] },
+        ],
+      },
+    ];
+    const b = compileConfig(doc([good], moved));
+    expect(b.cidrTables[0]).not.toBe(a.cidrTables[0]);
+    expect(b.cidrTables[0]?.matchText('192.0.3.1')?.collection).toBe(0);
+    expect(a.cidrTables[0]?.matchText('192.0.3.1')?.collection).toBe(-1);
+  });
 });
 
 describe('every mistake in one line, naming the path and the value', () => {

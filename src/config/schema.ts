@@ -29,7 +29,8 @@ import {
 import { defaultMessage, show, toConfigIssues } from './issues.js';
 import { findZone, isDnsName, isHost, isOwnerName, isWildcard, normalizeName, parseIPv4, parseIPv6 } from './names.js';
 import { parseRdata } from './rdata.js';
-import { CidrTableError, compileCidrTable } from '../resolve/cidr-table.js';
+import { CidrTableError } from '../resolve/cidr-table.js';
+import { cidrTableFor } from './plan-codec.js';
 
 // ── building blocks ─────────────────────────────────────────────────────────
 
@@ -719,7 +720,7 @@ function checkCidrCollections(
     });
     if (whole && blocks.length > 0) {
       try {
-        compileCidrTable(blocks);
+        cidrTableFor(blocks);
       } catch (err) {
         if (!(err instanceof CidrTableError)) throw err;
         const m = /^\[(\d+)\]\.cidrs\[(\d+)\]$/.exec(err.path);
