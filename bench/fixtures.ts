@@ -25,6 +25,7 @@ export function benchCell(
   random?: RandomSource,
 ): BenchCell {
   if (policy === 'tree') return benchTreeCell(answers, unhealthyFraction, random);
+  if (policy === 'ip') return benchIpCell(answers, unhealthyFraction, random);
   const n = policy === 'failover' ? 2 : answers;
   const plan = compileConfig({
     cell: { name: 'bench', capacity: 16_384 },
@@ -104,6 +105,57 @@ function benchTreeCell(answers: number, unhealthyFraction: number, random?: Rand
   });
   const table = StatusTable.create(16_384);
   const resolver = new Resolver(plan, table, random === undefined ? {} : { random });
+  const cell = { plan, table, resolver, name: 'bench.t.test' };
+  setUnhealthyFraction(cell, unhealthyFraction);
+  return cell;
+}
+
+/**
+ * The IP-based cell (`ip` rows): `bench.t.test` answers by a collection of
+ * `answers - 1` locations (10.0.k.0/24, and 2001:db8:k::/48) plus the
+ * default, each answer with its own check; the resolver's client is
+ * 10.0.0.7, in the first location. At 50% the first answers are down, so
+ * the client's answer falls back to the (healthy) default; at 100% both
+ * are down and the match is answered as if healthy.
+ */
+function benchIpCell(answers: number, unhealthyFraction: number, random?: RandomSource): BenchCell {
+  const locations = answers - 1;
+  const plan = compileConfig({
+    cell: { name: 'bench', capacity: 16_384 },
+    checks: Array.from({ length: answers }, (_, i) => ({
+      id: `c${i}`,
+      slot: i,
+      type: 'tcp',
+      host: '127.0.0.1',
+      port: 9,
+    })),
+    zones: [{ origin: 't.test' }],
+    cidrCollections: [
+      {
+        name: 'bench',
+        locations: Array.from({ length: locations }, (_, k) => ({
+          name: `l${k}`,
+          cidrs: [`10.0.${k}.0/24`, `2001:db8:${k}::/48`],
+        })),
+      },
+    ],
+    records: [
+      {
+        name: 'bench.t.test',
+        type: 'A',
+        policy: 'ip',
+        cidrCollection: 'bench',
+        answers: Array.from({ length: answers }, (_, i) => ({
+          value: `127.0.1.${i + 1}`,
+          location: i < locations ? `l${i}` : '*',
+          check: `c${i}`,
+        })),
+      },
+    ],
+  });
+  const table = StatusTable.create(16_384);
+  const resolver = new Resolver(plan, table, random === undefined ? {} : { random });
+  resolver.client.setText('10.0.0.7');
   const cell = { plan, table, resolver, name: 'bench.t.test' };
   setUnhealthyFraction(cell, unhealthyFraction);
   return cell;

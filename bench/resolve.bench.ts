@@ -150,6 +150,10 @@ export const resolveScenario: Scenario = {
       tree_resolves_per_sec_all_down: Math.round(rate('tree', 100)),
       tree_ratio_all_down_vs_healthy: round3(rate('tree', 0) / rate('tree', 100)),
       tree_bytes_per_call: Math.max(...alloc.rows.filter((r) => r.policy === 'tree').map((r) => r.bytesPerCall)),
+      ip_resolves_per_sec_healthy: Math.round(rate('ip', 0)),
+      ip_resolves_per_sec_all_down: Math.round(rate('ip', 100)),
+      ip_ratio_all_down_vs_healthy: round3(rate('ip', 0) / rate('ip', 100)),
+      ip_bytes_per_call: Math.max(...alloc.rows.filter((r) => r.policy === 'ip').map((r) => r.bytesPerCall)),
     };
 
     const table = markdownTable(

@@ -57,6 +57,9 @@ export {
   type CalculatedCheckSpec,
   type ZoneSpec,
   type Endpoint,
+  DEFAULT_LOCATION,
+  type CidrCollectionSpec,
+  type CidrLocationSpec,
 } from './config/plan.js';
 
 /** Tables: the shared status table (one byte a slot) and observation table, on SharedArrayBuffers; readers take no lock. */
@@ -91,6 +94,8 @@ export {
   type RecordSetExplanation,
   type CandidateExplanation,
   type AliasExplanation,
+  type IpMatchExplanation,
+  ClientAddress,
   type LookupFunction,
   type LookupOptions,
   type LookupAddress,

@@ -105,7 +105,7 @@ describe('EDNS versions and options', () => {
     expect(cell.responder.counters).toMatchObject({ badvers: 1, slowPath: 1, fastPath: 0 });
   });
 
-  it('options in the query (a cookie, a client subnet) are accepted on the fast path and not echoed', () => {
+  it('options in the query (a cookie, a client subnet) are accepted on the fast path; only the subnet is echoed, scope 0 (RFC 7871)', () => {
     const cell = dnsCell();
     const cookie = { code: 10, data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) };
     const ecs = { code: 8, data: Uint8Array.from([0, 1, 24, 0, 192, 0, 2]) };
@@ -113,7 +113,10 @@ describe('EDNS versions and options', () => {
       cell.responder.respond(buildQuery('www.demo.test', TYPE.A, { edns: 1232, ednsOptions: [cookie, ecs] }), 'udp'),
     );
     expect(p.answers).toHaveLength(1);
-    expect(optOf(p)?.options).toEqual([]);
+    // No ip set answered: the answer holds for every client, scope 0 (RFC 7871 §7.2.1).
+    expect(optOf(p)?.options).toEqual([
+      expect.objectContaining({ code: 8, family: 1, sourcePrefixLength: 24, scopePrefixLength: 0, ip: '192.0.2.0' }),
+    ]);
     expect(cell.responder.counters.fastPath).toBe(1);
   });
 

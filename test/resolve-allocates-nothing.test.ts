@@ -24,8 +24,8 @@ describe('resolveInto allocates nothing per call', () => {
       rows: { policy: string; unhealthyPercent: number; bytesPerCall: number }[];
       control: { bytesPerCall: number };
     };
-    // Four policies and the alias tree (failover → weighted), each at three health states.
-    expect(result.rows.length).toBe(15);
+    // Five policies (ip: a client in a location) and the alias tree (failover → weighted), each at three health states.
+    expect(result.rows.length).toBe(18);
     for (const row of result.rows) {
       expect({ policy: row.policy, pct: row.unhealthyPercent, ok: row.bytesPerCall < 0.01 }).toEqual({
         policy: row.policy,
@@ -34,6 +34,6 @@ describe('resolveInto allocates nothing per call', () => {
       });
     }
     expect(result.control.bytesPerCall).toBeGreaterThan(16);
-    // 15 cases × 3 windows, each opened by two full GCs of a 256 MiB new space: tens of seconds on a shared machine.
+    // 18 cases × 3 windows, each opened by two full GCs of a 256 MiB new space: tens of seconds on a shared machine.
   }, 120_000);
 });

@@ -13,6 +13,8 @@ import * as weighted from '../src/resolve/weighted.js';
 import * as multivalue from '../src/resolve/multivalue.js';
 import * as failover from '../src/resolve/failover.js';
 import * as tree from '../src/resolve/tree.js';
+import * as ip from '../src/resolve/ip.js';
+import { CidrMatch } from '../src/resolve/cidr-table.js';
 import * as aggregator from '../src/aggregate/aggregator.js';
 import * as resolver from '../src/resolve/resolver.js';
 import { Policy } from '../src/config/plan.js';
@@ -24,7 +26,7 @@ import { Policy } from '../src/config/plan.js';
  */
 describe('hot-path copies of the layouts', () => {
   it('selectors use plan.ts answer-word layout', () => {
-    for (const m of [weighted, multivalue, failover, tree]) {
+    for (const m of [weighted, multivalue, failover, tree, ip]) {
       expect(m.LAYOUT_COPIES.SLOT_MASK).toBe(ANSWER_SLOT_MASK);
       expect(m.LAYOUT_COPIES.MASK_SHIFT).toBe(ANSWER_MASK_SHIFT);
     }
@@ -36,6 +38,7 @@ describe('hot-path copies of the layouts', () => {
       tree.LAYOUT_COPIES.POLICY_MULTIVALUE,
     ]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE]);
     expect(multivalue.LAYOUT_COPIES.MAX_RETURNED).toBe(MULTIVALUE_MAX_RETURNED);
+    expect(ip.LAYOUT_COPIES.SCOPE).toBe(CidrMatch.SCOPE);
   });
 
   it('the resolver switch uses plan.ts policy values', () => {
@@ -43,8 +46,9 @@ describe('hot-path copies of the layouts', () => {
       resolver.POLICY_COPIES.POLICY_WEIGHTED,
       resolver.POLICY_COPIES.POLICY_FAILOVER,
       resolver.POLICY_COPIES.POLICY_MULTIVALUE,
+      resolver.POLICY_COPIES.POLICY_IP,
       resolver.POLICY_COPIES.POLICY_TREE,
-    ]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE, QUERY_TREE]);
+    ]).toEqual([Policy.WEIGHTED, Policy.FAILOVER, Policy.MULTIVALUE, Policy.IP, QUERY_TREE]);
   });
 
   it('the aggregator uses layout.ts observation-word fields', () => {

@@ -158,6 +158,14 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
   const answerRdataStart = new Uint32Array(answerCount + 1);
   const answerCheck: (string | null)[] = [];
   const answerSource = new Uint16Array(answerCount);
+  // IP-based sets: collection and location by index (validated: each exists).
+  const cidrCollections = d.cidrCollections.map((c) => ({
+    name: c.name,
+    locations: c.locations.map((l) => ({ name: l.name, cidrs: [...l.cidrs] })),
+  }));
+  const collectionIndex = new Map(d.cidrCollections.map((c, i) => [c.name, i] as const));
+  const setCidrCollection = new Uint32Array(setCount);
+  const answerLocation = new Uint32Array(answerCount);
 
   let a = 0;
   d.records.forEach((r, s) => {
@@ -171,6 +179,9 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
     setLength[s] = r.answers.length;
     setZone[s] = findZone(name, origins);
     setSource[s] = s;
+    const collection = r.policy === 'ip' ? (collectionIndex.get(r.cidrCollection ?? '') ?? -1) : -1;
+    setCidrCollection[s] = collection + 1;
+    const locationNames = d.cidrCollections[collection]?.locations.map((l) => l.name) ?? [];
 
     const failover = r.policy === 'failover';
     // Failover sets hold one primary and at most one secondary (validated); the
@@ -206,6 +217,8 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
       answerRdataStart[a + 1] = (answerRdataStart[a] as number) + rdata.bytes.length;
       answerCheck.push(check === undefined ? null : check.id);
       answerSource[a] = k;
+      // 1 + the location's index; 0 for the default location '*' (and outside ip sets).
+      answerLocation[a] = ans.location === undefined ? 0 : locationNames.indexOf(ans.location) + 1;
       a++;
     }
   });
@@ -259,6 +272,9 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
     answerValue,
     answerCheck,
     answerSource,
+    cidrCollections,
+    setCidrCollection,
+    answerLocation,
     zones,
     checks,
     slotKind,

@@ -28,7 +28,10 @@ import {
   packSetQuery,
   packSetWeights,
   packTrees,
+  packIpLocations,
+  type CidrCollectionSpec,
 } from './plan.js';
+import { cidrTableKey, reuseOrCompileCidrTable, type CidrCollection, type CidrTable } from '../resolve/cidr-table.js';
 
 /** Bytes an answer takes in `Plan.answerAddress`. */
 export const ADDRESS_BYTES = 16;
@@ -38,7 +41,12 @@ export const ADDRESS_BYTES = 16;
  * maps) computed in one place for compile and decode alike, and the version
  * from the encoded bytes.
  */
-export function completePlan(stored: EncodedPlan, bytes: Uint8Array, knownVersion?: string): Plan {
+export function completePlan(
+  stored: EncodedPlan,
+  bytes: Uint8Array,
+  knownVersion?: string,
+  previous?: Pick<Plan, 'cidrTables'> | null,
+): Plan {
   const version = knownVersion ?? createHash('sha256').update(bytes).digest('hex');
   const { cell, ...rest } = stored;
   const trees = packTrees(stored.setFirst, stored.setLength, stored.answerAlias);
@@ -56,8 +64,56 @@ export function completePlan(stored: EncodedPlan, bytes: Uint8Array, knownVersio
       trees.setTreeLength,
     ),
     ...packSetWeights(stored.setFirst, stored.setLength, stored.answerWeight),
+    cidrTables: compileTables(stored.cidrCollections, previous?.cidrTables),
+    ...packIpLocations(
+      stored.setFirst,
+      stored.setLength,
+      stored.setCidrCollection,
+      stored.answerLocation,
+      stored.cidrCollections,
+    ),
     ...deriveLookups(stored.setName, stored.setType, stored.setZone, stored.zones, stored.checks),
   };
+}
+
+/**
+ * One CidrTable per collection, its collection indices the locations'.
+ * A table of the previous plan with the same blocks is kept (compiling a
+ * large collection takes time; a config pass usually changes nothing).
+ */
+function compileTables(
+  collections: readonly CidrCollectionSpec[],
+  previous: readonly CidrTable[] | undefined,
+): CidrTable[] {
+  return collections.map((c, i) => cidrTableFor(c.locations, previous?.[i]));
+}
+
+/** Tables compiled lately in this thread, by key, up to RECENT_TABLE_BYTES in all (oldest dropped first). */
+const recentTables = new Map<string, CidrTable>();
+const RECENT_TABLE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The CIDR table of `collections`: `previous` or one compiled lately in
+ * this thread if either has the same blocks, else a new one. Validation
+ * compiles each collection to report bad blocks at their path, and
+ * `completePlan` needs the same table: compiled once (10,000 collections
+ * take ~0.4 s of CPU, src/resolve/README.md). Throws CidrTableError.
+ */
+export function cidrTableFor(collections: readonly CidrCollection[], previous?: CidrTable | null): CidrTable {
+  const key = cidrTableKey(collections);
+  if (previous != null && previous.key === key) return previous;
+  const known = recentTables.get(key);
+  if (known !== undefined) return known;
+  const table = reuseOrCompileCidrTable(collections, null);
+  recentTables.set(key, table);
+  let bytes = 0;
+  for (const t of recentTables.values()) bytes += t.bytes;
+  for (const [k, t] of recentTables) {
+    if (bytes <= RECENT_TABLE_BYTES || k === key) break;
+    recentTables.delete(k);
+    bytes -= t.bytes;
+  }
+  return table;
 }
 
 /** The lookup maps, derived from the arrays (so compile and decode build them the same way). */
@@ -474,6 +530,9 @@ export type EncodedPlan = Omit<
   | 'treeNodes'
   | 'setTreeFirst'
   | 'setTreeLength'
+  | 'cidrTables'
+  | 'ipLocationAnswer'
+  | 'setIpFirst'
 >;
 
 const sets: Expect = (b) => b['setCount'] as number;
@@ -526,6 +585,14 @@ export const PLAN_FIELDS: Fields<EncodedPlan> = {
   answerValue: list(str, answers),
   answerCheck: list(optional(str), answers),
   answerSource: u16s(answers),
+  cidrCollections: list(
+    struct<CidrCollectionSpec>({
+      name: str,
+      locations: list(struct<CidrCollectionSpec['locations'][number]>({ name: str, cidrs: list(str) })),
+    }),
+  ),
+  setCidrCollection: u32s(sets),
+  answerLocation: u32s(answers),
   zones: list(zone),
   checks: list(check),
   slotKind: u8s(slots),
@@ -539,8 +606,8 @@ const planBody = struct<EncodedPlan>(PLAN_FIELDS);
 
 /** "URNDPLAN": the first 8 bytes of an encoded plan. */
 const MAGIC = [0x55, 0x52, 0x4e, 0x44, 0x50, 0x4c, 0x41, 0x4e] as const;
-/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen; 3: every record type's RDATA, alias answers; 4: admin). */
-const FORMAT = 4;
+/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen; 3: every record type's RDATA, alias answers; 4: admin; 5: CIDR collections, ip sets). */
+const FORMAT = 5;
 
 /**
  * Deterministic bytes of everything in a plan except `version` (which is
@@ -561,9 +628,10 @@ export function encodePlan(plan: EncodedPlan): Uint8Array {
  * A plan from `encodePlan` bytes, lookup maps rebuilt and `version` the hash
  * of `bytes` (or `knownVersion`, when the sender hashed them already). Throws
  * `UrndError('URND_ERR_ARGUMENT')` if the bytes are not a whole plan of this
- * format.
+ * format. `previous`: a plan whose CIDR tables may be kept where the
+ * collections are unchanged.
  */
-export function decodePlan(bytes: Uint8Array, knownVersion?: string): Plan {
+export function decodePlan(bytes: Uint8Array, knownVersion?: string, previous?: Pick<Plan, 'cidrTables'> | null): Plan {
   try {
     const r = new Reader(bytes);
     for (const b of MAGIC) if (r.u8() !== b) throw new RangeError('not an encoded plan (bad magic)');
@@ -571,7 +639,7 @@ export function decodePlan(bytes: Uint8Array, knownVersion?: string): Plan {
     if (format !== FORMAT) throw new RangeError(`plan format ${format}, expected ${FORMAT}`);
     const body = planBody.read(r, {});
     r.end();
-    return completePlan(body, bytes, knownVersion);
+    return completePlan(body, bytes, knownVersion, previous);
   } catch (err) {
     throw new UrndError('URND_ERR_ARGUMENT', `cannot decode plan: ${(err as Error).message}`, { cause: err });
   }

@@ -5,6 +5,8 @@
  * into bytes, and the same document always gives the same bytes.
  */
 
+import type { CidrTable } from '../resolve/cidr-table.js';
+
 /** Record types urnd answers from record sets, as indices into `Plan.setByType`. */
 export const RecordType = {
   A: 0,
@@ -45,9 +47,11 @@ export const Policy = {
   WEIGHTED: 1,
   FAILOVER: 2,
   MULTIVALUE: 3,
+  /** IP-based routing: the answer of the client's CIDR location, else the default (`*`). */
+  IP: 4,
 } as const;
 export type Policy = (typeof Policy)[keyof typeof Policy];
-export const POLICY_NAMES = ['simple', 'weighted', 'failover', 'multivalue'] as const;
+export const POLICY_NAMES = ['simple', 'weighted', 'failover', 'multivalue', 'ip'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /** What a record set answers when every candidate is unhealthy (`Plan.setFailMode`). */
@@ -319,6 +323,23 @@ export interface Plan {
   /** Index of the answer in its record's `answers` list in the document. */
   readonly answerSource: Uint16Array;
 
+  // ── IP-based routing ───────────────────────────────────────────────────
+  /** CIDR collections, in document order. */
+  readonly cidrCollections: readonly CidrCollectionSpec[];
+  /** Per set: 1 + its collection (`policy: ip` sets), else 0. */
+  readonly setCidrCollection: Uint32Array;
+  /** Per answer of an ip set: 1 + its location in the set's collection, or 0 for the default (`*`); 0 elsewhere. */
+  readonly answerLocation: Uint32Array;
+  /** Per collection (derived, not encoded): the compiled table; `match` gives a location index or -1. */
+  readonly cidrTables: readonly CidrTable[];
+  /**
+   * Per ip set (derived, not encoded), 1 + L words from `setIpFirst[s]`
+   * (L: its collection's locations): the default answer, then for each
+   * location the answer tagged with it, or the default when none is.
+   */
+  readonly ipLocationAnswer: Int32Array;
+  readonly setIpFirst: Uint32Array;
+
   // ── alias trees (derived, not encoded) ────────────────────────────────
   /**
    * Every tree's record sets in post-order (targets before the sets that
@@ -361,7 +382,22 @@ export const ANSWER_WORD_PADDING = 7;
  * The policy a query's switch sees for a set with alias answers (setQuery
  * only; `setPolicy` keeps the set's own policy): evaluate its whole tree.
  */
-export const QUERY_TREE = 4;
+export const QUERY_TREE = 5;
+
+/** Route 53's name of the default location of an IP-based set: clients no block of the collection covers. */
+export const DEFAULT_LOCATION = '*';
+
+/** A named CIDR collection (the document's `cidrCollections`): locations, each a list of CIDR blocks. */
+export interface CidrCollectionSpec {
+  readonly name: string;
+  readonly locations: readonly CidrLocationSpec[];
+}
+
+/** One location of a CIDR collection; its blocks in canonical text (`192.0.2.0/24`, `2001:db8::/32`). */
+export interface CidrLocationSpec {
+  readonly name: string;
+  readonly cidrs: readonly string[];
+}
 
 /**
  * Per set, two words: its first answer, then its length | fail mode << 8 |
@@ -464,4 +500,36 @@ export function packAnswerWords(slot: Uint32Array, mask: Uint8Array, weight: Uin
       (((weight[i] as number) & 0xff) << ANSWER_WEIGHT_SHIFT);
   }
   return words;
+}
+
+/**
+ * Per ip set, its location → answer map (see `Plan.ipLocationAnswer`):
+ * entry 0 the default answer, entry 1 + l the answer of location l (or the
+ * default). Other sets own no words.
+ */
+export function packIpLocations(
+  setFirst: Uint32Array,
+  setLength: Uint8Array,
+  setCidrCollection: Uint32Array,
+  answerLocation: Uint32Array,
+  collections: readonly CidrCollectionSpec[],
+): { ipLocationAnswer: Int32Array; setIpFirst: Uint32Array } {
+  const setIpFirst = new Uint32Array(setFirst.length);
+  const words: number[] = [];
+  for (let s = 0; s < setFirst.length; s++) {
+    const c = collections[(setCidrCollection[s] as number) - 1];
+    if (c === undefined) continue;
+    const first = setFirst[s] as number;
+    const n = setLength[s] as number;
+    let fallback = first;
+    for (let i = first; i < first + n; i++) if (answerLocation[i] === 0) fallback = i;
+    const base = words.length;
+    setIpFirst[s] = base;
+    for (let l = 0; l <= c.locations.length; l++) words.push(fallback);
+    for (let i = first; i < first + n; i++) {
+      const loc = answerLocation[i] as number;
+      if (loc > 0 && loc <= c.locations.length) words[base + loc] = i;
+    }
+  }
+  return { ipLocationAnswer: Int32Array.from(words), setIpFirst };
 }

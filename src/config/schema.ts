@@ -24,11 +24,14 @@ import {
   MAX_TREE_SETS,
   POLICY_NAMES,
   RECORD_TYPE_NAMES,
+  DEFAULT_LOCATION,
 } from './plan.js';
 import { defaultMessage, show, toConfigIssues } from './issues.js';
 import { isAdminListen } from '../admin/admin-address.js';
 import { findZone, isDnsName, isHost, isOwnerName, isWildcard, normalizeName, parseIPv4, parseIPv6 } from './names.js';
 import { parseRdata } from './rdata.js';
+import { CidrTableError } from '../resolve/cidr-table.js';
+import { cidrTableFor } from './plan-codec.js';
 
 // ── building blocks ─────────────────────────────────────────────────────────
 
@@ -247,6 +250,22 @@ const zone = z.strictObject({
     .optional(),
 });
 
+// Route 53's limits: a collection name up to 64 characters, a location name up to 16, of 0-9 A-Z a-z _ -.
+const collectionName = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/, {
+  error: (iss) => `${show(iss.input)} may only hold 0-9 A-Z a-z _ - (1 to 64 characters)`,
+});
+const locationName = z.string().regex(/^[0-9A-Za-z_-]{1,16}$/, {
+  error: (iss) => `${show(iss.input)} may only hold 0-9 A-Z a-z _ - (1 to 16 characters; * is the default location)`,
+});
+
+const cidrCollection = z.strictObject({
+  name: collectionName,
+  locations: z
+    .array(z.strictObject({ name: locationName, cidrs: z.array(z.string()).min(1).max(1000) }))
+    .min(1)
+    .max(1000),
+});
+
 const answer = z.strictObject({
   // One of value and alias (the root rule says which is missing or extra).
   value: z.string().optional(),
@@ -255,6 +274,8 @@ const answer = z.strictObject({
   weight: int(0, 255).optional(),
   role: z.enum(['primary', 'secondary']).optional(),
   check: z.string().optional(),
+  // IP-based sets: the location of the set's CIDR collection this answer serves, or '*' (the default).
+  location: z.string().optional(),
 });
 
 const record = z.strictObject({
@@ -263,6 +284,7 @@ const record = z.strictObject({
   ttl: ttl.optional(),
   policy: z.enum(POLICY_NAMES).default('simple'),
   whenAllUnhealthy: z.enum(FAIL_MODE_NAMES).optional(),
+  cidrCollection: z.string().optional(),
   answers: z.array(answer).min(1).max(MAX_ANSWERS_PER_SET),
 });
 
@@ -344,6 +366,7 @@ const rawDocument = z.strictObject({
   checks: z.array(check).default([]),
   // Plan.setZone is a Uint16Array.
   zones: z.array(zone).max(65_535).default([]),
+  cidrCollections: z.array(cidrCollection).max(1000).default([]),
   records: z.array(record).default([]),
 });
 
@@ -485,6 +508,10 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
     }
   });
 
+  // CIDR collections: names unique, location names unique in a collection, every block valid.
+  const collections = checkCidrCollections(asList(doc['cidrCollections']), add);
+  const ipSets = new Set<string>();
+
   // Records: inside a zone, one set per name and type, answers that fit the type and policy.
   const sets = new Map<string, number>();
   const aliases: AliasEdge[] = [];
@@ -535,6 +562,24 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
         ['records', i, 'policy'],
         `${policy} is not allowed for an NS record set: a delegation is served whole (simple)`,
       );
+
+    const ipSet = policy === 'ip';
+    const collectionRef = r['cidrCollection'];
+    let locations: ReadonlyMap<string, number> | undefined;
+    if (ipSet) {
+      if (typeof name === 'string' && isOwnerName(name) && type !== undefined)
+        ipSets.add(`${normalizeName(name)} ${type}`);
+      if (collectionRef === undefined)
+        add(['records', i, 'cidrCollection'], 'required for an ip record set (the name of one of cidrCollections)');
+      else if (typeof collectionRef === 'string') {
+        locations = collections.get(collectionRef);
+        if (locations === undefined)
+          add(['records', i, 'cidrCollection'], `no CIDR collection is named ${show(collectionRef)}`);
+      }
+    } else if (collectionRef !== undefined && policy !== undefined) {
+      add(['records', i, 'cidrCollection'], `only allowed on an ip record set (this one is ${policy})`);
+    }
+    const usedLocations = new Map<string, number>();
 
     const answers = asList(r['answers']);
     if (type === 'CNAME' && policy === 'simple' && answers.length > 1)
@@ -608,6 +653,25 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
       } else if (policy !== undefined && role !== undefined) {
         add(at('role'), `only allowed on a failover record set (this one is ${policy})`);
       }
+      const location = a['location'];
+      if (ipSet) {
+        if (alias !== undefined)
+          add(at('alias'), 'not allowed in an ip record set (ip sets answer values; they are not part of alias trees)');
+        if (location === undefined)
+          add(
+            at('location'),
+            'required for an ip record set (a location of its CIDR collection, or * for the default)',
+          );
+        else if (typeof location === 'string') {
+          if (location !== DEFAULT_LOCATION && locations !== undefined && !locations.has(location))
+            add(at('location'), `${show(location)} is not a location of CIDR collection ${show(collectionRef)}`);
+          const prev = usedLocations.get(location);
+          if (prev !== undefined) add(at('location'), `${show(location)} is already used by answers[${prev}]`);
+          else usedLocations.set(location, k);
+        }
+      } else if (location !== undefined && policy !== undefined) {
+        add(at('location'), `only allowed on an ip record set (this one is ${policy})`);
+      }
       const checkRef = a['check'];
       if (checkRef !== undefined) {
         if (policy === 'simple') add(at('check'), NOT_ON_SIMPLE);
@@ -615,6 +679,8 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
           add(at('check'), `no check has id ${show(checkRef)}`);
       }
     });
+    if (ipSet && answers.length > 0 && !usedLocations.has(DEFAULT_LOCATION))
+      add(['records', i, 'answers'], 'an ip record set needs an answer with location * (the default answer)');
     if (policy === 'failover' && answers.length > 0 && rolesComplete && !roles.has('primary')) {
       add(['records', i, 'answers'], 'a failover record set needs an answer with role primary');
     }
@@ -625,7 +691,65 @@ function crossCheck(value: unknown, ctx: z.core.$RefinementCtx): void {
         `${replyBytes} bytes of answers do not fit one reply (at most ${MAX_SET_REPLY_BYTES})`,
       );
   });
+  for (const e of aliases) {
+    if (ipSets.has(`${e.target} ${e.type}`))
+      add(e.path, `${show(e.text)} is an ip record set: ip sets are not alias targets`);
+  }
   checkAliasTrees(aliases, sets, typesAt, add);
+}
+
+/**
+ * The document's CIDR collections: unique names, unique location names in
+ * each, every block one the CIDR table takes (compiled here, so a bad block
+ * is reported at its path). Returns each good collection's location names
+ * → index, by collection name.
+ */
+function checkCidrCollections(
+  list: readonly unknown[],
+  add: (path: (string | number)[], message: string) => void,
+): Map<string, ReadonlyMap<string, number>> {
+  const out = new Map<string, ReadonlyMap<string, number>>();
+  const firstByName = new Map<string, number>();
+  list.forEach((raw, i) => {
+    const c = asObject(raw);
+    if (c === undefined) return;
+    const name = c['name'];
+    const locations = new Map<string, number>();
+    const blocks: { cidrs: string[] }[] = [];
+    let whole = true;
+    asList(c['locations']).forEach((rawLoc, l) => {
+      const loc = asObject(rawLoc);
+      const locName = loc?.['name'];
+      const cidrs = asList(loc?.['cidrs']);
+      if (typeof locName !== 'string' || !cidrs.every((b) => typeof b === 'string')) whole = false;
+      if (typeof locName === 'string') {
+        const prev = locations.get(locName);
+        if (prev !== undefined)
+          add(['cidrCollections', i, 'locations', l, 'name'], `${show(locName)} is already used by locations[${prev}]`);
+        else locations.set(locName, l);
+      }
+      blocks.push({ cidrs: cidrs.filter((b): b is string => typeof b === 'string') });
+    });
+    if (whole && blocks.length > 0) {
+      try {
+        cidrTableFor(blocks);
+      } catch (err) {
+        if (!(err instanceof CidrTableError)) throw err;
+        const m = /^\[(\d+)\]\.cidrs\[(\d+)\]$/.exec(err.path);
+        if (m !== null) add(['cidrCollections', i, 'locations', Number(m[1]), 'cidrs', Number(m[2])], err.reason);
+        else add(['cidrCollections', i, 'locations'], `${err.path}: ${err.reason}`);
+      }
+    }
+    if (typeof name !== 'string') return;
+    const prev = firstByName.get(name);
+    if (prev !== undefined)
+      add(['cidrCollections', i, 'name'], `${show(name)} is already used by cidrCollections[${prev}]`);
+    else {
+      firstByName.set(name, i);
+      out.set(name, locations);
+    }
+  });
+  return out;
 }
 
 /** One alias answer: where it sits, and the set (name and type) it points at. */
@@ -719,6 +843,7 @@ function fillDerived(doc: RawDocument) {
     checker: { aggregators: doc.checker.aggregators ?? (aggregatorListen === undefined ? [] : [aggregatorListen]) },
     dns: doc.dns,
     admin: doc.admin,
+    cidrCollections: doc.cidrCollections,
     checks: doc.checks.map((c) =>
       c.type === 'calculated' ? c : { ...c, timeout: c.timeout ?? defaultTimeout(c.interval) },
     ),

@@ -9,7 +9,7 @@
  *   question labels only (no pointers), ≤ 255 bytes, any QTYPE, QCLASS IN
  *   then     the end of the message (ARCOUNT 0), or exactly one OPT RR to
  *            the end (ARCOUNT 1): root owner, EDNS version 0, options that
- *            are well framed
+ *            are well framed, an ECS option (if any) valid per RFC 7871
  *
  * Any other message goes to the slow path, which decodes it with dns-packet
  * and is strict about everything. A message this reader takes is one the
@@ -30,6 +30,7 @@ import {
   u16,
   type QueryState,
 } from './wire.js';
+import { readClientSubnet } from './client-subnet.js';
 
 /** Smallest fast-path message: header, root name, QTYPE, QCLASS. */
 const MIN_QUERY_LENGTH = HEADER_LENGTH + 1 + 4;
@@ -64,6 +65,7 @@ export function readFast(s: QueryState, query: Uint8Array, len: number): boolean
   const p = s.end;
   if (arcount === 0) {
     s.edns = false;
+    s.clientSubnet.present = false;
     return p === len;
   }
   // One OPT RR, to the last byte: owner 0 (root), TYPE 41, CLASS = the
@@ -73,6 +75,8 @@ export function readFast(s: QueryState, query: Uint8Array, len: number): boolean
   if (query[p + 6] !== 0) return false; // EDNS version above 0: BADVERS, from the slow path
   const optEnd = p + OPT_RR_LENGTH + u16(query, p + 9);
   if (optEnd !== len || !optionsFramed(query, p + OPT_RR_LENGTH, optEnd)) return false;
+  // A bad ECS option is FORMERR: the slow path reads it again and says so.
+  if (readClientSubnet(query, p + OPT_RR_LENGTH, optEnd - p - OPT_RR_LENGTH, s.clientSubnet) < 0) return false;
   s.edns = true;
   s.ednsUdpSize = u16(query, p + 3);
   return true;

@@ -9,6 +9,7 @@
  * encoder writes every name in full, never a pointer: its answers would be
  * bigger than ours and truncate at other sizes.)
  */
+import { clientSubnetOptionLength, writeClientSubnet } from './client-subnet.js';
 import {
   FlagsHigh,
   FlagsLow,
@@ -78,7 +79,9 @@ export function beginReply(
   body: number,
   ar = 0,
 ): Buffer {
-  const opt = s.edns ? OPT_RR_LENGTH : 0;
+  // The OPT RR, with the query's ECS option echoed (RFC 7871 §7.2.1) when it sent one.
+  const ecs = s.edns ? clientSubnetOptionLength(s.clientSubnet) : 0;
+  const opt = s.edns ? OPT_RR_LENGTH + ecs : 0;
   const qEnd = s.end;
   let size = qEnd + body + opt;
   let tc = 0;
@@ -104,12 +107,15 @@ export function beginReply(
   const arcount = ar + (opt === 0 ? 0 : 1);
   out[10] = arcount >>> 8;
   out[11] = arcount;
-  if (opt !== 0) writeOpt(out, size - OPT_RR_LENGTH, s.replyUdpSize, rcode >>> 4);
+  if (opt !== 0) {
+    writeOpt(out, size - opt, s.replyUdpSize, rcode >>> 4, ecs);
+    writeClientSubnet(out, size - ecs, s.clientSubnet, s.client === null ? 0 : s.client.scope);
+  }
   return out;
 }
 
-/** Our OPT RR: root owner, our UDP payload size, extended rcode, version 0, no flags, no options. */
-function writeOpt(out: Buffer, o: number, udpSize: number, extendedRcode: number): void {
+/** Our OPT RR: root owner, our UDP payload size, extended rcode, version 0, no flags; `rdlength` bytes of options follow. */
+function writeOpt(out: Buffer, o: number, udpSize: number, extendedRcode: number, rdlength: number): void {
   out[o] = 0;
   out[o + 1] = 0;
   out[o + 2] = QType.OPT;
@@ -119,8 +125,8 @@ function writeOpt(out: Buffer, o: number, udpSize: number, extendedRcode: number
   out[o + 6] = 0; // version
   out[o + 7] = 0; // flags (DO clear: we sign nothing)
   out[o + 8] = 0;
-  out[o + 9] = 0; // RDLENGTH
-  out[o + 10] = 0;
+  out[o + 9] = rdlength >>> 8; // RDLENGTH
+  out[o + 10] = rdlength;
 }
 
 /**

@@ -105,6 +105,8 @@ export class Responder {
   private records: PlanRecords | null = null;
   /** True once the table has been seen published (or when not holding): from then on one field load a query. */
   private tableSeen: boolean;
+  /** The query's source address, from the server (undefined in-process): IP-based routing without ECS. */
+  private source: string | undefined = undefined;
 
   constructor(resolver: Resolver, options: ResponderOptions = {}) {
     const max = options.maxUdpSize;
@@ -117,6 +119,7 @@ export class Responder {
     this.resolver = resolver;
     this.maxUdpSize = max ?? 0;
     this.tableSeen = options.holdUntilTable !== true;
+    this.state.client = resolver.client;
   }
 
   /**
@@ -124,8 +127,11 @@ export class Responder {
    * 'udp' the reply fits 512 bytes (no EDNS) or the EDNS size agreed,
    * truncated (TC) otherwise; over 'tcp' it is never truncated.
    */
-  respond(query: Uint8Array, transport: Transport): Buffer | null {
+  respond(query: Uint8Array, transport: Transport, source?: string): Buffer | null {
     this.counters.queries++;
+    this.source = source;
+    // Scope 0 unless an IP-based set answers this query (REFUSED, BADVERS: none does).
+    this.resolver.client.scope = 0;
     try {
       if (readFast(this.state, query, query.length)) {
         const out = this.answer(query, transport);
@@ -142,8 +148,11 @@ export class Responder {
    * `respond`, but through the slow path whatever the message's shape: for
    * tests that hold the two paths to the same answers.
    */
-  respondSlow(query: Uint8Array, transport: Transport): Buffer | null {
+  respondSlow(query: Uint8Array, transport: Transport, source?: string): Buffer | null {
     this.counters.queries++;
+    this.source = source;
+    // Scope 0 unless an IP-based set answers this query (REFUSED, BADVERS: none does).
+    this.resolver.client.scope = 0;
     try {
       return this.slow(query, transport);
     } catch {
@@ -194,10 +203,17 @@ export class Responder {
       this.plan = plan;
     }
     this.setLimits(plan, transport);
+    // The client IP-based sets route by: the ECS option's subnet, else the source address (RFC 7871 §7.2.1).
+    const s = this.state;
+    const client = this.resolver.client;
+    const ecs = s.clientSubnet;
+    if (ecs.present) client.setBytes(ecs.family, ecs.address, ecs.sourcePrefix);
+    else if (this.source !== undefined) client.setText(this.source);
+    else client.clear();
     const out =
       this.tableSeen || this.firstTableSeen()
-        ? answerQuery(this.state, this.resolver, this.records, query)
-        : serverFailure(this.state, query);
+        ? answerQuery(s, this.resolver, this.records, query)
+        : serverFailure(s, query);
     this.count();
     return out;
   }

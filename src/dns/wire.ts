@@ -13,6 +13,8 @@
  * a zero byte; at most 255 bytes in all), QTYPE (2), QCLASS (2).
  */
 import { RESOLVE_BUFFER_LENGTH } from '../resolve/resolver.js';
+import { ClientSubnetState } from './client-subnet.js';
+import type { ClientAddress } from '../resolve/client-address.js';
 
 export const HEADER_LENGTH = 12;
 
@@ -123,6 +125,10 @@ export class QueryState {
   /** The query carried an OPT RR (EDNS0), and the UDP payload size it advertised. */
   edns = false;
   ednsUdpSize = 0;
+  /** The query's EDNS Client Subnet option (RFC 7871), if it carried a valid one (`clientSubnet.present`). */
+  readonly clientSubnet = new ClientSubnetState();
+  /** The resolver's client, whose `scope` (the longest an IP-based set used) the reply's ECS option carries. */
+  client: ClientAddress | null = null;
   /** Largest reply allowed for this query and transport. */
   limit = MIN_UDP_SIZE;
   /** UDP payload size our OPT RR advertises. */

@@ -7,6 +7,7 @@ import {
   Policy,
   RECORD_TYPE_NAMES,
   Role,
+  DEFAULT_LOCATION,
   type FailMode as FailModeValue,
   type Plan,
   type PolicyName,
@@ -17,6 +18,9 @@ import { MatchKind, matchName } from './match.js';
 import { STATUS_NAMES, type StatusName } from '../table/layout.js';
 import { answerHealthy } from './health.js';
 import { normalizeName, zoneOf } from './names.js';
+import { ClientAddress } from './client-address.js';
+import { formatAddress } from './cidr-table.js';
+import { liveCidrTables } from './ip.js';
 
 /** One candidate answer and why it is, or isn't, eligible right now. */
 export interface CandidateExplanation {
@@ -37,6 +41,20 @@ export interface CandidateExplanation {
   readonly reason: string;
   /** For an alias answer: its target record set, explained the same way (the next level of the tree). */
   readonly alias: AliasExplanation | null;
+  /** IP-based sets only: the answer's location in the set's CIDR collection, `*` for the default. */
+  readonly location?: string;
+}
+
+/** How an IP-based set matched the client (`explain(name, { client })`). */
+export interface IpMatchExplanation {
+  /** The client address explained, or null (no client: the default answer). */
+  readonly client: string | null;
+  readonly collection: string;
+  /** The location whose block matched, or `*` when none did. */
+  readonly location: string;
+  /** Length of the matched block (0: none), and the ECS scope a reply would carry. */
+  readonly blockLength: number;
+  readonly scope: number;
 }
 
 /** An alias answer's target and what its health contributes. */
@@ -58,6 +76,8 @@ export interface RecordSetExplanation {
   /** What a query returns now, in words. */
   readonly outcome: string;
   readonly candidates: readonly CandidateExplanation[];
+  /** IP-based sets only: which location the client matched. */
+  readonly ip?: IpMatchExplanation;
 }
 
 /** `explain(name)`: the answer to "why is this address in or out?". */
@@ -80,20 +100,25 @@ export interface Explanation {
  * check and status, and why it is or isn't eligible. Allocates freely; it is
  * a diagnostic, not the query path, but it follows the same rules.
  */
-export function explain(plan: Plan, statuses: Uint8Array, name: string): Explanation {
+export function explain(
+  plan: Plan,
+  statuses: Uint8Array,
+  name: string,
+  client: ClientAddress = new ClientAddress(),
+): Explanation {
   const n = normalizeName(name);
   const z = zoneOf(plan, n);
   const zone = z >= 0 ? (plan.zones[z]?.origin ?? null) : null;
   const m = matchName(plan, n);
   const recordSets: RecordSetExplanation[] = [];
   if (m.kind === MatchKind.REFERRAL) {
-    recordSets.push(explainSet(plan, statuses, m.cut));
+    recordSets.push(explainSet(plan, statuses, m.cut, client));
     return { name: n, status: 'delegated', zone, wildcard: null, recordSets };
   }
   const node = m.node ?? n;
   for (let t = 0; t < plan.setByType.length; t++) {
     const set = plan.setByType[t as RecordType].get(node);
-    if (set !== undefined) recordSets.push(explainSet(plan, statuses, set));
+    if (set !== undefined) recordSets.push(explainSet(plan, statuses, set, client));
   }
   const status = recordSets.length > 0 ? 'ok' : m.kind === MatchKind.NODE ? 'nodata' : z >= 0 ? 'nxdomain' : 'refused';
   return { name: n, status, zone, wildcard: m.wildcard ? node : null, recordSets };
@@ -153,7 +178,12 @@ function aliasOf(plan: Plan, statuses: Uint8Array, i: number): AliasExplanation 
   };
 }
 
-function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExplanation {
+function explainSet(
+  plan: Plan,
+  statuses: Uint8Array,
+  set: number,
+  client: ClientAddress = new ClientAddress(),
+): RecordSetExplanation {
   const first = plan.setFirst[set] as number;
   const len = plan.setLength[set] as number;
   const policy = plan.setPolicy[set] as number;
@@ -178,6 +208,7 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
   const eligible: boolean[] = [];
   const why: string[] = [];
   let outcome: string;
+  let ip: ReturnType<typeof ipMatch> | null = null;
 
   if (policy === Policy.SIMPLE) {
     for (let k = 0; k < len; k++) {
@@ -240,6 +271,39 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
       else why.push(role === 'secondary' ? 'primary is healthy: the secondary waits' : 'primary is unhealthy');
     }
     outcome = chosen === -1 ? 'empty answer (fail closed)' : chosen === 0 ? 'the primary' : 'the secondary';
+  } else if (policy === Policy.IP) {
+    ip = ipMatch(plan, set, client);
+    const a = ip.answer - first;
+    const d = ip.fallback - first;
+    const ha = healthy[a] as boolean;
+    const hd = healthy[d] as boolean;
+    const chosen = ha ? a : hd ? d : failClosed ? -1 : a;
+    const matched =
+      ip.explained.location === DEFAULT_LOCATION
+        ? 'no block matches the client'
+        : `the client is in location ${ip.explained.location}`;
+    for (let k = 0; k < len; k++) {
+      eligible.push(k === chosen);
+      if (chosen === -1)
+        why.push(`${matched}; its answer and the default are unhealthy and whenAllUnhealthy is answer-none`);
+      else if (k === chosen)
+        why.push(
+          k === a
+            ? ha
+              ? `${matched}: its answer is healthy`
+              : `${matched}; its answer and the default are unhealthy: answering the match as if healthy`
+            : `${matched}, whose answer is unhealthy: falling back to the default (*)`,
+        );
+      else if (k === a) why.push(`${matched}: its answer is unhealthy`);
+      else if (k === d) why.push(`${matched}: the default (*) is not needed`);
+      else why.push(`${matched}: not this location`);
+    }
+    outcome =
+      chosen === -1
+        ? 'empty answer (fail closed)'
+        : chosen === a
+          ? `the answer of location ${ip.explained.location}`
+          : 'the default (*) answer';
   } else {
     for (let k = 0; k < len; k++) {
       const h = healthy[k] as boolean;
@@ -281,6 +345,7 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
           ? (why[k] as string)
           : `${healthReason(plan, statuses, i)}${aliasReason(plan, statuses, i)}; ${eligible[k] ? 'eligible' : 'not eligible'}: ${why[k] as string}`,
       alias: aliasOf(plan, statuses, i),
+      ...(policy === Policy.IP ? { location: locationName(plan, set, i) } : {}),
     });
   }
   return {
@@ -291,5 +356,38 @@ function explainSet(plan: Plan, statuses: Uint8Array, set: number): RecordSetExp
     healthyCount,
     outcome,
     candidates,
+    ...(ip === null ? {} : { ip: ip.explained }),
+  };
+}
+
+/** The location name of answer `i` of ip set `set`. */
+function locationName(plan: Plan, set: number, i: number): string {
+  const collection = plan.cidrCollections[(plan.setCidrCollection[set] as number) - 1];
+  const l = plan.answerLocation[i] as number;
+  return l === 0 ? DEFAULT_LOCATION : (collection?.locations[l - 1]?.name ?? '?');
+}
+
+/** The lookup the resolver makes for ip set `set` (ip.ts), in words. */
+function ipMatch(
+  plan: Plan,
+  set: number,
+  client: ClientAddress,
+): { answer: number; fallback: number; explained: IpMatchExplanation } {
+  const c = (plan.setCidrCollection[set] as number) - 1;
+  const collection = plan.cidrCollections[c];
+  const table = liveCidrTables(plan)[c];
+  const out = new Int32Array(2);
+  const location = table === undefined ? -1 : table.match(client.family, client.bytes, 0, client.prefix, out);
+  const base = plan.setIpFirst[set] as number;
+  return {
+    answer: plan.ipLocationAnswer[base + 1 + location] as number,
+    fallback: plan.ipLocationAnswer[base] as number,
+    explained: {
+      client: client.prefix === 0 ? null : formatAddress(client.family, client.bytes),
+      collection: collection?.name ?? '?',
+      location: location < 0 ? DEFAULT_LOCATION : (collection?.locations[location]?.name ?? '?'),
+      blockLength: out[0] as number,
+      scope: client.prefix === 0 ? 0 : (out[1] as number),
+    },
   };
 }

@@ -5,7 +5,9 @@ export {
   type RecordSetExplanation,
   type CandidateExplanation,
   type AliasExplanation,
+  type IpMatchExplanation,
 } from './explain.js';
+export { ClientAddress } from './client-address.js';
 export {
   createLookup,
   type LookupFunction,

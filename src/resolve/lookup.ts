@@ -3,6 +3,7 @@ import { RecordType } from '../config/plan.js';
 import { RESOLVE_BUFFER_LENGTH, ResolveCode, type Resolver } from './resolver.js';
 import { normalizeName } from './names.js';
 import { badArgument } from './arguments.js';
+import { setClientText } from './client-address.js';
 import { MatchKind, matchName } from './match.js';
 
 /** An address as `dns.lookup` gives it with `all: true`. */
@@ -43,6 +44,12 @@ export interface CreateLookupOptions {
    * follows them); only a CNAME target outside our zones is passed on.
    */
   passthrough?: LookupFunction | false;
+  /**
+   * The address `policy: ip` sets route this process by (e.g. its own
+   * public address), as if it were a DNS client there. Default: none, so
+   * ip sets answer their default location.
+   */
+  client?: string;
 }
 
 /**
@@ -63,6 +70,9 @@ export function createLookup(resolver: Resolver, options: CreateLookupOptions = 
     throw badArgument('resolver', resolver, 'a Resolver');
   const passthrough = options.passthrough ?? (dns.lookup as unknown as LookupFunction);
   const out = new Int32Array(RESOLVE_BUFFER_LENGTH);
+  const client = options.client ?? null;
+  // Checked once here: a bad address is the caller's mistake, not a lookup's.
+  setClientText(resolver.client, client);
 
   return function urndLookup(hostname, optionsOrCallback, maybeCallback) {
     const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as LookupCallback;
@@ -78,6 +88,7 @@ export function createLookup(resolver: Resolver, options: CreateLookupOptions = 
     const family = opts.family === 'IPv4' ? 4 : opts.family === 'IPv6' ? 6 : (opts.family ?? 0);
     const name = normalizeName(hostname);
     const plan = resolver.plan;
+    setClientText(resolver.client, client);
 
     const addresses: LookupAddress[] = [];
     let served = false;

@@ -6,6 +6,9 @@ import { selectSimple } from './simple.js';
 import { selectWeighted } from './weighted.js';
 import { selectFailover } from './failover.js';
 import { selectMultivalue } from './multivalue.js';
+import { liveCidrTables, selectIp } from './ip.js';
+import type { CidrTable } from './cidr-table.js';
+import { ClientAddress, setClientText } from './client-address.js';
 import { TreeScratch, evaluateTree } from './tree.js';
 import { normalizeName, zoneOf } from './names.js';
 import { explain, type Explanation } from './explain.js';
@@ -35,8 +38,9 @@ export const RESOLVE_BUFFER_LENGTH = MAX_ANSWERS_PER_SET;
 const POLICY_WEIGHTED = 1;
 const POLICY_FAILOVER = 2;
 const POLICY_MULTIVALUE = 3;
-const POLICY_TREE = 4; // QUERY_TREE: a set with alias answers
-export const POLICY_COPIES = { POLICY_WEIGHTED, POLICY_FAILOVER, POLICY_MULTIVALUE, POLICY_TREE } as const;
+const POLICY_IP = 4;
+const POLICY_TREE = 5; // QUERY_TREE: a set with alias answers
+export const POLICY_COPIES = { POLICY_WEIGHTED, POLICY_FAILOVER, POLICY_MULTIVALUE, POLICY_IP, POLICY_TREE } as const;
 
 /** Options of a Resolver. */
 export interface ResolverOptions {
@@ -74,6 +78,15 @@ export class Resolver {
   private readonly table: StatusTable;
   private readonly rng: RandomState;
   private readonly scratch = new Int32Array(RESOLVE_BUFFER_LENGTH);
+  /**
+   * The client `policy: ip` sets route by, for the query being answered.
+   * The DNS responder sets it (ECS option, else source address) before each
+   * query; in-process callers pass it to `resolve` / `createLookup`. Without
+   * one, ip sets answer their default.
+   */
+  readonly client = new ClientAddress();
+  /** The plan's CIDR tables, as objects (see `liveCidrTables`); swapped with the plan. */
+  private cidrTables: readonly CidrTable[];
   /** Alias-tree scratch of the current plan, made on its first tree query. */
   private treeScratch: TreeScratch | null = null;
 
@@ -82,6 +95,7 @@ export class Resolver {
     requireStatusTable(table);
     checkFits(plan, table);
     this.planRef = plan;
+    this.cidrTables = liveCidrTables(plan);
     this.table = table;
     this.statuses = table.statuses;
     this.rng = new RandomState(options.seed, options.random ?? null);
@@ -104,6 +118,7 @@ export class Resolver {
   setPlan(plan: Plan): void {
     requirePlan(plan);
     checkFits(plan, this.table);
+    this.cidrTables = liveCidrTables(plan);
     this.planRef = plan;
   }
 
@@ -138,6 +153,8 @@ export class Resolver {
         return selectFailover(plan, statuses, first, n, failMode, this.rng, out);
       case POLICY_MULTIVALUE:
         return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
+      case POLICY_IP:
+        return selectIp(plan, this.cidrTables, statuses, set, failMode, this.client, out);
       case POLICY_TREE:
         return this.resolveTree(set, out);
       default:
@@ -176,6 +193,8 @@ export class Resolver {
         return selectFailover(plan, statuses, first, n, failMode, this.rng, out);
       case POLICY_MULTIVALUE:
         return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
+      case POLICY_IP:
+        return selectIp(plan, this.cidrTables, statuses, set, failMode, this.client, out);
       case POLICY_TREE:
         return this.resolveTree(set, out);
       default:
@@ -184,9 +203,10 @@ export class Resolver {
   }
 
   /** Why each candidate of `name` is, or isn't, eligible now. See `Explanation`. */
-  explain(name: string): Explanation {
+  explain(name: string, options: { client?: string | null } = {}): Explanation {
     requireName(name);
-    return explain(this.planRef, this.statuses, name);
+    setClientText(this.client, options.client);
+    return explain(this.planRef, this.statuses, name, this.client);
   }
 
   /**
@@ -194,10 +214,13 @@ export class Resolver {
    * or CNAME is followed here; the DNS front does that) to RDATA text:
    * addresses for A/AAAA, e.g. `10 mail.shop.example.` for MX. Allocates;
    * for tools and tests. Case and a trailing dot in `name` are ignored.
+   * `client`: the address `policy: ip` sets route by (default: none, so
+   * they answer their default location).
    */
-  resolve(name: string, type: RecordType | RecordTypeName = RecordType.A): ResolveResult {
+  resolve(name: string, type: RecordType | RecordTypeName = RecordType.A, client?: string | null): ResolveResult {
     const t = recordTypeOf(type);
     requireName(name);
+    setClientText(this.client, client);
     const n = normalizeName(name);
     const plan = this.planRef;
     const count = this.resolveInto(n, t, this.scratch);

@@ -7,8 +7,11 @@ import type { ResponderCounters } from './resolver-messages.js';
 
 /** What the server needs of a Responder. */
 export interface DnsResponder {
-  /** The answer to `query` in wire form, or null to send nothing. Never throws. */
-  respond(query: Uint8Array, transport: 'udp' | 'tcp'): Buffer | null;
+  /**
+   * The answer to `query` in wire form, or null to send nothing. Never
+   * throws. `source`: the client's address (IP-based routing without ECS).
+   */
+  respond(query: Uint8Array, transport: 'udp' | 'tcp', source?: string): Buffer | null;
   readonly counters: ResponderCounters;
 }
 
@@ -22,9 +25,9 @@ export class GuardedResponder {
   }
 
   /** The answer, or null both when the responder sends nothing and when it threw. */
-  answer(query: Uint8Array, transport: 'udp' | 'tcp'): Buffer | null {
+  answer(query: Uint8Array, transport: 'udp' | 'tcp', source?: string): Buffer | null {
     try {
-      return this.inner.respond(query, transport);
+      return this.inner.respond(query, transport, source);
     } catch {
       this.errors += 1;
       return null;

@@ -20,6 +20,8 @@ import type { DnsServerTuning } from './resolver-messages.js';
 /** One TCP client. */
 interface Connection {
   readonly socket: net.Socket;
+  /** The client's address, read once (IP-based routing without ECS). */
+  readonly remoteAddress: string;
   /** Received bytes not yet consumed as whole frames; null when none. */
   pending: Buffer | null;
   /** Answers written whose write has not completed (handed to the kernel). */
@@ -86,6 +88,7 @@ export class TcpServer {
     socket.setNoDelay(true);
     const conn: Connection = {
       socket,
+      remoteAddress: socket.remoteAddress ?? '',
       pending: null,
       unflushed: 0,
       paused: false,
@@ -148,7 +151,7 @@ export class TcpServer {
         this.queries += 1;
         // Only a whole query counts as activity: a client trickling bytes of a frame still times out.
         conn.idle.refresh();
-        const answer = this.responder.answer(query, 'tcp');
+        const answer = this.responder.answer(query, 'tcp', conn.remoteAddress);
         if (answer === null) {
           this.ignored += 1;
           continue;

@@ -100,7 +100,7 @@ export class UdpServer {
       this.shed += 1;
       return;
     }
-    const answer = this.responder.answer(msg, 'udp');
+    const answer = this.responder.answer(msg, 'udp', rinfo.address);
     if (answer === null) {
       this.ignored += 1;
       return;
