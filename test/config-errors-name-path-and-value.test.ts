@@ -235,7 +235,7 @@ const cases: [string, (d: Doc) => void, string][] = [
   [
     'unknown policy',
     (d) => (d.records[2]!.policy = 'geo'),
-    'records[2].policy: "geo" is not one of simple, weighted, failover, multivalue',
+    'records[2].policy: "geo" is not one of simple, weighted, failover, multivalue, ip',
   ],
   ['no answers', (d) => (d.records[2]!.answers = []), 'records[2].answers: must not be empty'],
   [
