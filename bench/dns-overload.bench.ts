@@ -13,7 +13,7 @@ import {
   type LoadResult,
   type LoadSpec,
 } from './dns-load.js';
-import { affinityOf, type CpuPlan, cpuPlan, pinThreads, pinTree } from './dns-overload-cpus.js';
+import { affinityOf, type CpuPlan, cpuPlan, pinThreads, pinTree, treeCpuSeconds } from './dns-overload-cpus.js';
 import { detectPeers, startGdnsd, startPdns, tail, waitAnswering, type PeerName } from './dns-peers-servers.js';
 
 /**
@@ -56,6 +56,19 @@ const MULTIPLES = [1, 2, 10] as const;
 const TCP_EVERY_MS = 20;
 /** The latency probe's rate, q/s (at most a twentieth of the phase's offered rate). */
 const PROBE_QPS = 1000;
+/**
+ * dnsperf's socket buffers, KiB (`-b`). With the system's default, dnsperf's
+ * own socket dropped some 6,000 of urnd's replies in a 2× phase (nstat
+ * UdpRcvbufErrors over the server socket's drops): lost to the loader.
+ */
+const LOADER_BUFFER_KIB = 8192;
+/**
+ * The flood's `-q` cap: dnsperf sends slower the more it may keep
+ * outstanding (see DnsperfRun.maxOutstanding); at the default (a quarter
+ * second of queries, 166,000 at 10×) it sent 20,000 q/s of 676,000 offered.
+ * 10,000 lets it sustain 20,000 lost q/s at the 0.5 s timeout.
+ */
+const LOADER_MAX_OUTSTANDING = 10_000;
 /** A phase whose flood sent less than this share of its offered rate is loader-limited. */
 const LOADER_LIMITED_BELOW = 0.95;
 
@@ -81,6 +94,8 @@ interface Phase {
   readonly floodAvgMs: number | null;
   /** urnd only, from its status lines during the phase: kernel drops and shed, per second (max of the lines). */
   readonly kernelDropsPerSec: number | null;
+  /** The server's CPU (all its threads and children) over the phase, % of one core: under ~90 with goodput under S, the server had time to spare. */
+  readonly serverCpuPct: number;
   readonly shedPerSec: number | null;
   readonly tcp: {
     readonly asked: number;
@@ -185,7 +200,7 @@ const round = (x: number | null, d = 3): number | null =>
 export const dnsOverloadScenario: Scenario = {
   name: 'dns-overload',
   description:
-    'urnd serve vs gdnsd and PowerDNS where installed, each offered 1×, 2× and 10× its own saturated rate: goodput ÷ saturated rate, latency of answered queries, TCP latency during the UDP flood',
+    'urnd serve vs gdnsd and PowerDNS where installed, server pinned to one CPU and dnsperf to the other, each offered 1×, 2× and 10× its own saturated rate: goodput ÷ saturated rate, what the loader really sent, latency of answered queries from a low-rate probe beside the flood, TCP latency during the UDP flood',
   estimateSeconds: (quick) => (quick ? 20 : 60),
   async run(ctx): Promise<ScenarioResult> {
     const version = await dnsperfVersion();
@@ -300,6 +315,8 @@ export const dnsOverloadScenario: Scenario = {
           queryFile,
           verboseFile: outFile,
           perQueryLines,
+          bufferKiB: LOADER_BUFFER_KIB,
+          maxOutstanding: LOADER_MAX_OUTSTANDING,
           ...(loaderCpus === undefined ? {} : { cpus: loaderCpus }),
         });
 
@@ -317,10 +334,14 @@ export const dnsOverloadScenario: Scenario = {
             ctx.log(`${row.name}: ${m}× = ${offered.toLocaleString('en-US')} q/s for ${phaseMs / 1000} s`);
             const tcp = m === 1 || m === 10 ? tcpProbe(s.port, TCP_EVERY_MS) : null;
             const linesBefore = s.proc.lines.length;
+            const cpu0 = treeCpuSeconds(s.proc.child.pid as number);
+            const wall0 = performance.now();
             const [flood, probe] = await Promise.all([
               load(s.port, 'rate', offered - probeQps, phaseMs, floodFile, false),
               load(s.port, 'rate', probeQps, phaseMs, probeFile, true),
             ]);
+            const serverCpuPct =
+              ((treeCpuSeconds(s.proc.child.pid as number) - cpu0) * 100_000) / (performance.now() - wall0);
             const tcpResult = tcp === null ? null : await tcp.stop();
             const h = fromB64(probe.histogram);
             // dnsperf's run time includes waiting out the last timeouts: goodput is over the sending time.
@@ -342,6 +363,7 @@ export const dnsOverloadScenario: Scenario = {
               probeAnswered: probe.completed,
               floodAvgMs: flood.avgLatencyMs,
               kernelDropsPerSec: s.serve === undefined ? null : maxOf(status.map((x) => x.kernelDropsPerSec)),
+              serverCpuPct,
               shedPerSec: s.serve === undefined ? null : maxOf(status.map((x) => x.shedPerSec)),
               tcp:
                 tcpResult === null
@@ -395,6 +417,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         summary[`${r.name}_p99_ms_${m}x`] = round(p?.p99Ms ?? null);
         summary[`${r.name}_avg_ms_${m}x`] = round(p?.avgMs ?? null);
         summary[`${r.name}_flood_avg_ms_${m}x`] = round(p?.floodAvgMs ?? null);
+        summary[`${r.name}_server_cpu_pct_${m}x`] = round(p?.serverCpuPct ?? null, 0);
       }
       const notes: string[] = [];
       if (m === 1 && r.status !== 'measured') notes.push(r.status);
@@ -413,6 +436,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         f(p?.p99Ms),
         p === undefined ? '–' : `${p.probeAnswered}/${p.probeSent}`,
         f(p?.floodAvgMs),
+        f(p?.serverCpuPct, 0),
         p?.tcp === null || p?.tcp === undefined
           ? ''
           : `${p.tcp.answered}/${p.tcp.asked}, p50 ${f(p.tcp.p50Ms)}, p99 ${f(p.tcp.p99Ms)}`,
@@ -437,7 +461,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
   const markdown = [
     '### DNS under overload, side by side with peers',
     '',
-    `${pinning} Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${TIMEOUT_MS / 1000}\`: a later answer counts as lost) by two dnsperfs side by side: a flood without per-query lines (they cost dnsperf more than sending; its mean latency is dnsperf's summary, "flood avg") and a probe at ${PROBE_QPS.toLocaleString('en-US')} q/s (at most 1/20 of the offered rate) with per-query lines, whose answered queries give avg, p50 and p99. Goodput is both clients' answered queries per second of sending. "sent" is what the loaders reached; under ${LOADER_LIMITED_BELOW * 100}% of offered the phase is marked loader-limited, and the overload it really offered is sent ÷ S. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value.`,
+    `${pinning} Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING} -b ${LOADER_BUFFER_KIB}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${TIMEOUT_MS / 1000}\`: a later answer counts as lost) by two dnsperfs side by side: a flood (\`-q\` at most ${LOADER_MAX_OUTSTANDING.toLocaleString('en-US')}: dnsperf sends slower the more it may keep outstanding) without per-query lines (they cost dnsperf more than sending; its mean latency is dnsperf's summary, "flood avg") and a probe at ${PROBE_QPS.toLocaleString('en-US')} q/s (at most 1/20 of the offered rate) with per-query lines, whose answered queries give avg, p50 and p99. "server CPU %" is the server's CPU time over the phase (dnsperf's wait for its last timeouts included), % of its one core. Goodput is both clients' answered queries per second of sending. "sent" is what the loaders reached; under ${LOADER_LIMITED_BELOW * 100}% of offered the phase is marked loader-limited, and the overload it really offered is sent ÷ S. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value.`,
     '',
     markdownTable(
       [
@@ -452,6 +476,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         'p99 ms',
         'probe answered/sent',
         'flood avg ms',
+        'server CPU %',
         'TCP during the phase: answered/asked, ms',
         'notes',
       ],
