@@ -61,6 +61,8 @@ export interface LoadResult {
   readonly histogram: string | null;
   /** The loader's own CPU, % of one core; null when not known (dnsperf). */
   readonly loaderCpuPct: number | null;
+  /** Mean latency of completed queries from the loader's own summary, ms; null when it prints none (node). */
+  readonly avgLatencyMs: number | null;
   /** Reply codes seen, by name. */
   readonly rcodes: Record<string, number>;
 }
@@ -207,6 +209,7 @@ export function runNodeLoad(spec: LoadSpec): Promise<LoadResult> {
         qps: spec.mode === 'rate' ? completed / (spec.durationMs / 1000) : completed / seconds,
         histogram: histogram === null ? null : hdr.encodeIntoCompressedBase64(histogram),
         loaderCpuPct: ((cpu.user + cpu.system) / 1000 / (performance.now() - t0)) * 100,
+        avgLatencyMs: null,
         rcodes,
       });
     };
@@ -252,6 +255,9 @@ export function runNodeLoad(spec: LoadSpec): Promise<LoadResult> {
   });
 }
 
+/** Outstanding queries one dnsperf socket can track: its query IDs are 16 bits; a margin below 65,536. */
+const kDnsperfIdsPerSocket = 60_000;
+
 /** Options of one dnsperf run. */
 export interface DnsperfRun {
   readonly spec: LoadSpec;
@@ -265,6 +271,29 @@ export interface DnsperfRun {
    * sender (SO_REUSEPORT hashes the source port).
    */
   readonly clients?: number;
+  /**
+   * Whether a `rate` run prints a line per query (`-v`) for percentiles.
+   * Default true. Writing and later parsing a line per query costs dnsperf
+   * more CPU than sending it, so a flood meant to reach a high rate goes
+   * without, and takes its mean from dnsperf's summary.
+   */
+  readonly perQueryLines?: boolean;
+  /**
+   * dnsperf's `-b`: its sockets' buffers, KiB; default the system's. Under a
+   * flood its one receiving thread falls behind in bursts, and a small
+   * buffer then drops replies the server did send (counted lost).
+   */
+  readonly bufferKiB?: number;
+  /**
+   * Cap on `-q` in a `rate` run (default: a quarter second of queries). dnsperf
+   * sends slower the more it may keep outstanding: on one core of this
+   * machine, flat out, ~70,000 q/s at -q 2,000–10,000, 43,000 at 30,000,
+   * 21,000 at 60,000. But lost queries hold their places until the timeout,
+   * so the cap also bounds the loss rate it can sustain (cap ÷ timeout).
+   */
+  readonly maxOutstanding?: number;
+  /** Run dnsperf pinned to these CPUs (`taskset -c`, e.g. "1"); default: unpinned. */
+  readonly cpus?: string;
 }
 
 /**
@@ -323,14 +352,24 @@ export async function runDnsperf(run: DnsperfRun, bin = 'dnsperf'): Promise<Load
       '-Q',
       String(spec.rate),
       '-q',
-      String(Math.max(100, Math.ceil(spec.rate / 4))),
-      '-v',
+      // A quarter second of queries, but no more than the 16-bit query IDs of
+      // its sockets hold, nor than `maxOutstanding`.
+      String(
+        Math.max(
+          100,
+          Math.min(Math.ceil(spec.rate / 4), kDnsperfIdsPerSocket * (run.clients ?? 1), run.maxOutstanding ?? Infinity),
+        ),
+      ),
+      ...(run.perQueryLines === false ? [] : ['-v']),
     );
+  if (run.bufferKiB !== undefined) args.push('-b', String(run.bufferKiB));
+  const command = run.cpus === undefined ? bin : 'taskset';
+  const argv = run.cpus === undefined ? args : ['-c', run.cpus, bin, ...args];
   const fd = openSync(run.verboseFile, 'w');
   let stderr = '';
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(bin, args, { stdio: ['ignore', fd, 'pipe'] });
+      const child = spawn(command, argv, { stdio: ['ignore', fd, 'pipe'] });
       child.stderr?.setEncoding('utf8');
       child.stderr?.on('data', (s: string) => (stderr += s));
       const kill = setTimeout(() => child.kill('SIGKILL'), spec.durationMs + spec.timeoutMs + 5000);
@@ -381,5 +420,19 @@ export function parseDnsperf(text: string, mode: LoadMode): LoadResult {
     h.destroy();
   }
   const wrong = completed - (rcodes.NOERROR ?? 0);
-  return { loader: 'dnsperf', mode, sent, completed, lost, wrong, seconds, qps, histogram, loaderCpuPct: null, rcodes };
+  const avgS = num(/Average Latency \(s\):\s+([\d.]+)/);
+  return {
+    loader: 'dnsperf',
+    mode,
+    sent,
+    completed,
+    lost,
+    wrong,
+    seconds,
+    qps,
+    histogram,
+    loaderCpuPct: null,
+    avgLatencyMs: Number.isFinite(avgS) && completed > 0 ? avgS * 1000 : null,
+    rcodes,
+  };
 }

@@ -13,6 +13,7 @@ import {
   type LoadResult,
   type LoadSpec,
 } from './dns-load.js';
+import { affinityOf, type CpuPlan, cpuPlan, pinThreads, pinTree, treeCpuSeconds } from './dns-overload-cpus.js';
 import { detectPeers, startGdnsd, startPdns, tail, waitAnswering, type PeerName } from './dns-peers-servers.js';
 
 /**
@@ -20,16 +21,26 @@ import { detectPeers, startGdnsd, startPdns, tail, waitAnswering, type PeerName 
  * serve, gdnsd, PowerDNS where installed) is first saturated (dnsperf,
  * 100 outstanding) to find its own rate S, then offered 1×, 2× and 10× S
  * open-loop (`-Q`), and the answered queries are counted (goodput ÷ S) and
- * timed (average, p50, p99 from dnsperf's per-query lines). A server that
- * queues its overload answers everything late; one that bounds its queue
- * in time drops the excess and answers the rest as fast as at 1×.
+ * timed. A server that queues its overload answers everything late; one
+ * that bounds its queue in time drops the excess and answers the rest as
+ * fast as at 1×.
+ *
+ * The loader must not be the limit, or the ratio measures it instead:
+ * - With two CPUs or more (and `taskset`), the server (every thread of
+ *   it and its children, and the health-check targets) is pinned to CPU 0,
+ *   and every dnsperf, this process and its TCP client to CPU 1, so S and
+ *   every phase are measured with the same core each.
+ * - The flood prints no per-query lines (they cost dnsperf more than the
+ *   sending: with them it reached 92,000 q/s of 676,000 offered): its mean
+ *   latency comes from dnsperf's summary. Percentiles come from a second,
+ *   low-rate dnsperf (the probe, `-v`) sending beside the flood; the flood
+ *   offers the multiple's rate less the probe's.
+ * - What dnsperf actually sent is reported, and a phase it sent under 95%
+ *   of is marked loader-limited: there the offered overload is "sent ÷ S".
  *
  * Meanwhile a TCP client asks one query at a time over one connection
  * (every 20 ms), in the 1× phase and in the 10× phase: a UDP flood must
  * not starve TCP.
- *
- * dnsperf is one process on the same 2 cores as the server: at 10× it may
- * not reach the offered rate; the offered rate it did reach is reported.
  */
 
 const HOSTS = 8;
@@ -43,19 +54,49 @@ const OUTSTANDING = 100;
 const TIMEOUT_MS = 500;
 const MULTIPLES = [1, 2, 10] as const;
 const TCP_EVERY_MS = 20;
+/** The latency probe's rate, q/s (at most a twentieth of the phase's offered rate). */
+const PROBE_QPS = 1000;
+/**
+ * dnsperf's socket buffers, KiB (`-b`). With the system's default, dnsperf's
+ * own socket dropped some 6,000 of urnd's replies in a 2× phase (nstat
+ * UdpRcvbufErrors over the server socket's drops): lost to the loader.
+ */
+const LOADER_BUFFER_KIB = 8192;
+/**
+ * The flood's `-q` cap: dnsperf sends slower the more it may keep
+ * outstanding (see DnsperfRun.maxOutstanding); at the default (a quarter
+ * second of queries, 166,000 at 10×) it sent 20,000 q/s of 676,000 offered.
+ * 10,000 lets it sustain 20,000 lost q/s at the 0.5 s timeout.
+ */
+const LOADER_MAX_OUTSTANDING = 10_000;
+/** A phase whose flood sent less than this share of its offered rate is loader-limited. */
+const LOADER_LIMITED_BELOW = 0.95;
 
 type ServerName = 'urnd' | PeerName;
 
 interface Phase {
   readonly multiple: number;
   readonly offeredQps: number;
-  /** What dnsperf managed to send, q/s. */
+  /** What dnsperf managed to send (flood + probe), q/s. */
   readonly sentQps: number;
+  /** sent < 95% of offered: the loader, not the server, set the rate. */
+  readonly loaderLimited: boolean;
   readonly goodputQps: number;
   readonly lost: number;
+  /** Of the probe's answered queries. */
   readonly avgMs: number | null;
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
+  /** The probe's queries: sent, answered. */
+  readonly probeSent: number;
+  readonly probeAnswered: number;
+  /** Mean latency of the flood's answered queries, from dnsperf's summary. */
+  readonly floodAvgMs: number | null;
+  /** urnd only, from its status lines during the phase: kernel drops and shed, per second (max of the lines). */
+  readonly kernelDropsPerSec: number | null;
+  /** The server's CPU (all its threads and children) over the phase, % of one core: under ~90 with goodput under S, the server had time to spare. */
+  readonly serverCpuPct: number;
+  readonly shedPerSec: number | null;
   readonly tcp: {
     readonly asked: number;
     readonly answered: number;
@@ -159,7 +200,7 @@ const round = (x: number | null, d = 3): number | null =>
 export const dnsOverloadScenario: Scenario = {
   name: 'dns-overload',
   description:
-    'urnd serve vs gdnsd and PowerDNS where installed, each offered 1×, 2× and 10× its own saturated rate: goodput ÷ saturated rate, latency of answered queries, TCP latency during the UDP flood',
+    'urnd serve vs gdnsd and PowerDNS where installed, server pinned to one CPU and dnsperf to the other, each offered 1×, 2× and 10× its own saturated rate: goodput ÷ saturated rate, what the loader really sent, latency of answered queries from a low-rate probe beside the flood, TCP latency during the UDP flood',
   estimateSeconds: (quick) => (quick ? 20 : 60),
   async run(ctx): Promise<ScenarioResult> {
     const version = await dnsperfVersion();
@@ -176,11 +217,14 @@ export const dnsOverloadScenario: Scenario = {
     const installs = detectPeers();
     const dir = mkdtempSync(path.join(tmpdir(), 'urnd-dns-overload-'));
     const queryFile = path.join(dir, 'queries.txt');
-    const verboseFile = path.join(dir, 'dnsperf.out');
+    const floodFile = path.join(dir, 'flood.out');
+    const probeFile = path.join(dir, 'probe.out');
+    const cpus = cpuPlan();
+    const ownCpus = affinityOf(process.pid);
     writeFileSync(queryFile, `${NAME} A\n`);
     const children: LineChild[] = [];
     const rows: Row[] = [];
-    const servers: { row: Row; port: number; proc: LineChild }[] = [];
+    const servers: { row: Row; port: number; proc: LineChild; serve?: Serve }[] = [];
     try {
       const targets = await Targets.start(HOSTS, PREFIX);
       children.push(targets.proc);
@@ -192,6 +236,7 @@ export const dnsOverloadScenario: Scenario = {
         row: { name: 'urnd', version: 'this build', status: 'measured', saturatedQps: null, phases: [] },
         port: serve.port,
         proc: serve.proc,
+        serve,
       });
       const spec = {
         zone: ZONE,
@@ -240,7 +285,21 @@ export const dnsOverloadScenario: Scenario = {
           s.row.status = `failed: ${(err as Error).message}`;
         }
       }
-      const load = (port: number, mode: LoadSpec['mode'], rate: number, durationMs: number): Promise<LoadResult> =>
+      // Pinned once every server answers (all its threads started): later threads inherit the pin.
+      if (cpus.pinned) {
+        for (const s of servers) pinTree(s.proc.child.pid as number, cpus.server);
+        pinTree(targets.proc.child.pid as number, cpus.server);
+        pinThreads(process.pid, cpus.loader);
+      }
+      const loaderCpus = cpus.pinned ? cpus.loader : undefined;
+      const load = (
+        port: number,
+        mode: LoadSpec['mode'],
+        rate: number,
+        durationMs: number,
+        outFile: string,
+        perQueryLines: boolean,
+      ): Promise<LoadResult> =>
         runDnsperf({
           spec: {
             host: '127.0.0.1',
@@ -254,7 +313,11 @@ export const dnsOverloadScenario: Scenario = {
             names: [NAME],
           },
           queryFile,
-          verboseFile,
+          verboseFile: outFile,
+          perQueryLines,
+          bufferKiB: LOADER_BUFFER_KIB,
+          maxOutstanding: LOADER_MAX_OUTSTANDING,
+          ...(loaderCpus === undefined ? {} : { cpus: loaderCpus }),
         });
 
       for (const s of servers) {
@@ -262,39 +325,58 @@ export const dnsOverloadScenario: Scenario = {
         if (row.status !== 'measured') continue;
         try {
           ctx.log(`${row.name}: saturation ${satMs / 1000} s`);
-          await load(s.port, 'saturate', 0, Math.min(500, satMs));
-          const sat = await load(s.port, 'saturate', 0, satMs);
+          await load(s.port, 'saturate', 0, Math.min(500, satMs), floodFile, false);
+          const sat = await load(s.port, 'saturate', 0, satMs, floodFile, false);
           row.saturatedQps = sat.qps;
           for (const m of MULTIPLES) {
             const offered = Math.round(sat.qps * m);
+            const probeQps = Math.max(10, Math.min(PROBE_QPS, Math.round(offered / 20)));
             ctx.log(`${row.name}: ${m}× = ${offered.toLocaleString('en-US')} q/s for ${phaseMs / 1000} s`);
-            const probe = m === 1 || m === 10 ? tcpProbe(s.port, TCP_EVERY_MS) : null;
-            const r = await load(s.port, 'rate', offered, phaseMs);
-            const tcp = probe === null ? null : await probe.stop();
-            const h = fromB64(r.histogram);
+            const tcp = m === 1 || m === 10 ? tcpProbe(s.port, TCP_EVERY_MS) : null;
+            const linesBefore = s.proc.lines.length;
+            const cpu0 = treeCpuSeconds(s.proc.child.pid as number);
+            const wall0 = performance.now();
+            const [flood, probe] = await Promise.all([
+              load(s.port, 'rate', offered - probeQps, phaseMs, floodFile, false),
+              load(s.port, 'rate', probeQps, phaseMs, probeFile, true),
+            ]);
+            const serverCpuPct =
+              ((treeCpuSeconds(s.proc.child.pid as number) - cpu0) * 100_000) / (performance.now() - wall0);
+            const tcpResult = tcp === null ? null : await tcp.stop();
+            const h = fromB64(probe.histogram);
             // dnsperf's run time includes waiting out the last timeouts: goodput is over the sending time.
-            const sendSeconds = Math.max(phaseMs / 1000, r.seconds - (r.lost > 0 ? TIMEOUT_MS / 1000 : 0));
+            const sendSeconds = Math.max(phaseMs / 1000, flood.seconds - (flood.lost > 0 ? TIMEOUT_MS / 1000 : 0));
+            const sentQps = (flood.sent + probe.sent) / sendSeconds;
+            const status = s.serve === undefined ? [] : s.serve.statusSince(linesBefore);
+            const maxOf = (xs: number[]) => (xs.length === 0 ? null : Math.max(...xs));
             row.phases.push({
               multiple: m,
               offeredQps: offered,
-              sentQps: r.sent / sendSeconds,
-              goodputQps: r.completed / sendSeconds,
-              lost: r.lost,
+              sentQps,
+              loaderLimited: sentQps < offered * LOADER_LIMITED_BELOW,
+              goodputQps: (flood.completed + probe.completed) / sendSeconds,
+              lost: flood.lost + probe.lost,
               avgMs: h === null || h.totalCount === 0 ? null : h.mean / 1000,
               p50Ms: h === null ? null : ms(h, 50),
               p99Ms: h === null ? null : ms(h, 99),
+              probeSent: probe.sent,
+              probeAnswered: probe.completed,
+              floodAvgMs: flood.avgLatencyMs,
+              kernelDropsPerSec: s.serve === undefined ? null : maxOf(status.map((x) => x.kernelDropsPerSec)),
+              serverCpuPct,
+              shedPerSec: s.serve === undefined ? null : maxOf(status.map((x) => x.shedPerSec)),
               tcp:
-                tcp === null
+                tcpResult === null
                   ? null
                   : {
-                      asked: tcp.asked,
-                      answered: tcp.answered,
-                      p50Ms: ms(tcp.histogram, 50),
-                      p99Ms: ms(tcp.histogram, 99),
+                      asked: tcpResult.asked,
+                      answered: tcpResult.answered,
+                      p50Ms: ms(tcpResult.histogram, 50),
+                      p99Ms: ms(tcpResult.histogram, 99),
                     },
             });
             h?.destroy();
-            tcp?.histogram.destroy();
+            tcpResult?.histogram.destroy();
           }
         } catch (err) {
           row.status = `failed: ${(err as Error).message.split('\n')[0]}`;
@@ -303,29 +385,45 @@ export const dnsOverloadScenario: Scenario = {
         rows.push(row);
       }
     } finally {
+      // This process runs other scenarios after this one: give it back its CPUs.
+      if (cpus.pinned && ownCpus !== null) pinThreads(process.pid, ownCpus);
       for (const c of children.reverse()) await c.stop();
       rmSync(dir, { recursive: true, force: true });
     }
-    return report(rows, version, satMs, phaseMs);
+    return report(rows, version, satMs, phaseMs, cpus);
   },
 };
 
-function report(rows: readonly Row[], version: string, satMs: number, phaseMs: number): ScenarioResult {
-  const summary: Record<string, Figure> = { loader: `dnsperf ${version}` };
+function report(rows: readonly Row[], version: string, satMs: number, phaseMs: number, cpus: CpuPlan): ScenarioResult {
+  const summary: Record<string, Figure> = {
+    loader: `dnsperf ${version}`,
+    pinning: cpus.pinned ? `server CPU ${cpus.server}, loader CPU ${cpus.loader}` : `none (${cpus.why})`,
+  };
   const table: (string | number)[][] = [];
   const f = (x: number | null | undefined, d = 2) =>
     x === null || x === undefined || !Number.isFinite(x) ? '–' : fmt(x, d);
   for (const r of rows) {
     const at = (m: number) => r.phases.find((p) => p.multiple === m);
     const base = at(1);
+    if (r.status === 'measured') summary[`${r.name}_saturated_qps`] = round(r.saturatedQps, 0);
     for (const m of MULTIPLES) {
       const p = at(m);
       const ratio = p === undefined || r.saturatedQps === null ? null : p.goodputQps / r.saturatedQps;
+      const sentRatio = p === undefined || r.saturatedQps === null ? null : p.sentQps / r.saturatedQps;
       if (r.status === 'measured') {
         summary[`${r.name}_goodput_ratio_${m}x`] = round(ratio);
+        summary[`${r.name}_sent_ratio_${m}x`] = round(sentRatio);
+        summary[`${r.name}_loader_limited_${m}x`] = p === undefined ? null : p.loaderLimited ? 'yes' : 'no';
         summary[`${r.name}_p99_ms_${m}x`] = round(p?.p99Ms ?? null);
         summary[`${r.name}_avg_ms_${m}x`] = round(p?.avgMs ?? null);
+        summary[`${r.name}_flood_avg_ms_${m}x`] = round(p?.floodAvgMs ?? null);
+        summary[`${r.name}_server_cpu_pct_${m}x`] = round(p?.serverCpuPct ?? null, 0);
       }
+      const notes: string[] = [];
+      if (m === 1 && r.status !== 'measured') notes.push(r.status);
+      if (p?.loaderLimited === true) notes.push(`loader-limited: sent ${f(sentRatio, 2)} S`);
+      if (p?.kernelDropsPerSec != null)
+        notes.push(`kernel drops ≤ ${f(p.kernelDropsPerSec, 0)}/s, shed ≤ ${f(p.shedPerSec, 0)}/s`);
       table.push([
         m === 1 ? `${r.name === 'urnd' ? 'urnd serve' : r.name} ${r.version}`.trim() : '',
         m === 1 ? f(r.saturatedQps, 0) : '',
@@ -336,10 +434,13 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         f(p?.avgMs),
         f(p?.p50Ms),
         f(p?.p99Ms),
+        p === undefined ? '–' : `${p.probeAnswered}/${p.probeSent}`,
+        f(p?.floodAvgMs),
+        f(p?.serverCpuPct, 0),
         p?.tcp === null || p?.tcp === undefined
           ? ''
           : `${p.tcp.answered}/${p.tcp.asked}, p50 ${f(p.tcp.p50Ms)}, p99 ${f(p.tcp.p99Ms)}`,
-        m === 1 && r.status !== 'measured' ? r.status : '',
+        notes.join('; '),
       ]);
     }
     if (r.status === 'measured' && base !== undefined) {
@@ -354,10 +455,13 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
       summary[`${r.name}_tcp_p99_ms_udp_1x`] = round(base.tcp?.p99Ms ?? null);
     }
   }
+  const pinning = cpus.pinned
+    ? `Each server (all its threads, and the check targets) runs pinned to CPU ${cpus.server}; every dnsperf, and this process with its TCP client, to CPU ${cpus.loader}, so the server has a whole core and so has the loader, for S and for every phase.`
+    : `Nothing is pinned (${cpus.why}): dnsperf shares the cores with the server.`;
   const markdown = [
     '### DNS under overload, side by side with peers',
     '',
-    `Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${TIMEOUT_MS / 1000}\`: a later answer counts as lost). Goodput is answered queries per second of sending; latency is of answered queries, from dnsperf's per-query lines. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value. dnsperf shares the machine's cores with the server: "sent" is what it reached.`,
+    `${pinning} Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING} -b ${LOADER_BUFFER_KIB}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${TIMEOUT_MS / 1000}\`: a later answer counts as lost) by two dnsperfs side by side: a flood (\`-q\` at most ${LOADER_MAX_OUTSTANDING.toLocaleString('en-US')}: dnsperf sends slower the more it may keep outstanding) without per-query lines (they cost dnsperf more than sending; its mean latency is dnsperf's summary, "flood avg") and a probe at ${PROBE_QPS.toLocaleString('en-US')} q/s (at most 1/20 of the offered rate) with per-query lines, whose answered queries give avg, p50 and p99. "server CPU %" is the server's CPU time over the phase (dnsperf's wait for its last timeouts included), % of its one core. Goodput is both clients' answered queries per second of sending. "sent" is what the loaders reached; under ${LOADER_LIMITED_BELOW * 100}% of offered the phase is marked loader-limited, and the overload it really offered is sent ÷ S. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value.`,
     '',
     markdownTable(
       [
@@ -370,11 +474,14 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         'avg ms',
         'p50 ms',
         'p99 ms',
+        'probe answered/sent',
+        'flood avg ms',
+        'server CPU %',
         'TCP during the phase: answered/asked, ms',
         'notes',
       ],
       table,
     ),
   ].join('\n');
-  return { summary, markdown, details: { rows } };
+  return { summary, markdown, details: { rows, cpus } };
 }
