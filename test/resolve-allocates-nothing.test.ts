@@ -17,7 +17,7 @@ describe('resolveInto allocates nothing per call', () => {
     if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` (npm test does)`);
     const stdout = execFileSync(
       process.execPath,
-      ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256', script, '1000000'],
+      ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256', script, '500000'],
       { encoding: 'utf8', timeout: 110_000 },
     );
     const result = JSON.parse(stdout) as {
