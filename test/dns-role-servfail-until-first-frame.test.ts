@@ -113,6 +113,14 @@ for (const workers of [1, 2]) {
       cell.startPushing(200);
       await cell.dns.waitForLine(/^urnd dns: first status frame applied \(seq \d+, [\d.]+ s after start\)/, 5000);
       await waitForAnswers([port], name, [A], 10_000);
+      // With --workers each DNS process takes its own first frame: wait (bounded) until a burst from
+      // fresh sockets, spread over every process, is answered whole.
+      const burstOk = async () =>
+        (await Promise.all(Array.from({ length: QUERIES }, () => queryUdp(port, name)))).every(
+          (r) => `${rcode(r)} ${addresses(r).join(',')}` === `NOERROR ${A}`,
+        );
+      for (const t1 = Date.now(); !(await burstOk()) && Date.now() - t1 < 10_000; )
+        await new Promise((r) => setTimeout(r, 100));
 
       // Frames stop: the last good table stands, every process answers from it (2 s, 10 rounds).
       cell.stopPushing();
