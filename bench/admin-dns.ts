@@ -4,18 +4,19 @@
  * status and last-failure series in each scrape), DNS at a fixed rate from
  * the built-in loader (its own process, latency from each query's intended
  * send time), in phases of the same length that alternate between "not
- * scraped" and "/metrics scraped every 100 ms", starting with either in
+ * scraped" and "/metrics scraped every 100 ms" (by a scraper process at
+ * nice 19: metrics-scraper.ts says why), starting with either in
  * turn, so drift on a shared machine hits both. The row is p99 scraped ÷
  * p99 not scraped, from the merged histograms of each kind of phase.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
-import { Serve, runNodeLoader } from './dns-children.js';
+import { here, LineChild, Serve, runNodeLoader } from './dns-children.js';
 import { latencyHistogram, type LoadResult } from './dns-load.js';
+import type { ScrapeResult } from './metrics-scraper.js';
 
 export interface ScrapedDnsResult {
   readonly rate: number;
@@ -87,57 +88,36 @@ function summarize(h: hdr.Histogram, runs: readonly LoadResult[]): PhaseSummary 
 }
 
 /**
- * Scrapes `url` every `periodMs` until stopped; one scrape at a time (a slow
- * one is not stacked). A real Prometheus scrapes from another host: here the
- * scraper shares the 2 cores, so it does as little as it can — node:http,
- * the body kept as bytes, checked for the per-check family without decoding.
+ * Starts the scraper process (workers/metrics-scraper.ts, nice 19: it
+ * stands for a Prometheus on another host) scraping `url` every `periodMs`;
+ * `stop()` closes its stdin, merges its round trips into `seen` and says
+ * how many scrapes it made. A failed scrape fails the phase.
  */
-function startScraper(url: string, periodMs: number, seen: hdr.Histogram) {
-  let stopped = false;
-  let scrapes = 0;
-  let bytes = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const once = () =>
-    new Promise<void>((resolve, reject) => {
-      const t0 = performance.now();
-      const req = http.get(url, { timeout: 5000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          if (res.statusCode !== 200 || body.indexOf(FAMILY) < 0) {
-            reject(new Error(`scrape: HTTP ${res.statusCode}, ${body.length} bytes without per-check series`));
-            return;
-          }
-          seen.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-          scrapes += 1;
-          bytes = body.length;
-          resolve();
-        });
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error('scrape: no answer in 5 s')));
-      req.on('error', reject);
-    });
-  let failure: unknown = null;
-  const timer = setInterval(() => {
-    if (stopped) return;
-    inFlight = inFlight.then(once).catch((err: unknown) => {
-      failure = err;
-    });
-  }, periodMs);
+function startScraper(url: string, periodMs: number, seen: hdr.Histogram, maxMs: number) {
+  const proc = new LineChild('metrics scraper', process.execPath, [
+    here('./workers/metrics-scraper.js'),
+    url,
+    String(periodMs),
+    String(maxMs),
+    FAMILY,
+  ]);
   return {
     async stop(): Promise<{ scrapes: number; bytes: number }> {
-      stopped = true;
-      clearInterval(timer);
-      await inFlight;
-      if (failure !== null) throw failure;
-      return { scrapes, bytes };
+      try {
+        proc.child.stdin?.end();
+        const line = await proc.waitForLine((l) => l.startsWith('{'), 10_000, 'the scraper result');
+        const result = JSON.parse(line) as ScrapeResult;
+        if (result.error !== null) throw new Error(result.error);
+        seen.add(hdr.decodeFromCompressedBase64(result.histogram));
+        return { scrapes: result.scrapes, bytes: result.bytes };
+      } finally {
+        await proc.stop(2000);
+      }
     },
   };
 }
 
-const FAMILY = Buffer.from('urnd_check_last_failure_info{');
+const FAMILY = 'urnd_check_last_failure_info{';
 
 export async function scrapedDnsP99(opts: { quick: boolean; log: (m: string) => void }): Promise<ScrapedDnsResult> {
   const rate = 2000;
@@ -167,7 +147,7 @@ export async function scrapedDnsP99(opts: { quick: boolean; log: (m: string) => 
       names: [`www.${ZONE}`],
     };
     // Warm-up: the loader, the resolver thread and the scrape path's JIT.
-    const warm = startScraper(`${admin}/metrics`, 100, latencyHistogram());
+    const warm = startScraper(`${admin}/metrics`, 100, latencyHistogram(), 30_000);
     await runNodeLoader({ ...spec, durationMs: 1000, maxQueries: rate });
     await warm.stop();
 
@@ -179,7 +159,7 @@ export async function scrapedDnsP99(opts: { quick: boolean; log: (m: string) => 
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? (['quiet', 'scraped'] as const) : (['scraped', 'quiet'] as const);
       for (const kind of order) {
-        const scraper = kind === 'scraped' ? startScraper(`${admin}/metrics`, 100, scrapeSeen) : null;
+        const scraper = kind === 'scraped' ? startScraper(`${admin}/metrics`, 100, scrapeSeen, phaseMs + 30_000) : null;
         const result = await runNodeLoader(spec);
         const s = await scraper?.stop();
         if (s !== undefined) {

@@ -115,7 +115,8 @@ export class LineChild {
   }
 }
 
-const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
+/** A file of dist/bench by its path relative to this module. */
+export const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 
 /** `started`, or, if it rejects, the child stopped and the error passed on: a child that never started properly is not left behind. */
 async function stopOnError<T>(proc: LineChild, started: Promise<T>): Promise<T> {
