@@ -13,7 +13,15 @@ import {
   type LoadResult,
   type LoadSpec,
 } from './dns-load.js';
-import { affinityOf, type CpuPlan, cpuPlan, pinThreads, pinTree, treeCpuSeconds } from './dns-overload-cpus.js';
+import {
+  affinityOf,
+  type CpuPlan,
+  cpuPlan,
+  pinThreads,
+  pinTree,
+  processTree,
+  treeCpuSeconds,
+} from './dns-overload-cpus.js';
 import { detectPeers, startGdnsd, startPdns, tail, waitAnswering, type PeerName } from './dns-peers-servers.js';
 
 /**
@@ -52,6 +60,15 @@ const TTL = 60;
 const OUTSTANDING = 100;
 /** An answer later than this is lost: it is of no use to a client that has retried. */
 const TIMEOUT_MS = 500;
+/**
+ * The flood's timeout. A query dropped by the server holds one of the
+ * flood's `-q` places until it times out, so the loss rate dnsperf can
+ * sustain is its cap ÷ this: at the probe's 0.5 s, 20,000 q/s, and a
+ * "10×" phase really offered 1.1–1.5 S. Every flood answer that counts
+ * comes within a few ms (the servers here bound or do not build a queue);
+ * one after 100 ms is one a client under a flood has given up on.
+ */
+const FLOOD_TIMEOUT_MS = 100;
 const MULTIPLES = [1, 2, 10] as const;
 const TCP_EVERY_MS = 20;
 /** The latency probe's rate, q/s (at most a twentieth of the phase's offered rate). */
@@ -95,7 +112,9 @@ interface Phase {
   /** urnd only, from its status lines during the phase: kernel drops and shed, per second (max of the lines). */
   readonly kernelDropsPerSec: number | null;
   /** The server's CPU (all its threads and children) over the phase, % of one core: under ~90 with goodput under S, the server had time to spare. */
-  readonly serverCpuPct: number;
+  readonly serverCpuPct: number | null;
+  /** A process of the server's tree exited during the phase (PowerDNS respawns under overload): its CPU time went with it. */
+  readonly serverRestarted: boolean;
   readonly shedPerSec: number | null;
   readonly tcp: {
     readonly asked: number;
@@ -299,6 +318,7 @@ export const dnsOverloadScenario: Scenario = {
         durationMs: number,
         outFile: string,
         perQueryLines: boolean,
+        timeoutMs = TIMEOUT_MS,
       ): Promise<LoadResult> =>
         runDnsperf({
           spec: {
@@ -309,7 +329,7 @@ export const dnsOverloadScenario: Scenario = {
             outstanding: OUTSTANDING,
             durationMs,
             maxQueries: mode === 'rate' ? Math.floor((rate * durationMs) / 1000) : durationMs * 1000,
-            timeoutMs: TIMEOUT_MS,
+            timeoutMs,
             names: [NAME],
           },
           queryFile,
@@ -334,18 +354,25 @@ export const dnsOverloadScenario: Scenario = {
             ctx.log(`${row.name}: ${m}× = ${offered.toLocaleString('en-US')} q/s for ${phaseMs / 1000} s`);
             const tcp = m === 1 || m === 10 ? tcpProbe(s.port, TCP_EVERY_MS) : null;
             const linesBefore = s.proc.lines.length;
+            const tree0 = processTree(s.proc.child.pid as number);
             const cpu0 = treeCpuSeconds(s.proc.child.pid as number);
             const wall0 = performance.now();
             const [flood, probe] = await Promise.all([
-              load(s.port, 'rate', offered - probeQps, phaseMs, floodFile, false),
+              load(s.port, 'rate', offered - probeQps, phaseMs, floodFile, false, FLOOD_TIMEOUT_MS),
               load(s.port, 'rate', probeQps, phaseMs, probeFile, true),
             ]);
-            const serverCpuPct =
+            const cpuPct =
               ((treeCpuSeconds(s.proc.child.pid as number) - cpu0) * 100_000) / (performance.now() - wall0);
+            const tree1 = new Set(processTree(s.proc.child.pid as number));
+            const serverRestarted = tree0.some((pid) => !tree1.has(pid));
+            const serverCpuPct = serverRestarted ? null : cpuPct;
             const tcpResult = tcp === null ? null : await tcp.stop();
             const h = fromB64(probe.histogram);
             // dnsperf's run time includes waiting out the last timeouts: goodput is over the sending time.
-            const sendSeconds = Math.max(phaseMs / 1000, flood.seconds - (flood.lost > 0 ? TIMEOUT_MS / 1000 : 0));
+            const sendSeconds = Math.max(
+              phaseMs / 1000,
+              flood.seconds - (flood.lost > 0 ? FLOOD_TIMEOUT_MS / 1000 : 0),
+            );
             const sentQps = (flood.sent + probe.sent) / sendSeconds;
             const status = s.serve === undefined ? [] : s.serve.statusSince(linesBefore);
             const maxOf = (xs: number[]) => (xs.length === 0 ? null : Math.max(...xs));
@@ -364,6 +391,7 @@ export const dnsOverloadScenario: Scenario = {
               floodAvgMs: flood.avgLatencyMs,
               kernelDropsPerSec: s.serve === undefined ? null : maxOf(status.map((x) => x.kernelDropsPerSec)),
               serverCpuPct,
+              serverRestarted,
               shedPerSec: s.serve === undefined ? null : maxOf(status.map((x) => x.shedPerSec)),
               tcp:
                 tcpResult === null
@@ -421,6 +449,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
       }
       const notes: string[] = [];
       if (m === 1 && r.status !== 'measured') notes.push(r.status);
+      if (p?.serverRestarted === true) notes.push('a server process exited during the phase (its CPU time is unknown)');
       if (p?.loaderLimited === true) notes.push(`loader-limited: sent ${f(sentRatio, 2)} S`);
       if (p?.kernelDropsPerSec != null)
         notes.push(`kernel drops ≤ ${f(p.kernelDropsPerSec, 0)}/s, shed ≤ ${f(p.shedPerSec, 0)}/s`);
@@ -461,7 +490,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
   const markdown = [
     '### DNS under overload, side by side with peers',
     '',
-    `${pinning} Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING} -b ${LOADER_BUFFER_KIB}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${TIMEOUT_MS / 1000}\`: a later answer counts as lost) by two dnsperfs side by side: a flood (\`-q\` at most ${LOADER_MAX_OUTSTANDING.toLocaleString('en-US')}: dnsperf sends slower the more it may keep outstanding) without per-query lines (they cost dnsperf more than sending; its mean latency is dnsperf's summary, "flood avg") and a probe at ${PROBE_QPS.toLocaleString('en-US')} q/s (at most 1/20 of the offered rate) with per-query lines, whose answered queries give avg, p50 and p99. "server CPU %" is the server's CPU time over the phase (dnsperf's wait for its last timeouts included), % of its one core. Goodput is both clients' answered queries per second of sending. "sent" is what the loaders reached; under ${LOADER_LIMITED_BELOW * 100}% of offered the phase is marked loader-limited, and the overload it really offered is sent ÷ S. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value.`,
+    `${pinning} Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING} -b ${LOADER_BUFFER_KIB}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${FLOOD_TIMEOUT_MS / 1000}\` for the flood, \`-t ${TIMEOUT_MS / 1000}\` for the probe: a later answer counts as lost) by two dnsperfs side by side: a flood (\`-q\` at most ${LOADER_MAX_OUTSTANDING.toLocaleString('en-US')}: dnsperf sends slower the more it may keep outstanding) without per-query lines (they cost dnsperf more than sending; its mean latency is dnsperf's summary, "flood avg") and a probe at ${PROBE_QPS.toLocaleString('en-US')} q/s (at most 1/20 of the offered rate) with per-query lines, whose answered queries give avg, p50 and p99. "server CPU %" is the server's CPU time over the phase (dnsperf's wait for its last timeouts included), % of its one core. Goodput is both clients' answered queries per second of sending. "sent" is what the loaders reached; under ${LOADER_LIMITED_BELOW * 100}% of offered the phase is marked loader-limited, and the overload it really offered is sent ÷ S. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value.`,
     '',
     markdownTable(
       [
