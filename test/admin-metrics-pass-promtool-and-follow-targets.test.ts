@@ -62,6 +62,8 @@ describe('admin listener of urnd serve', () => {
     }
     expect(sampleValue(body, 'urnd_checks{status="unhealthy"}')).toBe(1);
     expect(sampleValue(body, 'urnd_status_changes_total')).toBeGreaterThanOrEqual(4);
+    // By now the resolver thread has sampled its socket: the buffer the UDP queue bound asked for, as granted.
+    expect(sampleValue(body, 'urnd_dns_udp_receive_buffer_bytes')).toBeGreaterThanOrEqual(32 * 1024);
 
     // /status and /explain read the same table.
     const status = JSON.parse((await get(`${serve.admin}/status`)).body) as {

@@ -285,6 +285,20 @@ export function writeDns(w: PrometheusWriter, d: DnsServerStats | null, restarts
       'UDP datagrams the kernel dropped (receive buffer full).',
       d?.udpKernelDrops ?? 0,
     );
+  // The time bound on the UDP queue, as the kernel sees it: the buffer it granted and the rate it was sized for.
+  w.single(
+    'urnd_dns_udp_receive_buffer_bytes',
+    'gauge',
+    'UDP receive buffer the kernel granted (Linux: twice the request), bytes.',
+    d?.udpRecvBufferBytes ?? 0,
+  );
+  if (d?.udpAnswerRateQps != null)
+    w.single(
+      'urnd_dns_udp_answer_rate_estimate',
+      'gauge',
+      'Answers per second of busy resolver-loop time, which sizes the receive buffer to hold maxQueueMs of queries.',
+      d.udpAnswerRateQps,
+    );
   w.single('urnd_dns_tcp_connections', 'gauge', 'TCP connections open now.', d?.tcpOpen ?? 0);
   w.single('urnd_dns_tcp_accepted_total', 'counter', 'TCP connections accepted.', d?.tcpAccepted ?? 0);
   w.family('urnd_dns_tcp_closed_total', 'counter', 'TCP connections closed by the server, by reason.');
