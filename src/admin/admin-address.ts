@@ -72,3 +72,30 @@ export function adminAddressFor(
   if (documentListen !== null) return parseAdminListen(documentListen, role, 'admin.listen');
   return parseAdminListen(roleDefault, role);
 }
+
+/**
+ * The admin listener binds once, at start: a config pass that changes
+ * `admin.listen` says so once per new value (a pass runs every few
+ * seconds, changed or not) instead of leaving the operator to wonder why
+ * the new address does not answer. Silent when `--admin` was given (the
+ * flag wins over the document anyway).
+ */
+export class AdminListenWatch {
+  private readonly atStart: string | null;
+  private readonly flagGiven: boolean;
+  private last: string | null;
+
+  constructor(atStart: string | null, flagGiven: boolean) {
+    this.atStart = atStart;
+    this.flagGiven = flagGiven;
+    this.last = atStart;
+  }
+
+  /** The line to log for this pass's `admin.listen`, or null when there is nothing new to say. */
+  check(listen: string | null): string | null {
+    if (this.flagGiven || listen === this.last) return null;
+    this.last = listen;
+    if (listen === this.atStart) return null;
+    return `admin.listen ${listen === null ? '(unset)' : JSON.stringify(listen)} applies at the next start (the admin listener keeps ${this.atStart === null ? "the role's default" : JSON.stringify(this.atStart)})`;
+  }
+}

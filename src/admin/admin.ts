@@ -8,7 +8,13 @@ import type { Plan } from '../config/plan.js';
 
 import type { AdminRole } from './admin-address.js';
 
-export { ADMIN_DEFAULT_PORTS, parseAdminListen, adminAddressFor, type AdminRole } from './admin-address.js';
+export {
+  ADMIN_DEFAULT_PORTS,
+  AdminListenWatch,
+  parseAdminListen,
+  adminAddressFor,
+  type AdminRole,
+} from './admin-address.js';
 
 /** Whether the process should get traffic now, and why (or why not) in a few words. */
 export interface Readiness {

@@ -13,7 +13,7 @@ import { AggregatorNode } from '../aggregate/aggregator-node.js';
 import { CheckerNode } from '../check/checker-node.js';
 import { planDiff, reloadNodes } from '../node.js';
 import { addPage, aggregatorPageSource } from '../admin/page/index.js';
-import { Admin, adminAddressFor } from '../admin/admin.js';
+import { Admin, AdminListenWatch, adminAddressFor } from '../admin/admin.js';
 import { aggregatorSource } from '../admin/role-sources.js';
 import { StatusChanges } from '../table/status-changes.js';
 import { defaultMaxFrameBytes } from '../snapshot/frame.js';
@@ -114,8 +114,11 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
     }, node.tickMs);
     ticker = tickTicker;
 
+    const adminListen = new AdminListenWatch(plan.admin.listen, opts.admin !== undefined);
     config.onApply(async (next, prev) => {
       await reloadNodes(planDiff(prev.plan, next.plan, next.key), local, [node]);
+      const note = adminListen.check(next.plan.admin.listen);
+      if (note !== null) write(`urnd aggregator: ${note}`);
       if (!sameEndpoints(subscribers, next.plan.aggregator.subscribers)) {
         push.close();
         subscribers = next.plan.aggregator.subscribers;

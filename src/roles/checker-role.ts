@@ -13,7 +13,7 @@
 import type { Endpoint } from '../config/plan.js';
 import { UrndError } from '../errors.js';
 import { CheckerNode } from '../check/checker-node.js';
-import { Admin, adminAddressFor } from '../admin/admin.js';
+import { Admin, AdminListenWatch, adminAddressFor } from '../admin/admin.js';
 import { checkerSource } from '../admin/role-sources.js';
 import { LatenessWindow } from '../check/lateness-window.js';
 import { planDiff, reloadNodes } from '../node.js';
@@ -90,9 +90,12 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
     const pushTicker = new Ticker(() => push.publish(checker.tick()), opts.tickMs ?? plan.aggregator.tickMs);
     ticker = pushTicker;
 
+    const adminListen = new AdminListenWatch(plan.admin.listen, opts.admin !== undefined);
     config.onApply(async (next, prev) => {
       await reloadNodes(planDiff(prev.plan, next.plan, next.key), checker, []);
       plan = next.plan;
+      const note = adminListen.check(plan.admin.listen);
+      if (note !== null) write(`urnd checker: ${note}`);
       const nextTargets = opts.aggregators ?? plan.checker.aggregators;
       if (!sameEndpoints(nextTargets, targets) && nextTargets.length > 0) {
         push.close();

@@ -31,7 +31,7 @@ import { formatEndpoint } from '../config/plan-change.js';
 import { StatusIntake, formatConnections, formatRejections, formatStaleness } from './receivers.js';
 import { ConfigLoop, short } from '../config/loop.js';
 import { addPage, dnsPageSource } from '../admin/page/index.js';
-import { Admin, adminAddressFor } from '../admin/admin.js';
+import { Admin, AdminListenWatch, adminAddressFor } from '../admin/admin.js';
 import { dnsSource } from '../admin/role-sources.js';
 import { StatusChanges } from '../table/status-changes.js';
 
@@ -127,9 +127,12 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     );
     stops.push(() => listener.close());
 
+    const adminListen = new AdminListenWatch(plan.admin.listen, opts.admin !== undefined);
     config.onApply((next) => {
       if (node !== null) node.apply(next);
       else intake.apply(next.plan, next.key);
+      const note = adminListen.check(next.plan.admin.listen);
+      if (note !== null) write(`urnd dns: ${note}`);
     });
 
     write(

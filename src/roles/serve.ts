@@ -4,7 +4,7 @@ import { DnsProcessSet } from '../serving/dns-processes.js';
 import { untilStopped } from './lifecycle.js';
 import { ConfigLoop, short } from '../config/loop.js';
 import { DemoTargets, type DemoEndpoint } from './demo-targets.js';
-import { Admin, adminAddressFor } from '../admin/admin.js';
+import { Admin, AdminListenWatch, adminAddressFor } from '../admin/admin.js';
 import { serveSource } from '../admin/serve-source.js';
 import { addPage, servePageSource } from '../admin/page/index.js';
 
@@ -97,8 +97,11 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
     throw err;
   }
   // Every config pass, changed or not, is applied in full (the cell's nodes, in the one reload order).
+  const adminListen = new AdminListenWatch(plan.admin.listen, opts.admin !== undefined);
   config.onApply(async (next) => {
     await cell.setPlan(next.plan, next.key);
+    const note = adminListen.check(next.plan.admin.listen);
+    if (note !== null) write(`urnd serve: ${note}`);
   });
   const dnsSet = set;
 
