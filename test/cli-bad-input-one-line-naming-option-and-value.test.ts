@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * exit 1, no stack, no hang. A negative number given as a separate
  * argument (`--tick-ms -5`) reaches the option's own check rather than
  * parseArgs' three-line "ambiguous" message; a frames port in use names
- * the address and the setting that chose it.
+ * the address and the setting that chose it; a config URL that cannot be
+ * fetched says why, not just "fetch failed".
  */
 const cli = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 
@@ -70,6 +71,20 @@ describe('bad input to the urnd commands: one line naming it, exit 1', () => {
     const missing = await urnd('serve', '--config', '--demo');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("--config' argument is ambiguous");
+  });
+
+  it('a config URL where nothing listens says why the fetch failed', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const url = `http://127.0.0.1:${closed}/cell.yaml`;
+    const r = await urnd('aggregator', '-c', url, '--admin', 'off');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`urnd aggregator: config rejected: cannot fetch ${url}: ECONNREFUSED\n`);
   });
 
   it('urnd aggregator: a vectors port in use names the address and --listen', async () => {
