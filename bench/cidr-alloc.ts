@@ -1,7 +1,7 @@
 /**
  * Bytes allocated per `CidrTable.match` and per `readClientSubnet`,
  * measured as the change in heap used across many calls with no GC in
- * between (as resolve-alloc.ts does, whose notes on warming up apply here).
+ * between, by the method in heap-window.ts that resolve-alloc.ts uses too.
  * Run it in its own process:
  *
  *   node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64 dist/bench/cidr-alloc.js [calls]
@@ -12,6 +12,7 @@
 import { ClientSubnetState, readClientSubnet } from '../src/dns/client-subnet.js';
 import { AddressFamily, CIDR_MATCH_LENGTH } from '../src/resolve/cidr-table.js';
 import { cidrCase, POOL } from './cidr-fixtures.js';
+import { bytesPerCallByDifference, heapWindow, requireExposedGc, warmUp } from './heap-window.js';
 
 export interface CidrAllocationRow {
   readonly what: string;
@@ -19,19 +20,8 @@ export interface CidrAllocationRow {
   readonly bytesPerCall: number;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function measure(run: (calls: number) => number, calls: number): { bytes: number; sink: number } {
-  (gc as () => void)();
-  (gc as () => void)();
-  const before = process.memoryUsage().heapUsed;
-  const sink = run(calls);
-  const after = process.memoryUsage().heapUsed;
-  return { bytes: after - before, sink };
-}
-
 export function measureCidrAllocation(calls: number): { rows: CidrAllocationRow[]; control: CidrAllocationRow } {
-  if (gc === undefined) throw new Error('cidr-alloc: run node with --expose-gc');
+  requireExposedGc('cidr-alloc');
   const runs: { what: string; run: (n: number) => number }[] = [];
   for (const family of [AddressFamily.IPv4, AddressFamily.IPv6]) {
     for (const count of [1, 10_000]) {
@@ -64,33 +54,21 @@ export function measureCidrAllocation(calls: number): { rows: CidrAllocationRow[
       return s;
     },
   });
-  let sink = 0;
-  const warmCalls = Math.max(1, Math.ceil(calls / 2000));
-  for (const r of runs) for (let k = 0; k < 2000; k++) sink ^= r.run(warmCalls);
-  for (let k = 0; k < 6; k++) sink ^= measure((runs[0] as (typeof runs)[number]).run, 0).sink;
+  // Warmed up first (see warmUp), then each read as the difference of
+  // windows of `calls` and twice as many (see bytesPerCallByDifference).
+  let sink = warmUp(
+    runs.map((r) => r.run),
+    calls,
+  );
   const rows: CidrAllocationRow[] = [];
   for (const r of runs) {
-    // Windows of `calls` and of twice as many, the least of three each: the
-    // difference is what the extra calls allocated. On Node 24 a window of
-    // these closures costs a fixed ~16 KB whatever its length (Maglev code
-    // entering on-stack replacement, as resolve-alloc.ts notes), which the
-    // difference cancels and a single window would read as 0.016 B a call.
-    const least = (n: number): number => {
-      let min = Number.POSITIVE_INFINITY;
-      for (let w = 0; w < 3; w++) {
-        const m = measure(r.run, n);
-        sink ^= m.sink;
-        min = Math.min(min, Math.max(0, m.bytes));
-      }
-      return min;
-    };
-    const once = least(calls);
-    const twice = least(2 * calls);
-    rows.push({ what: r.what, calls, bytesPerCall: Math.max(0, twice - once) / calls });
+    const m = bytesPerCallByDifference(r.run, calls);
+    sink ^= m.sink;
+    rows.push({ what: r.what, calls, bytesPerCall: m.bytesPerCall });
   }
   const c = cidrCase(100, AddressFamily.IPv4);
   const controlCalls = Math.min(calls, 100_000);
-  const ctl = measure((n) => {
+  const ctl = heapWindow((n) => {
     let s = 0;
     for (let i = 0; i < n; i++) s += c.table.matchText('192.0.2.1')?.scope ?? 0;
     return s;

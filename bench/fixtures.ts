@@ -13,6 +13,11 @@ export interface BenchCell {
   readonly name: string;
 }
 
+/** `count` tcp checks c0, c1, … on slots 0, 1, … (never probed: a bench sets their statuses directly). */
+function benchChecks(count: number) {
+  return Array.from({ length: count }, (_, i) => ({ id: `c${i}`, slot: i, type: 'tcp', host: '127.0.0.1', port: 9 }));
+}
+
 /**
  * Builds the benchmark cell: `answers` loopback candidates (a failover set
  * always has 2), each with its own tcp check, and sets the first
@@ -29,7 +34,7 @@ export function benchCell(
   const n = policy === 'failover' ? 2 : answers;
   const plan = compileConfig({
     cell: { name: 'bench', capacity: 16_384 },
-    checks: Array.from({ length: n }, (_, i) => ({ id: `c${i}`, slot: i, type: 'tcp', host: '127.0.0.1', port: 9 })),
+    checks: benchChecks(n),
     zones: [{ origin: 't.test' }],
     records: [
       {
@@ -81,13 +86,7 @@ function benchTreeCell(answers: number, unhealthyFraction: number, random?: Rand
   });
   const plan = compileConfig({
     cell: { name: 'bench', capacity: 16_384 },
-    checks: Array.from({ length: 2 * answers }, (_, i) => ({
-      id: `c${i}`,
-      slot: i,
-      type: 'tcp',
-      host: '127.0.0.1',
-      port: 9,
-    })),
+    checks: benchChecks(2 * answers),
     zones: [{ origin: 't.test' }],
     records: [
       region('eu', 0),
@@ -122,13 +121,7 @@ function benchIpCell(answers: number, unhealthyFraction: number, random?: Random
   const locations = answers - 1;
   const plan = compileConfig({
     cell: { name: 'bench', capacity: 16_384 },
-    checks: Array.from({ length: answers }, (_, i) => ({
-      id: `c${i}`,
-      slot: i,
-      type: 'tcp',
-      host: '127.0.0.1',
-      port: 9,
-    })),
+    checks: benchChecks(answers),
     zones: [{ origin: 't.test' }],
     cidrCollections: [
       {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { Status } from '../src/table/layout.js';
 import { TYPE, addressesOf, buildQuery, decode, dnsCell, optOf, rcodeOf } from './support/dns.js';
+import { bytesPerCall } from './support/heap.js';
 
 /**
  * A Responder with `holdUntilTable` (as `urnd dns` runs it) answers SERVFAIL
@@ -11,29 +10,6 @@ import { TYPE, addressesOf, buildQuery, decode, dnsCell, optOf, rcodeOf } from '
  * the option (`urnd serve`) an untouched table answers at once (unknown
  * counts healthy). Holding allocates nothing but the reply.
  */
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-/** Heap growth per call of `fn`, least over GC-free windows (as in dns-fast-path-allocates-only-the-reply). */
-function bytesPerCall(fn: () => number, calls = 5_000, windows = 5): number {
-  for (let i = 0; i < calls; i++) fn();
-  let least = Infinity;
-  let measured = 0;
-  for (let attempt = 0; attempt < 30 && measured < windows; attempt++) {
-    gc();
-    const profiler = new v8.GCProfiler();
-    profiler.start();
-    const before = process.memoryUsage().heapUsed;
-    let sink = 0;
-    for (let i = 0; i < calls; i++) sink += fn();
-    const after = process.memoryUsage().heapUsed;
-    if (profiler.stop().statistics.length > 0 || sink === 0) continue;
-    least = Math.min(least, (after - before) / calls);
-    measured++;
-  }
-  if (measured === 0) throw new Error('every measuring window had a garbage collection');
-  return least;
-}
 
 describe('holdUntilTable', () => {
   it('answers SERVFAIL (no AA, question echoed, OPT kept) until the first publish, then from the table for good', () => {

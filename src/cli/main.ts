@@ -30,6 +30,39 @@ function parseArgsOptions(
   return out;
 }
 
+/**
+ * `--tick-ms -5` as `--tick-ms=-5`: parseArgs refuses a value that starts
+ * with a dash as "ambiguous" (three lines, no value named), while joined it
+ * reaches the option's own check, which names the option, the value and
+ * the range in one line. Only a negative number is joined: `--config
+ * --demo` still reads as a missing value.
+ */
+function joinNegativeValues(args: readonly string[], options: OptionSpecs): string[] {
+  const longOf = new Map<string, string>();
+  for (const [name, spec] of Object.entries(options)) {
+    if (spec.type !== 'string') continue;
+    longOf.set(`--${name}`, name);
+    if (spec.short !== undefined) longOf.set(`-${spec.short}`, name);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const name = longOf.get(arg);
+    const next = args[i + 1];
+    if (name !== undefined && next !== undefined && /^-[0-9.]/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** A Node system error (ENOENT, EACCES, …): an ordinary failure, reported in one line. */
 function isSystemError(err: unknown): err is NodeJS.ErrnoException {
   return (
@@ -76,7 +109,7 @@ export async function main(
   let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({
-      args: [...rest],
+      args: joinNegativeValues(rest, { ...command.options, ...STANDARD_OPTIONS }),
       allowPositionals: command.positionals !== undefined,
       options: parseArgsOptions({ ...command.options, ...STANDARD_OPTIONS }),
       strict: true,

@@ -322,8 +322,15 @@ async function fetchText(source: string, timeoutMs: number, at: string): Promise
     if (length > 0 && body.byteLength !== length) throw new Error(`got ${body.byteLength} of ${length} bytes`);
     return new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch (err) {
-    const e = err as Error;
-    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : e.message;
+    const e = err as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
+    // fetch says only "fetch failed"; why (ECONNREFUSED, ENOTFOUND, …) is in its cause.
+    const why = e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message;
+    const reason =
+      e.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : e.message === 'fetch failed' && why !== undefined
+          ? why
+          : e.message;
     throw new ConfigError('URND_ERR_CONFIG_READ', [{ path: at, message: `cannot fetch ${source}: ${reason}` }], {
       cause: err,
     });

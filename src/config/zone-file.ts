@@ -17,6 +17,7 @@
 import { ConfigError, UrndError } from '../errors.js';
 import { show } from './issues.js';
 import { isDnsName, normalizeName } from './names.js';
+import type { SoaSpec } from './plan.js';
 
 /** Record types a zone file may hold. SOA and NS at the apex fill the zone's `soa` and `ns` instead of becoming record sets. */
 export const ZONE_FILE_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA', 'PTR', 'NS', 'SOA'] as const;
@@ -85,16 +86,8 @@ export interface ZoneFileRecordSet {
   readonly answers: { readonly value: string }[];
 }
 
-/** The apex SOA of a zone file, fields as the zone's `soa` holds them. */
-export interface ZoneFileSoa {
-  readonly mname: string;
-  readonly rname: string;
-  readonly serial: number;
-  readonly refresh: number;
-  readonly retry: number;
-  readonly expire: number;
-  readonly minimum: number;
-}
+/** The apex SOA of a zone file: the same fields a compiled zone's `soa` holds. */
+export type ZoneFileSoa = SoaSpec;
 
 export interface ZoneFileContent {
   /** Every record set but the apex SOA and NS, in order of first appearance. */

@@ -10,7 +10,7 @@
  * name, or one of its suffixes) or whole wire-name bytes copied from the
  * plan (a CNAME answer's RDATA is its target's name; a zone's origin).
  */
-import { beginReply } from './reply.js';
+import { beginReply, writeTypeClassTtlLength } from './reply.js';
 import { MAX_MESSAGE_SIZE, type QueryState } from './wire.js';
 
 /** Empties the body for a new reply. */
@@ -57,17 +57,7 @@ export function putRecord(
   } else {
     for (let k = 0; k < ownerLength; k++) b[o++] = ownerBytes[ownerFrom + k] as number;
   }
-  b[o] = type >>> 8;
-  b[o + 1] = type;
-  b[o + 2] = 0;
-  b[o + 3] = 1; // CLASS IN
-  b[o + 4] = ttl >>> 24;
-  b[o + 5] = ttl >>> 16;
-  b[o + 6] = ttl >>> 8;
-  b[o + 7] = ttl;
-  b[o + 8] = rdLength >>> 8;
-  b[o + 9] = rdLength;
-  o += 10;
+  o = writeTypeClassTtlLength(b, o, type, ttl, rdLength);
   for (let k = 0; k < rdLength; k++) b[o + k] = rdata[rdFrom + k] as number;
   s.bodyLength = o + rdLength;
   if (section === Section.ANSWER) s.an++;

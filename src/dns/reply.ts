@@ -10,16 +10,7 @@
  * bigger than ours and truncate at other sizes.)
  */
 import { clientSubnetOptionLength, writeClientSubnet } from './client-subnet.js';
-import {
-  FlagsHigh,
-  FlagsLow,
-  HEADER_LENGTH,
-  OPT_RR_LENGTH,
-  QType,
-  RR_FIXED_LENGTH,
-  Rcode,
-  type QueryState,
-} from './wire.js';
+import { FlagsHigh, FlagsLow, HEADER_LENGTH, OPT_RR_LENGTH, QType, Rcode, type QueryState } from './wire.js';
 
 /** How a reply is counted; one per reply (`ResponderCounters` has a field for each). */
 export const Outcome = {
@@ -130,8 +121,8 @@ function writeOpt(out: Buffer, o: number, udpSize: number, extendedRcode: number
 }
 
 /**
- * Writes a record's fixed part at `o`, owner a compression pointer, class IN;
- * returns the offset of its RDATA.
+ * Writes a record's fixed part at `o` (RR_FIXED_LENGTH bytes), owner a
+ * compression pointer, class IN; returns the offset of its RDATA.
  */
 export function writeRecordHeader(
   out: Buffer,
@@ -143,17 +134,26 @@ export function writeRecordHeader(
 ): number {
   out[o] = pointer >>> 8;
   out[o + 1] = pointer;
-  out[o + 2] = type >>> 8;
-  out[o + 3] = type;
-  out[o + 4] = 0;
-  out[o + 5] = 1; // CLASS IN
-  out[o + 6] = ttl >>> 24;
-  out[o + 7] = ttl >>> 16;
-  out[o + 8] = ttl >>> 8;
-  out[o + 9] = ttl;
-  out[o + 10] = rdlength >>> 8;
-  out[o + 11] = rdlength;
-  return o + RR_FIXED_LENGTH;
+  return writeTypeClassTtlLength(out, o + 2, type, ttl, rdlength);
+}
+
+/**
+ * Writes what lies between a record's owner and its RDATA at `o`: TYPE,
+ * CLASS IN, TTL, RDLENGTH (RFC 1035 §4.1.3, 10 bytes); returns the offset
+ * of the RDATA.
+ */
+export function writeTypeClassTtlLength(out: Buffer, o: number, type: number, ttl: number, rdlength: number): number {
+  out[o] = type >>> 8;
+  out[o + 1] = type;
+  out[o + 2] = 0;
+  out[o + 3] = 1; // CLASS IN
+  out[o + 4] = ttl >>> 24;
+  out[o + 5] = ttl >>> 16;
+  out[o + 6] = ttl >>> 8;
+  out[o + 7] = ttl;
+  out[o + 8] = rdlength >>> 8;
+  out[o + 9] = rdlength;
+  return o + 10;
 }
 
 /** Copies `src` into `out` at `o`; returns the offset after it. */

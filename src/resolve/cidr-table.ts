@@ -55,11 +55,11 @@
  * gets A with scope 15 (10.2.0.0/15 holds no B), not 8. It can exceed the
  * client's source prefix, which tells the resolver to send more bits.
  */
+import { AddressFamily, formatIPv4, formatIPv6Hex, parseAddressInto } from '../config/names.js';
 import { UrndError } from '../errors.js';
 
-/** Address families as IANA numbers them (and as the ECS option carries them). */
-export const AddressFamily = { IPv4: 1, IPv6: 2 } as const;
-export type AddressFamily = (typeof AddressFamily)[keyof typeof AddressFamily];
+// The address text rules live with the config's (one parser for both); re-exported as this module's API.
+export { AddressFamily, parseAddressInto } from '../config/names.js';
 
 /** Longest blocks Route 53 takes: /24 for IPv4, /48 for IPv6. */
 export const MAX_IPV4_BLOCK = 24;
@@ -656,123 +656,7 @@ function parseCidr(text: string, path: string, bytes: Uint8Array): { family: Add
   return { family, length };
 }
 
-/**
- * Parses an IPv4 (dotted quad) or IPv6 address in `text[start, end)` into
- * `out[0..4)` or `out[0..16)`; returns its AddressFamily, or 0 if it is not
- * one. Allocates nothing, so it can read a socket's address per query.
- * No zone (`%eth0`), no leading zeros in IPv4 (ambiguous: octal or not).
- */
-export function parseAddressInto(text: string, start: number, end: number, out: Uint8Array): AddressFamily | 0 {
-  for (let i = start; i < end; i++) {
-    if (text.charCodeAt(i) === 0x3a) return parseV6(text, start, end, out) ? AddressFamily.IPv6 : 0;
-  }
-  return parseV4(text, start, end, out, 0) ? AddressFamily.IPv4 : 0;
-}
-
-function parseV4(text: string, start: number, end: number, out: Uint8Array, at: number): boolean {
-  let part = 0;
-  let value = 0;
-  let digits = 0;
-  for (let i = start; i <= end; i++) {
-    const c = i === end ? 0x2e : text.charCodeAt(i);
-    if (c === 0x2e) {
-      if (digits === 0 || part > 3) return false;
-      out[at + part++] = value;
-      value = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39) {
-      if (digits > 0 && value === 0) return false; // a leading zero
-      value = value * 10 + (c - 0x30);
-      if (value > 255) return false;
-      digits++;
-    } else {
-      return false;
-    }
-  }
-  return part === 4;
-}
-
-function hex(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const l = c | 0x20;
-  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
-  return -1;
-}
-
-function parseV6(text: string, start: number, end: number, out: Uint8Array): boolean {
-  let n = 0; // bytes written
-  let gap = -1; // byte index where '::' stood
-  let i = start;
-  if (end - start >= 2 && text.charCodeAt(i) === 0x3a) {
-    if (text.charCodeAt(i + 1) !== 0x3a) return false;
-    gap = 0;
-    i += 2;
-    if (i === end) {
-      out.fill(0, 0, 16);
-      return true;
-    }
-  }
-  for (;;) {
-    // One group: hex digits, or a dotted IPv4 tail.
-    let value = 0;
-    let digits = 0;
-    let j = i;
-    for (; j < end; j++) {
-      const d = hex(text.charCodeAt(j));
-      if (d < 0) break;
-      value = (value << 4) | d;
-      digits++;
-    }
-    if (j < end && text.charCodeAt(j) === 0x2e) {
-      if (n > 12 || !parseV4(text, i, end, out, n)) return false;
-      n += 4;
-      break;
-    }
-    if (digits === 0 || digits > 4 || n > 14) return false;
-    out[n++] = value >> 8;
-    out[n++] = value & 0xff;
-    if (j === end) break;
-    if (text.charCodeAt(j) !== 0x3a) return false;
-    if (j + 1 < end && text.charCodeAt(j + 1) === 0x3a) {
-      if (gap >= 0) return false;
-      gap = n;
-      i = j + 2;
-      if (i === end) break;
-    } else {
-      i = j + 1;
-      if (i === end) return false;
-    }
-  }
-  if (gap < 0) return n === 16;
-  if (n === 16) return false; // '::' must stand for at least one group
-  const tail = n - gap;
-  for (let k = 0; k < tail; k++) out[15 - k] = out[n - 1 - k] as number;
-  out.fill(0, gap, 16 - tail);
-  return true;
-}
-
 /** An address's text (allocates): dotted quad, or IPv6 groups in hex with the longest zero run as '::'. */
 export function formatAddress(family: AddressFamily, bytes: Uint8Array, offset = 0): string {
-  if (family === AddressFamily.IPv4) return Array.from(bytes.subarray(offset, offset + 4)).join('.');
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++)
-    groups.push(((bytes[offset + 2 * i] as number) << 8) | (bytes[offset + 2 * i + 1] as number));
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const text = (list: number[]) => list.map((g) => g.toString(16)).join(':');
-  if (bestStart < 0) return text(groups);
-  return `${text(groups.slice(0, bestStart))}::${text(groups.slice(bestStart + bestLength))}`;
+  return family === AddressFamily.IPv4 ? formatIPv4(bytes, offset) : formatIPv6Hex(bytes, offset);
 }

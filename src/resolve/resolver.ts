@@ -138,28 +138,7 @@ export class Resolver {
       requireName(name);
       return missCode(plan, name);
     }
-    const statuses = this.statuses;
-    const q = plan.setQuery;
-    const first = q[2 * set] as number;
-    const info = q[2 * set + 1] as number;
-    const n = info & 0xff;
-    const failMode = (info >>> 8) & 0xff;
-    // A switch on the policy (fixed per name), so each selector can be
-    // inlined; the selectors themselves never branch on health.
-    switch (info >>> 16) {
-      case POLICY_WEIGHTED:
-        return selectWeighted(plan, statuses, first, n, failMode, this.rng, out, set);
-      case POLICY_FAILOVER:
-        return selectFailover(plan, statuses, first, n, failMode, this.rng, out);
-      case POLICY_MULTIVALUE:
-        return selectMultivalue(plan, statuses, first, n, failMode, this.rng, out);
-      case POLICY_IP:
-        return selectIp(plan, this.cidrTables, statuses, set, failMode, this.client, out);
-      case POLICY_TREE:
-        return this.resolveTree(set, out);
-      default:
-        return selectSimple(plan, statuses, first, n, failMode, this.rng, out);
-    }
+    return this.resolveSetInto(set, out);
   }
 
   /** A set with alias answers: its whole tree evaluated (tree.ts), every set of it, on every query. */
@@ -176,7 +155,8 @@ export class Resolver {
   /**
    * `resolveInto` for a record set already found (by index): what the DNS
    * front uses once it has matched a name (wildcards, CNAME chains,
-   * delegations). The same selectors, the same constant work.
+   * delegations), and `resolveInto` once it has found the name's set. The
+   * same selectors, the same constant work.
    */
   resolveSetInto(set: number, out: Int32Array): number {
     const plan = this.planRef;
@@ -186,6 +166,8 @@ export class Resolver {
     const info = q[2 * set + 1] as number;
     const n = info & 0xff;
     const failMode = (info >>> 8) & 0xff;
+    // A switch on the policy (fixed per name), so each selector can be
+    // inlined; the selectors themselves never branch on health.
     switch (info >>> 16) {
       case POLICY_WEIGHTED:
         return selectWeighted(plan, statuses, first, n, failMode, this.rng, out, set);

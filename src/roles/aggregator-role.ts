@@ -99,6 +99,8 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
         maxBytes: defaultMaxFrameBytes(capacity, 'observations'),
         frameTimeoutMs: () => FRAME_TIMEOUT_TICKS * node.tickMs,
         log: write,
+        purpose: 'vectors',
+        setting: '--listen HOST:PORT or aggregator.listen',
       },
       (bytes) => isGenuine(node.receiveVector(bytes)),
     );

@@ -111,6 +111,8 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
         maxBytes: defaultMaxFrameBytes(plan.cell.capacity, 'status'),
         frameTimeoutMs: () => FRAME_TIMEOUT_TICKS * config.plan.aggregator.tickMs,
         log: write,
+        purpose: 'status frames',
+        setting: '--frames-listen HOST:PORT or dns.framesListen',
       },
       (bytes) => {
         const out = intake.receive(bytes);

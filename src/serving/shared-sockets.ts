@@ -20,9 +20,12 @@
  * back to one port per process.
  */
 import net from 'node:net';
+import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import type { UrndError } from '../errors.js';
 import { listenError } from './listen-address.js';
+
+const { errno } = constants;
 
 /** The two handles' surface used here (libuv status codes: 0 or a negative errno). */
 interface UdpHandle {
@@ -36,6 +39,7 @@ interface TcpHandle {
   readonly fd: number;
   bind(address: string, port: number): number;
   bind6(address: string, port: number, flags: number): number;
+  getsockname(out: { address?: string; port?: number }): number;
   close(callback?: () => void): void;
 }
 interface UdpWrap {
@@ -84,7 +88,13 @@ export function bindSharedDnsSockets(host: string, port: number): SharedDnsSocke
     udp.getsockname(name);
     const bound = name.port ?? port;
     const tcp = new wraps.tcp.TCP(wraps.tcp.constants.SERVER);
-    const tcpErr = v6 ? tcp.bind6(host, bound, 0) : tcp.bind(host, bound);
+    let tcpErr = v6 ? tcp.bind6(host, bound, 0) : tcp.bind(host, bound);
+    // libuv defers a TCP bind's EADDRINUSE to listen() and returns 0, leaving
+    // the socket unbound: a DNS process listening on it would get a random
+    // port on every interface while another server kept this one. So the
+    // bound address is read back, and a socket without it counts as in use.
+    const tcpName: { port?: number } = {};
+    if (tcpErr === 0 && (tcp.getsockname(tcpName) !== 0 || tcpName.port !== bound)) tcpErr = -errno.EADDRINUSE;
     if (tcpErr !== 0) {
       udp.close();
       tcp.close();

@@ -64,6 +64,10 @@ export interface FrameListenerOptions {
   frameTimeoutMs?: number | (() => number);
   /** Closed connections, at most one line per reason per frameTimeoutMs/4 (the rest are summed into the next line). */
   log?: (message: string) => void;
+  /** What the frames are, naming the address in a bind error: `vectors listen 127.0.0.1:7000: …`. Default `frames`. */
+  purpose?: string;
+  /** Where the address was chosen, offered in a bind error: `--listen HOST:PORT or aggregator.listen`. */
+  setting?: string;
 }
 
 export interface FrameListenerStats {
@@ -189,14 +193,16 @@ export class FrameListener {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? 0;
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) =>
-        reject(
-          new UrndError(
-            'URND_ERR_SNAPSHOT_LISTEN',
-            `snapshot listener: cannot listen on ${host}:${port}: ${err.message}`,
-            { cause: err },
-          ),
-        );
+      const onError = (err: NodeJS.ErrnoException) => {
+        const why =
+          err.code === 'EADDRINUSE'
+            ? `the address is in use${options.setting === undefined ? '' : ` (choose another with ${options.setting})`}`
+            : err.code === 'EADDRNOTAVAIL'
+              ? 'not an address of this machine'
+              : (err.code ?? err.message);
+        const what = `${options.purpose ?? 'frames'} listen ${host.includes(':') ? `[${host}]` : host}:${port}`;
+        reject(new UrndError('URND_ERR_SNAPSHOT_LISTEN', `${what}: ${why}`, { cause: err }));
+      };
       listener.server.once('error', onError);
       listener.server.listen({ host, port }, () => {
         listener.server.off('error', onError);
