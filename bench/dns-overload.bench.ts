@@ -86,6 +86,13 @@ const LOADER_BUFFER_KIB = 8192;
  * 10,000 lets it sustain 20,000 lost q/s at the 0.5 s timeout.
  */
 const LOADER_MAX_OUTSTANDING = 10_000;
+/**
+ * dnsperf processes the flood is split across, each offering its share.
+ * One dnsperf sends in bursts (it catches up after each time it is
+ * descheduled, and pauses while its places are full); several interleave
+ * their bursts, closer to many clients, and each brings its own places.
+ */
+const FLOODS = 4;
 /** A phase whose flood sent less than this share of its offered rate is loader-limited. */
 const LOADER_LIMITED_BELOW = 0.95;
 
@@ -205,6 +212,26 @@ function tcpProbe(
   };
 }
 
+/** The flood's dnsperfs as one: counts summed, the longest run, the mean latency weighted by answers. */
+function sumFloods(runs: readonly LoadResult[]): {
+  sent: number;
+  completed: number;
+  lost: number;
+  seconds: number;
+  avgLatencyMs: number | null;
+} {
+  const sum = (k: 'sent' | 'completed' | 'lost') => runs.reduce((t, r) => t + r[k], 0);
+  const completed = sum('completed');
+  const weighted = runs.reduce((t, r) => t + (r.avgLatencyMs ?? 0) * r.completed, 0);
+  return {
+    sent: sum('sent'),
+    completed,
+    lost: sum('lost'),
+    seconds: Math.max(...runs.map((r) => r.seconds)),
+    avgLatencyMs: completed === 0 ? null : weighted / completed,
+  };
+}
+
 function ms(h: hdr.Histogram, p: number): number | null {
   return h.totalCount === 0 ? null : h.getValueAtPercentile(p) / 1000;
 }
@@ -236,7 +263,7 @@ export const dnsOverloadScenario: Scenario = {
     const installs = detectPeers();
     const dir = mkdtempSync(path.join(tmpdir(), 'urnd-dns-overload-'));
     const queryFile = path.join(dir, 'queries.txt');
-    const floodFile = path.join(dir, 'flood.out');
+    const floodFile = (i: number) => path.join(dir, `flood-${i}.out`);
     const probeFile = path.join(dir, 'probe.out');
     const cpus = cpuPlan();
     const ownCpus = affinityOf(process.pid);
@@ -345,8 +372,8 @@ export const dnsOverloadScenario: Scenario = {
         if (row.status !== 'measured') continue;
         try {
           ctx.log(`${row.name}: saturation ${satMs / 1000} s`);
-          await load(s.port, 'saturate', 0, Math.min(500, satMs), floodFile, false);
-          const sat = await load(s.port, 'saturate', 0, satMs, floodFile, false);
+          await load(s.port, 'saturate', 0, Math.min(500, satMs), floodFile(0), false);
+          const sat = await load(s.port, 'saturate', 0, satMs, floodFile(0), false);
           row.saturatedQps = sat.qps;
           for (const m of MULTIPLES) {
             const offered = Math.round(sat.qps * m);
@@ -357,10 +384,14 @@ export const dnsOverloadScenario: Scenario = {
             const tree0 = processTree(s.proc.child.pid as number);
             const cpu0 = treeCpuSeconds(s.proc.child.pid as number);
             const wall0 = performance.now();
-            const [flood, probe] = await Promise.all([
-              load(s.port, 'rate', offered - probeQps, phaseMs, floodFile, false, FLOOD_TIMEOUT_MS),
+            const floodQps = Math.round((offered - probeQps) / FLOODS);
+            const [probe, ...floods] = await Promise.all([
               load(s.port, 'rate', probeQps, phaseMs, probeFile, true),
+              ...Array.from({ length: FLOODS }, (_, i) =>
+                load(s.port, 'rate', floodQps, phaseMs, floodFile(i), false, FLOOD_TIMEOUT_MS),
+              ),
             ]);
+            const flood = sumFloods(floods);
             const cpuPct =
               ((treeCpuSeconds(s.proc.child.pid as number) - cpu0) * 100_000) / (performance.now() - wall0);
             const tree1 = new Set(processTree(s.proc.child.pid as number));
@@ -446,6 +477,10 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         summary[`${r.name}_avg_ms_${m}x`] = round(p?.avgMs ?? null);
         summary[`${r.name}_flood_avg_ms_${m}x`] = round(p?.floodAvgMs ?? null);
         summary[`${r.name}_server_cpu_pct_${m}x`] = round(p?.serverCpuPct ?? null, 0);
+        summary[`${r.name}_cpu_us_per_answer_${m}x`] = round(
+          p?.serverCpuPct == null || p.goodputQps <= 0 ? null : (p.serverCpuPct * 10_000) / p.goodputQps,
+          1,
+        );
       }
       const notes: string[] = [];
       if (m === 1 && r.status !== 'measured') notes.push(r.status);
@@ -466,6 +501,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         p === undefined ? '–' : `${p.probeAnswered}/${p.probeSent}`,
         f(p?.floodAvgMs),
         f(p?.serverCpuPct, 0),
+        p?.serverCpuPct == null || p.goodputQps <= 0 ? '–' : f((p.serverCpuPct * 10_000) / p.goodputQps, 1),
         p?.tcp === null || p?.tcp === undefined
           ? ''
           : `${p.tcp.answered}/${p.tcp.asked}, p50 ${f(p.tcp.p50Ms)}, p99 ${f(p.tcp.p99Ms)}`,
@@ -490,7 +526,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
   const markdown = [
     '### DNS under overload, side by side with peers',
     '',
-    `${pinning} Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING} -b ${LOADER_BUFFER_KIB}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${FLOOD_TIMEOUT_MS / 1000}\` for the flood, \`-t ${TIMEOUT_MS / 1000}\` for the probe: a later answer counts as lost) by two dnsperfs side by side: a flood (\`-q\` at most ${LOADER_MAX_OUTSTANDING.toLocaleString('en-US')}: dnsperf sends slower the more it may keep outstanding) without per-query lines (they cost dnsperf more than sending; its mean latency is dnsperf's summary, "flood avg") and a probe at ${PROBE_QPS.toLocaleString('en-US')} q/s (at most 1/20 of the offered rate) with per-query lines, whose answered queries give avg, p50 and p99. "server CPU %" is the server's CPU time over the phase (dnsperf's wait for its last timeouts included), % of its one core. Goodput is both clients' answered queries per second of sending. "sent" is what the loaders reached; under ${LOADER_LIMITED_BELOW * 100}% of offered the phase is marked loader-limited, and the overload it really offered is sent ÷ S. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value.`,
+    `${pinning} Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING} -b ${LOADER_BUFFER_KIB}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${FLOOD_TIMEOUT_MS / 1000}\` for the flood, \`-t ${TIMEOUT_MS / 1000}\` for the probe: a later answer counts as lost) by dnsperfs side by side: a flood split across ${FLOODS} of them (their bursts interleave, closer to many clients; \`-q\` at most ${LOADER_MAX_OUTSTANDING.toLocaleString('en-US')}: each, dnsperf sends slower the more it may keep outstanding) without per-query lines (they cost dnsperf more than sending; its mean latency is dnsperf's summary, "flood avg") and a probe at ${PROBE_QPS.toLocaleString('en-US')} q/s (at most 1/20 of the offered rate) with per-query lines, whose answered queries give avg, p50 and p99. "server CPU %" is the server's CPU time over the phase (dnsperf's wait for its last timeouts included), % of its one core; "CPU µs/answer" is that time per answered query (the kernel's loopback work on the server's core is not in it). Goodput is both clients' answered queries per second of sending. "sent" is what the loaders reached; under ${LOADER_LIMITED_BELOW * 100}% of offered the phase is marked loader-limited, and the overload it really offered is sent ÷ S. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value.`,
     '',
     markdownTable(
       [
@@ -506,6 +542,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         'probe answered/sent',
         'flood avg ms',
         'server CPU %',
+        'CPU µs/answer',
         'TCP during the phase: answered/asked, ms',
         'notes',
       ],
