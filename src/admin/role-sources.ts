@@ -16,7 +16,6 @@ import type { StatusIntake, VectorIntake } from '../roles/receivers.js';
 import type { ConfigLoop } from '../config/loop.js';
 import type { AdminSource, Readiness } from './admin.js';
 import {
-  DEFAULT_CHECK_SERIES_LIMIT,
   writeChecks,
   writeConfig,
   writeDns,
@@ -89,9 +88,7 @@ export function aggregatorSource(p: {
   publisher: () => FramePublisher;
   local: CheckerPool | null;
   warm: () => boolean;
-  checkSeriesLimit?: number;
 }): AdminSource {
-  const limit = p.checkSeriesLimit ?? DEFAULT_CHECK_SERIES_LIMIT;
   const ages = (now: number) =>
     p.remote.map((v) => ({ vantage: v, secondsSinceLastGood: p.intake.staleness(v, now).secondsSinceLastGood }));
   return {
@@ -103,7 +100,7 @@ export function aggregatorSource(p: {
     writeMetrics(w: PrometheusWriter) {
       const plan = p.plan();
       writeConfig(w, 'aggregator', p.config.stats(), plan.cell.name);
-      writeChecks(w, plan, p.status.statuses, limit, (s) => p.aggregator.lastFailure(s));
+      writeChecks(w, plan, p.status.statuses, plan.admin.checkSeries, (s) => p.aggregator.lastFailure(s));
       writeStatusChanges(w, p.changes.total);
       writeTick(w, p.aggregator.stats.ticks, p.aggregator.stats.tickMs);
       w.family(
@@ -147,9 +144,7 @@ export function dnsSource(p: {
   listener: FrameListener;
   front: DnsFront | null;
   set: DnsProcessSet | null;
-  checkSeriesLimit?: number;
 }): AdminSource {
-  const limit = p.checkSeriesLimit ?? DEFAULT_CHECK_SERIES_LIMIT;
   const readiness = (): Readiness => {
     const age = p.intake.staleness().secondsSinceLastGood;
     const maxS = (DNS_READY_TICKS * p.config.plan.aggregator.tickMs) / 1000;
@@ -168,7 +163,7 @@ export function dnsSource(p: {
     writeMetrics(w: PrometheusWriter) {
       const plan = p.config.plan;
       writeConfig(w, 'dns', p.config.stats(), plan.cell.name);
-      writeChecks(w, plan, p.intake.table.statuses, limit);
+      writeChecks(w, plan, p.intake.table.statuses, plan.admin.checkSeries);
       writeStatusChanges(w, p.changes.total);
       writeStaleness(w, p.intake.staleness());
       writeFramesIn(w, 'status', p.intake.counters, p.listener.stats());

@@ -3,15 +3,7 @@ import type { PrometheusWriter } from '../metrics/prometheus.js';
 import type { DnsProcessSet } from '../serving/dns-processes.js';
 import type { ConfigLoop } from '../config/loop.js';
 import type { AdminSource, Readiness } from './admin.js';
-import {
-  DEFAULT_CHECK_SERIES_LIMIT,
-  writeChecks,
-  writeConfig,
-  writeDns,
-  writeProbes,
-  writeStatusChanges,
-  writeTick,
-} from './metric-families.js';
+import { writeChecks, writeConfig, writeDns, writeProbes, writeStatusChanges, writeTick } from './metric-families.js';
 import { cellStatus } from './status-document.js';
 
 /**
@@ -23,10 +15,8 @@ export function serveSource(parts: {
   config: ConfigLoop;
   dnsSet: DnsProcessSet | null;
   dns: boolean;
-  checkSeriesLimit?: number;
 }): AdminSource {
   const { cell, config, dnsSet } = parts;
-  const limit = parts.checkSeriesLimit ?? DEFAULT_CHECK_SERIES_LIMIT;
   const readiness = (): Readiness => {
     if (cell.aggregator.stats.ticks === 0) return { ready: false, reason: 'no aggregator tick yet' };
     if (parts.dns && cell.dns === null && dnsSet === null) return { ready: false, reason: 'DNS not bound' };
@@ -39,7 +29,7 @@ export function serveSource(parts: {
     writeMetrics(w: PrometheusWriter) {
       const plan = cell.plan;
       writeConfig(w, 'serve', config.stats(), plan.cell.name);
-      writeChecks(w, plan, cell.statusTable.statuses, limit, (s) => cell.aggregator.lastFailure(s));
+      writeChecks(w, plan, cell.statusTable.statuses, plan.admin.checkSeries, (s) => cell.aggregator.lastFailure(s));
       writeStatusChanges(w, cell.changes.total);
       writeTick(w, cell.aggregator.stats.ticks, cell.aggregator.stats.tickMs);
       writeProbes(w, cell.checkers.stats(), cell.checkers.lateness());

@@ -248,7 +248,7 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
       warmupMs: secondsToMs(d.aggregator.warmup),
     },
     checker: { aggregators: d.checker.aggregators.map(endpoint) },
-    admin: { listen: d.admin.listen ?? null },
+    admin: { listen: d.admin.listen ?? null, checkSeries: d.admin.checkSeries },
     setCount,
     setName,
     setType,

@@ -561,7 +561,7 @@ export const PLAN_FIELDS: Fields<EncodedPlan> = {
     warmupMs: u32,
   }),
   checker: struct<Plan['checker']>({ aggregators: list(endpoint) }),
-  admin: struct<Plan['admin']>({ listen: optional(str) }),
+  admin: struct<Plan['admin']>({ listen: optional(str), checkSeries: u32 }),
   setCount: u32,
   setName: list(str, sets),
   setType: u8s(sets),
@@ -606,8 +606,8 @@ const planBody = struct<EncodedPlan>(PLAN_FIELDS);
 
 /** "URNDPLAN": the first 8 bytes of an encoded plan. */
 const MAGIC = [0x55, 0x52, 0x4e, 0x44, 0x50, 0x4c, 0x41, 0x4e] as const;
-/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen; 3: every record type's RDATA, alias answers; 4: admin; 5: CIDR collections, ip sets). */
-const FORMAT = 5;
+/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen; 3: every record type's RDATA, alias answers; 4: admin; 5: CIDR collections, ip sets; 6: admin.checkSeries). */
+const FORMAT = 6;
 
 /**
  * Deterministic bytes of everything in a plan except `version` (which is

@@ -235,6 +235,13 @@ export interface AdminSpec {
    * wins over it; read when a process starts.
    */
   readonly listen: string | null;
+  /**
+   * `admin.checkSeries`: /metrics has a `urnd_check_status` (and last
+   * failure) series per check up to this many checks; above it, only the
+   * counts by status, so a large cell cannot flood its scraper. Default
+   * 10,000; 0 leaves them out always.
+   */
+  readonly checkSeries: number;
 }
 
 /** The checker role (the document's `checker` section). */

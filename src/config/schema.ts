@@ -349,6 +349,8 @@ const adminSection = z.strictObject({
       error: (iss) => `${show(iss.input)} is not HOST[:PORT] (HOST alone: each role's own port), :PORT or off`,
     })
     .optional(),
+  // Per-check /metrics series (status, last failure) up to this many checks; above it only the counts.
+  checkSeries: z.number().int().min(0).max(1_048_576).default(10_000),
 });
 
 const checkerSection = z.strictObject({
