@@ -5,7 +5,8 @@
  * the built-in loader (its own process, latency from each query's intended
  * send time), in phases of the same length that alternate between "not
  * scraped" and "/metrics scraped every 100 ms" (by a scraper process at
- * nice 19: metrics-scraper.ts says why), starting with either in
+ * nice 19: metrics-scraper.ts says why; urnd on one core, the loader and
+ * the scraper on the other), starting with either in
  * turn, so drift on a shared machine hits both. The row is p99 scraped ÷
  * p99 not scraped, from the merged histograms of each kind of phase.
  */
@@ -16,6 +17,7 @@ import path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { here, LineChild, Serve, runNodeLoader } from './dns-children.js';
 import { latencyHistogram, type LoadResult } from './dns-load.js';
+import { affinityOf, cpuPlan, pinThreads, pinTree } from './dns-overload-cpus.js';
 import type { ScrapeResult } from './metrics-scraper.js';
 
 export interface ScrapedDnsResult {
@@ -130,11 +132,20 @@ export async function scrapedDnsP99(opts: { quick: boolean; log: (m: string) => 
   const configPath = path.join(dir, 'cell.json');
   writeFileSync(configPath, JSON.stringify(config((target.address() as net.AddressInfo).port)));
   let serve: Serve | null = null;
+  const cpus = cpuPlan();
+  const ownCpus = affinityOf(process.pid);
   try {
     serve = await Serve.start(configPath, ['--admin', '127.0.0.1:0']);
     const adminLine = await serve.proc.waitForLine((l) => /admin on http:\/\//.test(l), 20_000, 'the admin start line');
     const admin = /admin on (http:\/\/[\d.:]+)/.exec(adminLine)?.[1] as string;
     await serve.waitForStatus(CHECKS, 0, 30_000);
+    // urnd (every thread) on one core, this process and what it starts next
+    // (loader, scraper) on the other: a scrape then reaches DNS answers only
+    // through the core the two share in urnd, not through the rig's processes.
+    if (cpus.pinned) {
+      pinTree(serve.proc.child.pid as number, cpus.server);
+      pinThreads(process.pid, cpus.loader);
+    }
     const spec = {
       host: '127.0.0.1',
       port: serve.port,
@@ -196,6 +207,7 @@ export async function scrapedDnsP99(opts: { quick: boolean; log: (m: string) => 
       },
     };
   } finally {
+    if (cpus.pinned && ownCpus !== null) pinThreads(process.pid, ownCpus);
     await serve?.proc.stop();
     await new Promise((r) => target.close(r));
     rmSync(dir, { recursive: true, force: true });

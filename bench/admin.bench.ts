@@ -148,7 +148,7 @@ export const adminScenario: Scenario = {
         rows,
       ),
       '',
-      `DNS answers of \`urnd serve\` (${dns.checks.toLocaleString('en')} checks, per-check series on) at ${dns.rate.toLocaleString('en')} q/s, ${dns.rounds} × ${dns.phaseMs / 1000} s phases each, alternating, while /metrics is scraped every 100 ms by a scraper process at nice 19, standing for a Prometheus on another host (${dns.scrapes} scrapes of ${dns.scrapeBytes.toLocaleString('en')} bytes, round trip p50 ${fmt(dns.scrapeMs.p50)} ms, p99 ${fmt(dns.scrapeMs.p99)} ms) and not. **p99 scraped ÷ not scraped: ${fmt(dns.p99Ratio)}** (goal ≤ 1.1). Histograms: \`${hgrm.quiet}\`, \`${hgrm.scraped}\`.`,
+      `DNS answers of \`urnd serve\` (${dns.checks.toLocaleString('en')} checks, per-check series on) at ${dns.rate.toLocaleString('en')} q/s, ${dns.rounds} × ${dns.phaseMs / 1000} s phases each, alternating, while /metrics is scraped every 100 ms by a scraper process at nice 19, standing for a Prometheus on another host (urnd pinned to one core, the loader and the scraper to the other where the machine has two; ${dns.scrapes} scrapes of ${dns.scrapeBytes.toLocaleString('en')} bytes, round trip p50 ${fmt(dns.scrapeMs.p50)} ms, p99 ${fmt(dns.scrapeMs.p99)} ms) and not. **p99 scraped ÷ not scraped: ${fmt(dns.p99Ratio)}** (goal ≤ 1.1). Histograms: \`${hgrm.quiet}\`, \`${hgrm.scraped}\`.`,
       '',
       markdownTable(['phase', 'answered / sent', 'lost', 'wrong', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms'], dnsRows),
       '',
