@@ -464,12 +464,20 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
   for (const r of rows) {
     const at = (m: number) => r.phases.find((p) => p.multiple === m);
     const base = at(1);
-    if (r.status === 'measured') summary[`${r.name}_saturated_qps`] = round(r.saturatedQps, 0);
+    // A server that failed part-way (PowerDNS's guardian respawns it under overload) keeps the phases it ran.
+    const measured = r.saturatedQps !== null && r.phases.length > 0;
+    if (measured) summary[`${r.name}_saturated_qps`] = round(r.saturatedQps, 0);
+    summary[`${r.name}_status`] =
+      r.status === 'measured'
+        ? 'ran through every phase'
+        : r.status.includes(' / ')
+          ? `exited: ${(r.status.split(' / ').at(-1) ?? '').replace(/^\w{3} \d\d [\d:]{8} /, '')}`
+          : r.status;
     for (const m of MULTIPLES) {
       const p = at(m);
       const ratio = p === undefined || r.saturatedQps === null ? null : p.goodputQps / r.saturatedQps;
       const sentRatio = p === undefined || r.saturatedQps === null ? null : p.sentQps / r.saturatedQps;
-      if (r.status === 'measured') {
+      if (measured) {
         summary[`${r.name}_goodput_ratio_${m}x`] = round(ratio);
         summary[`${r.name}_sent_ratio_${m}x`] = round(sentRatio);
         summary[`${r.name}_loader_limited_${m}x`] = p === undefined ? null : p.loaderLimited ? 'yes' : 'no';
@@ -508,7 +516,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         notes.join('; '),
       ]);
     }
-    if (r.status === 'measured' && base !== undefined) {
+    if (measured && base !== undefined) {
       const top = at(10);
       summary[`${r.name}_p99_ratio_10x_vs_1x`] = round(
         top?.p99Ms != null && base.p99Ms != null ? top.p99Ms / base.p99Ms : null,

@@ -167,6 +167,12 @@ export const HEADLINES: readonly Headline[] = [
     goal: 'reported',
   },
   {
+    scenario: 'dns-overload',
+    key: 'pdns_status',
+    label: 'PowerDNS under those floods',
+    goal: 'reported',
+  },
+  {
     scenario: 'dns-sharing',
     key: 'reuse_port_vs_inherited_qps_ratio_2p',
     label: 'DNS saturated q/s, 2 DNS processes on one port: SO_REUSEPORT ÷ inherited sockets (same Node, same run)',
