@@ -80,9 +80,9 @@ export const adminScenario: Scenario = {
           const why = reasons[state];
           writeChecks(w, plan, (state === 'healthy' ? healthy : down).statuses, s.limit, (slot) => why[slot] ?? 0);
           writeStatusChanges(w, 0);
-          const text = w.text();
+          const body = w.body();
           hist[state].recordValue(Math.round((performance.now() - t0) * 1000));
-          bytes[state] = text.length;
+          bytes[state] = body.length;
         }
       }
       const p = (h: hdr.Histogram, q: number) => h.getValueAtPercentile(q) / 1000;

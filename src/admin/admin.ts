@@ -102,7 +102,7 @@ export class Admin {
   }
 
   /** The `/metrics` document. */
-  metrics(): string {
+  metrics(): Buffer {
     const t0 = performance.now();
     const w = new PrometheusWriter();
     this.source.writeMetrics(w);
@@ -116,7 +116,7 @@ export class Admin {
       this.scrapeSeconds,
     );
     this.processMetrics.write(w);
-    const body = w.text();
+    const body = w.body();
     this.scrapes += 1;
     this.scrapeSeconds = (performance.now() - t0) / 1000;
     return body;

@@ -76,44 +76,113 @@ export function writeChecks(
   );
   w.single('urnd_check_series_limit', 'gauge', 'Checks above which per-check series are left out.', limit);
   if (plan.checks.length > limit) return;
-  const labels = checkLabels(plan.checks);
+  const lines = checkLines(plan.checks);
   w.family('urnd_check_status', 'gauge', 'Status of one check: 0 unknown, 1 healthy, 2 unhealthy.');
+  // The lines are laid out once per plan; a scrape copies them and writes one digit per check.
+  const status = Buffer.from(lines.status);
   for (let i = 0; i < plan.checks.length; i++)
-    w.raw(`urnd_check_status${labels[i]}"} ${statuses[(plan.checks[i] as CheckSpec).slot] ?? 0}`);
+    status[lines.digitAt[i] as number] = DIGIT_0 + (statuses[(plan.checks[i] as CheckSpec).slot] ?? 0);
+  w.bytes(status);
   if (lastFailure === undefined) return;
   w.family(
     'urnd_check_last_failure_info',
     'info',
     'Why the last failed probe of one check failed (none: no failure seen); always 1.',
   );
+  // The same pieces for every line, failed or not: copied from tables, not formatted.
+  const out = Buffer.allocUnsafe(lines.failureBytes);
+  let at = 0;
   for (let i = 0; i < plan.checks.length; i++) {
-    // The same pieces for every line, failed or not: looked up, not formatted.
     const word = lastFailure((plan.checks[i] as CheckSpec).slot);
-    w.raw(
-      `urnd_check_last_failure_info${labels[i]}${REASON_LABELS[word & REASON_CODE_MASK]}${HTTP_STATUS_TEXT[(word >>> REASON_HTTP_SHIFT) & REASON_HTTP_MAX]}"} 1`,
-    );
+    at = copyInto(out, at, lines.labels, i === 0 ? 0 : (lines.labelEnd[i - 1] as number), lines.labelEnd[i] as number);
+    // Every line copies the longest reason and status, then steps back over the padding: the
+    // same bytes move whether a check never failed or just did.
+    const reason = word & REASON_CODE_MASK;
+    at = copyInto(out, at, REASON_LABEL_BYTES, reason * REASON_LABEL_WIDTH, (reason + 1) * REASON_LABEL_WIDTH);
+    at -= REASON_LABEL_WIDTH - (REASON_LABEL_LENGTH[reason] as number);
+    const http = (word >>> REASON_HTTP_SHIFT) & REASON_HTTP_MAX;
+    at = copyInto(out, at, HTTP_STATUS_BYTES, http * HTTP_STATUS_WIDTH, (http + 1) * HTTP_STATUS_WIDTH);
+    at -= HTTP_STATUS_WIDTH - (HTTP_STATUS_LENGTH[http] as number);
+    at = copyInto(out, at, INFO_LINE_END, 0, INFO_LINE_END.length);
   }
+  w.bytes(out.subarray(0, at));
 }
 
-/** `",reason="…",http_status="` by reason code (codes urnd never writes read as none). */
-const REASON_LABELS: readonly string[] = Array.from(
-  { length: REASON_CODE_MASK + 1 },
-  (_, code) => `",reason="${FAILURE_REASONS[code - 1] ?? 'none'}",http_status="`,
-);
-/** An HTTP status as label text; 0 (none) is empty. */
-const HTTP_STATUS_TEXT: readonly string[] = Array.from({ length: REASON_HTTP_MAX + 1 }, (_, h) =>
-  h === 0 ? '' : String(h),
-);
+const DIGIT_0 = 0x30;
+const INFO_LINE_END = Buffer.from('"} 1\n');
 
-// `{check="…",slot="…` of each check, escaped once per plan (a plan's checks never change), not once per scrape.
-const labelsOf = new WeakMap<readonly CheckSpec[], readonly string[]>();
-function checkLabels(checks: readonly CheckSpec[]): readonly string[] {
-  let labels = labelsOf.get(checks);
-  if (labels === undefined) {
-    labels = checks.map((c) => `{check="${escapeLabelValue(c.id)}",slot="${c.slot}`);
-    labelsOf.set(checks, labels);
+/** Copies `src[from, to)` into `dst` at `at`; returns the end. A loop, not Buffer#copy: lines are short and this allocates nothing. */
+function copyInto(dst: Uint8Array, at: number, src: Uint8Array, from: number, to: number): number {
+  for (let j = from; j < to; j++) dst[at++] = src[j] as number;
+  return at;
+}
+
+/** Fixed-width rows of a byte table (each padded to the longest) and the length of each, from texts. */
+function paddedRows(texts: readonly string[]): { bytes: Uint8Array; width: number; length: Uint8Array } {
+  const rows = texts.map((t) => Buffer.from(t));
+  const width = Math.max(...rows.map((r) => r.length));
+  const bytes = new Uint8Array(width * rows.length);
+  rows.forEach((r, i) => bytes.set(r, i * width));
+  return { bytes, width, length: Uint8Array.from(rows, (r) => r.length) };
+}
+/** `",reason="…",http_status="` by reason code (codes urnd never writes read as none). */
+const REASONS = paddedRows(
+  Array.from(
+    { length: REASON_CODE_MASK + 1 },
+    (_, code) => `",reason="${FAILURE_REASONS[code - 1] ?? 'none'}",http_status="`,
+  ),
+);
+const REASON_LABEL_BYTES = REASONS.bytes;
+const REASON_LABEL_WIDTH = REASONS.width;
+const REASON_LABEL_LENGTH = REASONS.length;
+/** An HTTP status as label text; 0 (none) is empty. */
+const HTTP = paddedRows(Array.from({ length: REASON_HTTP_MAX + 1 }, (_, h) => (h === 0 ? '' : String(h))));
+const HTTP_STATUS_BYTES = HTTP.bytes;
+const HTTP_STATUS_WIDTH = HTTP.width;
+const HTTP_STATUS_LENGTH = HTTP.length;
+
+/** The per-check lines of one plan's checks, laid out once (a plan's checks never change). */
+interface CheckLines {
+  /** Every `urnd_check_status{check="…",slot="…"} 0` line; the digit at `digitAt[i]` is check i's status. */
+  readonly status: Buffer;
+  readonly digitAt: Uint32Array;
+  /** `urnd_check_last_failure_info{check="…",slot="…` of each check, one after another; check i ends at `labelEnd[i]`. */
+  readonly labels: Buffer;
+  readonly labelEnd: Uint32Array;
+  /** The most bytes the failure lines can take (the longest reason and HTTP status on every line). */
+  readonly failureBytes: number;
+}
+
+const linesOf = new WeakMap<readonly CheckSpec[], CheckLines>();
+function checkLines(checks: readonly CheckSpec[]): CheckLines {
+  const cached = linesOf.get(checks);
+  if (cached !== undefined) return cached;
+  const labelText = checks.map((c) => `{check="${escapeLabelValue(c.id)}",slot="${c.slot}`);
+  const statusParts: Buffer[] = [];
+  const digitAt = new Uint32Array(checks.length);
+  let at = 0;
+  for (let i = 0; i < checks.length; i++) {
+    const line = Buffer.from(`urnd_check_status${labelText[i]}"} 0\n`);
+    digitAt[i] = at + line.length - 2;
+    at += line.length;
+    statusParts.push(line);
   }
-  return labels;
+  const labelParts = labelText.map((l) => Buffer.from(`urnd_check_last_failure_info${l}`));
+  const labelEnd = new Uint32Array(checks.length);
+  let end = 0;
+  for (let i = 0; i < labelParts.length; i++) {
+    end += (labelParts[i] as Buffer).length;
+    labelEnd[i] = end;
+  }
+  const lines: CheckLines = {
+    status: Buffer.concat(statusParts),
+    digitAt,
+    labels: Buffer.concat(labelParts),
+    labelEnd,
+    failureBytes: end + checks.length * (REASON_LABEL_WIDTH + HTTP_STATUS_WIDTH + INFO_LINE_END.length),
+  };
+  linesOf.set(checks, lines);
+  return lines;
 }
 
 /** Status changes seen by the once-a-tick table comparison. */
