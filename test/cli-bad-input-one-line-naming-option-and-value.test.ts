@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBuilt, runCli } from './support/roles.js';
 
 /**
  * What a new user trying the README's commands meets when something is
@@ -15,23 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * the address and the setting that chose it; a config URL that cannot be
  * fetched says why, not just "fetch failed".
  */
-const cli = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
-
-function urnd(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  // Bounded: a command that hangs instead of failing is killed and fails the test.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
+const urnd = (...args: string[]) => runCli(args);
 
 let dir: string;
 let config: string;
@@ -39,7 +22,7 @@ let squat: net.Server;
 let squatPort: number;
 
 beforeAll(async () => {
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` (npm test does)`);
+  requireBuilt();
   dir = mkdtempSync(path.join(tmpdir(), 'urnd-bad-input-'));
   config = path.join(dir, 'cell.yaml');
   writeFileSync(

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { Targets } from './support/targets.js';
-import { CLI, freePort, requireBuilt, type RoleProcess } from './support/roles.js';
+import { freePort, requireBuilt, runCli, type RoleProcess } from './support/roles.js';
 import { cellConfig, get, startServe } from './support/admin.js';
 
 async function until(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -36,16 +35,7 @@ afterAll(async () => {
   if (cfg !== undefined) rmSync(cfg.dir, { recursive: true, force: true });
 });
 
-function urnd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const urnd = (args: string[]) => runCli(args);
 
 describe('urnd status / urnd explain', () => {
   it('report a target going down', async () => {

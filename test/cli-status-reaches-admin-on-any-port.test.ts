@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellConfig, startServe } from './support/admin.js';
-import { CLI, requireBuilt, type RoleProcess } from './support/roles.js';
+import { requireBuilt, runCli, type RoleProcess } from './support/roles.js';
 
 /**
  * The admin listener binds any port, so `urnd status` and `urnd explain`
@@ -23,20 +22,7 @@ function free(port: number): Promise<boolean> {
   });
 }
 
-function urnd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const urnd = (args: string[]) => runCli(args);
 
 let cfg: { dir: string; file: string };
 let serve: { proc: RoleProcess; admin: string } | undefined;

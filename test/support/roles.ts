@@ -12,6 +12,33 @@ export function requireBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does)`);
 }
 
+/** What one finished `urnd` command printed, and its exit code. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `urnd ARGS` to the end. Bounded: a command that hangs instead of
+ * finishing is killed after `timeoutMs` (its code is then null) and fails
+ * the test that expected an exit.
+ */
+export function runCli(args: readonly string[], timeoutMs = 15_000): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
 /** A `urnd <role>` process whose stdout lines are kept and can be waited for. */
 export class RoleProcess {
   readonly name: string;
