@@ -20,6 +20,13 @@ export const ADMIN_DEFAULT_PORTS: Readonly<Record<AdminRole, number>> = {
   dns: 9533,
 };
 
+/**
+ * `admin.checkSeries` by default: per-check /metrics series for at most this
+ * many checks. Kept here, not with the metric families, so the config
+ * schema can default to it without importing them.
+ */
+export const DEFAULT_CHECK_SERIES_LIMIT = 10_000;
+
 /** An admin listener address. */
 export interface AdminAddress {
   readonly host: string;

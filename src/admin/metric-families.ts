@@ -21,8 +21,7 @@ import {
 } from '../table/layout.js';
 import type { ConfigLoopStats } from '../config/loop.js';
 
-/** Per-check series are written for at most this many checks by default; above it only the counts by status. */
-export const DEFAULT_CHECK_SERIES_LIMIT = 10_000;
+export { DEFAULT_CHECK_SERIES_LIMIT } from './admin-address.js';
 
 /** Config passes, rejections and the applied version (an info metric). */
 export function writeConfig(w: PrometheusWriter, role: string, c: ConfigLoopStats, cell: string): void {

@@ -27,7 +27,7 @@ import {
   DEFAULT_LOCATION,
 } from './plan.js';
 import { defaultMessage, show, toConfigIssues } from './issues.js';
-import { isAdminListen } from '../admin/admin-address.js';
+import { DEFAULT_CHECK_SERIES_LIMIT, isAdminListen } from '../admin/admin-address.js';
 import { findZone, isDnsName, isHost, isOwnerName, isWildcard, normalizeName, parseIPv4, parseIPv6 } from './names.js';
 import { parseRdata } from './rdata.js';
 import { CidrTableError } from '../resolve/cidr-table.js';
@@ -350,7 +350,7 @@ const adminSection = z.strictObject({
     })
     .optional(),
   // Per-check /metrics series (status, last failure) up to this many checks; above it only the counts.
-  checkSeries: z.number().int().min(0).max(1_048_576).default(10_000),
+  checkSeries: z.number().int().min(0).max(1_048_576).default(DEFAULT_CHECK_SERIES_LIMIT),
 });
 
 const checkerSection = z.strictObject({

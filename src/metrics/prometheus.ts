@@ -109,11 +109,6 @@ export class PrometheusWriter {
     if (run.length > 0) chunks.push(Buffer.from(run.join(''), 'utf8'));
     return Buffer.concat(chunks);
   }
-
-  /** The document as text. */
-  text(): string {
-    return this.body().toString('utf8');
-  }
 }
 
 /** The content type of the text format. */
