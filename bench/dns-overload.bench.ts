@@ -83,7 +83,8 @@ const LOADER_BUFFER_KIB = 8192;
  * The flood's `-q` cap: dnsperf sends slower the more it may keep
  * outstanding (see DnsperfRun.maxOutstanding); at the default (a quarter
  * second of queries, 166,000 at 10×) it sent 20,000 q/s of 676,000 offered.
- * 10,000 lets it sustain 20,000 lost q/s at the 0.5 s timeout.
+ * Each flood dnsperf has its own 10,000, which at FLOOD_TIMEOUT_MS holds
+ * 100,000 lost q/s.
  */
 const LOADER_MAX_OUTSTANDING = 10_000;
 /**
