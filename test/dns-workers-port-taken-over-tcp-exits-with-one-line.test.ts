@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindSharedDnsSockets } from '../src/serving/shared-sockets.js';
+import { requireBuilt, runCli } from './support/roles.js';
 
 /**
  * A DNS address whose TCP port another server holds (its UDP port free) is
@@ -17,14 +16,13 @@ import { bindSharedDnsSockets } from '../src/serving/shared-sockets.js';
  * while `urnd dns --workers 2` said "udp+tcp" and the other server took
  * every TCP query.
  */
-const cli = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 let dir: string;
 let config: string;
 let squat: net.Server;
 let port: number;
 
 beforeAll(async () => {
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` (npm test does)`);
+  requireBuilt();
   dir = mkdtempSync(path.join(tmpdir(), 'urnd-tcp-taken-'));
   config = path.join(dir, 'cell.yaml');
   writeFileSync(
@@ -61,31 +59,21 @@ describe('a DNS port taken over TCP, with DNS processes sharing it', () => {
 
   it('urnd dns --workers 2: one line naming the address and tcp, exit 1', async () => {
     // --workers 2: the processes share the address (reusePort on Node 22.12+, the shared sockets before).
-    const run = spawn(
-      process.execPath,
-      [
-        cli,
-        'dns',
-        '-c',
-        config,
-        '--dns-listen',
-        `127.0.0.1:${port}`,
-        '--frames-listen',
-        '127.0.0.1:0',
-        '--workers',
-        '2',
-        '--admin',
-        'off',
-        '--duration',
-        '10',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    run.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => run.kill('SIGKILL'), 15_000);
-    const code = await new Promise<number | null>((resolve) => run.once('close', resolve));
-    clearTimeout(timer);
+    const { code, stderr } = await runCli([
+      'dns',
+      '-c',
+      config,
+      '--dns-listen',
+      `127.0.0.1:${port}`,
+      '--frames-listen',
+      '127.0.0.1:0',
+      '--workers',
+      '2',
+      '--admin',
+      'off',
+      '--duration',
+      '10',
+    ]);
     expect(code).toBe(1);
     expect(stderr).toBe(
       `urnd dns: dns listen 127.0.0.1:${port}: address already in use (tcp): another DNS server is there; choose another with --dns-listen HOST:PORT or dns.listen [URND_ERR_DNS_LISTEN]\n`,
