@@ -137,6 +137,13 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
         );
     });
 
+    // Signals are ours before the first line that says the process is up: a
+    // SIGHUP or SIGTERM sent on seeing it must not meet Node's default (exit).
+    const stopped = untilStopped(role, opts.durationSec, write, {
+      reload: () => config.passNow(),
+      lameduckSec: opts.lameduckSec ?? 0,
+      onLameduck: () => admin?.startLameduck(),
+    });
     write(
       `urnd aggregator: cell "${plan.cell.name}", ${capacity} slots, ${vantages} vantage points${local !== null ? ` (0: local checks on ${local.pool.workers} checker workers)` : ''}, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`,
     );
@@ -177,7 +184,6 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
       );
       write(`urnd aggregator: admin on http://${admin.server.address} (live page at /)`);
     }
-    const adminRef = admin;
 
     const started = Date.now();
     statusTimer = setInterval(() => {
@@ -194,11 +200,7 @@ export async function runAggregator(opts: AggregatorRoleOptions, write: (line: s
         `${uptime(started)} ${formatCounts(countChecks(node.plan, node.status))} | tick ${node.stats.tickMs.toFixed(2)} ms | vantages ${ages} | vectors ${formatRejections(node.intake.counters)}${formatConnections((listener as FrameListener).stats())} | ${node.warm ? `status frames ${framesOut} → ${connected}/${subs.length} connected` : 'warming up: no status frames yet'} | config ${short(c.version)} (rejected ${c.rejected})`,
       );
     }, opts.statusEverySec * 1000);
-    await untilStopped(role, opts.durationSec, write, {
-      reload: () => config.passNow(),
-      lameduckSec: opts.lameduckSec ?? 0,
-      onLameduck: () => adminRef?.startLameduck(),
-    });
+    await stopped;
   } finally {
     if (statusTimer !== null) clearInterval(statusTimer);
     ticker?.stop();

@@ -110,6 +110,13 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
         );
     });
 
+    // Signals are ours before the first line that says the process is up: a
+    // SIGHUP or SIGTERM sent on seeing it must not meet Node's default (exit).
+    const stopped = untilStopped(role, opts.durationSec, write, {
+      reload: () => config.passNow(),
+      lameduckSec: opts.lameduckSec ?? 0,
+      onLameduck: () => admin?.startLameduck(),
+    });
     write(
       `urnd checker: vantage ${opts.vantage}, cell "${plan.cell.name}", ${probeChecks(plan).length} probe checks on ${checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`,
     );
@@ -131,7 +138,6 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
       );
       write(`urnd checker: admin on http://${admin.server.address}`);
     }
-    const adminRef = admin;
 
     const started = Date.now();
     let mark = { at: performance.now(), done: 0 };
@@ -150,11 +156,7 @@ export async function runChecker(opts: CheckerRoleOptions, write: (line: string)
         `${uptime(started)} vantage ${opts.vantage} | ${probeChecks(plan).length} checks | ${rate.toFixed(1)} probes/s, start p99 ${lateness.sample().p99Ms.toFixed(1)} ms late${s.crashes > 0 ? ` | checker crashes ${s.crashes}` : ''} | vectors → ${links} | config ${short(c.version)} (rejected ${c.rejected})`,
       );
     }, opts.statusEverySec * 1000);
-    await untilStopped(role, opts.durationSec, write, {
-      reload: () => config.passNow(),
-      lameduckSec: opts.lameduckSec ?? 0,
-      onLameduck: () => adminRef?.startLameduck(),
-    });
+    await stopped;
   } finally {
     if (statusTimer !== null) clearInterval(statusTimer);
     ticker?.stop();

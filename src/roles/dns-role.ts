@@ -137,6 +137,14 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
       if (note !== null) write(`urnd dns: ${note}`);
     });
 
+    let admin: Admin | null = null;
+    // Signals are ours before the first line that says the process is up: a
+    // SIGHUP or SIGTERM sent on seeing it must not meet Node's default (exit).
+    const stopped = untilStopped('dns', opts.durationSec, write, {
+      reload: () => config.passNow(),
+      lameduckSec: opts.lameduckSec ?? 0,
+      onLameduck: () => admin?.startLameduck(),
+    });
     write(
       `urnd dns: cell "${plan.cell.name}", ${plan.cell.capacity} slots, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s from ${opts.configSource}`,
     );
@@ -147,7 +155,6 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
     if (set !== null) write(`urnd dns: DNS on ${set.describe()}`);
     if (firstFrameAt === null) write('urnd dns: answering SERVFAIL until the first status frame');
 
-    let admin: Admin | null = null;
     const adminAt = adminAddressFor('dns', opts.admin, config.plan.admin.listen, opts.adminDefault);
     if (adminAt !== null) {
       const a = await Admin.start(
@@ -159,18 +166,13 @@ export async function runDns(opts: DnsRoleOptions, write: (line: string) => void
       stops.push(() => a.stop());
       write(`urnd dns: admin on http://${a.server.address} (live page at /)`);
     }
-    const adminRef = admin;
     const started = Date.now();
     const statusTimer = setInterval(
       () => write(statusLine(started, config, intake, listener, node, set)),
       opts.statusEverySec * 1000,
     );
     stops.push(async () => clearInterval(statusTimer));
-    await untilStopped('dns', opts.durationSec, write, {
-      reload: () => config.passNow(),
-      lameduckSec: opts.lameduckSec ?? 0,
-      onLameduck: () => adminRef?.startLameduck(),
-    });
+    await stopped;
   } finally {
     await stopAll();
   }

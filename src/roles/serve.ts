@@ -105,6 +105,13 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
   });
   const dnsSet = set;
 
+  // Signals are ours before the first line that says the process is up: a
+  // SIGHUP or SIGTERM sent on seeing it must not meet Node's default (exit).
+  const stopped = untilStopped('serve', opts.durationSec, write, {
+    reload: () => config.passNow(),
+    lameduckSec: opts.lameduckSec ?? 0,
+    onLameduck: () => admin?.startLameduck(),
+  });
   const probeCount = plan.checks.filter((c) => c.kind === 'probe').length;
   write(
     `urnd serve: cell "${plan.cell.name}", ${plan.cell.capacity} slots, ${probeCount} probe checks on ${cell.checkers.workers} checker workers, plan ${short(plan.version)}, config every ${config.intervalMs / 1000} s`,
@@ -124,12 +131,7 @@ export async function runServe(opts: ServeOptions, write: (line: string) => void
     if (demo !== null && lines % 5 === 0) write(answersLine(cell));
   }, opts.statusEverySec * 1000);
 
-  const adminRef = admin;
-  await untilStopped('serve', opts.durationSec, write, {
-    reload: () => config.passNow(),
-    lameduckSec: opts.lameduckSec ?? 0,
-    onLameduck: () => adminRef?.startLameduck(),
-  });
+  await stopped;
   clearInterval(statusTimer);
   await config.stop();
   await dnsSet?.stop();

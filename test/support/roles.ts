@@ -49,9 +49,10 @@ export class RoleProcess {
   private waiters: (() => void)[] = [];
   private buf = '';
 
-  constructor(name: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  /** `script`: the CLI to run (default: the built one), as a deployment lays it out. */
+  constructor(name: string, args: string[], env: NodeJS.ProcessEnv = {}, script: string = CLI) {
     this.name = name;
-    this.child = spawn(process.execPath, [CLI, ...args], {
+    this.child = spawn(process.execPath, [script, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });
@@ -81,7 +82,7 @@ export class RoleProcess {
       }
       if (Date.now() - t0 > timeoutMs || this.child.exitCode !== null) {
         throw new Error(
-          `${this.name}: no line matching ${re} within ${timeoutMs} ms (exit ${String(this.child.exitCode)})\n${this.lines.slice(-15).join('\n')}\n${this.stderr}`,
+          `${this.name}: no line matching ${re} within ${timeoutMs} ms (exit ${String(this.child.exitCode)}${this.child.signalCode === null ? '' : `, killed by ${this.child.signalCode}`})\n${this.lines.slice(-15).join('\n')}\n${this.stderr}`,
         );
       }
       await new Promise<void>((r) => {
