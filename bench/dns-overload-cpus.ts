@@ -91,3 +91,35 @@ export function treeCpuSeconds(pid: number): number {
   }
   return ticks / kTicksPerSecond;
 }
+
+/** What one CPU has done since boot, in ticks: busy (not idle, not waiting on I/O) and in all. */
+export interface CpuTicks {
+  readonly busy: number;
+  readonly total: number;
+}
+
+/**
+ * CPU `cpu`'s ticks from /proc/stat (its "cpuN" line: user nice system idle
+ * iowait irq softirq steal; guest time is already in user), or null where
+ * there is no such line. The kernel's work for a process (softirq for its
+ * packets) is in these, where a process's own CPU time may not be.
+ */
+export function cpuTicks(cpu: string): CpuTicks | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`cpu${cpu} `));
+    if (line === undefined) return null;
+    const t = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = t.reduce((a, b) => a + b, 0);
+    return { busy: total - (t[3] ?? 0) - (t[4] ?? 0), total };
+  } catch {
+    return null;
+  }
+}
+
+/** % of the time CPU `cpu` was busy between two `cpuTicks` readings, or null. */
+export function busyPct(before: CpuTicks | null, after: CpuTicks | null): number | null {
+  if (before === null || after === null || after.total <= before.total) return null;
+  return ((after.busy - before.busy) * 100) / (after.total - before.total);
+}

@@ -15,8 +15,10 @@ import {
 } from './dns-load.js';
 import {
   affinityOf,
+  busyPct,
   type CpuPlan,
   cpuPlan,
+  cpuTicks,
   pinThreads,
   pinTree,
   processTree,
@@ -121,6 +123,14 @@ interface Phase {
   readonly kernelDropsPerSec: number | null;
   /** The server's CPU (all its threads and children) over the phase, % of one core: under ~90 with goodput under S, the server had time to spare. */
   readonly serverCpuPct: number | null;
+  /**
+   * The two cores, % busy over the phase (kernel work included: the
+   * loopback delivery of each query is done on the sender's core): a loader
+   * core near 100 sends in bursts, each a scheduler slice long, and a
+   * server core under ~90 with goodput under S had time between them.
+   */
+  readonly serverCoreBusyPct: number | null;
+  readonly loaderCoreBusyPct: number | null;
   /** A process of the server's tree exited during the phase (PowerDNS respawns under overload): its CPU time went with it. */
   readonly serverRestarted: boolean;
   readonly shedPerSec: number | null;
@@ -385,6 +395,7 @@ export const dnsOverloadScenario: Scenario = {
             const tree0 = processTree(s.proc.child.pid as number);
             const cpu0 = treeCpuSeconds(s.proc.child.pid as number);
             const wall0 = performance.now();
+            const cores0 = cpus.pinned ? [cpuTicks(cpus.server), cpuTicks(cpus.loader)] : [null, null];
             const floodQps = Math.round((offered - probeQps) / FLOODS);
             const [probe, ...floods] = await Promise.all([
               load(s.port, 'rate', probeQps, phaseMs, probeFile, true),
@@ -393,6 +404,7 @@ export const dnsOverloadScenario: Scenario = {
               ),
             ]);
             const flood = sumFloods(floods);
+            const cores1 = cpus.pinned ? [cpuTicks(cpus.server), cpuTicks(cpus.loader)] : [null, null];
             const cpuPct =
               ((treeCpuSeconds(s.proc.child.pid as number) - cpu0) * 100_000) / (performance.now() - wall0);
             const tree1 = new Set(processTree(s.proc.child.pid as number));
@@ -423,6 +435,8 @@ export const dnsOverloadScenario: Scenario = {
               floodAvgMs: flood.avgLatencyMs,
               kernelDropsPerSec: s.serve === undefined ? null : maxOf(status.map((x) => x.kernelDropsPerSec)),
               serverCpuPct,
+              serverCoreBusyPct: busyPct(cores0[0] ?? null, cores1[0] ?? null),
+              loaderCoreBusyPct: busyPct(cores0[1] ?? null, cores1[1] ?? null),
               serverRestarted,
               shedPerSec: s.serve === undefined ? null : maxOf(status.map((x) => x.shedPerSec)),
               tcp:
@@ -486,6 +500,8 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         summary[`${r.name}_avg_ms_${m}x`] = round(p?.avgMs ?? null);
         summary[`${r.name}_flood_avg_ms_${m}x`] = round(p?.floodAvgMs ?? null);
         summary[`${r.name}_server_cpu_pct_${m}x`] = round(p?.serverCpuPct ?? null, 0);
+        summary[`${r.name}_server_core_busy_pct_${m}x`] = round(p?.serverCoreBusyPct ?? null, 0);
+        summary[`${r.name}_loader_core_busy_pct_${m}x`] = round(p?.loaderCoreBusyPct ?? null, 0);
         summary[`${r.name}_cpu_us_per_answer_${m}x`] = round(
           p?.serverCpuPct == null || p.goodputQps <= 0 ? null : (p.serverCpuPct * 10_000) / p.goodputQps,
           1,
@@ -511,6 +527,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         f(p?.floodAvgMs),
         f(p?.serverCpuPct, 0),
         p?.serverCpuPct == null || p.goodputQps <= 0 ? '–' : f((p.serverCpuPct * 10_000) / p.goodputQps, 1),
+        p === undefined ? '–' : `${f(p.serverCoreBusyPct, 0)} / ${f(p.loaderCoreBusyPct, 0)}`,
         p?.tcp === null || p?.tcp === undefined
           ? ''
           : `${p.tcp.answered}/${p.tcp.asked}, p50 ${f(p.tcp.p50Ms)}, p99 ${f(p.tcp.p99Ms)}`,
@@ -535,7 +552,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
   const markdown = [
     '### DNS under overload, side by side with peers',
     '',
-    `${pinning} Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING} -b ${LOADER_BUFFER_KIB}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${FLOOD_TIMEOUT_MS / 1000}\` for the flood, \`-t ${TIMEOUT_MS / 1000}\` for the probe: a later answer counts as lost) by dnsperfs side by side: a flood split across ${FLOODS} of them (their bursts interleave, closer to many clients; \`-q\` at most ${LOADER_MAX_OUTSTANDING.toLocaleString('en-US')}: each, dnsperf sends slower the more it may keep outstanding) without per-query lines (they cost dnsperf more than sending; its mean latency is dnsperf's summary, "flood avg") and a probe at ${PROBE_QPS.toLocaleString('en-US')} q/s (at most 1/20 of the offered rate) with per-query lines, whose answered queries give avg, p50 and p99. "server CPU %" is the server's CPU time over the phase (dnsperf's wait for its last timeouts included), % of its one core; "CPU µs/answer" is that time per answered query (the kernel's loopback work on the server's core is not in it). Goodput is both clients' answered queries per second of sending. "sent" is what the loaders reached; under ${LOADER_LIMITED_BELOW * 100}% of offered the phase is marked loader-limited, and the overload it really offered is sent ÷ S. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value.`,
+    `${pinning} Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING} -b ${LOADER_BUFFER_KIB}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${FLOOD_TIMEOUT_MS / 1000}\` for the flood, \`-t ${TIMEOUT_MS / 1000}\` for the probe: a later answer counts as lost) by dnsperfs side by side: a flood split across ${FLOODS} of them (their bursts interleave, closer to many clients; \`-q\` at most ${LOADER_MAX_OUTSTANDING.toLocaleString('en-US')}: each, dnsperf sends slower the more it may keep outstanding) without per-query lines (they cost dnsperf more than sending; its mean latency is dnsperf's summary, "flood avg") and a probe at ${PROBE_QPS.toLocaleString('en-US')} q/s (at most 1/20 of the offered rate) with per-query lines, whose answered queries give avg, p50 and p99. "server CPU %" is the server's CPU time over the phase (dnsperf's wait for its last timeouts included), % of its one core; "CPU µs/answer" is that time per answered query (the kernel's loopback work on the server's core is not in it). "core busy %" is each pinned core's busy time over the phase from /proc/stat, kernel work included (the loopback delivery of a query is done on the loader's core): a loader core near 100% sends in bursts a scheduler slice long, and a server core well under 100% with goodput under S had time between them. Goodput is both clients' answered queries per second of sending. "sent" is what the loaders reached; under ${LOADER_LIMITED_BELOW * 100}% of offered the phase is marked loader-limited, and the overload it really offered is sent ÷ S. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value.`,
     '',
     markdownTable(
       [
@@ -552,6 +569,7 @@ function report(rows: readonly Row[], version: string, satMs: number, phaseMs: n
         'flood avg ms',
         'server CPU %',
         'CPU µs/answer',
+        'core busy %: server / loader',
         'TCP during the phase: answered/asked, ms',
         'notes',
       ],
