@@ -1,10 +1,11 @@
 /**
  * Bytes allocated per aggregator tick, measured as the change in heap used
- * across many ticks with no GC in between. Run it in its own process with
- * `--expose-gc --min-semi-space-size=256 --max-semi-space-size=256`, so a scavenge can't hide
- * allocation inside the window:
+ * across many ticks with no GC in between (heap-window.ts: a window a GC
+ * cut short reads as Infinity). Run it in its own process with
+ * `--expose-gc` and a fixed new space that holds a window (300 ticks at a
+ * few hundred bytes each fit in 16 MiB many times over):
  *
- *   node --expose-gc --min-semi-space-size=256 --max-semi-space-size=256 dist/bench/aggregate-alloc.js [ticks]
+ *   node --expose-gc --min-semi-space-size=16 --max-semi-space-size=16 dist/bench/aggregate-alloc.js [ticks]
  *
  * Prints one JSON object:
  * - `rows`: per shape (1,024 slots × 1 vantage, 16,384 × 1 and × 3) and health
@@ -18,6 +19,7 @@
  *   per tick, which shows the method sees allocation when there is some.
  */
 import { StatusTable } from '../src/table/status-table.js';
+import { heapWindow, requireExposedGc } from './heap-window.js';
 import { aggregateCell, benchPlan, writeObservations } from './aggregate-fixtures.js';
 
 export type AllocState = 'healthy' | 'all-down' | 'flapping';
@@ -42,7 +44,6 @@ export interface AggregateAllocation {
   readonly control: AggregateAllocRow;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
 const NOW = 1_700_000_000_000;
 /** What the control allocates per tick on top of the tick: a Uint8Array of this many bytes. */
 const CONTROL_BYTES = 256;
@@ -58,18 +59,14 @@ function measure(run: (ticks: number) => number, ticks: number): { bytes: number
   for (let attempt = 0; attempt < 3 && best.bytes > ticks * 64; attempt++) {
     const until = performance.now() + 200;
     for (let done = 0; done < 300 || performance.now() < until; done += 50) run(50);
-    (gc as () => void)();
-    (gc as () => void)();
-    const before = process.memoryUsage().heapUsed;
-    const sink = run(ticks);
-    const after = process.memoryUsage().heapUsed;
-    if (after - before < best.bytes) best = { bytes: after - before, sink };
+    const m = heapWindow(run, ticks);
+    if (m.bytes < best.bytes) best = m;
   }
   return best;
 }
 
 export function measureAggregateAllocation(ticks: number): AggregateAllocation {
-  if (gc === undefined) throw new Error('aggregate-alloc: run node with --expose-gc');
+  requireExposedGc('aggregate-alloc');
   const rows: AggregateAllocRow[] = [];
   let sink = 0;
   const shapes: readonly (readonly [number, readonly number[]])[] = [

@@ -9,6 +9,8 @@
  * alive, and a double that outgrows int32 would be boxed a call under
  * Node 24's Maglev, which the window would read as the function's own.
  */
+import v8 from 'node:v8';
+
 export type CallRun = (calls: number) => number;
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -18,14 +20,23 @@ export function requireExposedGc(who: string): void {
   if (gc === undefined) throw new Error(`${who}: run node with --expose-gc`);
 }
 
-/** Heap growth over one window of `run(calls)`, opened by two full GCs, and the run's result. */
+/**
+ * Heap growth over one window of `run(calls)`, opened by two full GCs, and
+ * the run's result. A GC inside the window (seen by v8.GCProfiler) would
+ * have freed what the run allocated and hidden it: such a window reads as
+ * Infinity bytes, never as a small figure. After two full GCs a scavenge
+ * comes only once the window itself has filled the new space.
+ */
 export function heapWindow(run: CallRun, calls: number): { bytes: number; sink: number } {
   (gc as () => void)();
   (gc as () => void)();
+  const profiler = new v8.GCProfiler();
+  profiler.start();
   const before = process.memoryUsage().heapUsed;
   const sink = run(calls);
   const after = process.memoryUsage().heapUsed;
-  return { bytes: after - before, sink };
+  const gcs = profiler.stop()?.statistics.length ?? 0;
+  return { bytes: gcs > 0 ? Number.POSITIVE_INFINITY : after - before, sink };
 }
 
 /**
@@ -72,5 +83,7 @@ export function bytesPerCallByDifference(run: CallRun, calls: number): { bytesPe
   };
   const once = least(calls);
   const twice = least(2 * calls);
-  return { bytesPerCall: Math.max(0, twice - once) / calls, sink };
+  // A window a GC cut short (Infinity) says the calls allocate at least a new space's worth.
+  const bytesPerCall = Number.isFinite(twice) && Number.isFinite(once) ? Math.max(0, twice - once) / calls : Infinity;
+  return { bytesPerCall, sink };
 }

@@ -1,11 +1,12 @@
 /**
  * Bytes allocated per `resolveInto` call, measured as the change in heap
- * used across a million calls with no GC in between. Run it in its own
- * process with `--expose-gc --min-semi-space-size=256 --max-semi-space-size=256`,
- * so a scavenge can't hide allocation inside the window (256 MiB of new space
- * holds what a million calls could allocate at up to ~250 bytes each):
+ * used across windows of calls with no GC in between (heap-window.ts: a
+ * window a GC cut short reads as Infinity, so too small a new space fails
+ * loudly rather than hiding allocation). Run it in its own process with
+ * `--expose-gc` and a fixed new space that holds a window of the allocating
+ * control (100,000 calls at ~220 bytes): 64 MiB.
  *
- *   node --expose-gc --min-semi-space-size=256 --max-semi-space-size=256 dist/bench/resolve-alloc.js [calls]
+ *   node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64 dist/bench/resolve-alloc.js [calls]
  *
  * Prints one JSON object. The allocating `resolve()` is measured too, as a
  * control that shows the method sees allocation when there is some.
@@ -61,7 +62,7 @@ export function measureResolveAllocation(calls: number): { rows: AllocationRow[]
       for (let i = 0; i < n; i++) s += cell.resolver.resolve(cell.name, 'A').addresses.length;
       return s;
     },
-    Math.min(calls, 200_000),
+    Math.min(calls, 100_000),
   );
   sink ^= ctl.sink;
   if (sink === 0x7fffffff) console.error(''); // keep every result alive
@@ -70,8 +71,8 @@ export function measureResolveAllocation(calls: number): { rows: AllocationRow[]
     control: {
       policy: 'weighted via resolve() (allocating control)',
       unhealthyPercent: 0,
-      calls: Math.min(calls, 200_000),
-      bytesPerCall: ctl.bytes / Math.min(calls, 200_000),
+      calls: Math.min(calls, 100_000),
+      bytesPerCall: ctl.bytes / Math.min(calls, 100_000),
     },
   };
 }
