@@ -8,6 +8,8 @@ interface Headline {
   readonly key: string;
   readonly label: string;
   readonly goal: string;
+  /** Shown when the scenario ran but has no figure for the key (null): why there is none. */
+  readonly whenNull?: string;
 }
 
 /** The README's benchmark table, in order. Keys are summary.json's stable keys. */
@@ -165,6 +167,7 @@ export const HEADLINES: readonly Headline[] = [
     key: 'pdns_p99_ratio_10x_vs_1x',
     label: 'p99 of answered queries, 10× ÷ 1×: PowerDNS',
     goal: 'reported',
+    whenNull: 'none: it answered no query at 10×',
   },
   {
     scenario: 'dns-overload',
@@ -352,7 +355,7 @@ export function updateReadme(readmePath: string, summaryPath: string): boolean {
   };
   const rows = HEADLINES.map(
     (h) =>
-      `| ${h.label} | ${show(summary[h.scenario]?.[h.key])} | ${summary[h.scenario] === undefined ? '' : node(h.scenario)} | ${h.goal} |`,
+      `| ${h.label} | ${summary[h.scenario]?.[h.key] === null && h.whenNull !== undefined ? h.whenNull : show(summary[h.scenario]?.[h.key])} | ${summary[h.scenario] === undefined ? '' : node(h.scenario)} | ${h.goal} |`,
   );
   const runs = [
     ...new Set(
