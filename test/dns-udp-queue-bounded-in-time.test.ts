@@ -95,3 +95,48 @@ describe('a DnsServer binds its UDP socket with the time-bounded buffer', () => 
     expect(reply.readUInt16BE(6)).toBe(1);
   });
 });
+
+describe('dns.maxQueue in the config document', () => {
+  const withQueue = (maxQueue: string) =>
+    compileConfig({
+      cell: { name: 'qbound', capacity: 16 },
+      dns: { maxQueue },
+      zones: [{ origin: 'q.test', ttl: 30 }],
+      records: [{ name: 'www.q.test', type: 'A', answers: [{ value: '192.0.2.10' }] }],
+    });
+  // 50,000 q/s: 2 ms of it is above the 32 KiB floor.
+  const requestFor = (ms: number) => Math.ceil((50_000 * ms * kBytesPerQueuedDatagram) / 1000 / 2);
+
+  it('defaults to 5 ms, and rejects a bound over 1 s in one line naming the field', () => {
+    expect(plan.dns.maxQueueMs).toBe(5);
+    expect(() => withQueue('2s')).toThrow(/dns\.maxQueue/);
+  });
+
+  it('sizes the receive buffer, and a config pass moves it: 2 ms, then 0 (a fixed buffer), then 5 ms', async () => {
+    const front = await DnsFront.start(withQueue('2ms'), StatusTable.create(16), {
+      listen: { host: '127.0.0.1', port: 0 },
+      tuning: { initialRateQps: 50_000 },
+      log: () => {},
+    });
+    // The resolver thread applies a plan a message later: read its stats until they show it, for at most 2 s.
+    const settles = async (want: { buffer: number; rate: number | null }) => {
+      const t0 = Date.now();
+      for (;;) {
+        const s = await front.stats();
+        const got = { buffer: s.udpRecvBufferBytes, rate: s.udpAnswerRateQps };
+        if ((process.platform !== 'linux' || got.buffer === want.buffer) && got.rate === want.rate) return;
+        if (Date.now() - t0 > 2000) expect(got).toEqual(want);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    try {
+      await settles({ buffer: 2 * requestFor(2), rate: 50_000 });
+      front.setPlan(withQueue('0ms'));
+      await settles({ buffer: 2 * 1024 * 1024, rate: null });
+      front.setPlan(withQueue('5ms'));
+      await settles({ buffer: 2 * requestFor(5), rate: 50_000 });
+    } finally {
+      await front.stop();
+    }
+  });
+});

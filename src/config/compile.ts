@@ -236,6 +236,7 @@ function compileBody(doc: ConfigDocument | unknown): EncodedPlan {
       maxUdpSize: d.dns.maxUdpSize,
       tcpIdleTimeoutMs: secondsToMs(d.dns.tcpIdleTimeout),
       tcpMaxConnections: d.dns.tcpMaxConnections,
+      maxQueueMs: secondsToMs(d.dns.maxQueue),
       framesListen: d.dns.framesListen === undefined ? null : endpoint(d.dns.framesListen),
     },
     configIntervalMs: secondsToMs(d.configInterval),

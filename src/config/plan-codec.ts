@@ -549,6 +549,7 @@ export const PLAN_FIELDS: Fields<EncodedPlan> = {
     maxUdpSize: u32,
     tcpIdleTimeoutMs: u32,
     tcpMaxConnections: u32,
+    maxQueueMs: u32,
     framesListen: optional(endpoint),
   }),
   configIntervalMs: u32,
@@ -606,8 +607,8 @@ const planBody = struct<EncodedPlan>(PLAN_FIELDS);
 
 /** "URNDPLAN": the first 8 bytes of an encoded plan. */
 const MAGIC = [0x55, 0x52, 0x4e, 0x44, 0x50, 0x4c, 0x41, 0x4e] as const;
-/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen; 3: every record type's RDATA, alias answers; 4: admin; 5: CIDR collections, ip sets; 6: admin.checkSeries). */
-const FORMAT = 6;
+/** Bumped whenever the layout changes (2: frames, aggregator, checker, configInterval, dns.framesListen; 3: every record type's RDATA, alias answers; 4: admin; 5: CIDR collections, ip sets; 6: admin.checkSeries; 7: dns.maxQueue). */
+const FORMAT = 7;
 
 /**
  * Deterministic bytes of everything in a plan except `version` (which is

@@ -193,6 +193,13 @@ export interface DnsSpec {
   readonly tcpIdleTimeoutMs: number;
   /** TCP connections open at once per worker; more are refused. */
   readonly tcpMaxConnections: number;
+  /**
+   * `dns.maxQueue`: the longest a UDP query should wait in the receive
+   * queue, ms. The receive buffer holds this long of queries at the answer
+   * rate measured under load; the kernel drops the rest. 0: a fixed
+   * buffer. Default 5.
+   */
+  readonly maxQueueMs: number;
   /** Where `urnd dns` listens for status frames from the aggregators; null if the document does not say (then `--frames-listen`). */
   readonly framesListen: Endpoint | null;
 }

@@ -307,6 +307,8 @@ const dnsSection = z.strictObject({
   tcpIdleTimeout: duration(100, 300_000).default(10),
   tcpMaxConnections: int(1, 65_535).default(256),
   framesListen: listenAddress.optional(),
+  // The longest a UDP query waits in the receive queue at the measured answer rate; 0: a fixed 1 MiB buffer.
+  maxQueue: duration(0, 1000).default(0.005),
 });
 
 // 16 to 64 bytes as hex. Stored lower case, so the case of the text does not change the plan.

@@ -38,9 +38,10 @@ export interface DnsServerTuning {
    * The longest a UDP query should wait in the socket's receive queue, ms:
    * the receive buffer is sized to hold this long of queries at the answer
    * rate measured under saturation (udp-queue-bound.ts); the kernel drops
-   * the rest. 0: a fixed buffer of `recvBufferBytes`. Default 5.
+   * the rest. 0: a fixed buffer of `recvBufferBytes`. Unset (the default):
+   * the plan's `dns.maxQueue`, which follows config passes.
    */
-  readonly maxQueueMs: number;
+  readonly maxQueueMs?: number;
   /** The answer rate assumed until one has been measured under saturation, q/s. Default 50,000. */
   readonly initialRateQps: number;
   /** The largest SO_RCVBUF requested for the UDP socket, bytes (the whole buffer when maxQueueMs is 0). Default 1,048,576. */

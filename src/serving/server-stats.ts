@@ -21,7 +21,7 @@ export function collectStats(
     udpKernelDrops: udp === null ? null : udp.kernelDrops,
     udpRecvQueueBytes: udp === null ? null : udp.recvQueueBytes,
     udpRecvBufferBytes: udp?.recvBufferBytes ?? 0,
-    udpAnswerRateQps: udp === null || udp.queueBound === null ? null : Math.round(udp.queueBound.rateQps),
+    udpAnswerRateQps: udp === null || udp.queueBound.maxQueueMs <= 0 ? null : Math.round(udp.queueBound.rateQps),
     tcpAccepted: tcp?.accepted ?? 0,
     tcpOpen: tcp?.open ?? 0,
     tcpRejected: tcp?.rejected ?? 0,

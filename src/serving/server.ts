@@ -26,11 +26,9 @@ export type { DnsResponder } from './guarded-responder.js';
 export { formatAddress, listenError, type DnsAddress } from './listen-address.js';
 
 export const DEFAULT_DNS_TUNING: DnsServerTuning = {
-  // A fixed 1 MiB (2 MiB in kernel accounting) held ~20 ms of queries at the
-  // 86k q/s one thread answers here: under 20× overload every answer waited
-  // that long. 5 ms at the measured rate keeps answers fast; a stall longer
-  // than that drops, which the client's retry covers sooner than a late answer.
-  maxQueueMs: 5,
+  // maxQueueMs comes from the plan (dns.maxQueue, 5 ms by default): a fixed
+  // 1 MiB (2 MiB in kernel accounting) held ~20 ms of queries at the 86k q/s
+  // one thread answers here, so under 20× overload every answer waited that long.
   initialRateQps: 50_000,
   recvBufferBytes: 1024 * 1024,
   maxLagMs: 200,
@@ -75,7 +73,7 @@ export class DnsServer {
   private readonly inherited: InheritedSockets | null;
   private readonly reusePort: boolean;
   private readonly lag: LoopLag;
-  private readonly queueBound: UdpQueueBound | null;
+  private readonly queueBound: UdpQueueBound;
   // Kept after stop, so the last stats still count what they served.
   private udp: UdpServer | null = null;
   private tcp: TcpServer | null = null;
@@ -92,20 +90,17 @@ export class DnsServer {
     this.reusePort = options.reusePort === true;
     this.lag = new LoopLag(this.tuning.lagIntervalMs, this.tuning.maxLagMs);
     const t = this.tuning;
-    this.queueBound =
-      t.maxQueueMs > 0
-        ? new UdpQueueBound({
-            maxQueueMs: t.maxQueueMs,
-            initialRateQps: t.initialRateQps,
-            minBytes: Math.min(kMinRecvBufferBytes, t.recvBufferBytes),
-            maxBytes: t.recvBufferBytes,
-          })
-        : null;
+    this.queueBound = new UdpQueueBound({
+      maxQueueMs: t.maxQueueMs ?? dns.maxQueueMs,
+      initialRateQps: t.initialRateQps,
+      minBytes: Math.min(kMinRecvBufferBytes, t.recvBufferBytes),
+      maxBytes: t.recvBufferBytes,
+    });
   }
 
   /** The SO_RCVBUF to bind with: sized for the initial rate, or the fixed size. */
   private initialRecvBufferBytes(): number {
-    return this.queueBound === null ? this.tuning.recvBufferBytes : this.queueBound.requestBytes();
+    return this.queueBound.requestBytes();
   }
 
   /** Where it answers; null before `start` resolves. */
@@ -172,13 +167,15 @@ export class DnsServer {
   /**
    * A config reload: the resolver (and so the responder, maxUdpSize
    * included) answers from `plan` from the next query on.
-   * tcpMaxConnections applies at once, tcpIdleTimeout to connections opened
-   * from now on; dns.listen and dns.workers need a restart. Throws (and
-   * keeps the old plan) if the capacity differs.
+   * tcpMaxConnections and maxQueue apply at once, tcpIdleTimeout to
+   * connections opened from now on; dns.listen and dns.workers need a
+   * restart. Throws (and keeps the old plan) if the capacity differs.
    */
   setPlan(plan: Plan): void {
     this.resolver.setPlan(plan);
     if (this.tcp !== null) this.tcp.setLimits(plan.dns.tcpMaxConnections, plan.dns.tcpIdleTimeoutMs);
+    if (this.tuning.maxQueueMs === undefined && this.queueBound.setMaxQueueMs(plan.dns.maxQueueMs))
+      this.udp?.applyQueueBound();
   }
 
   /** Closes both sockets and every connection. */

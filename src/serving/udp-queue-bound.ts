@@ -35,7 +35,7 @@ export interface UdpQueueBoundOptions {
 }
 
 export class UdpQueueBound {
-  private readonly options: UdpQueueBoundOptions;
+  private options: UdpQueueBoundOptions;
   /** This thread's answer rate when saturated, q/s: measured, or the initial guess. */
   rateQps: number;
   /** Windows measured so far. */
@@ -49,9 +49,23 @@ export class UdpQueueBound {
     this.appliedBytes = this.requestBytes();
   }
 
-  /** The SO_RCVBUF to request for the current rate estimate, bytes. */
+  /** The bound, ms; 0: a fixed buffer of maxBytes. */
+  get maxQueueMs(): number {
+    return this.options.maxQueueMs;
+  }
+
+  /** A new bound (a config pass); true if it changed, and the buffer should be requested again. */
+  setMaxQueueMs(ms: number): boolean {
+    if (ms === this.options.maxQueueMs) return false;
+    this.options = { ...this.options, maxQueueMs: ms };
+    this.appliedBytes = this.requestBytes();
+    return true;
+  }
+
+  /** The SO_RCVBUF to request for the current rate estimate (maxBytes when the bound is 0), bytes. */
   requestBytes(): number {
     const { maxQueueMs, minBytes, maxBytes } = this.options;
+    if (maxQueueMs <= 0) return maxBytes;
     // Linux doubles the request and charges truesize against the doubled figure.
     const want = Math.ceil((this.rateQps * maxQueueMs * kBytesPerQueuedDatagram) / 1000 / 2);
     return Math.min(maxBytes, Math.max(minBytes, want));
@@ -63,6 +77,7 @@ export class UdpQueueBound {
    * the request moved over a tenth from the one last applied: worth resizing.
    */
   observe(answered: number, windowMs: number, utilization: number): boolean {
+    if (this.options.maxQueueMs <= 0) return false;
     if (answered < kMinAnswersToMeasure || windowMs <= 0 || utilization < kMinUtilizationToMeasure) return false;
     const rate = (answered * 1000) / (windowMs * utilization);
     this.measuredWindows += 1;

@@ -41,8 +41,8 @@ export class UdpServer {
   recvQueueBytes: number | null = null;
   /** The receive buffer the kernel granted (Linux reports twice the request). */
   recvBufferBytes: number;
-  /** Sizes the receive buffer from the measured answer rate; null: a fixed buffer. */
-  readonly queueBound: UdpQueueBound | null;
+  /** Sizes the receive buffer from the measured answer rate (a fixed size while its bound is 0). */
+  readonly queueBound: UdpQueueBound;
   // The previous kernel sample, for the answer rate over the window since.
   private lastSampleAt = 0;
   private lastElu = performance.eventLoopUtilization();
@@ -54,7 +54,7 @@ export class UdpServer {
     host: string,
     responder: GuardedResponder,
     lag: LoopLag,
-    queueBound: UdpQueueBound | null,
+    queueBound: UdpQueueBound,
   ) {
     this.socket = socket;
     this.host = host;
@@ -139,9 +139,14 @@ export class UdpServer {
     this.lastSampleAt = now;
     this.lastElu = elu;
     this.lastAnswered = this.answered;
-    const bound = this.queueBound;
-    if (bound === null || this.closed || !bound.observe(answered, windowMs, utilization)) return;
-    this.socket.setRecvBufferSize(bound.requestBytes());
+    if (this.closed || !this.queueBound.observe(answered, windowMs, utilization)) return;
+    this.applyQueueBound();
+  }
+
+  /** Requests the receive buffer the queue bound asks for now (after a new rate or a new bound). */
+  applyQueueBound(): void {
+    if (this.closed) return;
+    this.socket.setRecvBufferSize(this.queueBound.requestBytes());
     this.recvBufferBytes = this.socket.getRecvBufferSize();
   }
 }
