@@ -101,7 +101,16 @@ const FLOODS = 4;
 /** A phase whose flood sent less than this share of its offered rate is loader-limited. */
 const LOADER_LIMITED_BELOW = 0.95;
 
-type ServerName = 'urnd' | PeerName;
+type ServerName = 'urnd' | 'urnd_queue_2ms' | PeerName;
+
+/**
+ * urnd as measured: its default queue bound, and a tighter one
+ * (`dns.maxQueue`) that trades drops at capacity for latency under a flood.
+ */
+const URND_VARIANTS: readonly { name: ServerName; version: string; maxQueue: string | null }[] = [
+  { name: 'urnd', version: 'this build', maxQueue: null },
+  { name: 'urnd_queue_2ms', version: 'this build, dns.maxQueue 2ms', maxQueue: '2ms' },
+];
 
 interface Phase {
   readonly multiple: number;
@@ -181,10 +190,11 @@ function medianRound(rounds: readonly Round[]): Round | null {
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? null;
 }
 
-function urndConfig(targetPort: number): object {
+function urndConfig(targetPort: number, maxQueue: string | null): object {
   const targets = Array.from({ length: HOSTS }, (_, i) => `${PREFIX}.${i + 1}`);
   return {
     cell: { name: 'overloadbench', capacity: 1024 },
+    ...(maxQueue === null ? {} : { dns: { maxQueue } }),
     checks: targets.map((h, i) => ({
       id: `t${i}`,
       slot: i,
@@ -289,7 +299,7 @@ export const dnsOverloadScenario: Scenario = {
   name: 'dns-overload',
   description:
     'urnd serve vs gdnsd and PowerDNS where installed, server pinned to one CPU and dnsperf to the other, each offered 1×, 2× and 10× its own saturated rate: goodput ÷ saturated rate, what the loader really sent, latency of answered queries from a low-rate probe beside the flood, TCP latency during the UDP flood',
-  estimateSeconds: (quick) => (quick ? 20 : 60),
+  estimateSeconds: (quick) => (quick ? 30 : 200),
   async run(ctx): Promise<ScenarioResult> {
     const version = await dnsperfVersion();
     if (version === null) {
@@ -317,16 +327,20 @@ export const dnsOverloadScenario: Scenario = {
     try {
       const targets = await Targets.start(HOSTS, PREFIX);
       children.push(targets.proc);
-      const configPath = path.join(dir, 'cell.json');
-      writeFileSync(configPath, `${JSON.stringify(urndConfig(targets.port), null, 2)}\n`);
-      const serve = await Serve.start(configPath, ['--checkers', '1']);
-      children.push(serve.proc);
-      servers.push({
-        row: { name: 'urnd', version: 'this build', status: 'measured', saturatedQps: null, rounds: [], phases: [] },
-        port: serve.port,
-        proc: serve.proc,
-        serve,
-      });
+      const serves: Serve[] = [];
+      for (const v of URND_VARIANTS) {
+        const configPath = path.join(dir, `${v.name}.json`);
+        writeFileSync(configPath, `${JSON.stringify(urndConfig(targets.port, v.maxQueue), null, 2)}\n`);
+        const serve = await Serve.start(configPath, ['--checkers', '1']);
+        children.push(serve.proc);
+        serves.push(serve);
+        servers.push({
+          row: { name: v.name, version: v.version, status: 'measured', saturatedQps: null, rounds: [], phases: [] },
+          port: serve.port,
+          proc: serve.proc,
+          serve,
+        });
+      }
       const spec = {
         zone: ZONE,
         label: LABEL,
@@ -375,7 +389,7 @@ export const dnsOverloadScenario: Scenario = {
           });
         }
       }
-      await serve.waitForStatus(HOSTS, 0, 20_000);
+      for (const serve of serves) await serve.waitForStatus(HOSTS, 0, 20_000);
       for (const s of servers) {
         try {
           await waitAnswering(s.proc, s.port, NAME, 15_000);
@@ -576,7 +590,7 @@ function report(
       if (p?.kernelDropsPerSec != null)
         notes.push(`kernel drops ≤ ${f(p.kernelDropsPerSec, 0)}/s, shed ≤ ${f(p.shedPerSec, 0)}/s`);
       table.push([
-        m === 1 ? `${r.name === 'urnd' ? 'urnd serve' : r.name} ${r.version}`.trim() : '',
+        m === 1 ? `${r.name.startsWith('urnd') ? 'urnd serve' : r.name} ${r.version}`.trim() : '',
         m === 1 ? f(r.saturatedQps, 0) : '',
         `${m}×`,
         p === undefined ? '–' : `${f(p.offeredQps, 0)} (sent ${f(p.sentQps, 0)})`,
@@ -614,7 +628,7 @@ function report(
   const markdown = [
     '### DNS under overload, side by side with peers',
     '',
-    `${pinning} ${rounds > 1 ? `Each server runs ${rounds} rounds; a round measures S, then offers 1×, 2× and 10× of it, and the table shows the median round by goodput ÷ S over 2× and 10× (this machine's speed shifts from run to run, and a shift between a round's S and its phases moves all of that round's ratios), with every round's goodput ÷ S in the notes. ` : ''}Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING} -b ${LOADER_BUFFER_KIB}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${FLOOD_TIMEOUT_MS / 1000}\` for the flood, \`-t ${TIMEOUT_MS / 1000}\` for the probe: a later answer counts as lost) by dnsperfs side by side: a flood split across ${FLOODS} of them (their bursts interleave, closer to many clients; \`-q\` at most ${LOADER_MAX_OUTSTANDING.toLocaleString('en-US')}: each, dnsperf sends slower the more it may keep outstanding) without per-query lines (they cost dnsperf more than sending; its mean latency is dnsperf's summary, "flood avg") and a probe at ${PROBE_QPS.toLocaleString('en-US')} q/s (at most 1/20 of the offered rate) with per-query lines, whose answered queries give avg, p50 and p99. "server CPU %" is the server's CPU time over the phase (dnsperf's wait for its last timeouts included), % of its one core; "CPU µs/answer" is that time per answered query (the kernel's loopback work on the server's core is not in it). "core busy %" is each pinned core's busy time over the phase from /proc/stat, kernel work included (the loopback delivery of a query is done on the loader's core): a loader core near 100% sends in bursts a scheduler slice long, and a server core well under 100% with goodput under S had time between them. Goodput is both clients' answered queries per second of sending. "sent" is what the loaders reached; under ${LOADER_LIMITED_BELOW * 100}% of offered the phase is marked loader-limited, and the overload it really offered is sent ÷ S. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value.`,
+    `${pinning} ${rounds > 1 ? `Each server runs ${rounds} rounds; a round measures S, then offers 1×, 2× and 10× of it, and the table shows the median round by goodput ÷ S over 2× and 10× (this machine's speed shifts from run to run, and a shift between a round's S and its phases moves all of that round's ratios), with every round's goodput ÷ S in the notes. ` : ''}Each server is saturated (dnsperf ${version}, \`-c 1 -T 1 -q ${OUTSTANDING} -b ${LOADER_BUFFER_KIB}\`, ${satMs / 1000} s) to find its own rate S, then offered 1×, 2× and 10× S open-loop (\`-Q\`, ${phaseMs / 1000} s each, \`-t ${FLOOD_TIMEOUT_MS / 1000}\` for the flood, \`-t ${TIMEOUT_MS / 1000}\` for the probe: a later answer counts as lost) by dnsperfs side by side: a flood split across ${FLOODS} of them (their bursts interleave, closer to many clients; \`-q\` at most ${LOADER_MAX_OUTSTANDING.toLocaleString('en-US')}: each, dnsperf sends slower the more it may keep outstanding) without per-query lines (they cost dnsperf more than sending; its mean latency is dnsperf's summary, "flood avg") and a probe at ${PROBE_QPS.toLocaleString('en-US')} q/s (at most 1/20 of the offered rate) with per-query lines, whose answered queries give avg, p50 and p99. "server CPU %" is the server's CPU time over the phase (dnsperf's wait for its last timeouts included), % of its one core; "CPU µs/answer" is that time per answered query (the kernel's loopback work on the server's core is not in it). "core busy %" is each pinned core's busy time over the phase from /proc/stat, kernel work included (the loopback delivery of a query is done on the loader's core): a loader core near 100% sends in bursts a scheduler slice long, and a server core well under 100% with goodput under S had time between them. Goodput is both clients' answered queries per second of sending. "sent" is what the loaders reached; under ${LOADER_LIMITED_BELOW * 100}% of offered the phase is marked loader-limited, and the overload it really offered is sent ÷ S. A TCP client asks one query at a time every ${TCP_EVERY_MS} ms over one connection during the 1× and 10× phases. Goals for urnd: goodput ≥ 0.95 S at 2× and 10×; average and p99 at 10× ≤ 2× their 1× value. urnd runs twice: with its default queue bound (\`dns.maxQueue\` 5 ms) and with 2 ms, which waits less under a flood and drops more at capacity.`,
     '',
     markdownTable(
       [

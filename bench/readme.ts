@@ -140,6 +140,20 @@ export const HEADLINES: readonly Headline[] = [
   },
   {
     scenario: 'dns-overload',
+    key: 'urnd_queue_2ms_goodput_ratio_2x',
+    label: 'with `dns.maxQueue: 2ms` (default 5ms): goodput at 2× ÷ S',
+    goal: 'reported',
+  },
+  { scenario: 'dns-overload', key: 'urnd_queue_2ms_goodput_ratio_10x', label: 'the same at 10×', goal: 'reported' },
+  {
+    scenario: 'dns-overload',
+    key: 'urnd_queue_2ms_avg_ratio_10x_vs_1x',
+    label: 'the same, average latency 10× ÷ 1×',
+    goal: 'reported',
+  },
+  { scenario: 'dns-overload', key: 'urnd_queue_2ms_p99_ratio_10x_vs_1x', label: 'and p99, 10× ÷ 1×', goal: 'reported' },
+  {
+    scenario: 'dns-overload',
     key: 'urnd_tcp_p99_ms_udp_10x',
     label: 'TCP query p99 during the UDP 10× flood, ms: urnd serve',
     goal: 'reported',
