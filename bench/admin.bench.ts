@@ -1,6 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { CheckSpec, Plan } from '../src/config/plan.js';
-import { DEFAULT_CHECK_SERIES_LIMIT, writeChecks, writeStatusChanges } from '../src/admin/metric-families.js';
+import { DEFAULT_CHECK_SERIES_LIMIT } from '../src/admin/admin-address.js';
+import { writeChecks, writeStatusChanges } from '../src/admin/metric-families.js';
 import { PrometheusWriter } from '../src/metrics/prometheus.js';
 import { Status } from '../src/table/layout.js';
 import { StatusTable } from '../src/table/status-table.js';

@@ -1,7 +1,7 @@
 /**
  * Bytes allocated per call of a hot-path function, read from heap used
- * across a window of calls with no GC in between: what resolve-alloc.ts and
- * cidr-alloc.ts share. Run under `node --expose-gc` with a new space large
+ * across a window of calls with no GC in between: what resolve-alloc.ts,
+ * cidr-alloc.ts and aggregate-alloc.ts share. Run under `node --expose-gc` with a new space large
  * enough that no scavenge runs inside a window.
  *
  * A `run(calls)` makes `calls` calls and returns an int32 folded from their

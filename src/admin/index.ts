@@ -10,4 +10,4 @@ export { AdminServer, json, text, type AdminHandler, type AdminRequest, type Adm
 export { serveSource } from './serve-source.js';
 export { checkerSource, aggregatorSource, dnsSource, DNS_READY_TICKS } from './role-sources.js';
 export { cellStatus, type CheckStatus, type RecordSetStatus } from './status-document.js';
-export { DEFAULT_CHECK_SERIES_LIMIT } from './metric-families.js';
+export { DEFAULT_CHECK_SERIES_LIMIT } from './admin-address.js';

@@ -21,8 +21,6 @@ import {
 } from '../table/layout.js';
 import type { ConfigLoopStats } from '../config/loop.js';
 
-export { DEFAULT_CHECK_SERIES_LIMIT } from './admin-address.js';
-
 /** Config passes, rejections and the applied version (an info metric). */
 export function writeConfig(w: PrometheusWriter, role: string, c: ConfigLoopStats, cell: string): void {
   w.single(
@@ -364,7 +362,7 @@ export function writeDns(w: PrometheusWriter, d: DnsServerStats | null, restarts
     w.single(
       'urnd_dns_udp_answer_rate_estimate',
       'gauge',
-      'Answers per second of busy resolver-loop time, which sizes the receive buffer to hold maxQueueMs of queries.',
+      'Answers per second of busy resolver-loop time, which sizes the receive buffer to hold dns.maxQueue of queries.',
       d.udpAnswerRateQps,
     );
   w.single('urnd_dns_tcp_connections', 'gauge', 'TCP connections open now.', d?.tcpOpen ?? 0);

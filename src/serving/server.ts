@@ -98,11 +98,6 @@ export class DnsServer {
     });
   }
 
-  /** The SO_RCVBUF to bind with: sized for the initial rate, or the fixed size. */
-  private initialRecvBufferBytes(): number {
-    return this.queueBound.requestBytes();
-  }
-
   /** Where it answers; null before `start` resolves. */
   get address(): DnsAddress | null {
     return this.bound;
@@ -129,7 +124,7 @@ export class DnsServer {
   private async bindFresh(): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
     const host = this.requestedHost;
     for (let attempt = 1; ; attempt++) {
-      const udp = await bindUdp(host, this.requestedPort, this.initialRecvBufferBytes(), this.reusePort);
+      const udp = await bindUdp(host, this.requestedPort, this.queueBound.requestBytes(), this.reusePort);
       const port = udp.address().port;
       try {
         return {
@@ -152,7 +147,7 @@ export class DnsServer {
   /** Sockets another process bound and this one inherited: no port to pick, nothing to retry. */
   private async openInherited(fds: InheritedSockets): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
     const host = this.requestedHost;
-    const udp = await openUdp(host, this.requestedPort, fds.udpFd, this.initialRecvBufferBytes());
+    const udp = await openUdp(host, this.requestedPort, fds.udpFd, this.queueBound.requestBytes());
     try {
       return {
         udp,
