@@ -111,7 +111,7 @@ describe('deploy/Dockerfile', () => {
       expect((await get(`${admin}/healthz`)).status).toBe(200);
       for (let t0 = Date.now(); (await get(`${admin}/readyz`)).status !== 200; ) {
         expect(Date.now() - t0, 'readyz within 10 s').toBeLessThan(10_000);
-        await proc.waitForLine(/status/, 1000, proc.lines.length).catch(() => {});
+        await new Promise((r) => setTimeout(r, 100));
       }
       expect(await proc.stop(8000)).toBe(0);
       // The version comes from the package.json beside dist/, as in the image.
